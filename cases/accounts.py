@@ -1,0 +1,138 @@
+"""Reviewer accounts: creation with a one-time passphrase, activation, login.
+
+Login does the same work whether or not the account exists (a dummy Argon2id
+derivation on the miss path), and never says whether the name or the
+passphrase was wrong. Activation is when a reviewer's key pair is born; the
+admin who created the account never learns the passphrase that wraps it.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crypto import passphrase as pp
+from crypto.errors import CryptoError
+from crypto.keys import KeyPair, generate_keypair
+from crypto.receipts import ALPHABET
+
+from . import audit
+from .clock import utc_now
+from .errors import AccountExists, LoginFailed, PassphraseRejected
+from .models import Reviewer
+
+MIN_PASSPHRASE_CHARS = 15
+_ACTIVATION_GROUPS = 5  # 5 x 4 Crockford characters = 100 random bits
+_DUMMY_SALT = bytes(pp.SALT_BYTES)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    reviewer: Reviewer
+    keypair: KeyPair | None  # None while the account still needs activation
+
+    @property
+    def needs_activation(self) -> bool:
+        return self.keypair is None
+
+
+def _activation_digest(text: str) -> bytes:
+    compact = text.upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(b"kanal-integritas/v1/activation" + compact.encode()).digest()
+
+
+def new_activation_passphrase() -> str:
+    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(_ACTIVATION_GROUPS))
+
+
+def create_reviewer(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    is_admin: bool = False,
+    is_reviewer: bool = True,
+    created_by_id: str | None = None,
+) -> tuple[Reviewer, str]:
+    """A pending account and its one-time activation passphrase (shown once)."""
+    username = username.strip().lower()
+    if session.scalars(select(Reviewer.id).where(Reviewer.username == username)).first() is not None:
+        raise AccountExists()
+    activation = new_activation_passphrase()
+    reviewer = Reviewer(
+        username=username,
+        display_name=display_name.strip() or username,
+        is_admin=is_admin,
+        is_reviewer=is_reviewer,
+        state="pending",
+        activation_hash=_activation_digest(activation),
+        created_at=utc_now(),
+        created_by_id=created_by_id,
+    )
+    session.add(reviewer)
+    session.flush()
+    audit.record(session, action="account.create", actor_id=created_by_id, detail=f"reviewer={reviewer.id}")
+    return reviewer, activation
+
+
+def check_passphrase_policy(new_passphrase: str, *, username: str) -> None:
+    """Length only (NIST SP 800-63B): no composition rules."""
+    if len(new_passphrase) < MIN_PASSPHRASE_CHARS:
+        raise PassphraseRejected("too_short")
+    if len(new_passphrase) > pp.MAX_PASSPHRASE_CHARS:
+        raise PassphraseRejected("too_long")
+    if new_passphrase.strip().lower() == username.lower() or len(set(new_passphrase)) < 4:
+        raise PassphraseRejected("too_guessable")
+
+
+def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.KdfParams) -> LoginOutcome:
+    if len(passphrase) > pp.MAX_PASSPHRASE_CHARS:
+        raise LoginFailed()
+    reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username.strip().lower())).first()
+    if reviewer is None or reviewer.state not in ("pending", "active"):
+        pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)
+        raise LoginFailed()
+    if reviewer.state == "pending":
+        pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)  # same cost as a real login
+        if reviewer.activation_hash is None or not hmac.compare_digest(
+            _activation_digest(passphrase), reviewer.activation_hash
+        ):
+            raise LoginFailed()
+        return LoginOutcome(reviewer=reviewer, keypair=None)
+
+    assert reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier and reviewer.wrapped_private_key
+    keys = pp.derive_passphrase_keys(
+        passphrase, salt=reviewer.kdf_salt, params=pp.KdfParams.decode(reviewer.kdf_params)
+    )
+    if not pp.verifier_matches(keys.verifier, reviewer.login_verifier):
+        raise LoginFailed()
+    try:
+        keypair = pp.unwrap_private_key(keys, reviewer.wrapped_private_key, owner_id=reviewer.id)
+    except CryptoError:
+        raise LoginFailed() from None
+    audit.record(session, action="login", actor_id=reviewer.id)
+    return LoginOutcome(reviewer=reviewer, keypair=keypair)
+
+
+def activate(session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: pp.KdfParams) -> KeyPair:
+    """Set the reviewer's own passphrase and create their key pair."""
+    if reviewer.state != "pending":
+        raise LoginFailed()
+    check_passphrase_policy(new_passphrase, username=reviewer.username)
+    salt = pp.new_salt()
+    keys = pp.derive_passphrase_keys(new_passphrase, salt=salt, params=kdf)
+    keypair = generate_keypair()
+    reviewer.kdf_params = kdf.encode()
+    reviewer.kdf_salt = salt
+    reviewer.login_verifier = keys.verifier
+    reviewer.public_key = keypair.public
+    reviewer.wrapped_private_key = pp.wrap_private_key(keys, keypair, owner_id=reviewer.id)
+    reviewer.activation_hash = None
+    reviewer.state = "active"
+    reviewer.activated_at = utc_now()
+    session.flush()
+    audit.record(session, action="account.activate", actor_id=reviewer.id)
+    return keypair

@@ -1,0 +1,126 @@
+"""Configuration: one frozen dataclass, built from the environment in one place.
+
+Development gets working defaults: secrets are generated once into the data
+directory (`dev-secrets.json`, prefixed "dev-" so they are recognisable).
+`KANAL_ENV=production` refuses to start with a development secret, a missing
+secret, or KDF parameters below the production minimum.
+"""
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crypto.passphrase import KdfParams
+
+DEV_PREFIX = "dev-"
+SECRET_NAMES = ("KANAL_PORTAL_SECRET_KEY", "KANAL_REVIEW_SECRET_KEY", "KANAL_RECEIPT_KEY")
+_MIN_SECRET_CHARS = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    data_dir: Path
+    database_url: str
+    portal_secret_key: str
+    review_secret_key: str
+    receipt_key: str
+    kdf: KdfParams = field(default_factory=KdfParams)
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    first_response_hours: int = 24
+    secure_cookies: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def receipt_key_bytes(self) -> bytes:
+        return self.receipt_key.encode("utf-8")
+
+    def __repr__(self) -> str:  # keep secrets out of tracebacks and logs
+        return f"Config(env={self.env!r}, data_dir={str(self.data_dir)!r})"
+
+
+def _dev_secrets(data_dir: Path) -> dict[str, str]:
+    path = data_dir / "dev-secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values = {name: DEV_PREFIX + secrets.token_urlsafe(32) for name in SECRET_NAMES}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    return values
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if environ is None else environ)
+    mode = env.get("KANAL_ENV", "development")
+    if mode not in ("development", "production", "test"):
+        raise ConfigError(f"KANAL_ENV must be development, production or test, not {mode!r}")
+    data_dir = Path(env.get("KANAL_DATA_DIR", "instance")).resolve()
+    production = mode == "production"
+    values = {name: env.get(name, "") for name in SECRET_NAMES}
+    if not production and not all(values.values()):
+        dev = _dev_secrets(data_dir)
+        values = {name: values[name] or dev[name] for name in SECRET_NAMES}
+    kdf = KdfParams(
+        memory_kib=int(env.get("KANAL_KDF_MEMORY_KIB", "65536")),
+        iterations=int(env.get("KANAL_KDF_ITERATIONS", "3")),
+        lanes=int(env.get("KANAL_KDF_LANES", "4")),
+    )
+    config = Config(
+        env=mode,
+        data_dir=data_dir,
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'kanal.db'}",
+        portal_secret_key=values["KANAL_PORTAL_SECRET_KEY"],
+        review_secret_key=values["KANAL_REVIEW_SECRET_KEY"],
+        receipt_key=values["KANAL_RECEIPT_KEY"],
+        kdf=kdf,
+        first_response_hours=int(env.get("KANAL_FIRST_RESPONSE_HOURS", "24")),
+        secure_cookies=env.get("KANAL_SECURE_COOKIES", "1" if production else "0") == "1",
+    )
+    if production:
+        check_production(config)
+    return config
+
+
+def production_problems(config: Config) -> list[str]:
+    """Everything that makes `config` unfit for production, as sentences."""
+    problems = []
+    for name, value in zip(
+        SECRET_NAMES, (config.portal_secret_key, config.review_secret_key, config.receipt_key), strict=True
+    ):
+        if not value:
+            problems.append(f"{name} is not set.")
+        elif value.startswith(DEV_PREFIX):
+            problems.append(f"{name} is a development secret.")
+        elif len(value) < _MIN_SECRET_CHARS:
+            problems.append(f"{name} is shorter than {_MIN_SECRET_CHARS} characters.")
+    if len({config.portal_secret_key, config.review_secret_key, config.receipt_key}) < 3:
+        problems.append("The three secrets must all differ.")
+    if not config.kdf.at_least(KdfParams.production_minimum()):
+        problems.append(f"KDF parameters {config.kdf.encode()} are below {KdfParams.production_minimum().encode()}.")
+    if config.database_url.startswith("sqlite") and ":memory:" in config.database_url:
+        problems.append("DATABASE_URL points at an in-memory database.")
+    return problems
+
+
+def check_production(config: Config) -> None:
+    problems = production_problems(config)
+    if problems:
+        raise ConfigError("Refusing to start in production: " + " ".join(problems))
+
+
+def new_production_secret() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")

@@ -1,0 +1,197 @@
+"""SQLAlchemy 2 models.
+
+Plaintext columns are only those DESIGN.md §3 allows: ids, category, OPD,
+status, priority, assignment, hour-rounded timestamps, deadlines. Every
+free-text field lives encrypted in `CaseItem.ciphertext`; keys live only as
+HPKE grants in `KeyGrant.sealed`. Nothing here records an IP address, a user
+agent or a reporter's exact time.
+"""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STATUSES = ("new", "verifying", "investigating", "referred", "closed", "rejected")
+
+
+def new_id() -> str:
+    """80 random bits, lower-case hex: unguessable, and says nothing about order or time."""
+    return secrets.token_hex(10)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Opd(Base):
+    __tablename__ = "opd"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Base):
+    __tablename__ = "category"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_id: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    __tablename__ = "case"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    # Hour-rounded: the reporter's exact time is never stored.
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    first_response_due: Mapped[datetime] = mapped_column(DateTime)
+    # HMAC of the receipt under a server secret; the receipt itself is never stored.
+    receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    reporter_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+    category: Mapped[Category] = relationship()
+    opd: Mapped[Opd] = relationship()
+    items: Mapped[list["CaseItem"]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    grants: Mapped[list["KeyGrant"]] = relationship(back_populates="case", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_case_received_at", "received_at"),
+        Index("ix_case_status_received_at", "status", "received_at"),
+    )
+
+
+class CaseItem(Base):
+    """One encrypted piece of a case: the report, a message, a note."""
+
+    __tablename__ = "case_item"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(20))
+    reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
+    key_kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+    case: Mapped[Case] = relationship(back_populates="items")
+
+
+class KeyGrant(Base):
+    """A case or team key sealed (HPKE) to one recipient."""
+
+    __tablename__ = "key_grant"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    key_kind: Mapped[str] = mapped_column(String(10))
+    recipient_kind: Mapped[str] = mapped_column(String(10))
+    recipient_id: Mapped[str] = mapped_column(String(80))
+    reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    case: Mapped[Case] = relationship(back_populates="grants")
+
+    __table_args__ = (UniqueConstraint("case_id", "key_kind", "recipient_id", name="uq_key_grant_recipient"),)
+
+
+class Reviewer(Base):
+    """A member of the integrity team (and/or an admin)."""
+
+    __tablename__ = "reviewer"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_reviewer: Mapped[bool] = mapped_column(Boolean, default=True)
+    # pending: holds a one-time activation passphrase; active: has a key pair.
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    activation_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    kdf_params: Mapped[str | None] = mapped_column(String(80))
+    kdf_salt: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    login_verifier: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def recipient_id(self) -> str:
+        return f"reviewer:{self.id}"
+
+
+class ReviewerSession(Base):
+    """Server-side half of a reviewer's session.
+
+    `id` is a hash of the cookie token and `wrapped_private_key` is sealed
+    under a key derived from that token, so neither this row nor the cookie
+    alone yields the private key.
+    """
+
+    __tablename__ = "reviewer_session"
+    id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+    reviewer: Mapped[Reviewer] = relationship()
+
+
+class RecoveryKey(Base):
+    """Public half of the organisation recovery key; the private half is offline."""
+
+    __tablename__ = "recovery_key"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @property
+    def recipient_id(self) -> str:
+        return f"recovery:{self.id}"
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of what the team did.
+
+    Reporter actions are deliberately not recorded here: an exact-time row
+    between reviewer events would date a submission to the minute.
+    """
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))

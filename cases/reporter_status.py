@@ -1,0 +1,77 @@
+"""A reporter opens their case with the receipt.
+
+Constant work on every path: a malformed or unknown receipt still derives a
+key pair, opens an HPKE grant and decrypts an item (all against dummies), so
+response time does not tell whether a receipt exists.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crypto import receipts
+from crypto.envelope import decrypt_item, encrypt_item
+from crypto.errors import CryptoError
+from crypto.keys import generate_keypair, new_symmetric_key, open_grant, seal_key
+
+from .errors import ReceiptNotRecognised
+from .models import Case, CaseItem, KeyGrant
+from .report_content import ReportContent
+
+_DUMMY_RECEIPT = "0000-0000-0000-0000"
+_DUMMY_SALT = bytes(32)
+_DUMMY_KEY = new_symmetric_key()
+_DUMMY_GRANT = seal_key(_DUMMY_KEY, recipient_public=generate_keypair().public, case_id="dummy", key_kind="case",
+                        recipient_id="reporter:dummy")
+_DUMMY_ITEM = encrypt_item(_DUMMY_KEY, ReportContent(what="x" * 600).to_bytes(), case_id="dummy", item_id="dummy")
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    case_id: str
+    status: str
+    category_code: str
+    opd_name: str
+    received_at: datetime
+    report: ReportContent
+
+
+def _dummy_work(receipt: str | None) -> None:
+    keypair = receipts.reporter_keypair(receipt or _DUMMY_RECEIPT, salt=_DUMMY_SALT)
+    try:
+        open_grant(_DUMMY_GRANT, recipient_private=keypair.private, case_id="dummy", key_kind="case",
+                   recipient_id="reporter:dummy")
+    except CryptoError:
+        pass
+    decrypt_item(_DUMMY_KEY, _DUMMY_ITEM, case_id="dummy", item_id="dummy")
+
+
+def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> ReporterView:
+    receipt = receipts.normalise(receipt_text)
+    case = None
+    if receipt is not None:
+        lookup = receipts.lookup_hash(receipt, server_key=receipt_key)
+        case = session.scalars(select(Case).where(Case.receipt_lookup == lookup)).first()
+    if receipt is None or case is None:
+        _dummy_work(receipt)
+        raise ReceiptNotRecognised()
+
+    keypair = receipts.reporter_keypair(receipt, salt=case.reporter_salt)
+    recipient_id = f"reporter:{case.id}"
+    grant = session.scalars(
+        select(KeyGrant).where(KeyGrant.case_id == case.id, KeyGrant.recipient_id == recipient_id)
+    ).one()
+    case_key = open_grant(grant.sealed, recipient_private=keypair.private, case_id=case.id, key_kind="case",
+                          recipient_id=recipient_id)
+    item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
+    report = ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
+    return ReporterView(
+        case_id=case.id,
+        status=case.status,
+        category_code=case.category.code,
+        opd_name=case.opd.name,
+        received_at=case.received_at,
+        report=report,
+    )

@@ -1,0 +1,88 @@
+"""A reporter submits a report: one case, one encrypted report item, its grants.
+
+Nothing here is logged and no exact time is kept: timestamps are rounded to
+the hour. The receipt is returned to the caller to show once, and only its
+keyed hash is stored.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crypto import receipts
+from crypto.envelope import encrypt_item
+from crypto.keys import new_symmetric_key
+
+from .clock import to_hour, utc_now
+from .errors import UnknownChoice
+from .grants import active_recovery_key, seal_new_case
+from .models import Case, CaseItem, Category, Opd, new_id
+from .report_content import ReportContent
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    case_id: str
+    receipt: str
+
+    def __repr__(self) -> str:  # the receipt must never reach a log line
+        return f"SubmittedReport(case_id={self.case_id!r})"
+
+
+def _unused_receipt(session: Session, receipt_key: bytes) -> tuple[str, bytes]:
+    while True:  # an 80-bit collision is astronomically unlikely; stay correct anyway
+        receipt = receipts.new_receipt()
+        lookup = receipts.lookup_hash(receipt, server_key=receipt_key)
+        if session.scalars(select(Case.id).where(Case.receipt_lookup == lookup)).first() is None:
+            return receipt, lookup
+
+
+def submit_report(
+    session: Session,
+    *,
+    category_id: int,
+    opd_id: int,
+    content: ReportContent,
+    receipt_key: bytes,
+    first_response_hours: int = 24,
+) -> SubmittedReport:
+    category = session.get(Category, category_id)
+    opd = session.get(Opd, opd_id)
+    if category is None or not category.active or opd is None or not opd.active:
+        raise UnknownChoice()
+    active_recovery_key(session)  # refuse before doing work: no case without a recovery grant
+
+    receipt, lookup = _unused_receipt(session, receipt_key)
+    salt = receipts.new_reporter_salt()
+    reporter = receipts.reporter_keypair(receipt, salt=salt)
+    hour = to_hour(utc_now())
+    case = Case(
+        id=new_id(),
+        category_id=category.id,
+        opd_id=opd.id,
+        status="new",
+        received_at=hour,
+        updated_at=hour,
+        first_response_due=hour + timedelta(hours=first_response_hours),
+        receipt_lookup=lookup,
+        reporter_salt=salt,
+    )
+    session.add(case)
+    case_key, team_key = new_symmetric_key(), new_symmetric_key()
+    item_id = new_id()
+    session.add(
+        CaseItem(
+            id=item_id,
+            case_id=case.id,
+            kind="report",
+            author="reporter",
+            key_kind="case",
+            created_at=hour,
+            ciphertext=encrypt_item(case_key, content.to_bytes(), case_id=case.id, item_id=item_id),
+        )
+    )
+    seal_new_case(session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public)
+    session.flush()
+    return SubmittedReport(case_id=case.id, receipt=receipt)

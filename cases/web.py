@@ -1,0 +1,139 @@
+"""Flask glue shared by both apps: request unit of work, headers, logging, errors.
+
+One SQLAlchemy session per request. It commits in `after_request`, *before*
+the response leaves, so a receipt is never shown for a case that failed to
+commit; any error status or exception rolls back.
+"""
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, lazy_gettext
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from .config import Config
+from .db import make_engine, make_session_factory
+
+_EXTENSION = "kanal.sessions"
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    "Cache-Control": "no-store",
+}
+
+
+def configure_logging() -> None:
+    """One format for both apps: level, logger, message. No request data, ever."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    # Werkzeug's development server logs every request with the client address.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def init_database(app: Flask, config: Config, **engine_kwargs: Any) -> sessionmaker[Session]:
+    factory = make_session_factory(make_engine(config.database_url, **engine_kwargs))
+    app.extensions[_EXTENSION] = factory
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        return response
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:  # an exception skipped after_request
+            session.rollback()
+            session.close()
+
+    return factory
+
+
+def db_session() -> Session:
+    if "db_session" not in g:
+        from flask import current_app
+
+        g.db_session = current_app.extensions[_EXTENSION]()
+    session: Session = g.db_session
+    return session
+
+
+def init_security(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        return render_template("error.html", code=code), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> ResponseReturnValue:
+        # Log the type and where it happened, never the message: it may quote input.
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        app.logger.error("unhandled %s\n%s", type(error).__name__, frames)
+        return render_template("error.html", code=500), 500
+
+
+STATUS_LABELS = {
+    "new": lazy_gettext("Received"),
+    "verifying": lazy_gettext("Verification"),
+    "investigating": lazy_gettext("Investigation"),
+    "referred": lazy_gettext("Referred"),
+    "closed": lazy_gettext("Concluded"),
+    "rejected": lazy_gettext("Rejected"),
+}
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def init_babel(app: Flask) -> None:
+    """Indonesian by default; the language switch arrives with issue #6."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    Babel(app)
+
+    def status_label(code: str) -> str:
+        return str(STATUS_LABELS.get(code, code))
+
+    def category_name(name_id: str, name_en: str) -> str:
+        return name_en if str(get_locale()) == "en" else name_id
+
+    app.jinja_env.globals.update(status_label=status_label, category_name=category_name, get_locale=get_locale)
+    app.jinja_env.filters["date"] = lambda value: format_date(value, "long")
+    app.jinja_env.filters["rupiah"] = lambda value: "Rp " + format_decimal(value)
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")

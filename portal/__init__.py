@@ -1,0 +1,56 @@
+"""The public reporting portal (no JavaScript, nothing from another origin)."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from cases.config import Config, ConfigError, load_config
+from cases.errors import RecoveryKeyMissing
+from cases.grants import active_recovery_key
+from cases.web import configure_logging, init_babel, init_database, init_security
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load_config()
+    configure_logging()
+    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=config.portal_secret_key,
+        SESSION_COOKIE_NAME="kanal_portal",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        MAX_CONTENT_LENGTH=256 * 1024,  # text only until attachments (issue #3)
+        WTF_CSRF_TIME_LIMIT=4 * 3600,  # a frightened reporter may take a long time to write
+    )
+    app.extensions["kanal.config"] = config
+    CSRFProtect(app)
+    sessions = init_database(app, config)
+    if config.production:
+        _require_recovery_key(sessions)
+    init_security(app)
+    init_babel(app)
+
+    from . import pages, report, status
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(report.bp)
+    app.register_blueprint(status.bp)
+    return app
+
+
+def _require_recovery_key(sessions: sessionmaker[Session]) -> None:
+    """Production never accepts a report that no recovery key could open."""
+    try:
+        with sessions() as session:
+            active_recovery_key(session)
+    except RecoveryKeyMissing:
+        raise ConfigError(
+            "Refusing to start in production: no recovery key is installed "
+            "(flask --app wsgi:review generate-recovery-key)."
+        ) from None

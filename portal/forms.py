@@ -1,0 +1,62 @@
+"""Portal forms: the 5W2H report and the receipt check (Flask-WTF, CSRF on)."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from cases.report_content import FIELD_LIMITS
+
+_RUPIAH = re.compile(r"^(rp\.?)?\s*[0-9][0-9.,\s]{0,24}$", re.IGNORECASE)
+
+
+def parse_rupiah(text: str) -> int | None:
+    """'Rp 1.500.000' -> 1500000. Decimal cents are not used in Indonesia; separators are ignored."""
+    text = text.strip()
+    if not text:
+        return None
+    if not _RUPIAH.match(text):
+        raise ValueError(text)
+    digits = re.sub(r"[^0-9]", "", text)
+    if not digits or len(digits) > 16:
+        raise ValueError(text)
+    return int(digits)
+
+
+def _rupiah(_form: FlaskForm, field: Field) -> None:
+    try:
+        parse_rupiah(field.data or "")
+    except ValueError:
+        raise ValidationError(_l("Write the amount in rupiah using digits only, for example 1.500.000.")) from None
+
+
+def _max(name: str) -> Length:
+    limit = FIELD_LIMITS[name]
+    return Length(max=limit, message=_l("Please keep this under %(max)d characters.", max=limit))
+
+
+class ReportForm(FlaskForm):
+    category = SelectField(_l("What kind of wrongdoing?"), coerce=int,
+                           validators=[InputRequired(message=_l("Choose a category."))])
+    opd = SelectField(_l("Which unit (OPD) is it about?"), coerce=int,
+                      validators=[InputRequired(message=_l("Choose the unit concerned."))])
+    what = TextAreaField(_l("What happened?"), validators=[
+        DataRequired(message=_l("Please describe what happened.")),
+        Length(min=20, message=_l("Please describe what happened in at least 20 characters.")),
+        _max("what"),
+    ])
+    who = TextAreaField(_l("Who is involved? (name / position)"), validators=[Optional(), _max("who")])
+    when = StringField(_l("When did it happen?"), validators=[Optional(), _max("when")])
+    where = StringField(_l("Where did it happen?"), validators=[Optional(), _max("where")])
+    how = TextAreaField(_l("How was it done?"), validators=[Optional(), _max("how")])
+    amount = StringField(_l("How much money is involved? (rupiah)"), validators=[Optional(), _rupiah])
+    contact = TextAreaField(_l("Contact details (optional)"), validators=[Optional(), _max("contact")])
+
+
+class StatusForm(FlaskForm):
+    receipt = StringField(_l("Your receipt code"), validators=[
+        DataRequired(message=_l("Enter your receipt code.")),
+        Length(max=64, message=_l("That is too long to be a receipt code.")),
+    ])

@@ -1,0 +1,116 @@
+"""Operator commands: `flask --app wsgi:review <command>`.
+
+Secrets these commands print (activation passphrases, the recovery master
+secret) go to the operator's terminal once and are never stored or logged.
+"""
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cases import audit
+from cases.accounts import create_reviewer
+from cases.config import Config
+from cases.db import create_schema, make_engine, make_session_factory
+from cases.errors import AccountExists, RecoveryKeyMissing
+from cases.grants import active_recovery_key
+from cases.models import Reviewer
+from cases.recovery_keys import generate_recovery_key
+from cases.seed import load_seed
+
+
+def _session() -> Session:
+    config: Config = current_app.extensions["kanal.config"]
+    return make_session_factory(make_engine(config.database_url))()
+
+
+def _print_recovery_secret(master: bytes) -> None:
+    click.echo("Recovery master secret (shown ONCE; write it down and keep it offline):")
+    click.echo("  " + " ".join(master.hex()[i : i + 8] for i in range(0, 64, 8)))
+
+
+def _print_activation(username: str, activation: str) -> None:
+    click.echo(f"Account '{username}' created. One-time activation passphrase (shown once):")
+    click.echo(f"  {activation}")
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the database tables (idempotent)."""
+        config: Config = current_app.extensions["kanal.config"]
+        create_schema(make_engine(config.database_url))
+        click.echo("Database ready.")
+
+    @app.cli.command("seed")
+    def seed() -> None:
+        """Load categories and the OPD list (idempotent)."""
+        with _session() as session, session.begin():
+            categories, opds = load_seed(session)
+        click.echo(f"Added {categories} categories and {opds} OPDs.")
+
+    @app.cli.command("create-reviewer")
+    @click.argument("username")
+    @click.option("--name", default="", help="Display name.")
+    @click.option("--admin", is_flag=True, help="Also an administrator.")
+    @click.option("--no-reviewer", is_flag=True, help="Administrator only: cannot read cases.")
+    def create_reviewer_command(username: str, name: str, admin: bool, no_reviewer: bool) -> None:
+        """Create an account and print its one-time activation passphrase."""
+        try:
+            with _session() as session, session.begin():
+                reviewer, activation = create_reviewer(
+                    session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer
+                )
+        except AccountExists:
+            raise click.ClickException(f"An account named '{username}' already exists.") from None
+        _print_activation(reviewer.username, activation)
+
+    @app.cli.command("generate-recovery-key")
+    @click.option("--force", is_flag=True, help="Replace the active recovery key.")
+    def generate_recovery_key_command(force: bool) -> None:
+        """Generate the organisation recovery key and print its master secret once."""
+        with _session() as session, session.begin():
+            try:
+                active_recovery_key(session)
+                if not force:
+                    raise click.ClickException("A recovery key is already installed (use --force to replace it).")
+            except RecoveryKeyMissing:
+                pass
+            _, master = generate_recovery_key(session)
+        _print_recovery_secret(master)
+
+    @app.cli.command("verify-audit")
+    def verify_audit() -> None:
+        """Check the audit log's hash chain."""
+        with _session() as session:
+            broken = audit.verify_chain(session)
+        if broken is not None:
+            raise click.ClickException(f"Audit chain broken at event {broken}.")
+        click.echo("Audit chain intact.")
+
+    @app.cli.command("dev-setup")
+    def dev_setup() -> None:
+        """First start in development: tables, seed data, first admin, recovery key."""
+        config: Config = current_app.extensions["kanal.config"]
+        if config.production:
+            raise click.ClickException("dev-setup is for development; use the individual commands in production.")
+        create_schema(make_engine(config.database_url))
+        with _session() as session, session.begin():
+            load_seed(session)
+            try:
+                active_recovery_key(session)
+                master = None
+            except RecoveryKeyMissing:
+                _, master = generate_recovery_key(session)
+            created = None
+            if session.scalars(select(Reviewer.id).limit(1)).first() is None:
+                reviewer, activation = create_reviewer(
+                    session, username="admin", display_name="Administrator", is_admin=True, is_reviewer=True
+                )
+                created = (reviewer.username, activation)
+        if master is not None:
+            _print_recovery_secret(master)
+        if created is not None:
+            _print_activation(*created)
+        click.echo("Development database ready.")

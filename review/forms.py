@@ -1,0 +1,25 @@
+"""Review app forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from crypto.passphrase import MAX_PASSPHRASE_CHARS
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(), Length(max=MAX_PASSPHRASE_CHARS)])
+
+
+class ActivateForm(FlaskForm):
+    passphrase = PasswordField(_l("New passphrase"), validators=[
+        DataRequired(), Length(min=15, max=MAX_PASSPHRASE_CHARS,
+                               message=_l("Use between 15 and 1,024 characters."))])
+    confirm = PasswordField(_l("Repeat the new passphrase"), validators=[
+        DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))])
+
+
+class LogoutForm(FlaskForm):
+    """Empty: logout is a POST with a CSRF token."""
