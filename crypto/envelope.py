@@ -1,6 +1,6 @@
 """Encryption of case items (report, messages, notes) under a case or team key.
 
-Format, version 1 (exact lengths are checked before any decryption):
+Format, version 1 (version and minimum length are checked before any decryption):
 
     version (1 byte, 0x01) || salt (32 bytes) || AES-256-GCM ciphertext || tag (16)
 

@@ -13,6 +13,7 @@ below `KdfParams.production_minimum()`; tests use cheap ones.
 
 import hmac
 import os
+import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -24,6 +25,7 @@ from .keys import KeyPair, keypair_from_private
 MAX_PASSPHRASE_CHARS = 1024
 SALT_BYTES = 16
 _WRAP_LABEL = "reviewer-private-key"
+_ENCODED = re.compile(r"argon2id\$m=(?P<m>[1-9][0-9]{0,7}),t=(?P<t>[1-9][0-9]{0,2}),p=(?P<p>[1-9][0-9]{0,1})")
 
 
 @dataclass(frozen=True)
@@ -37,21 +39,28 @@ class KdfParams:
 
     @classmethod
     def decode(cls, text: str) -> "KdfParams":
-        try:
-            name, rest = text.split("$", 1)
-            values = dict(part.split("=", 1) for part in rest.split(","))
-            if name != "argon2id":
-                raise ValueError(name)
-            return cls(int(values["m"]), int(values["t"]), int(values["p"]))
-        except (KeyError, ValueError):
-            raise CryptoError() from None
+        """Strict parse of `encode()`'s output; out-of-range values are refused."""
+        match = _ENCODED.fullmatch(text)
+        if match is None:
+            raise CryptoError()
+        params = cls(int(match["m"]), int(match["t"]), int(match["p"]))
+        if not params.valid():
+            raise CryptoError()
+        return params
+
+    def valid(self) -> bool:
+        return (
+            1 <= self.lanes <= 64
+            and 1 <= self.iterations <= 100
+            and 8 * self.lanes <= self.memory_kib <= 4 * 1024 * 1024
+        )
 
     @classmethod
     def production_minimum(cls) -> "KdfParams":
         return cls()
 
     def at_least(self, other: "KdfParams") -> bool:
-        return self.memory_kib >= other.memory_kib and self.iterations >= other.iterations
+        return self.valid() and self.memory_kib >= other.memory_kib and self.iterations >= other.iterations
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def new_receipt() -> str:
 
 def normalise(text: str) -> str | None:
     """Canonical `XXXX-XXXX-XXXX-XXXX`, or None when the text cannot be a receipt."""
-    if len(text) > MAX_INPUT_CHARS:
+    if len(text) > MAX_INPUT_CHARS or not text.isascii():
         return None
     compact = text.upper().translate(_IGNORED).translate(_CONFUSABLE)
     if len(compact) != RECEIPT_CHARS or any(c not in ALPHABET for c in compact):

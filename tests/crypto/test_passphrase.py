@@ -186,3 +186,17 @@ def test_truncated_wrapped_private_key_fails(keep: int) -> None:
     assert len(wrapped) == 125
     with pytest.raises(CryptoError):
         unwrap_private_key(_keys(), wrapped[:keep], owner_id="r-1")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["argon2id$m=-1,t=0,p=0", "argon2id$m=1024,t=1,p=1,x=9", "argon2id$m= 5 ,t=1,p=1", "argon2id$m=4,t=1,p=1",
+     "argon2id$m=1_024,t=1,p=1", "argon2id$m=99999999,t=1,p=1"],
+)
+def test_decode_refuses_out_of_range_or_loose_params(text: str) -> None:
+    with pytest.raises(CryptoError):
+        KdfParams.decode(text)
+
+
+def test_zero_lanes_never_counts_as_production_strength() -> None:
+    assert not KdfParams(memory_kib=65536, iterations=3, lanes=0).at_least(KdfParams.production_minimum())

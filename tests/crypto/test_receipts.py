@@ -131,3 +131,8 @@ def test_key_sealed_to_reporter_does_not_open_with_another_salt() -> None:
     # when opened with the key pair derived under another salt, then it fails
     with pytest.raises(CryptoError):
         open_grant(sealed, recipient_private=reporter_keypair(RECEIPT, salt=b"\x23" * 32).private, **BINDING)
+
+
+@pytest.mark.parametrize("text", ["ß" * 8, "ı" * 16, "ＡＢＣＤ" * 4])
+def test_normalise_refuses_non_ascii(text: str) -> None:
+    assert normalise(text) is None

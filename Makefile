@@ -1,0 +1,38 @@
+# Kanal Integritas. `make run` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= $(or $(KANAL_DATA_DIR),instance)
+PORTAL_PORT ?= 8000
+REVIEW_PORT ?= 8001
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint translations compile-translations clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+compile-translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location
+
+run: $(STAMP) compile-translations
+	KANAL_DATA_DIR=$(DATA_DIR) $(BIN)/flask --app wsgi:review dev-setup
+	KANAL_DATA_DIR=$(DATA_DIR) PORTAL_PORT=$(PORTAL_PORT) REVIEW_PORT=$(REVIEW_PORT) BIN=$(BIN) ./scripts/run-dev.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy crypto cases portal review wsgi.py
+
+test: $(STAMP) compile-translations lint
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

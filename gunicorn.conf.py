@@ -1,0 +1,17 @@
+"""gunicorn settings shared by both apps (development and production).
+
+No access log at all: gunicorn's default access format starts with the client
+address. Error-log lines come from our own logging configuration, which never
+contains request data.
+"""
+
+import multiprocessing
+import os
+
+accesslog = None
+disable_redirect_access_to_syslog = True
+errorlog = "-"
+loglevel = "info"
+workers = int(os.environ.get("KANAL_WORKERS", min(4, multiprocessing.cpu_count() * 2 + 1)))
+timeout = 120  # uploads from slow phone connections
+forwarded_allow_ips = os.environ.get("KANAL_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,70 @@
+"""What a reporter and a reviewer do, as small functions over test clients."""
+
+import re
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+_RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def first_choice(client: FlaskClient, field: str) -> str:
+    page = client.get("/lapor").get_data(as_text=True)
+    select = page.split(f'name="{field}"', 1)[1]
+    match = re.search(r'<option value="(\d+)"', select)
+    assert match
+    return match.group(1)
+
+
+def report_form(client: FlaskClient, **fields: str) -> dict[str, str]:
+    data = {
+        "csrf_token": csrf_token(client, "/lapor"),
+        "category": first_choice(client, "category"),
+        "opd": first_choice(client, "opd"),
+        "what": "Kepala bidang meminta setoran setiap bulan dari semua staf.",
+    }
+    data.update(fields)
+    return data
+
+
+def submit_report(client: FlaskClient, **fields: str) -> str:
+    """Submit a report through the portal; returns the receipt shown."""
+    response = client.post("/lapor", data=report_form(client, **fields))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    match = _RECEIPT.search(response.get_data(as_text=True))
+    assert match, "no receipt on the page"
+    return match.group(1).strip()
+
+
+def check_status(client: FlaskClient, receipt: str) -> TestResponse:
+    return client.post("/status", data={"csrf_token": csrf_token(client, "/status"), "receipt": receipt})
+
+
+def login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:
+    return client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client, "/login"), "username": username, "passphrase": passphrase},
+    )
+
+
+def activate(client: FlaskClient, passphrase: str, confirm: str | None = None) -> TestResponse:
+    return client.post(
+        "/activate",
+        data={
+            "csrf_token": csrf_token(client, "/activate"),
+            "passphrase": passphrase,
+            "confirm": passphrase if confirm is None else confirm,
+        },
+    )
+
+
+def logout(client: FlaskClient) -> TestResponse:
+    return client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
