@@ -104,12 +104,11 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
         return LoginOutcome(reviewer=reviewer, keypair=None)
 
     assert reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier and reviewer.wrapped_private_key
-    keys = pp.derive_passphrase_keys(
-        passphrase, salt=reviewer.kdf_salt, params=pp.KdfParams.decode(reviewer.kdf_params)
-    )
-    if not pp.verifier_matches(keys.verifier, reviewer.login_verifier):
-        raise LoginFailed()
     try:
+        params = pp.KdfParams.decode(reviewer.kdf_params)
+        keys = pp.derive_passphrase_keys(passphrase, salt=reviewer.kdf_salt, params=params)
+        if not pp.verifier_matches(keys.verifier, reviewer.login_verifier):
+            raise LoginFailed()
         keypair = pp.unwrap_private_key(keys, reviewer.wrapped_private_key, owner_id=reviewer.id)
     except CryptoError:
         raise LoginFailed() from None

@@ -77,6 +77,17 @@ def init_database(app: Flask, config: Config, **engine_kwargs: Any) -> sessionma
     return factory
 
 
+def session_factory(app: Flask) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = app.extensions[_EXTENSION]
+    return factory
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's pooled connections (tests, and CLI commands that finish)."""
+    engine = session_factory(app).kw["bind"]
+    engine.dispose()
+
+
 def db_session() -> Session:
     if "db_session" not in g:
         from flask import current_app

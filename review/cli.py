@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 from cases import audit
 from cases.accounts import create_reviewer
 from cases.config import Config
-from cases.db import create_schema, make_engine, make_session_factory
+from cases.db import create_schema
 from cases.errors import AccountExists, RecoveryKeyMissing
 from cases.grants import active_recovery_key
 from cases.models import Reviewer
 from cases.recovery_keys import generate_recovery_key
 from cases.seed import load_seed
+from cases.web import session_factory
 
 
 def _session() -> Session:
-    config: Config = current_app.extensions["kanal.config"]
-    return make_session_factory(make_engine(config.database_url))()
+    return session_factory(current_app)()
 
 
 def _print_recovery_secret(master: bytes) -> None:
@@ -39,8 +39,7 @@ def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create the database tables (idempotent)."""
-        config: Config = current_app.extensions["kanal.config"]
-        create_schema(make_engine(config.database_url))
+        create_schema(session_factory(current_app).kw["bind"])
         click.echo("Database ready.")
 
     @app.cli.command("seed")
@@ -95,7 +94,7 @@ def register(app: Flask) -> None:
         config: Config = current_app.extensions["kanal.config"]
         if config.production:
             raise click.ClickException("dev-setup is for development; use the individual commands in production.")
-        create_schema(make_engine(config.database_url))
+        create_schema(session_factory(current_app).kw["bind"])
         with _session() as session, session.begin():
             load_seed(session)
             try:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cases.config import Config
 from cases.db import create_schema, make_engine, make_session_factory
+from cases.web import dispose
 from cases.recovery_keys import generate_recovery_key
 from cases.seed import load_seed
 from crypto.passphrase import KdfParams
@@ -100,6 +101,7 @@ def portal_app(config: Config, recovery_secret: bytes) -> Iterator[Flask]:
     app = create_app(config)
     app.config.update(TESTING=True)
     yield app
+    dispose(app)
 
 
 @pytest.fixture
@@ -109,6 +111,7 @@ def review_app(config: Config, recovery_secret: bytes) -> Iterator[Flask]:
     app = create_app(config)
     app.config.update(TESTING=True)
     yield app
+    dispose(app)
 
 
 @pytest.fixture

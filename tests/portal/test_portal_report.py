@@ -1,0 +1,89 @@
+"""The report form: validation keeps what was typed; success shows a receipt once."""
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases.models import Case
+from tests.actions import report_form, submit_report
+
+
+def test_landing_page_explains_the_channel_in_indonesian(portal: FlaskClient) -> None:
+    page = portal.get("/").get_data(as_text=True)
+    for phrase in ("menyetor", "Wi-Fi kantor", "1×24 jam"):
+        assert phrase in page
+    assert 'lang="id"' in page
+
+
+def test_too_short_report_is_refused_and_keeps_every_answer(portal: FlaskClient, session: Session) -> None:
+    data = report_form(portal, what="terlalu pendek", who="Kabid X", where="Ruang 3", amount="Rp 2.000.000")
+    response = portal.post("/lapor", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "paling sedikit 20 karakter" in page
+    for typed in ("terlalu pendek", "Kabid X", "Ruang 3", "Rp 2.000.000"):
+        assert typed in page
+    assert f'<option selected value="{data["opd"]}"' in page
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_bad_amount_gets_a_clear_message(portal: FlaskClient) -> None:
+    response = portal.post("/lapor", data=report_form(portal, amount="sejuta lebih"))
+    assert response.status_code == 400
+    assert "angka saja" in response.get_data(as_text=True)
+
+
+def test_amount_with_separators_is_accepted(portal: FlaskClient) -> None:
+    assert submit_report(portal, amount="Rp. 1.500.000")
+
+
+def test_missing_csrf_token_keeps_the_report_text(portal: FlaskClient, session: Session) -> None:
+    data = report_form(portal, what="Laporan panjang yang tidak boleh hilang sama sekali.")
+    data["csrf_token"] = "expired"
+    response = portal.post("/lapor", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Laporan panjang yang tidak boleh hilang sama sekali." in page
+    assert "kedaluwarsa" in page
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_unknown_category_is_refused_without_losing_text(portal: FlaskClient) -> None:
+    response = portal.post("/lapor", data=report_form(portal, category="99999"))
+    assert response.status_code == 400
+    assert "Kepala bidang meminta setoran" in response.get_data(as_text=True)
+
+
+def test_receipt_page_shows_the_code_once_and_is_not_cached(portal: FlaskClient) -> None:
+    response = portal.post("/lapor", data=report_form(portal))
+    page = response.get_data(as_text=True)
+    receipt = re.search(r'class="receipt"[^>]*>([^<]+)<', page).group(1)
+    assert "hanya ditampilkan satu kali" in page
+    assert response.headers["Cache-Control"] == "no-store"
+    assert receipt not in response.headers.get("Location", "")
+    assert all(receipt not in cookie for cookie in response.headers.getlist("Set-Cookie"))
+
+
+def test_each_report_gets_its_own_receipt(portal: FlaskClient, session: Session) -> None:
+    receipts = {submit_report(portal) for _ in range(3)}
+    assert len(receipts) == 3
+    assert session.scalar(select(func.count()).select_from(Case)) == 3
+
+
+def test_portal_pages_carry_strict_headers(portal: FlaskClient) -> None:
+    for url in ("/", "/lapor", "/status", "/no-such-page"):
+        headers = portal.get(url).headers
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "no-store"
+
+
+def test_portal_works_without_javascript(portal: FlaskClient) -> None:
+    for url in ("/", "/lapor", "/status"):
+        page = portal.get(url).get_data(as_text=True)
+        assert "<script" not in page and "http://" not in page and "https://" not in page
