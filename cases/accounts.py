@@ -25,6 +25,7 @@ from .errors import AccountExists, LoginFailed, PassphraseRejected
 from .models import Reviewer
 
 MIN_PASSPHRASE_CHARS = 15
+MAX_PASSPHRASE_CHARS = pp.MAX_PASSPHRASE_CHARS
 _ACTIVATION_GROUPS = 5  # 5 x 4 Crockford characters = 100 random bits
 _DUMMY_SALT = bytes(pp.SALT_BYTES)
 

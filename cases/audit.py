@@ -19,7 +19,9 @@ from .models import AuditEvent
 GENESIS = bytes(32)
 
 
-def _event_hash(prev: bytes, at: datetime, actor_id: str | None, action: str, case_id: str | None, detail: str) -> bytes:
+def _event_hash(
+    prev: bytes, at: datetime, actor_id: str | None, action: str, case_id: str | None, detail: str
+) -> bytes:
     fields = encode_fields(
         prev,
         at.isoformat().encode(),

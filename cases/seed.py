@@ -40,7 +40,8 @@ def load_seed(session: Session, *, opd_file: Path = DEFAULT_OPD_FILE) -> tuple[i
     ]
     known_opds = set(session.scalars(select(Opd.name)))
     new_opds = [Opd(name=name) for name in read_opd_file(opd_file) if name not in known_opds]
-    session.add_all(new_categories + new_opds)
+    session.add_all(new_categories)
+    session.add_all(new_opds)
     session.flush()
     return len(new_categories), len(new_opds)
 

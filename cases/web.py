@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, lazy_gettext
 from flask.typing import ResponseReturnValue
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, lazy_gettext
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from .config import Config
+from .config import Config, ConfigError
 from .db import make_engine, make_session_factory
+from .errors import RecoveryKeyMissing
+from .grants import active_recovery_key
 
 _EXTENSION = "kanal.sessions"
 
@@ -86,6 +88,19 @@ def dispose(app: Flask) -> None:
     """Close the app's pooled connections (tests, and CLI commands that finish)."""
     engine = session_factory(app).kw["bind"]
     engine.dispose()
+
+
+def require_recovery_key(app: Flask) -> None:
+    """Production never accepts a report that no recovery key could open."""
+    try:
+        with session_factory(app)() as session:
+            active_recovery_key(session)
+    except RecoveryKeyMissing:
+        dispose(app)
+        raise ConfigError(
+            "Refusing to start in production: no recovery key is installed "
+            "(flask --app wsgi:review generate-recovery-key)."
+        ) from None
 
 
 def db_session() -> Session:

@@ -45,7 +45,8 @@ def normalise(text: str) -> str | None:
 
 def lookup_hash(receipt: str, *, server_key: bytes) -> bytes:
     """Keyed hash used to find a case by receipt. `receipt` must be normalised."""
-    return hmac.new(server_key, b"kanal-integritas/v1/receipt-lookup\x00" + receipt.encode("ascii"), hashlib.sha256).digest()
+    message = b"kanal-integritas/v1/receipt-lookup\x00" + receipt.encode("ascii")
+    return hmac.new(server_key, message, hashlib.sha256).digest()
 
 
 def new_reporter_salt() -> bytes:

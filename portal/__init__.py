@@ -5,12 +5,8 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from cases.config import Config, ConfigError, load_config
-from cases.errors import RecoveryKeyMissing
-from cases.grants import active_recovery_key
-from cases.web import configure_logging, init_babel, init_database, init_security
+from cases.config import Config, load_config
+from cases.web import configure_logging, init_babel, init_database, init_security, require_recovery_key
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -30,9 +26,9 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.extensions["kanal.config"] = config
     CSRFProtect(app)
-    sessions = init_database(app, config)
+    init_database(app, config)
     if config.production:
-        _require_recovery_key(sessions)
+        require_recovery_key(app)
     init_security(app)
     init_babel(app)
 
@@ -43,14 +39,3 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(status.bp)
     return app
 
-
-def _require_recovery_key(sessions: sessionmaker[Session]) -> None:
-    """Production never accepts a report that no recovery key could open."""
-    try:
-        with sessions() as session:
-            active_recovery_key(session)
-    except RecoveryKeyMissing:
-        raise ConfigError(
-            "Refusing to start in production: no recovery key is installed "
-            "(flask --app wsgi:review generate-recovery-key)."
-        ) from None

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from crypto.passphrase import MAX_PASSPHRASE_CHARS
+from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
 
 
 class LoginForm(FlaskForm):
@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
 
 class ActivateForm(FlaskForm):
     passphrase = PasswordField(_l("New passphrase"), validators=[
-        DataRequired(), Length(min=15, max=MAX_PASSPHRASE_CHARS,
+        DataRequired(), Length(min=MIN_PASSPHRASE_CHARS, max=MAX_PASSPHRASE_CHARS,
                                message=_l("Use between 15 and 1,024 characters."))])
     confirm = PasswordField(_l("Repeat the new passphrase"), validators=[
         DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))])

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from cases.config import Config
 from cases.db import create_schema, make_engine, make_session_factory
-from cases.web import dispose
 from cases.recovery_keys import generate_recovery_key
 from cases.seed import load_seed
+from cases.web import dispose
 from crypto.passphrase import KdfParams
 
 CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
@@ -122,3 +122,13 @@ def portal(portal_app: Flask) -> FlaskClient:
 @pytest.fixture
 def review(review_app: Flask) -> FlaskClient:
     return review_app.test_client()
+
+
+@pytest.fixture
+def config_app(config: Config, engine: Engine) -> Iterator[Flask]:
+    """The review app over an empty database: for CLI commands."""
+    from review import create_app
+
+    app = create_app(config)
+    yield app
+    dispose(app)

@@ -26,7 +26,7 @@ def _seal(plaintext: bytes = TEXT, case_id: str = "case-1", item_id: str = "repo
 
 @pytest.mark.parametrize(
     "plaintext",
-    [b"", b"x", TEXT, "Laporan: dana desa dipotong 10 %".encode(), os.urandom(5_000)],
+    [b"", b"x", TEXT, b"Laporan: dana desa dipotong 10 %", os.urandom(5_000)],
     ids=["empty", "one-byte", "hundred", "utf8", "large-random"],
 )
 def test_item_round_trip(plaintext: bytes) -> None:

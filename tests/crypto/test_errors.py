@@ -26,7 +26,7 @@ def _imported_top_level_names(path: Path) -> set[str]:
 
 def test_package_is_the_repository_crypto_package() -> None:
     # given the imported package, then it is /crypto at the repository root with all its modules
-    assert PACKAGE_DIR == Path(__file__).resolve().parents[2] / "crypto"
+    assert Path(__file__).resolve().parents[2] / "crypto" == PACKAGE_DIR
     modules = {p.stem for p in PACKAGE_DIR.glob("*.py")}
     assert {"errors", "padding", "derive", "keys", "envelope", "passphrase", "receipts", "recovery"} <= modules
 

@@ -1,0 +1,32 @@
+"""Production start-up refuses what would lose or expose reports."""
+
+import dataclasses
+
+import pytest
+from sqlalchemy import Engine
+
+from cases.config import Config, ConfigError, new_production_secret
+from portal import create_app
+
+
+def _production(config: Config) -> Config:
+    return dataclasses.replace(
+        config,
+        env="production",
+        portal_secret_key=new_production_secret(),
+        review_secret_key=new_production_secret(),
+        receipt_key=new_production_secret(),
+    )
+
+
+def test_portal_refuses_to_start_without_a_recovery_key(config: Config, engine: Engine) -> None:
+    with pytest.raises(ConfigError, match="recovery key"):
+        create_app(_production(config))
+
+
+def test_portal_starts_in_production_once_a_recovery_key_exists(config: Config, recovery_secret: bytes) -> None:
+    app = create_app(_production(config))
+    assert app.config["SECRET_KEY"] != config.portal_secret_key
+    from cases.web import dispose
+
+    dispose(app)

@@ -1,0 +1,58 @@
+"""The architecture rules of DESIGN.md §2, checked on the source."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(package: str) -> set[str]:
+    names: set[str] = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize(("package", "forbidden"), [("portal", "review"), ("review", "portal")])
+def test_the_two_apps_never_import_each_other(package: str, forbidden: str) -> None:
+    assert forbidden not in _imports(package)
+
+
+def test_domain_never_imports_an_app() -> None:
+    assert not {"portal", "review"} & _imports("cases")
+
+
+def test_crypto_is_pure() -> None:
+    assert not {"flask", "sqlalchemy", "cases", "portal", "review"} & _imports("crypto")
+
+
+@pytest.mark.parametrize("package", ["portal", "review"])
+def test_views_never_touch_keys_or_sql(package: str) -> None:
+    for path in (ROOT / package).glob("*.py"):
+        if path.name == "cli.py":
+            continue
+        source = path.read_text()
+        assert "from crypto" not in source and "import crypto" not in source, path
+        assert "sqlalchemy" not in source, path
+
+
+def test_app_code_never_prints() -> None:
+    for package in ("crypto", "cases", "portal", "review"):
+        for path in (ROOT / package).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "print"]
+            assert not calls, path
+
+
+def test_nothing_reads_the_client_address() -> None:
+    for package in ("cases", "portal", "review"):
+        for path in (ROOT / package).rglob("*.py"):
+            source = path.read_text()
+            for needle in ("remote_addr", "X-Forwarded-For", "user_agent", "User-Agent"):
+                assert needle not in source, f"{needle} in {path}"
