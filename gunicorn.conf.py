@@ -15,3 +15,6 @@ loglevel = "info"
 workers = int(os.environ.get("KANAL_WORKERS", min(4, multiprocessing.cpu_count() * 2 + 1)))
 timeout = 120  # uploads from slow phone connections
 forwarded_allow_ips = os.environ.get("KANAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The control socket's default path is shared by every gunicorn of the user; the
+# portal and the review app would fight over it, and we do not use it.
+control_socket_disable = True

@@ -104,14 +104,15 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
             raise LoginFailed()
         return LoginOutcome(reviewer=reviewer, keypair=None)
 
-    assert reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier and reviewer.wrapped_private_key
+    if not (reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier and reviewer.wrapped_private_key):
+        raise LoginFailed()  # a damaged account row never logs in, and never crashes the login page
     try:
         params = pp.KdfParams.decode(reviewer.kdf_params)
         keys = pp.derive_passphrase_keys(passphrase, salt=reviewer.kdf_salt, params=params)
         if not pp.verifier_matches(keys.verifier, reviewer.login_verifier):
             raise LoginFailed()
         keypair = pp.unwrap_private_key(keys, reviewer.wrapped_private_key, owner_id=reviewer.id)
-    except CryptoError:
+    except (CryptoError, ValueError):  # ValueError: a salt Argon2id refuses
         raise LoginFailed() from None
     audit.record(session, action="login", actor_id=reviewer.id)
     return LoginOutcome(reviewer=reviewer, keypair=keypair)

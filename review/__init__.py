@@ -48,7 +48,9 @@ def create_app(config: Config | None = None) -> Flask:
             absolute=timedelta(hours=config.session_absolute_hours),
         )
         if row is None:
-            session.clear()
+            # pop, not clear: a stray request (favicon, a stale tab) must not
+            # wipe the CSRF token of a login form open in another tab.
+            session.pop("sid", None)
             return redirect(url_for("auth.login"))
         if row.purpose == "activation" and request.endpoint not in ACTIVATION_ENDPOINTS:
             return redirect(url_for("auth.activate"))

@@ -88,3 +88,16 @@ def test_session_cookie_is_httponly_and_samesite_strict(review: FlaskClient, rev
     response = login(review, "yanti", one_time)
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("kanal_review="))
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_stray_requests_do_not_break_an_open_login_form(review: FlaskClient, review_app: Flask) -> None:
+    # Given a login form open in the browser
+    one_time = create_account(review_app, "lina")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      review.get("/login").get_data(as_text=True)).group(1)
+    # When the browser fetches the favicon (a 404 outside the allow-list) and another page
+    review.get("/favicon.ico")
+    review.get("/")
+    # Then the form still submits
+    response = review.post("/login", data={"csrf_token": token, "username": "lina", "passphrase": one_time})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/activate")
