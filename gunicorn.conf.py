@@ -18,3 +18,10 @@ forwarded_allow_ips = os.environ.get("KANAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The control socket's default path is shared by every gunicorn of the user; the
 # portal and the review app would fight over it, and we do not use it.
 control_socket_disable = True
+
+
+def on_starting(server: object) -> None:
+    """Refuse to serve in production with an unsafe configuration (see cases/preflight.py)."""
+    from cases.preflight import check_deployment
+
+    check_deployment()

@@ -20,8 +20,7 @@ from werkzeug.wrappers import Response
 
 from .config import Config, ConfigError
 from .db import make_engine, make_session_factory
-from .errors import RecoveryKeyMissing
-from .grants import active_recovery_key
+from .preflight import check_deployment
 
 _EXTENSION = "kanal.sessions"
 
@@ -90,17 +89,13 @@ def dispose(app: Flask) -> None:
     engine.dispose()
 
 
-def require_recovery_key(app: Flask) -> None:
+def require_recovery_key(app: Flask, config: Config) -> None:
     """Production never accepts a report that no recovery key could open."""
     try:
-        with session_factory(app)() as session:
-            active_recovery_key(session)
-    except RecoveryKeyMissing:
+        check_deployment(config)
+    except ConfigError:
         dispose(app)
-        raise ConfigError(
-            "Refusing to start in production: no recovery key is installed "
-            "(flask --app wsgi:review generate-recovery-key)."
-        ) from None
+        raise
 
 
 def db_session() -> Session:

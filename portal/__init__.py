@@ -28,7 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     CSRFProtect(app)
     init_database(app, config)
     if config.production:
-        require_recovery_key(app)
+        require_recovery_key(app, config)
     init_security(app)
     init_babel(app)
 

@@ -1,0 +1,20 @@
+"""gunicorn itself refuses to serve an unsafe production configuration."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANAL_")}
+    env.update(KANAL_ENV="production", KANAL_DATA_DIR=str(tmp_path), KANAL_PORTAL_SECRET_KEY="dev-" + "x" * 40)
+    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "wsgi:review"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode != 0
+    assert "Refusing to start in production" in result.stderr
+    assert "development secret" in result.stderr
