@@ -74,6 +74,10 @@ class Case(Base):
     # HMAC of the receipt under a server secret; the receipt itself is never stored.
     receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     reporter_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # Position of the newest item, and of the newest item from the reporter
+    # (the case list's "unread" marker compares it with what a reviewer saw).
+    item_seq: Mapped[int] = mapped_column(Integer, default=0)
+    reporter_seq: Mapped[int] = mapped_column(Integer, default=0)
 
     category: Mapped[Category] = relationship()
     opd: Mapped[Opd] = relationship()
@@ -87,11 +91,16 @@ class Case(Base):
 
 
 class CaseItem(Base):
-    """One encrypted piece of a case: the report, a message, a note."""
+    """One encrypted piece of a case: the report, a message, an attachment's details, a note.
+
+    Items are ordered by `seq` (1, 2, 3 ... within a case), never by time:
+    reporter timestamps are only kept to the hour.
+    """
 
     __tablename__ = "case_item"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     author: Mapped[str] = mapped_column(String(20))
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
@@ -100,6 +109,53 @@ class CaseItem(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
     case: Mapped[Case] = relationship(back_populates="items")
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_item_case_seq"),)
+
+
+class Attachment(Base):
+    """An evidence file: its details are the encrypted item `item_id`, its
+    content the encrypted chunks below. Only the chunk count is plaintext."""
+
+    __tablename__ = "attachment"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("case_item.id", ondelete="CASCADE"), unique=True)
+    header: Mapped[bytes] = mapped_column(LargeBinary(33))
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AttachmentChunk(Base):
+    __tablename__ = "attachment_chunk"
+    attachment_id: Mapped[str] = mapped_column(ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReporterSession(Base):
+    """Server half of a reporter's visit: the key derived from the receipt,
+    wrapped under a key that only the reporter's cookie holds.
+
+    The time kept is the hour (rows older than the previous hour are purged);
+    the 30-minute limit is enforced with the signed issue time in the cookie,
+    so the server stores no exact time of a reporter's visit.
+    """
+
+    __tablename__ = "reporter_session"
+    id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class CaseRead(Base):
+    """How far a reviewer has read a case (for the unread marker)."""
+
+    __tablename__ = "case_read"
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    seen_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class KeyGrant(Base):

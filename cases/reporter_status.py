@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from crypto import receipts
 from crypto.envelope import decrypt_item, encrypt_item
 from crypto.errors import CryptoError
-from crypto.keys import generate_keypair, new_symmetric_key, open_grant, seal_key
+from crypto.keys import KeyPair, generate_keypair, new_symmetric_key, open_grant, seal_key
 
+from .conversation import ThreadEntry, thread
 from .errors import ReceiptNotRecognised
 from .models import Case, CaseItem, KeyGrant
 from .report_content import ReportContent
@@ -37,6 +38,11 @@ class ReporterView:
     opd_name: str
     received_at: datetime
     report: ReportContent
+    thread: list[ThreadEntry]
+
+    @property
+    def closed(self) -> bool:
+        return self.status in ("closed", "rejected")
 
 
 def _dummy_work(receipt: str | None) -> None:
@@ -47,7 +53,8 @@ def _dummy_work(receipt: str | None) -> None:
     decrypt_item(_DUMMY_KEY, _DUMMY_ITEM, case_id="dummy", item_id="dummy")
 
 
-def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> ReporterView:
+def open_case_by_receipt(session: Session, *, receipt_text: str, receipt_key: bytes) -> tuple[Case, KeyPair]:
+    """The case and the reporter's key pair, or ReceiptNotRecognised after the same work."""
     receipt = receipts.normalise(receipt_text)
     case = None
     if receipt is not None:
@@ -56,14 +63,19 @@ def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> R
     if receipt is None or case is None:
         _dummy_work(receipt)
         raise ReceiptNotRecognised()
+    return case, receipts.reporter_keypair(receipt, salt=case.reporter_salt)
 
-    keypair = receipts.reporter_keypair(receipt, salt=case.reporter_salt)
+
+def reporter_case_key(session: Session, *, case: Case, private_key: bytes) -> bytes:
     recipient_id = f"reporter:{case.id}"
     grant = session.scalars(
         select(KeyGrant).where(KeyGrant.case_id == case.id, KeyGrant.recipient_id == recipient_id)
     ).one()
-    case_key = open_grant(grant.sealed, recipient_private=keypair.private, case_id=case.id, key_kind="case",
-                          recipient_id=recipient_id)
+    return open_grant(grant.sealed, recipient_private=private_key, case_id=case.id, key_kind="case",
+                      recipient_id=recipient_id)
+
+
+def reporter_view(session: Session, *, case: Case, case_key: bytes) -> ReporterView:
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
     report = ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
     return ReporterView(
@@ -73,4 +85,11 @@ def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> R
         opd_name=case.opd.name,
         received_at=case.received_at,
         report=report,
+        thread=thread(session, case=case, case_key=case_key, audience="reporter"),
     )
+
+
+def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> ReporterView:
+    case, keypair = open_case_by_receipt(session, receipt_text=receipt_text, receipt_key=receipt_key)
+    return reporter_view(session, case=case, case_key=reporter_case_key(session, case=case,
+                                                                        private_key=keypair.private))

@@ -68,6 +68,8 @@ def submit_report(
         first_response_due=hour + timedelta(hours=first_response_hours),
         receipt_lookup=lookup,
         reporter_salt=salt,
+        item_seq=1,
+        reporter_seq=1,
     )
     session.add(case)
     case_key, team_key = new_symmetric_key(), new_symmetric_key()
@@ -76,6 +78,7 @@ def submit_report(
         CaseItem(
             id=item_id,
             case_id=case.id,
+            seq=1,
             kind="report",
             author="reporter",
             key_kind="case",

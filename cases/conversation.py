@@ -1,0 +1,124 @@
+"""The thread between reporter and team: messages and evidence files.
+
+Every entry is an item encrypted under the case key, numbered by `seq`.
+Authorship (reporter / team) is stored; which reviewer wrote is stored for the
+team and never shown to the reporter.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crypto.envelope import decrypt_item, encrypt_item
+
+from . import audit
+from .clock import to_hour, utc_now
+from .errors import DomainError
+from .evidence.store import AttachmentInfo, Limits, PreparedFile, attachment_info, check_quota, store_file
+from .grants import open_reviewer_key
+from .models import Case, CaseItem, Reviewer, new_id
+
+MAX_MESSAGE_CHARS = 20000
+CLOSED_STATUSES = ("closed", "rejected")
+Audience = Literal["reporter", "team"]
+
+
+class CaseClosed(DomainError):
+    """The case is concluded; the reporter can read but no longer add."""
+
+
+class EmptyMessage(DomainError):
+    """Nothing to send: no text and no file."""
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    seq: int
+    kind: str  # "message" or "attachment"
+    author: str  # "reporter" or "team"
+    reviewer_name: str | None  # team audience only
+    created_at: datetime
+    text: str | None
+    attachment: AttachmentInfo | None
+
+
+def _next_seq(session: Session, case: Case) -> int:
+    # Lock the case row so two writers never take the same number (PostgreSQL);
+    # SQLite serialises writers anyway.
+    session.refresh(case, with_for_update=True)
+    case.item_seq += 1
+    return case.item_seq
+
+
+def _add_message(session: Session, *, case: Case, case_key: bytes, author: str, text: str,
+                 reviewer_id: str | None = None) -> CaseItem:
+    item_id = new_id()
+    item = CaseItem(id=item_id, case_id=case.id, seq=_next_seq(session, case), kind="message", author=author,
+                    reviewer_id=reviewer_id, key_kind="case", created_at=to_hour(utc_now()),
+                    ciphertext=encrypt_item(case_key, text.encode("utf-8"), case_id=case.id, item_id=item_id))
+    session.add(item)
+    return item
+
+
+def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, files: list[PreparedFile],
+                  limits: Limits) -> list[AttachmentInfo]:
+    """The reporter replies and/or adds evidence, all or nothing."""
+    text = text.strip()
+    if case.status in CLOSED_STATUSES:
+        raise CaseClosed()
+    if not text and not files:
+        raise EmptyMessage()
+    check_quota(session, case_id=case.id, files=files, limits=limits)
+    if text:
+        _add_message(session, case=case, case_key=case_key, author="reporter", text=text[:MAX_MESSAGE_CHARS])
+    stored = [
+        store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter",
+                   seq=_next_seq(session, case))
+        for prepared in files
+    ]
+    case.reporter_seq = case.item_seq
+    case.updated_at = to_hour(utc_now())
+    session.flush()
+    return stored
+
+
+def team_replies(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, text: str) -> None:
+    """A reviewer writes to the reporter (raises CaseNotFound without a grant)."""
+    text = text.strip()
+    if not text:
+        raise EmptyMessage()
+    case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=private_key)
+    case = session.get(Case, case_id)
+    assert case is not None  # a grant exists, so the case does
+    _add_message(session, case=case, case_key=case_key, author="team", text=text[:MAX_MESSAGE_CHARS],
+                 reviewer_id=reviewer.id)
+    case.updated_at = utc_now()
+    session.flush()
+    audit.record(session, action="message.send", actor_id=reviewer.id, case_id=case_id)
+
+
+def thread(session: Session, *, case: Case, case_key: bytes, audience: Audience) -> list[ThreadEntry]:
+    """Messages and files after the report, oldest first. Team-key items never appear."""
+    rows = session.execute(
+        select(CaseItem, Reviewer.display_name)
+        .outerjoin(Reviewer, CaseItem.reviewer_id == Reviewer.id)
+        .where(CaseItem.case_id == case.id, CaseItem.key_kind == "case",
+               CaseItem.kind.in_(("message", "attachment")))
+        .order_by(CaseItem.seq)
+    ).all()
+    entries = []
+    for item, reviewer_name in rows:
+        text, attachment = None, None
+        if item.kind == "message":
+            text = decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id).decode("utf-8")
+        else:
+            attachment = attachment_info(item, case_key)
+        entries.append(ThreadEntry(
+            seq=item.seq, kind=item.kind, author=item.author,
+            reviewer_name=reviewer_name if audience == "team" else None,
+            created_at=item.created_at, text=text, attachment=attachment,
+        ))
+    return entries

@@ -1,0 +1,235 @@
+"""Evidence files in and out: check, clean, encrypt in chunks, store; stream back.
+
+An upload arrives as a readable stream (an encrypted spool, see crypto/spool.py).
+`prepare_file` recognises it by content, strips metadata where it can (in
+memory, bounded by the per-file limit) and refuses what is not allowed.
+`store_file` encrypts it chunk by chunk (crypto/stream.py) straight into
+`attachment_chunk` rows with Core inserts, so no more than a couple of chunks
+are ever held, and everything happens inside the caller's transaction: a
+failure leaves nothing behind.
+"""
+
+import dataclasses
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crypto.envelope import decrypt_item, encrypt_item
+from crypto.errors import CryptoError
+from crypto.stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, new_header
+
+from ..clock import to_hour, utc_now
+from ..errors import CaseNotFound, DomainError
+from ..models import Attachment, AttachmentChunk, Case, CaseItem, new_id
+from .scrub import Outcome, scrub
+from .sniff import HEAD_BYTES, FileKind, sniff
+
+MAX_NAME_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Limits:
+    file_bytes: int = 25 * 1024 * 1024
+    case_bytes: int = 100 * 1024 * 1024
+    files_per_upload: int = 10
+
+
+class FileRefused(DomainError):
+    """A file was not accepted; `reason` is "too_large", "type", "empty", "case_full" or "too_many"."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(reason)
+        self.filename = filename
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the request delivered it."""
+
+    filename: str
+    stream: BinaryIO
+    too_large: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    name: str
+    kind: FileKind
+    outcome: Outcome
+    caveat: str
+    reader: BinaryIO
+    size: int
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """What the team and the reporter are told about a stored file."""
+
+    attachment_id: str
+    name: str
+    mime: str
+    label: str
+    size: int
+    outcome: Outcome
+    caveat: str
+
+    @property
+    def size_bucket(self) -> str:
+        for limit, text in ((100 * 1024, "< 100 KB"), (1024**2, "< 1 MB"), (10 * 1024**2, "< 10 MB")):
+            if self.size < limit:
+                return text
+        return "≥ 10 MB"
+
+
+def safe_name(filename: str, kind: FileKind) -> str:
+    """A display and download name: no path, no control characters, the real extension."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .") or "berkas"
+    name = name[:MAX_NAME_CHARS]
+    if not re.search(rf"\.{re.escape(kind.extension)}$", name, re.IGNORECASE):
+        name = f"{name}.{kind.extension}"
+    return name
+
+
+class _Prefixed(io.RawIOBase):
+    """`head` followed by the rest of `stream`, without copying the stream."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        super().__init__()
+        self._head, self._stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._head:
+            part = self._head if size is None or size < 0 else self._head[:size]
+            self._head = self._head[len(part):]
+            return part
+        return self._stream.read(-1 if size is None else size)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def prepare_file(upload: Upload, *, limits: Limits) -> PreparedFile:
+    if upload.too_large:
+        raise FileRefused(upload.filename, "too_large")
+    head = upload.stream.read(HEAD_BYTES)
+    if not head:
+        raise FileRefused(upload.filename, "empty")
+    needs_whole = head.startswith(b"PK\x03\x04") or (sniff(head) or FileKind("", "", None, "")).cleaner is not None
+    if needs_whole:
+        whole = head + upload.stream.read(limits.file_bytes + 1 - len(head))
+        if len(whole) > limits.file_bytes:
+            raise FileRefused(upload.filename, "too_large")
+        kind = sniff(head, whole)
+        if kind is None:
+            raise FileRefused(upload.filename, "type")
+        cleaned = scrub(whole, kind)
+        del whole
+        return PreparedFile(safe_name(upload.filename, kind), kind, cleaned.outcome, cleaned.caveat,
+                            io.BytesIO(cleaned.data), len(cleaned.data))
+    kind = sniff(head)
+    if kind is None:
+        raise FileRefused(upload.filename, "type")
+    outcome: Outcome = "no_metadata" if kind.mime == "text/plain" else "not_cleaned"
+    size = getattr(upload.stream, "size", None)
+    if not isinstance(size, int):
+        raise ValueError("uploads must report their size")
+    return PreparedFile(safe_name(upload.filename, kind), kind, outcome, "" if outcome == "no_metadata"
+                        else "unsupported", _Prefixed(head, upload.stream), size)
+
+
+def stored_bytes(session: Session, case_id: str) -> int:
+    """Upper bound of the evidence already stored for a case (whole chunks)."""
+    chunks = session.scalar(select(func.coalesce(func.sum(Attachment.chunk_count), 0))
+                            .where(Attachment.case_id == case_id))
+    return int(chunks or 0) * CHUNK_SIZE
+
+
+def check_quota(session: Session, *, case_id: str | None, files: list[PreparedFile], limits: Limits) -> None:
+    if len(files) > limits.files_per_upload:
+        raise FileRefused(files[-1].name, "too_many")
+    used = stored_bytes(session, case_id) if case_id else 0
+    for prepared in files:
+        used += prepared.size
+        if used > limits.case_bytes:
+            raise FileRefused(prepared.name, "case_full")
+
+
+def store_file(session: Session, *, case: Case, case_key: bytes, prepared: PreparedFile, author: str,
+               seq: int, reviewer_id: str | None = None) -> AttachmentInfo:
+    """Encrypt and store one prepared file as item `seq` of `case` (not committed)."""
+    attachment_id, item_id = new_id(), new_id()
+    info = AttachmentInfo(attachment_id, prepared.name, prepared.kind.mime, prepared.kind.label, prepared.size,
+                          prepared.outcome, prepared.caveat)
+    details = json.dumps(dataclasses.asdict(info), ensure_ascii=False).encode()
+    hour = to_hour(utc_now())
+    session.add(CaseItem(id=item_id, case_id=case.id, seq=seq, kind="attachment", author=author,
+                         reviewer_id=reviewer_id, key_kind="case", created_at=hour,
+                         ciphertext=encrypt_item(case_key, details, case_id=case.id, item_id=item_id)))
+    header = new_header()
+    attachment = Attachment(id=attachment_id, case_id=case.id, item_id=item_id, header=header, chunk_count=0,
+                            created_at=hour)
+    session.add(attachment)
+    session.flush()
+    count = 0
+    for count, chunk in enumerate(
+        encrypt_stream(case_key, header, prepared.reader, case_id=case.id, attachment_id=attachment_id), start=1
+    ):
+        session.execute(insert(AttachmentChunk), [{"attachment_id": attachment_id, "seq": count - 1, "data": chunk}])
+    attachment.chunk_count = count
+    session.flush()
+    return info
+
+
+def attachment_info(item: CaseItem, case_key: bytes) -> AttachmentInfo:
+    values = json.loads(decrypt_item(case_key, item.ciphertext, case_id=item.case_id, item_id=item.id))
+    return AttachmentInfo(**values)
+
+
+@dataclass(frozen=True)
+class Download:
+    info: AttachmentInfo
+    chunks: Iterator[bytes]
+
+
+def open_download(sessions: sessionmaker[Session], session: Session, *, case_id: str, attachment_id: str,
+                  case_key: bytes) -> Download:
+    """Details now, content as a lazy iterator that reads one chunk at a time.
+
+    The iterator opens its own database session from `sessions`, because it
+    runs while the response streams, after the request's session is closed.
+    """
+    attachment = session.scalars(select(Attachment).where(Attachment.id == attachment_id,
+                                                          Attachment.case_id == case_id)).first()
+    if attachment is None:
+        raise CaseNotFound()
+    item = session.get(CaseItem, attachment.item_id)
+    assert item is not None
+    info = attachment_info(item, case_key)
+    header, count = attachment.header, attachment.chunk_count
+
+    def ciphertext() -> Iterator[bytes]:
+        with sessions() as reader:
+            for seq in range(count):
+                data = reader.scalar(select(AttachmentChunk.data).where(
+                    AttachmentChunk.attachment_id == attachment_id, AttachmentChunk.seq == seq))
+                if data is None:
+                    raise CryptoError()
+                yield data
+
+    return Download(info, decrypt_stream(case_key, header, ciphertext(), case_id=case_id,
+                                         attachment_id=attachment_id))
+
