@@ -20,8 +20,8 @@ compile-translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete
 
 run: $(STAMP) compile-translations
 	KANAL_DATA_DIR=$(DATA_DIR) $(BIN)/flask --app wsgi:review dev-setup

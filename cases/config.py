@@ -37,6 +37,9 @@ class Config:
     session_absolute_hours: int = 12
     first_response_hours: int = 24
     secure_cookies: bool = False
+    max_file_mb: int = 25
+    max_case_mb: int = 100
+    reporter_visit_minutes: int = 30
 
     @property
     def production(self) -> bool:
@@ -89,6 +92,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         kdf=kdf,
         first_response_hours=int(env.get("KANAL_FIRST_RESPONSE_HOURS", "24")),
         secure_cookies=env.get("KANAL_SECURE_COOKIES", "1" if production else "0") == "1",
+        max_file_mb=int(env.get("KANAL_MAX_FILE_MB", "25")),
+        max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),
     )
     if production:
         check_production(config)

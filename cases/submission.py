@@ -5,6 +5,7 @@ the hour. The receipt is returned to the caller to show once, and only its
 keyed hash is stored.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from crypto.keys import new_symmetric_key
 
 from .clock import to_hour, utc_now
 from .errors import UnknownChoice
+from .evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
 from .grants import active_recovery_key, seal_new_case
 from .models import Case, CaseItem, Category, Opd, new_id
 from .report_content import ReportContent
@@ -26,6 +28,7 @@ from .report_content import ReportContent
 class SubmittedReport:
     case_id: str
     receipt: str
+    files: tuple[AttachmentInfo, ...] = ()
 
     def __repr__(self) -> str:  # the receipt must never reach a log line
         return f"SubmittedReport(case_id={self.case_id!r})"
@@ -47,12 +50,15 @@ def submit_report(
     content: ReportContent,
     receipt_key: bytes,
     first_response_hours: int = 24,
+    files: Sequence[PreparedFile] = (),
+    limits: Limits | None = None,
 ) -> SubmittedReport:
     category = session.get(Category, category_id)
     opd = session.get(Opd, opd_id)
     if category is None or not category.active or opd is None or not opd.active:
         raise UnknownChoice()
     active_recovery_key(session)  # refuse before doing work: no case without a recovery grant
+    check_quota(session, case_id=None, files=list(files), limits=limits or Limits())
 
     receipt, lookup = _unused_receipt(session, receipt_key)
     salt = receipts.new_reporter_salt()
@@ -88,4 +94,10 @@ def submit_report(
     )
     seal_new_case(session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public)
     session.flush()
-    return SubmittedReport(case_id=case.id, receipt=receipt)
+    stored = tuple(
+        store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter", seq=seq)
+        for seq, prepared in enumerate(files, start=2)
+    )
+    case.item_seq = case.reporter_seq = 1 + len(stored)
+    session.flush()
+    return SubmittedReport(case_id=case.id, receipt=receipt, files=stored)

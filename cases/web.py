@@ -138,6 +138,25 @@ STATUS_LABELS = {
     "rejected": lazy_gettext("Rejected"),
 }
 
+# The English descriptions cases/evidence/sniff.py gives each accepted file kind.
+FILE_LABELS = {
+    "JPEG image": lazy_gettext("JPEG image"),
+    "PNG image": lazy_gettext("PNG image"),
+    "WebP image": lazy_gettext("WebP image"),
+    "GIF image": lazy_gettext("GIF image"),
+    "HEIC photo": lazy_gettext("HEIC photo"),
+    "PDF document": lazy_gettext("PDF document"),
+    "Word document": lazy_gettext("Word document"),
+    "Excel spreadsheet": lazy_gettext("Excel spreadsheet"),
+    "PowerPoint file": lazy_gettext("PowerPoint file"),
+    "OpenDocument text": lazy_gettext("OpenDocument text"),
+    "OpenDocument spreadsheet": lazy_gettext("OpenDocument spreadsheet"),
+    "OpenDocument presentation": lazy_gettext("OpenDocument presentation"),
+    "older Office document": lazy_gettext("older Office document"),
+    "audio recording": lazy_gettext("audio recording"),
+    "text file": lazy_gettext("text file"),
+}
+
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
@@ -154,7 +173,12 @@ def init_babel(app: Flask) -> None:
     def category_name(name_id: str, name_en: str) -> str:
         return name_en if str(get_locale()) == "en" else name_id
 
-    app.jinja_env.globals.update(status_label=status_label, category_name=category_name, get_locale=get_locale)
+    def file_label(label: str) -> str:
+        return str(FILE_LABELS.get(label, label))
+
+    app.jinja_env.globals.update(status_label=status_label, category_name=category_name, get_locale=get_locale,
+                                 file_label=file_label,
+                                 config_limits=app.extensions.get("kanal.config"))
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long")
     app.jinja_env.filters["rupiah"] = lambda value: "Rp " + format_decimal(value)
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")

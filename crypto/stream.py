@@ -15,7 +15,7 @@ Neither direction ever holds more than two chunks in memory.
 
 import os
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +28,10 @@ CHUNK_SIZE = 64 * 1024
 TAG_BYTES = 16
 HEADER_BYTES = 1 + 32
 _MAX_CHUNKS = 2**40  # far beyond any file we accept; keeps the counter inside 11 bytes
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def _cipher(key: bytes, header: bytes) -> AESGCM:
@@ -46,7 +50,7 @@ def _aad(case_id: str, attachment_id: str) -> bytes:
     return encode_fields(VERSION, case_id.encode(), attachment_id.encode())
 
 
-def _read_full(reader: BinaryIO, size: int) -> bytes:
+def _read_full(reader: Readable, size: int) -> bytes:
     """Read exactly `size` bytes unless the stream ends first."""
     parts, remaining = [], size
     while remaining:
@@ -62,7 +66,7 @@ def new_header() -> bytes:
     return VERSION + os.urandom(32)
 
 
-def encrypt_stream(key: bytes, header: bytes, reader: BinaryIO, *, case_id: str, attachment_id: str) -> Iterator[bytes]:
+def encrypt_stream(key: bytes, header: bytes, reader: Readable, *, case_id: str, attachment_id: str) -> Iterator[bytes]:
     """Yield the encrypted chunks of everything `reader` holds."""
     cipher, aad = _cipher(key, header), _aad(case_id, attachment_id)
     counter = 0

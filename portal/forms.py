@@ -4,7 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms import Field, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from cases.report_content import FIELD_LIMITS
@@ -53,6 +53,7 @@ class ReportForm(FlaskForm):
     how = TextAreaField(_l("How was it done?"), validators=[Optional(), _max("how")])
     amount = StringField(_l("How much money is involved? (rupiah)"), validators=[Optional(), _rupiah])
     contact = TextAreaField(_l("Contact details (optional)"), validators=[Optional(), _max("contact")])
+    evidence = MultipleFileField(_l("Evidence files (optional)"))
 
 
 class StatusForm(FlaskForm):
@@ -60,3 +61,13 @@ class StatusForm(FlaskForm):
         DataRequired(message=_l("Enter your receipt code.")),
         Length(max=64, message=_l("That is too long to be a receipt code.")),
     ])
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Your message or additional information"), validators=[
+        Optional(), Length(max=20000, message=_l("Please keep this under %(max)d characters.", max=20000))])
+    evidence = MultipleFileField(_l("Add evidence files (optional)"))
+
+
+class ForgetForm(FlaskForm):
+    """Empty: ending a visit is a POST with a CSRF token."""

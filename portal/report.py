@@ -6,12 +6,14 @@ from flask_wtf.csrf import CSRFError
 
 from cases.config import Config
 from cases.errors import RecoveryKeyMissing, UnknownChoice
+from cases.evidence.store import FileRefused
 from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
 from cases.web import db_session
 
 from .forms import ReportForm, parse_rupiah
+from .uploads import limits, prepare_uploads, refusal_message
 
 bp = Blueprint("report", __name__)
 
@@ -40,6 +42,9 @@ def new_report() -> tuple[str, int] | str:
     if not form.validate_on_submit():
         return render_template("report.html", form=form), (400 if form.is_submitted() else 200)
     config: Config = current_app.extensions["kanal.config"]
+    prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
+    if file_errors:
+        return render_template("report.html", form=form, file_errors=file_errors), 400
     content = ReportContent(
         what=form.what.data or "",
         who=form.who.data or "",
@@ -57,11 +62,15 @@ def new_report() -> tuple[str, int] | str:
             content=content,
             receipt_key=config.receipt_key_bytes,
             first_response_hours=config.first_response_hours,
+            files=prepared,
+            limits=limits(),
         )
+    except FileRefused as refused:
+        return render_template("report.html", form=form, file_errors=[refusal_message(refused)]), 400
     except UnknownChoice:
         return render_template("report.html", form=form, problem="choice"), 400
     except RecoveryKeyMissing:
         current_app.logger.error("submission refused: no recovery key is installed")
         return render_template("report.html", form=form, problem="unavailable"), 503
     # Rendered directly from the POST: the receipt never appears in a URL or redirect.
-    return render_template("receipt.html", receipt=submitted.receipt)
+    return render_template("receipt.html", receipt=submitted.receipt, files=submitted.files)

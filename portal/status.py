@@ -1,10 +1,13 @@
-"""A reporter checks their case with the receipt (POST only: never in a URL)."""
+"""A reporter enters the receipt (POST only: never in a URL) to open their case."""
 
-from flask import Blueprint, current_app, render_template
+import time
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from werkzeug.wrappers import Response
 
 from cases.config import Config
 from cases.errors import ReceiptNotRecognised
-from cases.reporter_status import open_status
+from cases.reporter_sessions import start_reporter_session
 from cases.web import db_session
 
 from .forms import StatusForm
@@ -13,14 +16,17 @@ bp = Blueprint("status", __name__)
 
 
 @bp.route("/status", methods=["GET", "POST"])
-def check_status() -> tuple[str, int] | str:
+def check_status() -> Response | tuple[str, int] | str:
     form = StatusForm()
     if not form.validate_on_submit():
         return render_template("status.html", form=form), (400 if form.is_submitted() else 200)
     config: Config = current_app.extensions["kanal.config"]
     try:
-        view = open_status(db_session(), receipt_text=form.receipt.data or "", receipt_key=config.receipt_key_bytes)
+        token = start_reporter_session(db_session(), receipt_text=form.receipt.data or "",
+                                       receipt_key=config.receipt_key_bytes)
     except ReceiptNotRecognised:
-        view = None
-    form.receipt.data = ""  # never echo the receipt back into the page
-    return render_template("status.html", form=StatusForm(formdata=None), view=view, checked=True)
+        # Same page, same status code; the receipt is never echoed back.
+        return render_template("status.html", form=StatusForm(formdata=None), not_recognised=True)
+    session["visit"] = token
+    session["visit_at"] = int(time.time())  # signed, in the reporter's own cookie only
+    return redirect(url_for("visit.my_report"))

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
@@ -23,3 +23,9 @@ class ActivateForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Empty: logout is a POST with a CSRF token."""
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(_l("Reply to the reporter"), validators=[
+        DataRequired(message=_l("Write a reply first.")),
+        Length(max=20000, message=_l("Please keep this under 20,000 characters."))])

@@ -45,7 +45,9 @@ def submit_report(client: FlaskClient, **fields: str) -> str:
 
 
 def check_status(client: FlaskClient, receipt: str) -> TestResponse:
-    return client.post("/status", data={"csrf_token": csrf_token(client, "/status"), "receipt": receipt})
+    """Enter the receipt; a recognised one leads (via a redirect) to the reporter's case page."""
+    return client.post("/status", data={"csrf_token": csrf_token(client, "/status"), "receipt": receipt},
+                       follow_redirects=True)
 
 
 def login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:

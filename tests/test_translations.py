@@ -25,6 +25,7 @@ def _extracted() -> set[str]:
 def test_every_string_in_code_and_templates_has_an_indonesian_translation() -> None:
     with (ROOT / "translations" / "id" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
+    assert not catalog.fuzzy, "the catalog header is marked fuzzy: pybabel compile would skip it"
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     missing = sorted(_extracted() - translated)
     assert not missing, f"untranslated in id: {missing}"
@@ -33,3 +34,23 @@ def test_every_string_in_code_and_templates_has_an_indonesian_translation() -> N
 def test_extraction_finds_the_strings_at_all() -> None:
     # Guards the test above: an empty extraction would make it pass vacuously.
     assert {"Make a report", "Log in", "Received"} <= _extracted()
+
+
+def test_every_file_kind_has_a_translatable_label() -> None:
+    # The labels come from cases/evidence/sniff.py at run time; each needs an entry.
+    import re
+
+    from cases.web import FILE_LABELS
+
+    labels = set(re.findall(r'"[^"]*", "[^"]*", (?:"[a-z]+"|None), "([^"]+)"\)',
+                            (ROOT / "cases" / "evidence" / "sniff.py").read_text()))
+    labels |= {label for _mime, _ext, label in (v for v in _sniff_tables())}
+    assert labels and labels <= set(FILE_LABELS)
+
+
+def _sniff_tables() -> list[tuple[str, str, str]]:
+    from cases.evidence import sniff
+
+    ooxml = list(sniff._OOXML.values())
+    odf = [("", extension, label) for extension, label in sniff._ODF.values()]
+    return ooxml + odf

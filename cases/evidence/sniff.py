@@ -41,10 +41,10 @@ def _zip_kind(data: bytes) -> FileKind | None:
     except (zipfile.BadZipFile, ValueError):
         return None
     if "mimetype" in names:
-        mime = archive.read("mimetype").strip()
-        if mime in _ODF:
-            extension, label = _ODF[mime]
-            return FileKind(mime.decode(), extension, "odf", label)
+        declared = archive.read("mimetype").strip()
+        if declared in _ODF:
+            extension, label = _ODF[declared]
+            return FileKind(declared.decode(), extension, "odf", label)
     if "[Content_Types].xml" in names:
         for prefix, (mime, extension, label) in _OOXML.items():
             if any(name.startswith(prefix) for name in names):

@@ -16,14 +16,14 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.envelope import decrypt_item, encrypt_item
 from crypto.errors import CryptoError
-from crypto.stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, new_header
+from crypto.spool import EncryptedSpool
+from crypto.stream import CHUNK_SIZE, Readable, decrypt_stream, encrypt_stream, new_header
 
 from ..clock import to_hour, utc_now
 from ..errors import CaseNotFound, DomainError
@@ -55,7 +55,7 @@ class Upload:
     """A file as the request delivered it."""
 
     filename: str
-    stream: BinaryIO
+    stream: Readable
     too_large: bool = False
 
 
@@ -65,7 +65,7 @@ class PreparedFile:
     kind: FileKind
     outcome: Outcome
     caveat: str
-    reader: BinaryIO
+    reader: Readable
     size: int
 
 
@@ -89,6 +89,15 @@ class AttachmentInfo:
         return "≥ 10 MB"
 
 
+def upload_spool(*, limit: int) -> EncryptedSpool:
+    """Where an upload waits while the request is parsed: encrypted, size-limited."""
+    return EncryptedSpool(limit=limit)
+
+
+def spool_too_large(stream: object) -> bool:
+    return isinstance(stream, EncryptedSpool) and stream.too_large
+
+
 def safe_name(filename: str, kind: FileKind) -> str:
     """A display and download name: no path, no control characters, the real extension."""
     name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
@@ -102,14 +111,14 @@ def safe_name(filename: str, kind: FileKind) -> str:
 class _Prefixed(io.RawIOBase):
     """`head` followed by the rest of `stream`, without copying the stream."""
 
-    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+    def __init__(self, head: bytes, stream: Readable) -> None:
         super().__init__()
         self._head, self._stream = head, stream
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         if self._head:
             part = self._head if size is None or size < 0 else self._head[:size]
             self._head = self._head[len(part):]

@@ -1,0 +1,79 @@
+"""Uploads never reach the disk in plaintext.
+
+The portal's request class hands Werkzeug an `EncryptedSpool` for every file
+part instead of its plaintext temporary file, with the per-file limit enforced
+while the data streams in.
+"""
+
+from typing import IO, cast
+
+from flask import Request, current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+from cases.config import Config
+from cases.evidence.store import (
+    FileRefused,
+    Limits,
+    PreparedFile,
+    Upload,
+    prepare_file,
+    spool_too_large,
+    upload_spool,
+)
+
+REFUSAL_MESSAGES = {
+    "too_large": _l("“%(name)s” is larger than %(mb)d MB and was not accepted."),
+    "type": _l("“%(name)s” is not a file type we accept. Send photos (JPEG, PNG, WebP, HEIC), PDF, "
+               "Office or OpenDocument files, plain text, or audio recordings."),
+    "empty": _l("“%(name)s” is empty."),
+    "case_full": _l("“%(name)s” does not fit: a report can hold at most %(case_mb)d MB of files."),
+    "too_many": _l("Send at most %(count)d files at a time."),
+}
+
+
+def limits() -> Limits:
+    config: Config = current_app.extensions["kanal.config"]
+    return Limits(file_bytes=config.max_file_mb * 1024 * 1024, case_bytes=config.max_case_mb * 1024 * 1024)
+
+
+class PortalRequest(Request):
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        return cast(IO[bytes], upload_spool(limit=limits().file_bytes))
+
+
+def uploads_from(files: list[FileStorage]) -> list[Upload]:
+    """The files the reporter actually chose (browsers send an empty part when none)."""
+    chosen = []
+    for storage in files:
+        if not storage.filename:
+            continue
+        stream = storage.stream
+        too_large = spool_too_large(stream)
+        chosen.append(Upload(filename=storage.filename, stream=stream, too_large=too_large))
+    return chosen
+
+
+def refusal_message(refused: FileRefused) -> str:
+    config: Config = current_app.extensions["kanal.config"]
+    return str(REFUSAL_MESSAGES[refused.reason] % {
+        "name": refused.filename[:80], "mb": config.max_file_mb, "case_mb": config.max_case_mb,
+        "count": limits().files_per_upload,
+    })
+
+
+def prepare_uploads(files: list[FileStorage]) -> tuple[list[PreparedFile], list[str]]:
+    """Check and clean every chosen file; the messages for those refused."""
+    prepared, errors = [], []
+    for upload in uploads_from(files):
+        try:
+            prepared.append(prepare_file(upload, limits=limits()))
+        except FileRefused as refused:
+            errors.append(refusal_message(refused))
+    return prepared, errors
