@@ -48,6 +48,7 @@ class ThreadEntry:
 def _next_seq(session: Session, case: Case) -> int:
     # Lock the case row so two writers never take the same number (PostgreSQL);
     # SQLite serialises writers anyway.
+    session.flush()  # refresh would otherwise discard a number taken but not yet written
     session.refresh(case, with_for_update=True)
     case.item_seq += 1
     return case.item_seq

@@ -1,9 +1,11 @@
 """What a reporter and a reviewer do, as small functions over test clients."""
 
+import io
 import re
 
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, stream_encode_multipart
 
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 _RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
@@ -70,3 +72,52 @@ def activate(client: FlaskClient, passphrase: str, confirm: str | None = None) -
 
 def logout(client: FlaskClient) -> TestResponse:
     return client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def upload(data: bytes, name: str) -> tuple["io.BytesIO", str]:
+    return (io.BytesIO(data), name)
+
+
+def post_multipart(client: FlaskClient, url: str, form: dict[str, object], follow: bool = False) -> TestResponse:
+    """Encode in memory: Werkzeug's test client would spool a large body to a temporary
+    file that it never closes (a ResourceWarning, which this suite treats as an error)."""
+    values = MultiDict()
+    for name, value in form.items():
+        if isinstance(value, list):
+            for stream, filename in value:
+                values.add(name, FileStorage(stream, filename=filename))
+        else:
+            values.add(name, value)
+    stream, length, boundary = stream_encode_multipart(values, use_tempfile=False)
+    return client.post(url, data=stream.read(), content_type=f"multipart/form-data; boundary={boundary}",
+                       follow_redirects=follow)
+
+
+def submit_report_with_files(client: FlaskClient, files: list[tuple["io.BytesIO", str]], **fields: str) -> TestResponse:
+    form: dict[str, object] = dict(report_form(client, **fields))
+    form["evidence"] = files
+    return post_multipart(client, "/lapor", form)
+
+
+def reporter_sends(client: FlaskClient, text: str = "", files: list[tuple["io.BytesIO", str]] | None = None,
+                   follow: bool = True) -> TestResponse:
+    """On the reporter's case page (after check_status): reply and/or add files."""
+    data: dict[str, object] = {"csrf_token": csrf_token(client, "/laporan-saya"), "text": text}
+    if files:
+        data["evidence"] = files
+    return post_multipart(client, "/laporan-saya", data, follow=follow)
+
+
+def team_replies(client: FlaskClient, case_id: str, text: str) -> TestResponse:
+    return client.post(f"/cases/{case_id}/reply",
+                       data={"csrf_token": csrf_token(client, f"/cases/{case_id}"), "text": text})
+
+
+def case_ids(client: FlaskClient) -> list[str]:
+    return re.findall(r'href="/cases/([0-9a-f]+)"', client.get("/").get_data(as_text=True))
+
+
+def receipt_of(response: TestResponse) -> str:
+    match = _RECEIPT.search(response.get_data(as_text=True))
+    assert match, "no receipt on the page"
+    return match.group(1).strip()

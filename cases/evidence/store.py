@@ -188,6 +188,7 @@ def store_file(session: Session, *, case: Case, case_key: bytes, prepared: Prepa
     session.add(CaseItem(id=item_id, case_id=case.id, seq=seq, kind="attachment", author=author,
                          reviewer_id=reviewer_id, key_kind="case", created_at=hour,
                          ciphertext=encrypt_item(case_key, details, case_id=case.id, item_id=item_id)))
+    session.flush()  # the attachment row refers to the item
     header = new_header()
     attachment = Attachment(id=attachment_id, case_id=case.id, item_id=item_id, header=header, chunk_count=0,
                             created_at=hour)
