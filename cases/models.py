@@ -78,16 +78,38 @@ class Case(Base):
     # (the case list's "unread" marker compares it with what a reviewer saw).
     item_seq: Mapped[int] = mapped_column(Integer, default=0)
     reporter_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Triage (team actions carry exact times; only the reporter's are rounded).
+    assigned_to_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assessment_due: Mapped[datetime | None] = mapped_column(DateTime)
+    feedback_due: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("case.id"))
 
     category: Mapped[Category] = relationship()
     opd: Mapped[Opd] = relationship()
     items: Mapped[list["CaseItem"]] = relationship(back_populates="case", cascade="all, delete-orphan")
     grants: Mapped[list["KeyGrant"]] = relationship(back_populates="case", cascade="all, delete-orphan")
 
+    labels: Mapped[list["CaseLabel"]] = relationship(cascade="all, delete-orphan")
+
     __table_args__ = (
         Index("ix_case_received_at", "received_at"),
         Index("ix_case_status_received_at", "status", "received_at"),
+        Index("ix_case_status_first_response_due", "status", "first_response_due"),
+        Index("ix_case_opd_id", "opd_id"),
+        Index("ix_case_category_id", "category_id"),
+        Index("ix_case_assigned_to_id", "assigned_to_id"),
     )
+
+
+class CaseLabel(Base):
+    """A free label for filtering. Plaintext by design: labels are for routing
+    ("perlu audit"), never for content; the UI says so."""
+
+    __tablename__ = "case_label"
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
 class CaseItem(Base):
@@ -173,7 +195,10 @@ class KeyGrant(Base):
 
     case: Mapped[Case] = relationship(back_populates="grants")
 
-    __table_args__ = (UniqueConstraint("case_id", "key_kind", "recipient_id", name="uq_key_grant_recipient"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "key_kind", "recipient_id", name="uq_key_grant_recipient"),
+        Index("ix_key_grant_recipient_id_case_id", "recipient_id", "case_id"),
+    )
 
 
 class Reviewer(Base):
@@ -196,10 +221,45 @@ class Reviewer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
     activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Four eyes: no case key until a key-holding reviewer other than the creator approves.
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Second factor: the TOTP secret, encrypted under a key derived from the review app's secret.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Throttling: counted before the passphrase is checked, so parallel guesses count too.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def recipient_id(self) -> str:
         return f"reviewer:{self.id}"
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class BackupCode(Base):
+    __tablename__ = "backup_code"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Affiliation(Base):
+    """A reviewer belongs to, or is conflicted with, an OPD: they are never
+    sealed that OPD's cases."""
+
+    __tablename__ = "affiliation"
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "member" (set by admins) or "conflict" (declared)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
 
 
 class ReviewerSession(Base):
@@ -217,6 +277,8 @@ class ReviewerSession(Base):
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    # Last time a TOTP code was entered in this session (step-up for admin actions).
+    stepped_up_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     reviewer: Mapped[Reviewer] = relationship()
 
