@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PASS = "bench passphrase for a reviewer"
+PASS = "bench passphrase for a reviewer"  # noqa: S105 - a throw-away benchmark account
 
 
 def rss_kib(pid: int) -> int:

@@ -6,6 +6,7 @@ passphrase was wrong. Activation is when a reviewer's key pair is born; the
 admin who created the account never learns the passphrase that wraps it.
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from crypto import passphrase as pp
 from crypto.errors import CryptoError
@@ -23,6 +26,7 @@ from . import audit
 from .clock import utc_now
 from .errors import AccountExists, LoginFailed, PassphraseRejected
 from .models import Reviewer
+from .throttle import clear_failures, reserve_attempt
 
 MIN_PASSPHRASE_CHARS = 15
 MAX_PASSPHRASE_CHARS = pp.MAX_PASSPHRASE_CHARS
@@ -38,6 +42,10 @@ class LoginOutcome:
     @property
     def needs_activation(self) -> bool:
         return self.keypair is None
+
+    @property
+    def needs_code(self) -> bool:
+        return self.keypair is not None and self.reviewer.totp_enabled
 
 
 def _activation_digest(text: str) -> bytes:
@@ -80,13 +88,27 @@ def create_reviewer(
 
 
 def check_passphrase_policy(new_passphrase: str, *, username: str) -> None:
-    """Length only (NIST SP 800-63B): no composition rules."""
+    """NIST SP 800-63B: length, and not common or guessable; no composition rules.
+
+    "Common" is zxcvbn's list of the 30,000 most used passwords; "guessable" is
+    zxcvbn's estimate below 3 (it catches repeats, keyboard walks, dates and
+    words the list misses). zxcvbn sees the first 72 characters only (its limit):
+    a passphrase longer than that is long enough.
+    """
     if len(new_passphrase) < MIN_PASSPHRASE_CHARS:
         raise PassphraseRejected("too_short")
     if len(new_passphrase) > pp.MAX_PASSPHRASE_CHARS:
         raise PassphraseRejected("too_long")
-    if new_passphrase.strip().lower() == username.lower() or len(set(new_passphrase)) < 4:
+    folded = new_passphrase.strip().lower()
+    if folded == username.lower() or folded in _common_passwords() or len(set(new_passphrase)) < 4:
         raise PassphraseRejected("too_guessable")
+    if zxcvbn(new_passphrase[:72], user_inputs=[username, "kanal", "integritas", "jateng"])["score"] < 3:
+        raise PassphraseRejected("too_guessable")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.KdfParams) -> LoginOutcome:
@@ -96,12 +118,14 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
     if reviewer is None or reviewer.state not in ("pending", "active"):
         pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)
         raise LoginFailed()
+    reserve_attempt(session, reviewer=reviewer)  # may raise AccountLocked
     if reviewer.state == "pending":
         pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)  # same cost as a real login
         if reviewer.activation_hash is None or not hmac.compare_digest(
             _activation_digest(passphrase), reviewer.activation_hash
         ):
             raise LoginFailed()
+        clear_failures(reviewer)
         return LoginOutcome(reviewer=reviewer, keypair=None)
 
     if not (reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier and reviewer.wrapped_private_key):
@@ -114,7 +138,9 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
         keypair = pp.unwrap_private_key(keys, reviewer.wrapped_private_key, owner_id=reviewer.id)
     except (CryptoError, ValueError):  # ValueError: a salt Argon2id refuses
         raise LoginFailed() from None
-    audit.record(session, action="login", actor_id=reviewer.id)
+    if not reviewer.totp_enabled:
+        clear_failures(reviewer)  # no second step to come (enrolment follows)
+    audit.record(session, action="login.passphrase", actor_id=reviewer.id)
     return LoginOutcome(reviewer=reviewer, keypair=keypair)
 
 

@@ -32,7 +32,16 @@ def _wrap_key(token: str) -> bytes:
     return derive_key(token.encode(), label="session-wrap")
 
 
-def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | None, purpose: str = "full") -> str:
+# What a session may reach: activation (set a passphrase), enrol (set up TOTP),
+# second_factor (enter a code), full (everything the account's role allows).
+PURPOSES = ("activation", "enrol", "second_factor", "full")
+STEP_UP = timedelta(minutes=5)
+
+
+def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | None, purpose: str = "full",
+                 stepped_up: bool = False) -> str:
+    if purpose not in PURPOSES:
+        raise ValueError(purpose)
     token = secrets.token_urlsafe(32)
     now = utc_now()
     wrapped = None
@@ -46,10 +55,19 @@ def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | Non
             wrapped_private_key=wrapped,
             created_at=now,
             last_seen_at=now,
+            stepped_up_at=now if stepped_up else None,
         )
     )
     session.flush()
     return token
+
+
+def mark_stepped_up(row: ReviewerSession) -> None:
+    row.stepped_up_at = utc_now()
+
+
+def recently_stepped_up(row: ReviewerSession) -> bool:
+    return row.stepped_up_at is not None and utc_now() - row.stepped_up_at <= STEP_UP
 
 
 def _expired(row: ReviewerSession, now: datetime, idle: timedelta, absolute: timedelta) -> bool:
@@ -65,7 +83,7 @@ def find_session(
     if row is None:
         return None
     now = utc_now()
-    if _expired(row, now, idle, absolute) or row.reviewer.state != "active" and row.purpose == "full":
+    if _expired(row, now, idle, absolute) or (row.reviewer.state != "active" and row.purpose != "activation"):
         session.delete(row)
         session.flush()
         return None

@@ -4,27 +4,36 @@ The case key goes to every eligible reviewer, the recovery key and the
 reporter; the team key to eligible reviewers and the recovery key only.
 """
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from crypto.keys import open_grant, seal_key
 
+from . import audit
 from .clock import to_hour, utc_now
 from .errors import CaseNotFound, RecoveryKeyMissing
-from .models import Case, KeyGrant, RecoveryKey, Reviewer
+from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 
 
-def eligible_reviewers(session: Session) -> list[Reviewer]:
-    """Active reviewers that hold a key pair."""
-    return list(
-        session.scalars(
-            select(Reviewer).where(
-                Reviewer.state == "active",
-                Reviewer.is_reviewer.is_(True),
-                Reviewer.public_key.is_not(None),
-            )
-        )
+def _eligible() -> ColumnElement[bool]:
+    """Active, approved (four eyes) reviewers that hold a key pair."""
+    return and_(
+        Reviewer.state == "active",
+        Reviewer.is_reviewer.is_(True),
+        Reviewer.public_key.is_not(None),
+        Reviewer.approved_at.is_not(None),
     )
+
+
+def _not_recused(opd_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(Affiliation.reviewer_id == Reviewer.id, Affiliation.opd_id == opd_id)
+
+
+def eligible_reviewers(session: Session, *, opd_id: int) -> list[Reviewer]:
+    """Who may be sealed a case about `opd_id`: eligible and not affiliated with it."""
+    return list(session.scalars(select(Reviewer).where(_eligible(), _not_recused(opd_id))))
 
 
 def active_recovery_key(session: Session) -> RecoveryKey:
@@ -56,7 +65,7 @@ def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: by
     for kind, key in (("case", case_key), ("team", team_key)):
         grants.append(_grant(case, key, key_kind=kind, recipient_kind="recovery", recipient_id=recovery.recipient_id,
                              public=recovery.public_key))
-        for reviewer in eligible_reviewers(session):
+        for reviewer in eligible_reviewers(session, opd_id=case.opd_id):
             assert reviewer.public_key is not None  # eligible_reviewers filters on it
             grants.append(_grant(case, key, key_kind=kind, recipient_kind="reviewer",
                                  recipient_id=reviewer.recipient_id, public=reviewer.public_key,
@@ -82,3 +91,77 @@ def open_reviewer_key(session: Session, *, case_id: str, reviewer: Reviewer, pri
     grant = reviewer_grant(session, case_id=case_id, reviewer=reviewer, key_kind=key_kind)
     return open_grant(grant.sealed, recipient_private=private_key, case_id=case_id, key_kind=key_kind,
                       recipient_id=reviewer.recipient_id)
+
+
+REGRANT_BATCH = 200
+
+
+def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batch: int = REGRANT_BATCH) -> int:
+    """Seal keys `holder` holds to eligible reviewers who lack them; at most `batch` grants.
+
+    Runs whenever a key holder logs in, so new (approved) colleagues and lifted
+    recusals catch up without anyone handling keys by hand. Every grant is audited.
+    """
+    target = aliased(Reviewer)
+    existing = aliased(KeyGrant)
+    rows = session.execute(
+        select(KeyGrant, Case.opd_id, target)
+        .join(Case, Case.id == KeyGrant.case_id)
+        .join(target, and_(
+            target.id != holder.id,
+            target.state == "active",
+            target.is_reviewer.is_(True),
+            target.public_key.is_not(None),
+            target.approved_at.is_not(None),
+        ))
+        .where(
+            KeyGrant.recipient_id == holder.recipient_id,
+            ~exists().where(existing.case_id == KeyGrant.case_id, existing.key_kind == KeyGrant.key_kind,
+                            existing.reviewer_id == target.id),
+            ~exists().where(Affiliation.reviewer_id == target.id, Affiliation.opd_id == Case.opd_id),
+        )
+        .order_by(KeyGrant.case_id, KeyGrant.key_kind)
+        .limit(batch)
+    ).all()
+    keys: dict[tuple[str, str], bytes] = {}
+    for grant, _opd, reviewer in rows:
+        slot = (grant.case_id, grant.key_kind)
+        if slot not in keys:
+            keys[slot] = open_grant(grant.sealed, recipient_private=private_key, case_id=grant.case_id,
+                                    key_kind=grant.key_kind, recipient_id=holder.recipient_id)
+        assert reviewer.public_key is not None
+        session.add(KeyGrant(
+            case_id=grant.case_id, key_kind=grant.key_kind, recipient_kind="reviewer",
+            recipient_id=reviewer.recipient_id, reviewer_id=reviewer.id, created_at=to_hour(utc_now()),
+            sealed=seal_key(keys[slot], recipient_public=reviewer.public_key, case_id=grant.case_id,
+                            key_kind=grant.key_kind, recipient_id=reviewer.recipient_id),
+        ))
+        audit.record(session, action="grant.create", actor_id=holder.id, case_id=grant.case_id,
+                     detail=f"kind={grant.key_kind} to={reviewer.id}")
+    session.flush()
+    return len(rows)
+
+
+def revoke_grants(session: Session, *, reviewer: Reviewer, opd_id: int | None = None,
+                  actor_id: str | None = None) -> int:
+    """Delete a reviewer's grants (all, or for cases about one OPD); audited."""
+    query = select(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id)
+    if opd_id is not None:
+        query = query.where(KeyGrant.case_id.in_(select(Case.id).where(Case.opd_id == opd_id)))
+    grants = session.scalars(query).all()
+    for grant in grants:
+        audit.record(session, action="grant.delete", actor_id=actor_id, case_id=grant.case_id,
+                     detail=f"kind={grant.key_kind} of={reviewer.id}")
+    if grants:
+        session.execute(delete(KeyGrant).where(KeyGrant.id.in_([g.id for g in grants])))
+    return len(grants)
+
+
+def unreadable_cases(session: Session) -> list[str]:
+    """Cases no eligible reviewer holds the case key for (only the recovery key can open them)."""
+    holder = aliased(Reviewer)
+    readable = exists().where(
+        KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case", KeyGrant.reviewer_id == holder.id,
+        holder.state == "active", holder.approved_at.is_not(None), holder.is_reviewer.is_(True),
+    )
+    return list(session.scalars(select(Case.id).where(~readable).order_by(Case.received_at)))

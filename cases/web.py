@@ -60,7 +60,7 @@ def init_database(app: Flask, config: Config, **engine_kwargs: Any) -> sessionma
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             try:
-                if response.status_code < 400:
+                if response.status_code < 400 or g.pop("keep_on_error", False):
                     session.commit()
                 else:
                     session.rollback()
@@ -96,6 +96,12 @@ def require_recovery_key(app: Flask, config: Config) -> None:
     except ConfigError:
         dispose(app)
         raise
+
+
+def keep_on_error() -> None:
+    """Commit this request's work even if it answers with an error status
+    (a failed login must still count, and be audited)."""
+    g.keep_on_error = True
 
 
 def db_session() -> Session:

@@ -14,8 +14,12 @@ from cases.web import configure_logging, db_session, init_babel, init_database, 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # The only endpoints reachable without a session. Everything else needs one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
-# A session opened with a one-time activation passphrase reaches only these.
-ACTIVATION_ENDPOINTS = frozenset({"auth.activate", "auth.logout"})
+# A session that is not yet full reaches only its own step (and logout).
+STEP_ENDPOINTS = {
+    "activation": ("auth.activate", frozenset({"auth.activate", "auth.logout"})),
+    "enrol": ("auth.enrol", frozenset({"auth.enrol", "auth.logout"})),
+    "second_factor": ("auth.code", frozenset({"auth.code", "auth.logout"})),
+}
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -52,8 +56,10 @@ def create_app(config: Config | None = None) -> Flask:
             # wipe the CSRF token of a login form open in another tab.
             session.pop("sid", None)
             return redirect(url_for("auth.login"))
-        if row.purpose == "activation" and request.endpoint not in ACTIVATION_ENDPOINTS:
-            return redirect(url_for("auth.activate"))
+        if row.purpose in STEP_ENDPOINTS:
+            home, allowed = STEP_ENDPOINTS[row.purpose]
+            if request.endpoint not in allowed:
+                return redirect(url_for(home))
         g.session_row, g.session_token, g.reviewer = row, token, row.reviewer
         return None
 

@@ -18,6 +18,7 @@ from cases.grants import active_recovery_key
 from cases.models import Reviewer
 from cases.recovery_keys import generate_recovery_key
 from cases.seed import load_seed
+from cases.team import approve_at_installation
 from cases.web import session_factory
 
 
@@ -61,9 +62,12 @@ def register(app: Flask) -> None:
                 reviewer, activation = create_reviewer(
                     session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer
                 )
+                first = not no_reviewer and approve_at_installation(session, reviewer=reviewer)
         except AccountExists:
             raise click.ClickException(f"An account named '{username}' already exists.") from None
         _print_activation(reviewer.username, activation)
+        if first:
+            click.echo("As the first reviewer, this account is approved by the installation (four eyes start now).")
 
     @app.cli.command("generate-recovery-key")
     @click.option("--force", is_flag=True, help="Replace the active recovery key.")
@@ -107,6 +111,7 @@ def register(app: Flask) -> None:
                 reviewer, activation = create_reviewer(
                     session, username="admin", display_name="Administrator", is_admin=True, is_reviewer=True
                 )
+                approve_at_installation(session, reviewer=reviewer)
                 created = (reviewer.username, activation)
         if master is not None:
             _print_recovery_secret(master)

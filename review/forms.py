@@ -29,3 +29,8 @@ class ReplyForm(FlaskForm):
     text = TextAreaField(_l("Reply to the reporter"), validators=[
         DataRequired(message=_l("Write a reply first.")),
         Length(max=20000, message=_l("Please keep this under 20,000 characters."))])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app (or a backup code)"),
+                       validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])

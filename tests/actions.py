@@ -2,10 +2,14 @@
 
 import io
 import re
+import time as _time
+from base64 import b32decode
 
 from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, stream_encode_multipart
+
+from crypto.totp import current_code
 
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 _RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
@@ -57,6 +61,46 @@ def login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:
         "/login",
         data={"csrf_token": csrf_token(client, "/login"), "username": username, "passphrase": passphrase},
     )
+
+
+class TotpClock:
+    """Stands in for `time` in cases.second_factor: each code a test asks for is
+    from a fresh 30-second step, so no test waits and no code is reused."""
+
+    def __init__(self) -> None:
+        self.now = _time.time()
+        self.secrets: dict[str, bytes] = {}
+
+    def time(self) -> float:
+        return self.now
+
+    def next_code(self, username: str) -> str:
+        self.now += 30
+        return current_code(self.secrets[username], now=self.now)
+
+
+CLOCK = TotpClock()
+
+
+def enrol(client: FlaskClient, username: str) -> TestResponse:
+    """On the enrolment page: read the secret like a phone would, answer with a code."""
+    page = client.get("/enrol").get_data(as_text=True)
+    match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
+    assert match, "no TOTP secret on the enrolment page"
+    compact = match.group(1).replace(" ", "")
+    CLOCK.secrets[username] = b32decode(compact + "=" * (-len(compact) % 8))
+    return client.post("/enrol", data={"csrf_token": csrf_token(client, "/enrol"), "code": CLOCK.next_code(username)})
+
+
+def enter_code(client: FlaskClient, username: str, code: str | None = None) -> TestResponse:
+    return client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"),
+                                            "code": code if code is not None else CLOCK.next_code(username)})
+
+
+def full_login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:
+    first = login(client, username, passphrase)
+    assert first.headers.get("Location", "").endswith("/login/code"), first.status_code
+    return enter_code(client, username)
 
 
 def activate(client: FlaskClient, passphrase: str, confirm: str | None = None) -> TestResponse:

@@ -19,6 +19,7 @@ from cases.recovery_keys import generate_recovery_key
 from cases.seed import load_seed
 from cases.web import dispose
 from crypto.passphrase import KdfParams
+from tests.actions import TotpClock
 
 CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 BACKENDS = ["sqlite", "postgresql"]
@@ -132,3 +133,14 @@ def config_app(config: Config, engine: Engine) -> Iterator[Flask]:
     app = create_app(config)
     yield app
     dispose(app)
+
+
+@pytest.fixture(autouse=True)
+def totp_clock(monkeypatch: pytest.MonkeyPatch) -> "TotpClock":
+    """Every test gets a TOTP clock that moves one step per code asked for."""
+    from tests import actions
+
+    clock = actions.TotpClock()
+    monkeypatch.setattr(actions, "CLOCK", clock)
+    monkeypatch.setattr("cases.second_factor.time", clock)
+    return clock

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cases.accounts import create_reviewer
 from cases.models import Case
-from tests.actions import activate, check_status, login, submit_report
+from tests.actions import activate, check_status, enrol, full_login, login, submit_report
 
 NEW_PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 
@@ -27,10 +27,12 @@ def create_account(review_app: Flask, username: str, *extra: str) -> str:
     return match.group(1)
 
 
-def activated_reviewer(review_app: Flask, client: FlaskClient, username: str) -> None:
-    one_time = create_account(review_app, username)
+def activated_reviewer(review_app: Flask, client: FlaskClient, username: str, *extra: str) -> None:
+    """A reviewer who has set a passphrase and TOTP, logged in (approved only if first)."""
+    one_time = create_account(review_app, username, *extra)
     assert login(client, username, one_time).headers["Location"].endswith("/activate")
-    assert activate(client, NEW_PASSPHRASE).headers["Location"].endswith("/")
+    assert activate(client, NEW_PASSPHRASE).headers["Location"].endswith("/enrol")
+    assert enrol(client, username).status_code == 200
 
 
 def test_report_travels_from_reporter_to_reviewer(
@@ -44,7 +46,10 @@ def test_report_travels_from_reporter_to_reviewer(
     assert first.status_code == 302 and first.headers["Location"].endswith("/activate")
     assert review.get("/").headers["Location"].endswith("/activate")  # nothing else is reachable yet
     done = activate(review, NEW_PASSPHRASE)
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.headers["Location"].endswith("/enrol")
+    assert review.get("/").headers["Location"].endswith("/enrol")  # then TOTP, before anything else
+    codes_page = enrol(review, "siti").get_data(as_text=True)
+    assert len(re.findall(r"<li><code>[0-9A-Z]{5}-[0-9A-Z]{5}</code></li>", codes_page)) == 10
 
     # And a reporter submits a report afterwards
     receipt = submit_report(
@@ -62,7 +67,7 @@ def test_report_travels_from_reporter_to_reviewer(
     # And the reviewer, logged out and in again with the new passphrase, reads it
     review.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
                                                           review.get("/").get_data(as_text=True)).group(1)})
-    assert login(review, "siti", NEW_PASSPHRASE).headers["Location"].endswith("/")
+    assert full_login(review, "siti", NEW_PASSPHRASE).headers["Location"].endswith("/")
     listing = review.get("/").get_data(as_text=True)
     case_id = re.search(r'href="/cases/([0-9a-f]+)"', listing).group(1)
     case_page = review.get(f"/cases/{case_id}").get_data(as_text=True)

@@ -9,6 +9,7 @@ reporter is told). Nothing is ever reported clean that was not cleaned.
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,8 +55,11 @@ class Scrubbed:
 
 def _image(data: bytes, kind: FileKind) -> Scrubbed:
     with Image.open(io.BytesIO(data)) as image:
-        if getattr(image, "n_frames", 1) > 1:
+        # A multi-picture JPEG (MPO: phone photos with a depth or HDR gain map)
+        # keeps only its primary picture; a real animation cannot be cleaned here.
+        if getattr(image, "n_frames", 1) > 1 and kind.mime != "image/jpeg":
             return Scrubbed(data, "not_cleaned", "animated")
+        image.seek(0)
         # Apply the EXIF orientation to the pixels, since the EXIF itself goes.
         upright = ImageOps.exif_transpose(image)
         # Copy pixels only: no EXIF, XMP, IPTC, ICC, comments or text chunks.
@@ -86,9 +90,20 @@ def _pdf(data: bytes) -> Scrubbed:
     return Scrubbed(out.getvalue(), "cleaned", "pdf_content")
 
 
+class _TooLarge(ValueError):
+    """A zip that would expand beyond what we are willing to hold (a zip bomb)."""
+
+
+MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_RATIO = 100
+
+
 def _rewrite_zip(data: bytes, replacements: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        declared = sum(info.file_size for info in source.infolist())
+        if declared > MAX_UNZIPPED or declared > MAX_RATIO * max(len(data), 1):
+            raise _TooLarge()
         for info in source.infolist():
             content = replacements.get(info.filename)
             if content is None:
@@ -133,6 +148,6 @@ def scrub(data: bytes, kind: FileKind) -> Scrubbed:
         if kind.cleaner == "odf":
             return _odf(data)
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError, pikepdf.PdfError,
-            zipfile.BadZipFile, KeyError, EOFError, SyntaxError):
+            zipfile.BadZipFile, KeyError, EOFError, SyntaxError, RuntimeError, NotImplementedError, zlib.error):
         return Scrubbed(data, "not_cleaned", "damaged")
     return Scrubbed(data, "not_cleaned", "unsupported")

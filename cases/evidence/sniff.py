@@ -7,6 +7,7 @@ the cleaner that can strip its metadata, if any.
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 HEAD_BYTES = 4096
@@ -34,17 +35,22 @@ _ISO_BRANDS_HEIC = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1
 _ISO_BRANDS_AUDIO = {b"M4A ", b"M4B ", b"3gp4", b"3gp5", b"3gp6", b"3ge6", b"isom", b"mp42"}
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError, zlib.error, OSError, KeyError,
+               EOFError)
+
+
 def _zip_kind(data: bytes) -> FileKind | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
-    except (zipfile.BadZipFile, ValueError):
+        declared = b""
+        if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
+            declared = archive.read("mimetype").strip()
+    except _ZIP_ERRORS:  # damaged, encrypted or exotic: not something we accept
         return None
-    if "mimetype" in names:
-        declared = archive.read("mimetype").strip()
-        if declared in _ODF:
-            extension, label = _ODF[declared]
-            return FileKind(declared.decode(), extension, "odf", label)
+    if declared in _ODF:
+        extension, label = _ODF[declared]
+        return FileKind(declared.decode(), extension, "odf", label)
     if "[Content_Types].xml" in names:
         for prefix, (mime, extension, label) in _OOXML.items():
             if any(name.startswith(prefix) for name in names):

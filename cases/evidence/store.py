@@ -119,11 +119,13 @@ class _Prefixed(io.RawIOBase):
         return True
 
     def read(self, size: int | None = -1, /) -> bytes:
+        if size is None or size < 0:
+            head, self._head = self._head, b""
+            return head + self._stream.read(-1)
         if self._head:
-            part = self._head if size is None or size < 0 else self._head[:size]
-            self._head = self._head[len(part):]
+            part, self._head = self._head[:size], self._head[size:]
             return part
-        return self._stream.read(-1 if size is None else size)
+        return self._stream.read(size)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))

@@ -113,7 +113,7 @@ def test_login_with_own_passphrase_returns_the_stored_key_pair(session: Session)
     assert outcome.keypair.public == outcome.reviewer.public_key == keypair.public
     assert outcome.keypair.private == keypair.private
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == reviewer.id)).all()
-    assert "login" in actions
+    assert "login.passphrase" in actions
 
 
 @pytest.mark.parametrize("candidate, reason", [
@@ -122,8 +122,10 @@ def test_login_with_own_passphrase_returns_the_stored_key_pair(session: Session)
     ("pendek", "too_short"),
     ("abcd efgh ijklm", None),
     ("abcd efgh ijkl", "too_short"),
-    ("abcd" * 256, None),
-    ("abcd" * 256 + "e", "too_long"),
+    (("gudang garam merah di atas meja dekat jendela kantor lama " * 20)[:1024], None),  # exactly 1,024
+    (("gudang garam merah di atas meja dekat jendela kantor lama " * 20)[:1025], "too_long"),
+    ("passwordpassword", "too_guessable"),  # on the common-password list's terms
+    ("qwertyuiopasdfghjkl", "too_guessable"),  # a keyboard walk
     ("abcabcabcabcabca", "too_guessable"),
     ("reviewer.panjang1", "too_guessable"),
     (" Reviewer.Panjang1 ", "too_guessable"),

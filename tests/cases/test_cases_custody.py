@@ -49,7 +49,7 @@ def test_session_round_trip_returns_the_same_private_key(session: Session) -> No
 def test_session_without_key_pair_yields_none(session: Session) -> None:
     # given a pending reviewer's activation-only session, then it holds no key
     reviewer, _ = create_reviewer(session, username="joko", display_name="Joko")
-    token = open_session(session, reviewer=reviewer, keypair=None, purpose="activate")
+    token = open_session(session, reviewer=reviewer, keypair=None, purpose="activation")
     row = _find(session, token)
     assert row is not None and row.wrapped_private_key is None
     assert session_keypair(row, token=token) is None

@@ -1,0 +1,63 @@
+"""Per-account login throttling that parallel requests cannot bypass.
+
+Every attempt is counted *before* the passphrase or code is checked, by one
+atomic UPDATE that refuses while the account is locked, in the request's own
+transaction. The row stays locked (PostgreSQL row lock, SQLite write lock)
+until that request commits, so ten guesses sent at once are serialised and
+each sees the count of those before it. The views that check credentials
+commit even when they answer 401/429 (`cases.web.keep_on_error`), so failures
+are kept. Success clears the count.
+
+After 3 free failures each further one locks the account for a growing time:
+30 s, 1 min, 2 min, ... capped at 1 hour.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, or_, update
+from sqlalchemy.orm import Session
+
+from .clock import utc_now
+from .errors import DomainError
+from .models import Reviewer
+
+FREE_FAILURES = 3
+MAX_LOCK = timedelta(hours=1)
+
+
+class AccountLocked(DomainError):
+    """Too many failed attempts; `until` says when the next one is accepted."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("locked")
+        self.until = until
+
+
+def lock_after(failures: int) -> timedelta:
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=30 * 2 ** (failures - FREE_FAILURES - 1)), MAX_LOCK)
+
+
+def reserve_attempt(session: Session, *, reviewer: Reviewer) -> None:
+    """Count one attempt (raise AccountLocked while locked), before any check is made."""
+    now = utc_now()
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Reviewer)
+        .where(Reviewer.id == reviewer.id, or_(Reviewer.locked_until.is_(None), Reviewer.locked_until <= now))
+        .values(failed_logins=Reviewer.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(reviewer, attribute_names=["failed_logins", "locked_until"])
+    if not result.rowcount:
+        raise AccountLocked(reviewer.locked_until or now)
+    delay = lock_after(reviewer.failed_logins)
+    if delay:
+        reviewer.locked_until = now + delay
+        session.flush()
+
+
+def clear_failures(reviewer: Reviewer) -> None:
+    reviewer.failed_logins = 0
+    reviewer.locked_until = None

@@ -1,0 +1,255 @@
+"""Attachment STREAM encryption: round trips, chunk layout, and loud failure on any tampering."""
+
+import io
+import math
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from crypto.errors import CryptoError
+from crypto.stream import CHUNK_SIZE, HEADER_BYTES, TAG_BYTES, decrypt_stream, encrypt_stream, new_header
+
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
+CASE, ATTACHMENT = "case-1", "att-1"
+SIZES = [0, 1, 65535, 65536, 65537, 3 * 65536, 200_000]
+
+
+def _seal(
+    plaintext: bytes, *, key: bytes = KEY, header: bytes | None = None, attachment_id: str = ATTACHMENT
+) -> tuple[bytes, list[bytes]]:
+    header = header or new_header()
+    chunks = list(encrypt_stream(key, header, io.BytesIO(plaintext), case_id=CASE, attachment_id=attachment_id))
+    return header, chunks
+
+
+def _open(
+    header: bytes,
+    chunks: list[bytes],
+    *,
+    key: bytes = KEY,
+    case_id: str = CASE,
+    attachment_id: str = ATTACHMENT,
+) -> bytes:
+    # decrypt_stream is a generator: only consuming it runs the checks
+    return b"".join(decrypt_stream(key, header, chunks, case_id=case_id, attachment_id=attachment_id))
+
+
+def _flip(data: bytes, index: int, bit: int = 0) -> bytes:
+    mutable = bytearray(data)
+    mutable[index] ^= 1 << bit
+    return bytes(mutable)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_stream_round_trip(size: int) -> None:
+    # given random bytes of a size around the chunk boundaries
+    plaintext = os.urandom(size)
+    # when encrypted and decrypted with the same key, case and attachment
+    header, chunks = _seal(plaintext)
+    # then the plaintext comes back unchanged
+    assert _open(header, chunks) == plaintext
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_chunk_count_and_full_chunk_size(size: int) -> None:
+    # given a file of `size` bytes, when encrypted
+    _, chunks = _seal(os.urandom(size))
+    # then it takes max(1, ceil(n / 64 KiB)) chunks, every one but the last exactly 64 KiB + tag
+    assert len(chunks) == max(1, math.ceil(size / CHUNK_SIZE))
+    assert all(len(chunk) == CHUNK_SIZE + TAG_BYTES for chunk in chunks[:-1])
+    assert len(chunks[-1]) == size - CHUNK_SIZE * (len(chunks) - 1) + TAG_BYTES
+
+
+def test_header_is_version_and_random_salt() -> None:
+    # given two fresh headers, then each is 0x01 || 32 random bytes
+    first, second = new_header(), new_header()
+    assert len(first) == HEADER_BYTES == 33
+    assert first[:1] == second[:1] == b"\x01"
+    assert first[1:] != second[1:]
+
+
+def test_short_reads_from_the_source_still_give_full_chunks() -> None:
+    # given a reader that never returns more than 1000 bytes at a time
+    class Trickle(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            return super().read(min(1000, size if size is not None and size >= 0 else 1000))
+
+    plaintext = os.urandom(2 * CHUNK_SIZE + 10)
+    header = new_header()
+    # when encrypted
+    chunks = list(encrypt_stream(KEY, header, Trickle(plaintext), case_id=CASE, attachment_id=ATTACHMENT))
+    # then the layout is the same as from a reader returning everything at once
+    assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE + TAG_BYTES] * 2 + [10 + TAG_BYTES]
+    assert _open(header, chunks) == plaintext
+
+
+def test_decryption_yields_plaintext_incrementally() -> None:
+    # given a ciphertext of ten chunks fed through a generator that counts what it hands out
+    header, chunks = _seal(os.urandom(10 * CHUNK_SIZE))
+    consumed = 0
+
+    def feed() -> Iterator[bytes]:
+        nonlocal consumed
+        for chunk in chunks:
+            consumed += 1
+            yield chunk
+
+    plaintext = decrypt_stream(KEY, header, feed(), case_id=CASE, attachment_id=ATTACHMENT)
+    # when the first plaintext chunk is taken
+    first = next(plaintext)
+    # then it arrives after reading at most two ciphertext chunks (bounded memory)
+    assert len(first) == CHUNK_SIZE
+    assert consumed <= 2
+    assert sum(len(part) for part in plaintext) == 9 * CHUNK_SIZE
+
+
+def test_encryption_reads_incrementally() -> None:
+    # given a large source, when the first ciphertext chunk is taken
+    source = io.BytesIO(os.urandom(10 * CHUNK_SIZE))
+    encrypted = encrypt_stream(KEY, new_header(), source, case_id=CASE, attachment_id=ATTACHMENT)
+    next(encrypted)
+    # then no more than two chunks of plaintext have been read
+    assert source.tell() <= 2 * CHUNK_SIZE
+    encrypted.close()
+
+
+# -- tampering -----------------------------------------------------------------
+
+
+@pytest.fixture
+def sealed() -> tuple[bytes, list[bytes]]:
+    """Four chunks: three full ones and a short last one."""
+    return _seal(os.urandom(3 * CHUNK_SIZE + 500))
+
+
+def test_truncated_stream_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    # given the last chunk dropped, then the new last chunk lacks the last flag
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks[:-1])
+
+
+def test_truncation_at_a_chunk_boundary_of_an_exact_multiple_fails() -> None:
+    # given a file of exactly two full chunks with its second chunk dropped
+    header, chunks = _seal(os.urandom(2 * CHUNK_SIZE))
+    with pytest.raises(CryptoError):
+        _open(header, chunks[:1])
+
+
+def test_dropped_middle_chunk_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks[:1] + chunks[2:])
+
+
+def test_reordered_chunks_fail(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, [chunks[1], chunks[0], *chunks[2:]])
+
+
+def test_duplicated_chunk_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, [chunks[0], chunks[0], *chunks[1:]])
+
+
+@pytest.mark.parametrize("extra", ["copy-of-last", "copy-of-first", "empty", "junk"])
+def test_chunk_appended_after_the_last_fails(sealed: tuple[bytes, list[bytes]], extra: str) -> None:
+    # given data after the chunk that carries the last flag
+    header, chunks = sealed
+    appended = {"copy-of-last": chunks[-1], "copy-of-first": chunks[0], "empty": b"", "junk": os.urandom(100)}[extra]
+    with pytest.raises(CryptoError):
+        _open(header, [*chunks, appended])
+
+
+def test_chunk_appended_after_a_full_last_chunk_fails() -> None:
+    # given a one-chunk file of exactly 64 KiB, extended by a second chunk
+    header, chunks = _seal(os.urandom(CHUNK_SIZE))
+    with pytest.raises(CryptoError):
+        _open(header, [chunks[0], chunks[0]])
+
+
+@pytest.mark.parametrize("position", [0, 1, 2, 3])
+def test_flipped_bit_in_any_chunk_fails(sealed: tuple[bytes, list[bytes]], position: int) -> None:
+    header, chunks = sealed
+    for index in (0, len(chunks[position]) // 2, len(chunks[position]) - 1):  # body start, middle, tag
+        tampered = list(chunks)
+        tampered[position] = _flip(chunks[position], index, bit=index % 8)
+        with pytest.raises(CryptoError):
+            _open(header, tampered)
+
+
+def test_wrong_key_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks, key=OTHER_KEY)
+
+
+def test_wrong_header_salt_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(_flip(header, 1), chunks)
+    with pytest.raises(CryptoError):
+        _open(new_header(), chunks)
+
+
+def test_wrong_case_id_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks, case_id="case-2")
+
+
+def test_wrong_attachment_id_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks, attachment_id="att-2")
+
+
+def test_chunk_moved_between_attachments_fails() -> None:
+    # given two attachments of the same case under the same key and header
+    header = new_header()
+    _, first = _seal(os.urandom(2 * CHUNK_SIZE + 1), header=header, attachment_id="att-1")
+    _, second = _seal(os.urandom(2 * CHUNK_SIZE + 1), header=header, attachment_id="att-2")
+    # when a chunk of the second is spliced into the first at the same position
+    spliced = [first[0], second[1], first[2]]
+    # then the first no longer opens
+    with pytest.raises(CryptoError):
+        _open(header, spliced, attachment_id="att-1")
+
+
+def test_empty_chunk_list_fails() -> None:
+    with pytest.raises(CryptoError):
+        _open(new_header(), [])
+
+
+def test_oversize_chunk_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, [chunks[0] + b"\x00", *chunks[1:]])
+    with pytest.raises(CryptoError):
+        _open(header, [bytes(CHUNK_SIZE + TAG_BYTES + 1)])
+
+
+def test_chunk_shorter_than_a_tag_fails() -> None:
+    with pytest.raises(CryptoError):
+        _open(new_header(), [b"\x00" * (TAG_BYTES - 1)])
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"", b"\x01", b"\x01" + bytes(31), b"\x01" + bytes(33), b"\x02" + bytes(32), b"\x00" + bytes(32)],
+    ids=["empty", "version-only", "short-salt", "long-salt", "version-2", "version-0"],
+)
+def test_malformed_header_fails(header: bytes) -> None:
+    _, chunks = _seal(b"laporan")
+    with pytest.raises(CryptoError):
+        _open(header, chunks)
+
+
+def test_wrong_key_length_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks, key=KEY[:16])
