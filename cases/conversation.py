@@ -16,6 +16,7 @@ from crypto.envelope import decrypt_item, encrypt_item
 
 from . import audit
 from .clock import to_hour, utc_now
+from .deadlines import DeadlineRules, team_contacted_reporter
 from .errors import DomainError
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, attachment_info, check_quota, store_file
 from .grants import open_reviewer_key
@@ -45,7 +46,7 @@ class ThreadEntry:
     attachment: AttachmentInfo | None
 
 
-def _next_seq(session: Session, case: Case) -> int:
+def next_seq(session: Session, case: Case) -> int:
     # Lock the case row so two writers never take the same number (PostgreSQL);
     # SQLite serialises writers anyway.
     session.flush()  # refresh would otherwise discard a number taken but not yet written
@@ -57,7 +58,7 @@ def _next_seq(session: Session, case: Case) -> int:
 def _add_message(session: Session, *, case: Case, case_key: bytes, author: str, text: str,
                  reviewer_id: str | None = None) -> CaseItem:
     item_id = new_id()
-    item = CaseItem(id=item_id, case_id=case.id, seq=_next_seq(session, case), kind="message", author=author,
+    item = CaseItem(id=item_id, case_id=case.id, seq=next_seq(session, case), kind="message", author=author,
                     reviewer_id=reviewer_id, key_kind="case", created_at=to_hour(utc_now()),
                     ciphertext=encrypt_item(case_key, text.encode("utf-8"), case_id=case.id, item_id=item_id))
     session.add(item)
@@ -77,7 +78,7 @@ def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, f
         _add_message(session, case=case, case_key=case_key, author="reporter", text=text[:MAX_MESSAGE_CHARS])
     stored = [
         store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter",
-                   seq=_next_seq(session, case))
+                   seq=next_seq(session, case))
         for prepared in files
     ]
     case.reporter_seq = case.item_seq
@@ -86,7 +87,8 @@ def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, f
     return stored
 
 
-def team_replies(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, text: str) -> None:
+def team_replies(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, text: str,
+                 rules: DeadlineRules | None = None) -> None:
     """A reviewer writes to the reporter (raises CaseNotFound without a grant)."""
     text = text.strip()
     if not text:
@@ -97,26 +99,39 @@ def team_replies(session: Session, *, reviewer: Reviewer, case_id: str, private_
     _add_message(session, case=case, case_key=case_key, author="team", text=text[:MAX_MESSAGE_CHARS],
                  reviewer_id=reviewer.id)
     case.updated_at = utc_now()
+    team_contacted_reporter(case, case.updated_at, rules or DeadlineRules())
     session.flush()
     audit.record(session, action="message.send", actor_id=reviewer.id, case_id=case_id)
 
 
-def thread(session: Session, *, case: Case, case_key: bytes, audience: Audience) -> list[ThreadEntry]:
-    """Messages and files after the report, oldest first. Team-key items never appear."""
+REPORTER_KINDS = ("message", "attachment", "outcome")
+TEAM_ONLY_KINDS = ("note", "status_note")
+
+
+def thread(session: Session, *, case: Case, case_key: bytes, audience: Audience,
+           team_key: bytes | None = None) -> list[ThreadEntry]:
+    """Everything after the report, oldest first.
+
+    The reporter sees messages, files and outcomes (case key). The team also
+    sees internal notes and status reasons (team key) when `team_key` is given.
+    """
+    kinds = REPORTER_KINDS + (TEAM_ONLY_KINDS if audience == "team" and team_key is not None else ())
     rows = session.execute(
         select(CaseItem, Reviewer.display_name)
         .outerjoin(Reviewer, CaseItem.reviewer_id == Reviewer.id)
-        .where(CaseItem.case_id == case.id, CaseItem.key_kind == "case",
-               CaseItem.kind.in_(("message", "attachment")))
+        .where(CaseItem.case_id == case.id, CaseItem.kind.in_(kinds))
         .order_by(CaseItem.seq)
     ).all()
     entries = []
     for item, reviewer_name in rows:
+        key = case_key if item.key_kind == "case" else team_key
+        if key is None or (audience == "reporter" and item.key_kind != "case"):
+            continue  # never decrypt, or show, a team-key item to the reporter
         text, attachment = None, None
-        if item.kind == "message":
-            text = decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id).decode("utf-8")
+        if item.kind == "attachment":
+            attachment = attachment_info(item, key)
         else:
-            attachment = attachment_info(item, case_key)
+            text = decrypt_item(key, item.ciphertext, case_id=case.id, item_id=item.id).decode("utf-8")
         entries.append(ThreadEntry(
             seq=item.seq, kind=item.kind, author=item.author,
             reviewer_name=reviewer_name if audience == "team" else None,

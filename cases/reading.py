@@ -1,38 +1,55 @@
-"""What a reviewer sees: the case list and one decrypted case.
+"""One case as a reviewer sees it, and evidence downloads.
 
-A reviewer sees only cases sealed to them. A case without a grant for the
-caller raises `CaseNotFound`, the same as a case that does not exist, so a
-recused or newly added reviewer learns nothing, not even that it exists.
+A case without a grant for the caller raises `CaseNotFound`, the same as a
+case that does not exist, so a recused or newly added reviewer learns nothing,
+not even that it exists. (The list is in `cases/case_list.py`.)
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crypto.envelope import decrypt_item
 
 from . import audit
+from .clock import utc_now
 from .conversation import ThreadEntry, thread
+from .deadlines import next_due, overdue_kinds
 from .errors import CaseNotFound
 from .evidence.store import Download, open_download
 from .grants import open_reviewer_key
-from .models import Case, CaseItem, CaseRead, Category, KeyGrant, Opd, Reviewer
+from .models import Case, CaseItem, CaseLabel, CaseRead, KeyGrant, Reviewer
 from .report_content import ReportContent
+from .triage import TRANSITIONS, needs_outcome, needs_reason
 
 
 @dataclass(frozen=True)
 class CaseSummary:
     id: str
     status: str
-    category_code: str
+    priority: str
     category_name_id: str
     category_name_en: str
     opd_name: str
     received_at: datetime
     first_response_due: datetime
-    unread: bool = False
+    first_response_at: datetime | None
+    assessment_due: datetime | None
+    feedback_due: datetime | None
+    next_due: datetime | None
+    overdue: tuple[str, ...]
+    assigned_to_id: str | None
+    duplicate_of_id: str | None
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Transition:
+    status: str
+    needs_reason: bool
+    needs_outcome: bool
 
 
 @dataclass(frozen=True)
@@ -40,35 +57,21 @@ class CaseDetail:
     summary: CaseSummary
     report: ReportContent
     thread: list[ThreadEntry]
+    transitions: list[Transition]
+    assignable: list[tuple[str, str]]  # (reviewer id, display name) of those who hold the case key
 
 
-def _summary(case: Case, category: Category, opd: Opd, seen_seq: int | None = None) -> CaseSummary:
+def _summary(session: Session, case: Case, now: datetime) -> CaseSummary:
+    labels = tuple(session.scalars(select(CaseLabel.label).where(CaseLabel.case_id == case.id)
+                                   .order_by(CaseLabel.label)))
     return CaseSummary(
-        id=case.id,
-        status=case.status,
-        category_code=category.code,
-        category_name_id=category.name_id,
-        category_name_en=category.name_en,
-        opd_name=opd.name,
-        received_at=case.received_at,
-        first_response_due=case.first_response_due,
-        unread=seen_seq is not None and case.reporter_seq > seen_seq,
+        id=case.id, status=case.status, priority=case.priority,
+        category_name_id=case.category.name_id, category_name_en=case.category.name_en, opd_name=case.opd.name,
+        received_at=case.received_at, first_response_due=case.first_response_due,
+        first_response_at=case.first_response_at, assessment_due=case.assessment_due,
+        feedback_due=case.feedback_due, next_due=next_due(case), overdue=tuple(overdue_kinds(case, now)),
+        assigned_to_id=case.assigned_to_id, duplicate_of_id=case.duplicate_of_id, labels=labels,
     )
-
-
-def list_cases(session: Session, *, reviewer: Reviewer, limit: int = 200) -> list[CaseSummary]:
-    """Cases this reviewer holds the case key for, newest first."""
-    rows = session.execute(
-        select(Case, Category, Opd, func.coalesce(CaseRead.seen_seq, 0))
-        .join(Category, Case.category_id == Category.id)
-        .join(Opd, Case.opd_id == Opd.id)
-        .join(KeyGrant, (KeyGrant.case_id == Case.id) & (KeyGrant.key_kind == "case"))
-        .outerjoin(CaseRead, (CaseRead.case_id == Case.id) & (CaseRead.reviewer_id == reviewer.id))
-        .where(KeyGrant.recipient_id == reviewer.recipient_id)
-        .order_by(Case.received_at.desc(), Case.id)
-        .limit(limit)
-    ).all()
-    return [_summary(case, category, opd, seen) for case, category, opd, seen in rows]
 
 
 def _mark_read(session: Session, *, reviewer: Reviewer, case: Case) -> None:
@@ -84,12 +87,22 @@ def read_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key
     if case is None:
         raise CaseNotFound()
     case_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key)
+    team_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key,
+                                 key_kind="team")
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
     report = ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
-    entries = thread(session, case=case, case_key=case_key, audience="team")
+    entries = thread(session, case=case, case_key=case_key, audience="team", team_key=team_key)
+    assignable = [(rid, name) for rid, name in session.execute(
+        select(Reviewer.id, Reviewer.display_name).join(KeyGrant, KeyGrant.reviewer_id == Reviewer.id)
+        .where(KeyGrant.case_id == case.id, KeyGrant.key_kind == "case", Reviewer.state == "active")
+        .order_by(Reviewer.display_name)
+    )]
+    transitions = [Transition(new, needs_reason(case.status, new), needs_outcome(new))
+                   for new in sorted(TRANSITIONS.get(case.status, frozenset()))]
     _mark_read(session, reviewer=reviewer, case=case)
     audit.record(session, action="case.view", actor_id=reviewer.id, case_id=case.id)
-    return CaseDetail(summary=_summary(case, case.category, case.opd), report=report, thread=entries)
+    return CaseDetail(summary=_summary(session, case, utc_now()), report=report, thread=entries,
+                      transitions=transitions, assignable=assignable)
 
 
 def download_attachment(session: Session, *, sessions: sessionmaker[Session], reviewer: Reviewer, case_id: str,

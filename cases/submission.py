@@ -7,7 +7,6 @@ keyed hash is stored.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from crypto.envelope import encrypt_item
 from crypto.keys import new_symmetric_key
 
 from .clock import to_hour, utc_now
+from .deadlines import DeadlineRules, start_clocks
 from .errors import UnknownChoice
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
 from .grants import active_recovery_key, seal_new_case
@@ -50,6 +50,7 @@ def submit_report(
     content: ReportContent,
     receipt_key: bytes,
     first_response_hours: int = 24,
+    rules: DeadlineRules | None = None,
     files: Sequence[PreparedFile] = (),
     limits: Limits | None = None,
 ) -> SubmittedReport:
@@ -71,12 +72,13 @@ def submit_report(
         status="new",
         received_at=hour,
         updated_at=hour,
-        first_response_due=hour + timedelta(hours=first_response_hours),
+        first_response_due=hour,  # set by start_clocks below
         receipt_lookup=lookup,
         reporter_salt=salt,
         item_seq=1,
         reporter_seq=1,
     )
+    start_clocks(case, rules or DeadlineRules(first_response_hours=first_response_hours))
     session.add(case)
     case_key, team_key = new_symmetric_key(), new_symmetric_key()
     item_id = new_id()

@@ -103,9 +103,9 @@ class TeamMember:
 def team(session: Session) -> list[TeamMember]:
     members = []
     for reviewer in session.scalars(select(Reviewer).order_by(Reviewer.username)):
-        affiliations = list(session.execute(
+        affiliations = [(opd, kind) for opd, kind in session.execute(
             select(Opd, Affiliation.kind).join(Affiliation, Affiliation.opd_id == Opd.id)
             .where(Affiliation.reviewer_id == reviewer.id).order_by(Opd.name)
-        ).tuples())
+        )]
         members.append(TeamMember(reviewer, affiliations, holds_keys(session, reviewer)))
     return members

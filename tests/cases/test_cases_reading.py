@@ -10,7 +10,8 @@ from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.errors import CaseNotFound
 from cases.models import AuditEvent, Case, Reviewer
-from cases.reading import list_cases, read_case
+from cases.case_list import CaseFilter, list_cases
+from cases.reading import read_case
 from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
@@ -46,11 +47,12 @@ def test_list_shows_only_sealed_cases_newest_first(session: Session, config: Con
     middle = _submit(session, config, "tiga", hours_ago=2)
     session.expire_all()
     # when the reviewer lists cases
-    listed = list_cases(session, reviewer=rina)
+    listed = list_cases(session, reviewer=rina, filters=CaseFilter(sort="newest")).rows
     # then all three appear, newest first, with their routing data
     assert [c.id for c in listed] == [newest, middle, oldest]
     category, opd = active_categories(session)[0], active_opds(session)[0]
-    assert all(c.category_code == category.code and c.opd_name == opd.name and c.status == "new" for c in listed)
+    assert all(c.category_name_id == category.name_id and c.opd_name == opd.name and c.status == "new"
+               for c in listed)
     assert listed[0].first_response_due - listed[0].received_at == timedelta(hours=24)
 
 
@@ -58,7 +60,8 @@ def test_list_respects_the_limit(session: Session, config: Config, recovery_secr
     # given a reviewer and three cases, when listing with limit 2, then the two newest come back
     rina, _ = _active(session, "rina")
     ids = [_submit(session, config, str(n), hours_ago=n) for n in (3, 2, 1)]
-    assert [c.id for c in list_cases(session, reviewer=rina, limit=2)] == [ids[2], ids[1]]
+    assert [c.id for c in list_cases(session, reviewer=rina, limit=2, filters=CaseFilter(sort="newest")).rows] == [
+        ids[2], ids[1]]
 
 
 def test_reviewer_added_after_a_case_does_not_see_or_read_it(
@@ -70,7 +73,7 @@ def test_reviewer_added_after_a_case_does_not_see_or_read_it(
     joko, joko_keys = _active(session, "joko")
     later = _submit(session, config, "sesudah joko")
     # when joko lists and reads cases
-    listed = [c.id for c in list_cases(session, reviewer=joko)]
+    listed = [c.id for c in list_cases(session, reviewer=joko).rows]
     # then he sees only the later case, and reading the early one looks like it does not exist
     assert listed == [later]
     with pytest.raises(CaseNotFound):
@@ -83,7 +86,7 @@ def test_pending_reviewer_lists_nothing(session: Session, config: Config, recove
     pending, _ = create_reviewer(session, username="joko", display_name="Joko")
     _active(session, "rina")
     _submit(session, config, "ada kasus")
-    assert list_cases(session, reviewer=pending) == []
+    assert list_cases(session, reviewer=pending).rows == []
 
 
 def test_read_case_for_nonexistent_id_is_not_found(session: Session, config: Config, recovery_secret: bytes) -> None:

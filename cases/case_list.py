@@ -1,0 +1,158 @@
+"""The team's case list at scale, and the dashboard figures.
+
+Only cases sealed to the reviewer are listed (a join on their grants, indexed
+by recipient). Filters and sort run in SQL on plaintext metadata with indexes
+(see models.Case); pages are fixed-size offsets over a deterministic order.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, Unpack
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from .clock import utc_now
+from .deadlines import closed_clause, next_due_clause, overdue_clause
+from .models import STATUSES, Case, CaseLabel, CaseRead, Category, KeyGrant, Opd, Reviewer
+
+PAGE_SIZE = 50
+SORTS = ("urgency", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    statuses: tuple[str, ...] = ()
+    category_id: int | None = None
+    opd_id: int | None = None
+    assignee: str | None = None  # a reviewer id, or "none"
+    label: str | None = None
+    overdue: bool = False
+    sort: str = "urgency"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    status: str
+    priority: str
+    category_name_id: str
+    category_name_en: str
+    opd_name: str
+    received_at: datetime
+    first_response_due: datetime
+    next_due: datetime | None
+    overdue: bool
+    unread: bool
+    assignee: str | None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    page: int
+    pages: int
+    total: int
+    filters: CaseFilter = field(default_factory=CaseFilter)
+
+
+_Q = TypeVar("_Q", bound="Select[Unpack[tuple[Any, ...]]]")
+
+
+def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
+    statuses = tuple(s for s in flt.statuses if s in STATUSES)
+    if statuses:
+        query = query.where(Case.status.in_(statuses))
+    if flt.category_id is not None:
+        query = query.where(Case.category_id == flt.category_id)
+    if flt.opd_id is not None:
+        query = query.where(Case.opd_id == flt.opd_id)
+    if flt.assignee == "none":
+        query = query.where(Case.assigned_to_id.is_(None))
+    elif flt.assignee:
+        query = query.where(Case.assigned_to_id == flt.assignee)
+    if flt.label:
+        query = query.where(Case.id.in_(select(CaseLabel.case_id).where(CaseLabel.label == flt.label)))
+    if flt.overdue:
+        query = query.where(overdue_clause(now))
+    return query
+
+
+def list_cases(session: Session, *, reviewer: Reviewer, filters: CaseFilter | None = None,
+               limit: int = PAGE_SIZE, now: datetime | None = None) -> CasePage:
+    flt = filters or CaseFilter()
+    now = now or utc_now()
+    mine = and_(KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case",
+                KeyGrant.recipient_id == reviewer.recipient_id)
+    overdue = overdue_clause(now).label("overdue")
+    next_due = next_due_clause().label("next_due")
+    base = select(Case.id).join(KeyGrant, mine)
+    total = session.scalar(select(func.count()).select_from(_filtered(base, flt, now).subquery())) or 0
+    pages = max(1, -(-total // limit))
+    page = min(max(flt.page, 1), pages)
+    order = {
+        "urgency": (closed_clause(), overdue.desc(), next_due.asc(), Case.received_at.desc(), Case.id),
+        "newest": (Case.received_at.desc(), Case.id),
+        "oldest": (Case.received_at.asc(), Case.id),
+    }[flt.sort if flt.sort in SORTS else "urgency"]
+    query = _filtered(
+        select(Case, Category.name_id, Category.name_en, Opd.name, overdue, next_due,
+               func.coalesce(CaseRead.seen_seq, 0), Reviewer.display_name)
+        .join(KeyGrant, mine)
+        .join(Category, Case.category_id == Category.id)
+        .join(Opd, Case.opd_id == Opd.id)
+        .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
+        .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id),
+        flt, now,
+    ).order_by(*order).offset((page - 1) * limit).limit(limit)
+    results = session.execute(query).all()
+    labels: dict[str, list[str]] = {}
+    ids = [row[0].id for row in results]
+    if ids:
+        for case_id, label in session.execute(select(CaseLabel.case_id, CaseLabel.label)
+                                              .where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)):
+            labels.setdefault(case_id, []).append(label)
+    rows = [
+        CaseRow(id=case.id, status=case.status, priority=case.priority, category_name_id=cat_id,
+                category_name_en=cat_en, opd_name=opd, received_at=case.received_at,
+                first_response_due=case.first_response_due, next_due=due, overdue=bool(late),
+                unread=case.reporter_seq > seen, assignee=assignee, labels=tuple(labels.get(case.id, ())))
+        for case, cat_id, cat_en, opd, late, due, seen, assignee in results
+    ]
+    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    by_status: dict[str, int]
+    overdue: int
+    first_response_30: tuple[int, int]  # (on time, due) among cases received in the last 30 days
+    first_response_90: tuple[int, int]
+
+    @staticmethod
+    def percent(pair: tuple[int, int]) -> int | None:
+        on_time, due = pair
+        return None if due == 0 else round(100 * on_time / due)
+
+
+def _compliance(session: Session, now: datetime, days: int) -> tuple[int, int]:
+    window = and_(Case.received_at >= now - timedelta(days=days), Case.first_response_due <= now)
+    due = session.scalar(select(func.count()).select_from(Case).where(window)) or 0
+    on_time = session.scalar(select(func.count()).select_from(Case).where(
+        window, Case.first_response_at.is_not(None), Case.first_response_at <= Case.first_response_due)) or 0
+    return on_time, due
+
+
+def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
+    """Team-wide figures (plaintext metadata only)."""
+    now = now or utc_now()
+    counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+    overdue = session.scalar(select(func.count()).select_from(Case).where(overdue_clause(now))) or 0
+    return Dashboard(
+        by_status={status: counts.get(status, 0) for status in STATUSES},
+        overdue=overdue,
+        first_response_30=_compliance(session, now, 30),
+        first_response_90=_compliance(session, now, 90),
+    )

@@ -1,0 +1,85 @@
+"""The three clocks of a case (DESIGN.md §6), configurable.
+
+- first response: 24 h after receipt (the province's 1×24 jam rule); any
+  message to the reporter or status change stops it;
+- assessment: 30 days after receipt (PP 43/2018 practice), met by moving past
+  verification (investigating, referred, closed or rejected);
+- feedback to the reporter: at least every 90 days until closed (EU Directive
+  2019/1937), counted from receipt and then from the team's last contact.
+
+Receipt time is stored rounded *down* to the hour, so every due time is at
+most as late as the exact rule requires: rounding never gives the team more time.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, false, or_
+
+from .models import Case
+
+OPEN_FOR_ASSESSMENT = ("new", "verifying")
+CLOSED = ("closed", "rejected")
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    first_response_hours: int = 24
+    assessment_days: int = 30
+    feedback_days: int = 90
+
+
+def start_clocks(case: Case, rules: DeadlineRules) -> None:
+    case.first_response_due = case.received_at + timedelta(hours=rules.first_response_hours)
+    case.assessment_due = case.received_at + timedelta(days=rules.assessment_days)
+    case.feedback_due = case.received_at + timedelta(days=rules.feedback_days)
+
+
+def team_contacted_reporter(case: Case, now: datetime, rules: DeadlineRules) -> None:
+    """A message or status change: the first response (if none yet), and the feedback clock restarts."""
+    if case.first_response_at is None:
+        case.first_response_at = now
+    case.feedback_due = now + timedelta(days=rules.feedback_days)
+
+
+def overdue_kinds(case: Case, now: datetime) -> list[str]:
+    kinds = []
+    if case.first_response_at is None and case.first_response_due < now:
+        kinds.append("first_response")
+    if case.status in OPEN_FOR_ASSESSMENT and case.assessment_due is not None and case.assessment_due < now:
+        kinds.append("assessment")
+    if case.status not in CLOSED and case.feedback_due is not None and case.feedback_due < now:
+        kinds.append("feedback")
+    return kinds
+
+
+def next_due(case: Case) -> datetime | None:
+    if case.status in CLOSED:
+        return None
+    if case.first_response_at is None:
+        return case.first_response_due
+    if case.status in OPEN_FOR_ASSESSMENT:
+        return case.assessment_due
+    return case.feedback_due
+
+
+# The same rules as SQL, for filtering and sorting large lists.
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Case.first_response_at.is_(None), Case.first_response_due < now),
+        and_(Case.status.in_(OPEN_FOR_ASSESSMENT), Case.assessment_due < now),
+        and_(Case.status.not_in(CLOSED), Case.feedback_due < now),
+    )
+
+
+def next_due_clause() -> ColumnElement[datetime]:
+    return case(
+        (Case.status.in_(CLOSED), None),
+        (Case.first_response_at.is_(None), Case.first_response_due),
+        (Case.status.in_(OPEN_FOR_ASSESSMENT), Case.assessment_due),
+        else_=Case.feedback_due,
+    )
+
+
+def closed_clause() -> ColumnElement[bool]:
+    return case((Case.status.in_(CLOSED), True), else_=false())
