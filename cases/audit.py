@@ -62,3 +62,16 @@ def verify_chain(session: Session) -> int | None:
             return event.id
         prev = event.hash
     return None
+
+
+AUDIT_PAGE = 100
+
+
+def recent_events(session: Session, *, actor_id: str | None = None, case_id: str | None = None,
+                  page: int = 1) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if case_id:
+        query = query.where(AuditEvent.case_id == case_id)
+    return list(session.scalars(query.offset((max(page, 1) - 1) * AUDIT_PAGE).limit(AUDIT_PAGE)))

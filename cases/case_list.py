@@ -7,7 +7,7 @@ by recipient). Filters and sort run in SQL on plaintext metadata with indexes
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -58,7 +58,7 @@ class CasePage:
     filters: CaseFilter = field(default_factory=CaseFilter)
 
 
-_Q = TypeVar("_Q", bound="Select[Unpack[tuple[Any, ...]]]")
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 
 
 def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:

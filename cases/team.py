@@ -109,3 +109,10 @@ def team(session: Session) -> list[TeamMember]:
         )]
         members.append(TeamMember(reviewer, affiliations, holds_keys(session, reviewer)))
     return members
+
+
+def pending_approvals(session: Session) -> list[Reviewer]:
+    """Activated reviewers still waiting for a second person's approval."""
+    return list(session.scalars(select(Reviewer).where(
+        Reviewer.state == "active", Reviewer.is_reviewer.is_(True), Reviewer.approved_at.is_(None)
+    ).order_by(Reviewer.username)))

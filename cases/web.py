@@ -8,16 +8,26 @@ commit; any error status or exception rolls back.
 import logging
 import sys
 import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale, lazy_gettext
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+    lazy_gettext,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from .clock import utc_now
 from .config import Config, ConfigError
 from .db import make_engine, make_session_factory
 from .preflight import check_deployment
@@ -186,5 +196,11 @@ def init_babel(app: Flask) -> None:
                                  file_label=file_label,
                                  config_limits=app.extensions.get("kanal.config"))
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long")
+    def relative(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return str(format_timedelta(value - utc_now(), add_direction=True, threshold=1.1))
+
+    app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["rupiah"] = lambda value: "Rp " + format_decimal(value)
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")

@@ -63,9 +63,10 @@ def create_app(config: Config | None = None) -> Flask:
         g.session_row, g.session_token, g.reviewer = row, token, row.reviewer
         return None
 
-    from . import auth, cases, cli
+    from . import admin, auth, cases, cli
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(admin.bp)
     cli.register(app)
     return app

@@ -1,64 +1,220 @@
-"""Case list, case view, replies to the reporter, evidence downloads."""
+"""Case list, dashboard, case view, and what the team does on a case."""
 
+from collections.abc import Callable
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from cases.case_list import CaseFilter, dashboard, list_cases
+from cases.config import Config
 from cases.conversation import EmptyMessage, team_replies
-from cases.custody import session_keypair
-from cases.errors import CaseNotFound
-from cases.reading import download_attachment, list_cases, read_case
-from cases.web import db_session, session_factory
+from cases.deadlines import DeadlineRules
+from cases.errors import CaseNotFound, DomainError
+from cases.grants import regrant_from, unreadable_cases
+from cases.reading import download_attachment, read_case
+from cases.seed import active_categories, active_opds
+from cases.team import pending_approvals
+from cases.triage import (
+    PRIORITIES,
+    ReasonRequired,
+    TransitionNotAllowed,
+    add_label,
+    add_note,
+    assign,
+    change_status,
+    mark_duplicate,
+    remove_label,
+    set_priority,
+)
+from cases.web import STATUS_LABELS, db_session, session_factory
 
-from .forms import ReplyForm
+from .access import private_key
+from .forms import AssignForm, ButtonForm, DuplicateForm, LabelForm, NoteForm, PriorityForm, ReplyForm, StatusForm
 
 bp = Blueprint("cases", __name__)
 MAX_ID_CHARS = 32
 
 
-def _private_key() -> bytes:
-    keypair = session_keypair(g.session_row, token=g.session_token)
-    if keypair is None:
-        abort(404)
-    return keypair.private
+def _rules() -> DeadlineRules:
+    config: Config = current_app.extensions["kanal.config"]
+    return DeadlineRules(first_response_hours=config.first_response_hours)
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 @bp.get("/")
 def case_list() -> str:
-    return render_template("case_list.html", cases=list_cases(db_session(), reviewer=g.reviewer))
+    # Keys held by this reviewer reach approved colleagues who lack them (bounded per request).
+    regrant_from(db_session(), holder=g.reviewer, private_key=private_key())
+    filters = CaseFilter(
+        statuses=tuple(request.args.getlist("status")),
+        category_id=_int("category"),
+        opd_id=_int("opd"),
+        assignee=request.args.get("assignee") or None,
+        label=request.args.get("label") or None,
+        overdue=request.args.get("overdue") == "1",
+        sort=request.args.get("sort", "urgency"),
+        page=_int("page") or 1,
+    )
+    page = list_cases(db_session(), reviewer=g.reviewer, filters=filters)
+    return render_template("case_list.html", page=page, categories=active_categories(db_session()),
+                           opds=active_opds(db_session()), statuses=STATUS_LABELS)
 
 
-def _case_page(case_id: str, form: ReplyForm) -> str:
+@bp.get("/dashboard")
+def dashboard_view() -> str:
+    session = db_session()
+    figures = dashboard(session)
+    extra = {}
+    if g.reviewer.is_admin:
+        extra = {"unreadable": unreadable_cases(session), "pending": pending_approvals(session)}
+    return render_template("dashboard.html", figures=figures, statuses=STATUS_LABELS, **extra)
+
+
+def _case_page(case_id: str, *, status: int = 200, **forms: object) -> tuple[str, int]:
     if len(case_id) > MAX_ID_CHARS:
         abort(404)
     try:
-        detail = read_case(db_session(), reviewer=g.reviewer, case_id=case_id, private_key=_private_key())
+        detail = read_case(db_session(), reviewer=g.reviewer, case_id=case_id, private_key=private_key())
     except CaseNotFound:
         abort(404)
-    return render_template("case_view.html", case=detail, form=form)
+    status_form = forms.get("status_form") or StatusForm()
+    status_form.new_status.choices = [(t.status, str(STATUS_LABELS[t.status])) for t in detail.transitions]  # type: ignore[attr-defined]
+    assign_form = AssignForm(assignee=detail.summary.assigned_to_id or "")
+    assign_form.assignee.choices = [("", _("nobody"))] + detail.assignable
+    priority_form = PriorityForm(priority=detail.summary.priority)
+    priority_form.priority.choices = [(p, p) for p in PRIORITIES]
+    context = {
+        "case": detail, "reply_form": forms.get("reply_form") or ReplyForm(), "status_form": status_form,
+        "note_form": forms.get("note_form") or NoteForm(), "assign_form": assign_form,
+        "priority_form": priority_form, "label_form": LabelForm(formdata=None), "button": ButtonForm(),
+        "duplicate_form": DuplicateForm(formdata=None, original=detail.summary.duplicate_of_id or ""),
+        "problem": forms.get("problem"),
+    }
+    return render_template("case_view.html", **context), status
 
 
 @bp.get("/cases/<case_id>")
-def case_view(case_id: str) -> str:
-    return _case_page(case_id, ReplyForm())
+def case_view(case_id: str) -> tuple[str, int]:
+    return _case_page(case_id)
+
+
+def _act(case_id: str, action: Callable[[], None], done: str) -> Response:
+    """Run one case action; 404 for a case the reviewer cannot read."""
+    try:
+        action()
+    except CaseNotFound:
+        abort(404)
+    flash(done)
+    return redirect(url_for("cases.case_view", case_id=case_id))
 
 
 @bp.post("/cases/<case_id>/reply")
 def reply(case_id: str) -> Response | tuple[str, int]:
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _case_page(case_id, form), 400
+        return _case_page(case_id, status=400, reply_form=form)
     try:
-        team_replies(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS], private_key=_private_key(),
-                     text=form.text.data or "")
+        team_replies(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS], private_key=private_key(),
+                     text=form.text.data or "", rules=_rules())
     except CaseNotFound:
         abort(404)
     except EmptyMessage:
-        return _case_page(case_id, form), 400
+        return _case_page(case_id, status=400, reply_form=form)
     flash(_("Reply sent to the reporter."))
     return redirect(url_for("cases.case_view", case_id=case_id))
+
+
+@bp.post("/cases/<case_id>/status")
+def status(case_id: str) -> Response | tuple[str, int]:
+    form = StatusForm()
+    form.new_status.choices = [(code, code) for code in STATUS_LABELS]
+    if not form.validate_on_submit():
+        return _case_page(case_id, status=400, status_form=form)
+    try:
+        change_status(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS], private_key=private_key(),
+                      new_status=form.new_status.data or "", reason=form.reason.data or "",
+                      outcome=form.outcome.data or "", rules=_rules())
+    except CaseNotFound:
+        abort(404)
+    except TransitionNotAllowed:
+        return _case_page(case_id, status=400, status_form=form, problem=_("That status change is not allowed."))
+    except ReasonRequired as missing:
+        message = (_("Write the reason for this decision.") if missing.field == "reason"
+                   else _("Write the outcome the reporter will read."))
+        return _case_page(case_id, status=400, status_form=form, problem=message)
+    flash(_("Status changed."))
+    return redirect(url_for("cases.case_view", case_id=case_id))
+
+
+@bp.post("/cases/<case_id>/notes")
+def note(case_id: str) -> Response | tuple[str, int]:
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _case_page(case_id, status=400, note_form=form)
+    return _act(case_id, lambda: add_note(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
+                                          private_key=private_key(), text=form.text.data or ""), _("Note added."))
+
+
+@bp.post("/cases/<case_id>/assign")
+def assign_case(case_id: str) -> Response | tuple[str, int]:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    assignee = request.form.get("assignee", "")[:MAX_ID_CHARS] or None
+    try:
+        return _act(case_id, lambda: assign(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
+                                            private_key=private_key(), assignee_id=assignee), _("Assignment saved."))
+    except DomainError:
+        return _case_page(case_id, status=400, problem=_("That person cannot read this case."))
+
+
+@bp.post("/cases/<case_id>/priority")
+def priority(case_id: str) -> Response | tuple[str, int]:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        return _act(case_id, lambda: set_priority(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
+                                                  private_key=private_key(),
+                                                  priority=request.form.get("priority", "")), _("Priority saved."))
+    except DomainError:
+        return _case_page(case_id, status=400, problem=_("Unknown priority."))
+
+
+@bp.post("/cases/<case_id>/labels")
+def label(case_id: str) -> Response | tuple[str, int]:
+    form = LabelForm()
+    if not form.validate_on_submit():
+        return _case_page(case_id, status=400, problem=_("Write a label of at most 40 characters."))
+    return _act(case_id, lambda: add_label(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
+                                           private_key=private_key(), label=form.label.data or ""), _("Label added."))
+
+
+@bp.post("/cases/<case_id>/labels/remove")
+def unlabel(case_id: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return _act(case_id, lambda: remove_label(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
+                                              private_key=private_key(), label=request.form.get("label", "")),
+                _("Label removed."))
+
+
+@bp.post("/cases/<case_id>/duplicate")
+def duplicate(case_id: str) -> Response | tuple[str, int]:
+    form = DuplicateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    original = (form.original.data or "").strip()[:MAX_ID_CHARS] or None
+    try:
+        return _act(case_id, lambda: mark_duplicate(db_session(), reviewer=g.reviewer,
+                                                    case_id=case_id[:MAX_ID_CHARS], private_key=private_key(),
+                                                    original_id=original), _("Duplicate link saved."))
+    except DomainError:
+        return _case_page(case_id, status=400, problem=_("That case cannot be linked."))
 
 
 @bp.get("/cases/<case_id>/files/<attachment_id>")
@@ -67,7 +223,7 @@ def download(case_id: str, attachment_id: str) -> Response:
         abort(404)
     try:
         file = download_attachment(db_session(), sessions=session_factory(current_app), reviewer=g.reviewer,
-                                   case_id=case_id, attachment_id=attachment_id, private_key=_private_key())
+                                   case_id=case_id, attachment_id=attachment_id, private_key=private_key())
     except CaseNotFound:
         abort(404)
     # Never rendered by the browser: a download, of an opaque type, in a sandbox.

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
@@ -34,3 +34,47 @@ class ReplyForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app (or a backup code)"),
                        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
+
+
+class StatusForm(FlaskForm):
+    new_status = SelectField(_l("New status"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason (internal, for the team)"), validators=[Length(max=20000)])
+    outcome = TextAreaField(_l("Outcome for the reporter (they will read this)"), validators=[Length(max=20000)])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Internal note (never shown to the reporter)"), validators=[
+        DataRequired(message=_l("Write a note first.")), Length(max=20000)])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assigned to"))
+
+
+class PriorityForm(FlaskForm):
+    priority = SelectField(_l("Priority"))
+
+
+class LabelForm(FlaskForm):
+    label = StringField(_l("Add a label"), validators=[DataRequired(), Length(max=40)])
+
+
+class DuplicateForm(FlaskForm):
+    original = StringField(_l("Duplicate of case (id)"), validators=[Length(max=32)])
+
+
+class CreateReviewerForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    is_admin = BooleanField(_l("Administrator"))
+    is_reviewer = BooleanField(_l("Reviewer (reads cases)"), default=True)
+
+
+class AffiliationForm(FlaskForm):
+    opd = SelectField(_l("Unit (OPD)"), coerce=int)
+    kind = SelectField(_l("Kind"), choices=[("member", _l("works in this unit")),
+                                           ("conflict", _l("conflict of interest"))])
+
+
+class ButtonForm(FlaskForm):
+    """A POST with only a CSRF token (approve, disable, remove)."""

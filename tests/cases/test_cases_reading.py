@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.accounts import activate, create_reviewer
+from cases.case_list import CaseFilter, list_cases
 from cases.config import Config
 from cases.errors import CaseNotFound
 from cases.models import AuditEvent, Case, Reviewer
-from cases.case_list import CaseFilter, list_cases
 from cases.reading import read_case
 from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds

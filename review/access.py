@@ -1,0 +1,48 @@
+"""Role and step-up checks for review views (deny by default lives in __init__)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from cases.custody import recently_stepped_up, session_keypair
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def private_key() -> bytes:
+    keypair = session_keypair(g.session_row, token=g.session_token)
+    if keypair is None:
+        abort(404)
+    return keypair.private
+
+
+def admin_only(view: Callable[P, R]) -> Callable[P, R]:
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not g.reviewer.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def step_up_required(return_to: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+    """Admin actions need a TOTP code entered in the last 5 minutes."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            if not recently_stepped_up(g.session_row):
+                if request.method != "GET":
+                    flash(_("Please confirm with a fresh code, then repeat the action."))
+                return redirect(url_for("auth.step_up", next=url_for(return_to)))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,148 @@
+"""The team page (accounts, approvals, affiliations) and the audit log.
+
+Creating and disabling accounts and setting affiliations are admin actions
+behind a fresh TOTP code (step-up). Approving a new reviewer is *not* an admin
+power: any key-holding reviewer other than the account's creator may do it.
+Any reviewer may declare their own conflict of interest.
+"""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from cases.accounts import create_reviewer
+from cases.audit import recent_events
+from cases.errors import AccountExists
+from cases.models import Reviewer
+from cases.seed import active_opds
+from cases.team import ApprovalRefused, add_affiliation, approve_reviewer, disable_reviewer, remove_affiliation, team
+from cases.web import db_session
+
+from .access import admin_only, step_up_required
+from .forms import AffiliationForm, ButtonForm, CreateReviewerForm
+
+bp = Blueprint("admin", __name__)
+
+_APPROVAL_MESSAGES = {
+    "self": _l("You cannot approve your own account."),
+    "creator": _l("The person who created an account cannot approve it: ask another reviewer."),
+    "not_holder": _l("Only a reviewer who already holds case keys can approve."),
+    "not_active": _l("This account has not set its passphrase yet."),
+    "already": _l("This account is already approved."),
+}
+
+
+def _reviewer(reviewer_id: str) -> Reviewer:
+    reviewer = db_session().get(Reviewer, reviewer_id[:32])
+    if reviewer is None:
+        abort(404)
+    return reviewer
+
+
+def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
+    affiliation_form = AffiliationForm()
+    affiliation_form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
+    create_form = extra.pop("create_form", None) or CreateReviewerForm(formdata=None)
+    return render_template("team.html", members=team(db_session()), create_form=create_form,
+                           affiliation_form=affiliation_form, button=ButtonForm(), **extra), status
+
+
+@bp.get("/team")
+def team_page() -> tuple[str, int]:
+    return _team_page()
+
+
+@bp.post("/team/create")
+@admin_only
+@step_up_required("admin.team_page")
+def create() -> Response | tuple[str, int]:
+    form = CreateReviewerForm()
+    if not form.validate_on_submit():
+        return _team_page(400, create_form=form)
+    try:
+        reviewer, one_time = create_reviewer(db_session(), username=form.username.data or "",
+                                             display_name=form.display_name.data or "", is_admin=form.is_admin.data,
+                                             is_reviewer=form.is_reviewer.data, created_by_id=g.reviewer.id)
+    except AccountExists:
+        return _team_page(400, create_form=form, problem=_("An account with that name already exists."))
+    # Shown once, in this response only; never stored, never in a cookie.
+    return _team_page(created=(reviewer.username, one_time))
+
+
+@bp.post("/team/<reviewer_id>/approve")
+def approve(reviewer_id: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        approve_reviewer(db_session(), approver=g.reviewer, reviewer=_reviewer(reviewer_id))
+        flash(_("Approved. They receive case keys when a key holder is next active."))
+    except ApprovalRefused as refused:
+        flash(str(_APPROVAL_MESSAGES[refused.reason]))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.post("/team/<reviewer_id>/disable")
+@admin_only
+@step_up_required("admin.team_page")
+def disable(reviewer_id: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    reviewer = _reviewer(reviewer_id)
+    if reviewer.id == g.reviewer.id:
+        flash(_("You cannot disable your own account."))
+    else:
+        disable_reviewer(db_session(), actor=g.reviewer, reviewer=reviewer)
+        flash(_("Account disabled; its sessions and case keys are gone."))
+    return redirect(url_for("admin.team_page"))
+
+
+def _affiliation_form() -> AffiliationForm:
+    form = AffiliationForm()
+    form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
+    return form
+
+
+@bp.post("/team/<reviewer_id>/affiliations")
+@admin_only
+@step_up_required("admin.team_page")
+def affiliate(reviewer_id: str) -> Response:
+    form = _affiliation_form()
+    if form.validate_on_submit():
+        removed = add_affiliation(db_session(), actor=g.reviewer, reviewer=_reviewer(reviewer_id),
+                                  opd_id=form.opd.data, kind=form.kind.data or "member")
+        flash(_("Affiliation saved; %(n)d case keys for that unit were removed.", n=removed))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.post("/team/<reviewer_id>/affiliations/remove")
+@admin_only
+@step_up_required("admin.team_page")
+def unaffiliate(reviewer_id: str) -> Response:
+    if ButtonForm().validate_on_submit() and request.form.get("opd", "").isdigit():
+        remove_affiliation(db_session(), actor=g.reviewer, reviewer=_reviewer(reviewer_id),
+                           opd_id=int(request.form["opd"]))
+        flash(_("Affiliation removed."))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.post("/me/conflicts")
+def declare_conflict() -> Response:
+    """A reviewer recuses themself from a unit's cases (no admin needed)."""
+    form = _affiliation_form()
+    if form.validate_on_submit():
+        removed = add_affiliation(db_session(), actor=g.reviewer, reviewer=g.reviewer, opd_id=form.opd.data,
+                                  kind="conflict")
+        flash(_("Conflict declared; %(n)d case keys for that unit were removed from your account.", n=removed))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.get("/audit")
+@admin_only
+def audit_log() -> str:
+    actor = request.args.get("actor", "")[:32] or None
+    case_id = request.args.get("case", "")[:32] or None
+    page = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
+    events = recent_events(db_session(), actor_id=actor, case_id=case_id, page=page)
+    reviewers = {r.reviewer.id: r.reviewer.display_name for r in team(db_session())}
+    return render_template("audit.html", events=events, reviewers=reviewers, actor=actor, case_id=case_id, page=page)
