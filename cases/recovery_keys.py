@@ -1,13 +1,15 @@
 """Installing the organisation recovery key's public half."""
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
+from crypto.keys import open_grant, seal_key
 from crypto.recovery import new_master_secret, recovery_keypair
 
 from . import audit
-from .clock import utc_now
-from .models import RecoveryKey
+from .clock import to_hour, utc_now
+from .errors import DomainError
+from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 
 
 def generate_recovery_key(session: Session, *, actor_id: str | None = None) -> tuple[RecoveryKey, bytes]:
@@ -20,3 +22,46 @@ def generate_recovery_key(session: Session, *, actor_id: str | None = None) -> t
     session.flush()
     audit.record(session, action="recovery.generate", actor_id=actor_id, detail=f"key={key.id}")
     return key, master
+
+
+class RecoveryMismatch(DomainError):
+    """The secret given does not belong to any installed recovery key."""
+
+
+def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Reviewer) -> int:
+    """Re-seal every case (case and team key) to `reviewer` using the recovery key.
+
+    For when every key holder has lost their passphrase. Respects four eyes (the
+    reviewer must be approved) and recusal (no case about their units). Returns
+    the number of grants created; each is audited, and the use itself too.
+    """
+    keypair = recovery_keypair(master_secret)
+    key = session.scalars(select(RecoveryKey).where(RecoveryKey.public_key == keypair.public)).first()
+    if key is None:
+        raise RecoveryMismatch()
+    if reviewer.state != "active" or not reviewer.is_reviewer or reviewer.public_key is None \
+            or reviewer.approved_at is None:
+        raise DomainError("the reviewer must be active and approved")
+    audit.record(session, action="recovery.use", detail=f"key={key.id} for={reviewer.id}")
+    existing = aliased(KeyGrant)
+    grants = session.execute(
+        select(KeyGrant, Case.opd_id).join(Case, Case.id == KeyGrant.case_id)
+        .where(KeyGrant.recipient_id == key.recipient_id,
+               ~exists().where(existing.case_id == KeyGrant.case_id, existing.key_kind == KeyGrant.key_kind,
+                               existing.reviewer_id == reviewer.id),
+               ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
+        .order_by(KeyGrant.case_id, KeyGrant.key_kind)
+    ).all()
+    for grant, _opd in grants:
+        case_key = open_grant(grant.sealed, recipient_private=keypair.private, case_id=grant.case_id,
+                              key_kind=grant.key_kind, recipient_id=key.recipient_id)
+        session.add(KeyGrant(
+            case_id=grant.case_id, key_kind=grant.key_kind, recipient_kind="reviewer",
+            recipient_id=reviewer.recipient_id, reviewer_id=reviewer.id, created_at=to_hour(utc_now()),
+            sealed=seal_key(case_key, recipient_public=reviewer.public_key, case_id=grant.case_id,
+                            key_kind=grant.key_kind, recipient_id=reviewer.recipient_id),
+        ))
+        audit.record(session, action="grant.create", case_id=grant.case_id,
+                     detail=f"kind={grant.key_kind} to={reviewer.id} via=recovery")
+    session.flush()
+    return len(grants)

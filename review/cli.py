@@ -4,6 +4,8 @@ Secrets these commands print (activation passphrases, the recovery master
 secret) go to the operator's terminal once and are never stored or logged.
 """
 
+import sys
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -13,13 +15,15 @@ from cases import audit
 from cases.accounts import create_reviewer
 from cases.config import Config
 from cases.db import create_schema
-from cases.errors import AccountExists, RecoveryKeyMissing
+from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
 from cases.grants import active_recovery_key
 from cases.models import Reviewer
-from cases.recovery_keys import generate_recovery_key
+from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
 from cases.seed import load_seed
 from cases.team import approve_at_installation
 from cases.web import session_factory
+from crypto.errors import CryptoError
+from crypto.recovery import parse_recovery_input, split_master_secret
 
 
 def _session() -> Session:
@@ -71,8 +75,12 @@ def register(app: Flask) -> None:
 
     @app.cli.command("generate-recovery-key")
     @click.option("--force", is_flag=True, help="Replace the active recovery key.")
-    def generate_recovery_key_command(force: bool) -> None:
-        """Generate the organisation recovery key and print its master secret once."""
+    @click.option("--shares", type=int, default=0, help="Split the secret into this many SLIP-39 word shares.")
+    @click.option("--threshold", type=int, default=0, help="How many shares rebuild the secret.")
+    def generate_recovery_key_command(force: bool, shares: int, threshold: int) -> None:
+        """Generate the organisation recovery key and print its master secret (or its shares) once."""
+        if shares and not 2 <= threshold <= shares <= 16:
+            raise click.ClickException("Use 2 <= --threshold <= --shares <= 16.")
         with _session() as session, session.begin():
             try:
                 active_recovery_key(session)
@@ -81,16 +89,56 @@ def register(app: Flask) -> None:
             except RecoveryKeyMissing:
                 pass
             _, master = generate_recovery_key(session)
-        _print_recovery_secret(master)
+        if shares:
+            click.echo(f"Recovery shares: any {threshold} of these {shares} rebuild the secret. Give each to a "
+                       "different person, on paper; they are shown ONCE:")
+            for number, words in enumerate(split_master_secret(master, threshold=threshold, shares=shares), 1):
+                click.echo(f"  share {number}: {words}")
+        else:
+            _print_recovery_secret(master)
 
-    @app.cli.command("verify-audit")
-    def verify_audit() -> None:
-        """Check the audit log's hash chain."""
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """The audit log."""
+
+    @audit_group.command("verify")
+    def audit_verify() -> None:
+        """Check the audit log's hash chain (edited, deleted or reordered rows)."""
         with _session() as session:
             broken = audit.verify_chain(session)
         if broken is not None:
             raise click.ClickException(f"Audit chain broken at event {broken}.")
         click.echo("Audit chain intact.")
+
+    @app.cli.group("recovery")
+    def recovery_group() -> None:
+        """Use the organisation recovery key."""
+
+    @recovery_group.command("reseal")
+    @click.argument("username")
+    def recovery_reseal(username: str) -> None:
+        """Seal every case to USERNAME with the recovery key.
+
+        Reads the master secret (hex) or k SLIP-39 shares (one per line) from
+        standard input, so it never appears in the shell history.
+        """
+        text = sys.stdin.read()
+        try:
+            master = parse_recovery_input(text)
+        except CryptoError:
+            raise click.ClickException("Those shares do not rebuild a recovery secret (too few, or mistyped).") \
+                from None
+        with _session() as session, session.begin():
+            reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username.lower())).first()
+            if reviewer is None:
+                raise click.ClickException(f"No account named '{username}'.")
+            try:
+                count = reseal_with_recovery(session, master_secret=master, reviewer=reviewer)
+            except RecoveryMismatch:
+                raise click.ClickException("That secret does not belong to an installed recovery key.") from None
+            except DomainError as refused:
+                raise click.ClickException(f"Refused: {refused}.") from None
+        click.echo(f"Sealed {count} keys to '{username}'.")
 
     @app.cli.command("dev-setup")
     def dev_setup() -> None:

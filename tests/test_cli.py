@@ -47,9 +47,9 @@ def test_duplicate_reviewer_is_refused(config_app: Flask) -> None:
 def test_verify_audit_detects_tampering(config_app: Flask, session: Session) -> None:
     runner = config_app.test_cli_runner()
     runner.invoke(args=["dev-setup"])
-    assert "intact" in runner.invoke(args=["verify-audit"]).output
+    assert "intact" in runner.invoke(args=["audit", "verify"]).output
     event = session.scalars(select(AuditEvent)).first()
     event.detail = "edited"
     session.commit()
-    result = runner.invoke(args=["verify-audit"])
+    result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code != 0 and "broken" in result.output
