@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from .clock import utc_now
-from .deadlines import closed_clause, next_due_clause, overdue_clause
+from .deadlines import overdue_clause
 from .models import STATUSES, Case, CaseLabel, CaseRead, Category, KeyGrant, Opd, Reviewer
 
 PAGE_SIZE = 50
@@ -80,47 +80,63 @@ def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
     return query
 
 
+def _page_ids(session: Session, base: Any, flt: CaseFilter, offset: int, limit: int) -> list[str]:
+    """The ids of one page, from narrow index-friendly queries.
+
+    "Most urgent first" is open cases by their next deadline (overdue ones have
+    the earliest), then concluded ones newest first: two index walks glued at
+    the boundary instead of one sort of every case.
+    """
+    if flt.sort in ("newest", "oldest"):
+        order = Case.received_at.desc() if flt.sort == "newest" else Case.received_at.asc()
+        return list(session.scalars(base.order_by(order, Case.id).offset(offset).limit(limit)))
+    open_cases = base.where(Case.next_due.is_not(None))
+    ids = list(session.scalars(open_cases.order_by(Case.next_due, Case.id).offset(offset).limit(limit)))
+    if len(ids) < limit:
+        open_count = session.scalar(select(func.count()).select_from(open_cases.subquery())) or 0
+        closed = base.where(Case.next_due.is_(None)).order_by(Case.received_at.desc(), Case.id)
+        ids += session.scalars(closed.offset(max(0, offset - open_count)).limit(limit - len(ids)))
+    return ids
+
+
 def list_cases(session: Session, *, reviewer: Reviewer, filters: CaseFilter | None = None,
                limit: int = PAGE_SIZE, now: datetime | None = None) -> CasePage:
     flt = filters or CaseFilter()
     now = now or utc_now()
-    mine = and_(KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case",
-                KeyGrant.recipient_id == reviewer.recipient_id)
-    overdue = overdue_clause(now).label("overdue")
-    next_due = next_due_clause().label("next_due")
-    base = select(Case.id).join(KeyGrant, mine)
-    total = session.scalar(select(func.count()).select_from(_filtered(base, flt, now).subquery())) or 0
+    granted = exists().where(KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case",
+                             KeyGrant.recipient_id == reviewer.recipient_id)
+    base = _filtered(select(Case.id).where(granted), flt, now)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // limit))
     page = min(max(flt.page, 1), pages)
-    order = {
-        "urgency": (closed_clause(), overdue.desc(), next_due.asc(), Case.received_at.desc(), Case.id),
-        "newest": (Case.received_at.desc(), Case.id),
-        "oldest": (Case.received_at.asc(), Case.id),
-    }[flt.sort if flt.sort in SORTS else "urgency"]
-    query = _filtered(
-        select(Case, Category.name_id, Category.name_en, Opd.name, overdue, next_due,
-               func.coalesce(CaseRead.seen_seq, 0), Reviewer.display_name)
-        .join(KeyGrant, mine)
-        .join(Category, Case.category_id == Category.id)
-        .join(Opd, Case.opd_id == Opd.id)
-        .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
-        .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id),
-        flt, now,
-    ).order_by(*order).offset((page - 1) * limit).limit(limit)
-    results = session.execute(query).all()
+    ids = _page_ids(session, base, flt, (page - 1) * limit, limit)
+    details = {
+        case.id: (case, cat_id, cat_en, opd, seen, assignee)
+        for case, cat_id, cat_en, opd, seen, assignee in session.execute(
+            select(Case, Category.name_id, Category.name_en, Opd.name, func.coalesce(CaseRead.seen_seq, 0),
+                   Reviewer.display_name)
+            .join(Category, Case.category_id == Category.id)
+            .join(Opd, Case.opd_id == Opd.id)
+            .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
+            .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id)
+            .where(Case.id.in_(ids))
+        )
+    } if ids else {}
     labels: dict[str, list[str]] = {}
-    ids = [row[0].id for row in results]
     if ids:
         for case_id, label in session.execute(select(CaseLabel.case_id, CaseLabel.label)
                                               .where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)):
             labels.setdefault(case_id, []).append(label)
-    rows = [
-        CaseRow(id=case.id, status=case.status, priority=case.priority, category_name_id=cat_id,
-                category_name_en=cat_en, opd_name=opd, received_at=case.received_at,
-                first_response_due=case.first_response_due, next_due=due, overdue=bool(late),
-                unread=case.reporter_seq > seen, assignee=assignee, labels=tuple(labels.get(case.id, ())))
-        for case, cat_id, cat_en, opd, late, due, seen, assignee in results
-    ]
+    rows = []
+    for case_id in ids:
+        case, cat_id, cat_en, opd, seen, assignee = details[case_id]
+        rows.append(CaseRow(
+            id=case.id, status=case.status, priority=case.priority, category_name_id=cat_id,
+            category_name_en=cat_en, opd_name=opd, received_at=case.received_at,
+            first_response_due=case.first_response_due, next_due=case.next_due,
+            overdue=case.next_due is not None and case.next_due < now, unread=case.reporter_seq > seen,
+            assignee=assignee, labels=tuple(labels.get(case.id, ())),
+        ))
     return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt)
 
 

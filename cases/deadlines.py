@@ -14,7 +14,7 @@ most as late as the exact rule requires: rounding never gives the team more time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, or_
+from sqlalchemy import ColumnElement
 
 from .models import Case
 
@@ -33,6 +33,7 @@ def start_clocks(case: Case, rules: DeadlineRules) -> None:
     case.first_response_due = case.received_at + timedelta(hours=rules.first_response_hours)
     case.assessment_due = case.received_at + timedelta(days=rules.assessment_days)
     case.feedback_due = case.received_at + timedelta(days=rules.feedback_days)
+    case.next_due = next_due(case)
 
 
 def team_contacted_reporter(case: Case, now: datetime, rules: DeadlineRules) -> None:
@@ -40,6 +41,7 @@ def team_contacted_reporter(case: Case, now: datetime, rules: DeadlineRules) -> 
     if case.first_response_at is None:
         case.first_response_at = now
     case.feedback_due = now + timedelta(days=rules.feedback_days)
+    case.next_due = next_due(case)
 
 
 def overdue_kinds(case: Case, now: datetime) -> list[str]:
@@ -63,23 +65,9 @@ def next_due(case: Case) -> datetime | None:
     return case.feedback_due
 
 
-# The same rules as SQL, for filtering and sorting large lists.
+# In SQL: the earliest pending deadline is stored (`Case.next_due`), and a case is
+# overdue exactly when it has passed. (While a first response is pending it is the
+# earliest; assessment, 30 days after receipt, always comes before the feedback
+# due 90 days after the first response; closed cases have none.)
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(Case.first_response_at.is_(None), Case.first_response_due < now),
-        and_(Case.status.in_(OPEN_FOR_ASSESSMENT), Case.assessment_due < now),
-        and_(Case.status.not_in(CLOSED), Case.feedback_due < now),
-    )
-
-
-def next_due_clause() -> ColumnElement[datetime]:
-    return case(
-        (Case.status.in_(CLOSED), None),
-        (Case.first_response_at.is_(None), Case.first_response_due),
-        (Case.status.in_(OPEN_FOR_ASSESSMENT), Case.assessment_due),
-        else_=Case.feedback_due,
-    )
-
-
-def closed_clause() -> ColumnElement[bool]:
-    return case((Case.status.in_(CLOSED), True), else_=false())
+    return Case.next_due < now

@@ -84,6 +84,9 @@ class Case(Base):
     assessment_due: Mapped[datetime | None] = mapped_column(DateTime)
     feedback_due: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The earliest pending deadline (None once closed), kept by cases.deadlines so
+    # "most urgent first" and "overdue" are index walks, not sorts of every case.
+    next_due: Mapped[datetime | None] = mapped_column(DateTime)
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("case.id"))
 
     category: Mapped[Category] = relationship()
@@ -96,7 +99,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_received_at", "received_at"),
         Index("ix_case_status_received_at", "status", "received_at"),
-        Index("ix_case_status_first_response_due", "status", "first_response_due"),
+        Index("ix_case_next_due", "next_due"),
         Index("ix_case_opd_id", "opd_id"),
         Index("ix_case_category_id", "category_id"),
         Index("ix_case_assigned_to_id", "assigned_to_id"),

@@ -1,0 +1,127 @@
+"""Case list speed at 1,000 and 100,000 cases (issue #4).
+
+Fills a fresh database with synthetic cases in bulk (metadata as a real
+deployment has it: statuses, OPDs, categories, deadlines, labels, one reviewer
+grant per case; grant and item bytes are placeholders, since the list never
+opens them), then times the first page of the default (most urgent first)
+list and two filtered pages, through `cases.case_list.list_cases`.
+
+    .venv/bin/python bench/case_list_scale.py                     # SQLite
+    .venv/bin/python bench/case_list_scale.py --url postgresql://postgres@127.0.0.1:5432/test
+"""
+
+import argparse
+import json
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from cases.case_list import CaseFilter, list_cases
+from cases.clock import to_hour, utc_now
+from cases.db import create_schema, make_engine, make_session_factory
+from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer
+from cases.seed import load_seed
+
+
+def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(7)
+    now = to_hour(utc_now())
+    with session_factory() as session, session.begin():
+        categories = [r[0] for r in session.execute(text("SELECT id FROM category"))]
+        opds = [r[0] for r in session.execute(text("SELECT id FROM opd"))]
+        batch_cases, batch_grants, batch_labels = [], [], []
+        for n in range(count):
+            received = now - timedelta(hours=rng.randint(0, 24 * 400))
+            status = rng.choices(STATUSES, weights=(5, 10, 10, 5, 50, 20))[0]
+            case_id = secrets.token_hex(10)
+            answered = None if status == "new" and rng.random() < 0.5 else received + timedelta(hours=rng.randint(1, 40))
+            batch_cases.append({
+                "id": case_id, "category_id": rng.choice(categories), "opd_id": rng.choice(opds), "status": status,
+                "priority": "normal", "received_at": received, "updated_at": received,
+                "first_response_due": received + timedelta(hours=24), "first_response_at": answered,
+                "next_due": None if status in ("closed", "rejected") else (
+                    received + timedelta(hours=24) if answered is None else received + timedelta(days=30)
+                    if status in ("new", "verifying") else received + timedelta(days=90)),
+                "assessment_due": received + timedelta(days=30), "feedback_due": received + timedelta(days=90),
+                "receipt_lookup": secrets.token_bytes(32), "reporter_salt": secrets.token_bytes(32),
+                "item_seq": 1, "reporter_seq": 1,
+            })
+            batch_grants.append({"case_id": case_id, "key_kind": "case", "recipient_kind": "reviewer",
+                                 "recipient_id": f"reviewer:{reviewer_id}", "reviewer_id": reviewer_id,
+                                 "sealed": b"\x01" + bytes(40), "created_at": received})
+            if rng.random() < 0.1:
+                batch_labels.append({"case_id": case_id, "label": rng.choice(["perlu audit", "kpk", "prioritas"])})
+            if len(batch_cases) == 5000 or n == count - 1:
+                session.execute(insert(Case), batch_cases)
+                session.execute(insert(KeyGrant), batch_grants)
+                if batch_labels:
+                    session.execute(insert(CaseLabel), batch_labels)
+                batch_cases, batch_grants, batch_labels = [], [], []
+
+
+def timed(fn, repeat: int = 15) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    return {"median_ms": round(statistics.median(samples), 2), "p90_ms": round(samples[int(0.9 * len(samples)) - 1], 2)}
+
+
+def run(url: str, count: int) -> dict[str, object]:
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    create_schema(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session, session.begin():
+        load_seed(session)
+        reviewer = Reviewer(username="bench", display_name="Bench", state="active", created_at=utc_now())
+        session.add(reviewer)
+        session.flush()
+        reviewer_id = reviewer.id
+    began = time.perf_counter()
+    fill(sessions, count, reviewer_id)
+    fill_seconds = time.perf_counter() - began
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    with sessions() as session:
+        reviewer = session.get(Reviewer, reviewer_id)
+        assert reviewer is not None
+        opd = session.execute(text("SELECT id FROM opd ORDER BY id LIMIT 1")).scalar_one()
+        figures = {
+            "first_page_urgency": timed(lambda: list_cases(session, reviewer=reviewer)),
+            "filtered_status_opd": timed(lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(
+                statuses=("verifying", "investigating"), opd_id=opd))),
+            "filtered_overdue_label": timed(lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(
+                overdue=True, label="perlu audit"))),
+            "page_100_newest": timed(lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(
+                sort="newest", page=100))),
+        }
+        rows = len(list_cases(session, reviewer=reviewer).rows)
+    engine.dispose()
+    return {"dialect": engine.dialect.name, "cases": count, "fill_seconds": round(fill_seconds, 1),
+            "page_rows": rows, **figures}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="")
+    parser.add_argument("--sizes", default="1000,100000")
+    args = parser.parse_args()
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+        results.append(run(url, size))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
