@@ -40,7 +40,8 @@ def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore
             received = now - timedelta(hours=rng.randint(0, 24 * 400))
             status = rng.choices(STATUSES, weights=(5, 10, 10, 5, 50, 20))[0]
             case_id = secrets.token_hex(10)
-            answered = None if status == "new" and rng.random() < 0.5 else received + timedelta(hours=rng.randint(1, 40))
+            answered = (None if status == "new" and rng.random() < 0.5
+                        else received + timedelta(hours=rng.randint(1, 40)))
             batch_cases.append({
                 "id": case_id, "category_id": rng.choice(categories), "opd_id": rng.choice(opds), "status": status,
                 "priority": "normal", "received_at": received, "updated_at": received,

@@ -40,7 +40,11 @@ def approve_reviewer(session: Session, *, approver: Reviewer, reviewer: Reviewer
         raise ApprovalRefused("creator")
     if reviewer.state != "active" or not reviewer.is_reviewer:
         raise ApprovalRefused("not_active")
-    if approver.state != "active" or approver.approved_at is None or not holds_keys(session, approver):
+    # "Key-holding": an approved reviewer with a key pair, who receives every case
+    # they are not recused from. (Before the first report nobody holds a case key
+    # yet; requiring an actual grant would leave a new team unable to approve.)
+    if (approver.state != "active" or approver.approved_at is None or approver.public_key is None
+            or not approver.is_reviewer):
         raise ApprovalRefused("not_holder")
     reviewer.approved_at = utc_now()
     reviewer.approved_by_id = approver.id

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
@@ -72,8 +73,8 @@ class CreateReviewerForm(FlaskForm):
 
 class AffiliationForm(FlaskForm):
     opd = SelectField(_l("Unit (OPD)"), coerce=int)
-    kind = SelectField(_l("Kind"), choices=[("member", _l("works in this unit")),
-                                           ("conflict", _l("conflict of interest"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("member", _l("works in this unit")),
+                                           SelectChoice("conflict", _l("conflict of interest"))])
 
 
 class ButtonForm(FlaskForm):
