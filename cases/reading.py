@@ -20,7 +20,7 @@ from .deadlines import next_due, overdue_kinds
 from .errors import CaseNotFound
 from .evidence.store import Download, open_download
 from .grants import open_reviewer_key
-from .models import Case, CaseItem, CaseLabel, CaseRead, KeyGrant, Reviewer
+from .models import STATUSES, Case, CaseItem, CaseLabel, CaseRead, KeyGrant, Reviewer
 from .report_content import ReportContent
 from .triage import TRANSITIONS, needs_outcome, needs_reason
 
@@ -98,7 +98,7 @@ def read_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key
         .order_by(Reviewer.display_name)
     )]
     transitions = [Transition(new, needs_reason(case.status, new), needs_outcome(new))
-                   for new in sorted(TRANSITIONS.get(case.status, frozenset()))]
+                   for new in sorted(TRANSITIONS.get(case.status, frozenset()), key=STATUSES.index)]
     _mark_read(session, reviewer=reviewer, case=case)
     audit.record(session, action="case.view", actor_id=reviewer.id, case_id=case.id)
     return CaseDetail(summary=_summary(session, case, utc_now()), report=report, thread=entries,

@@ -84,7 +84,9 @@ def _case_page(case_id: str, *, status: int = 200, **forms: object) -> tuple[str
     except CaseNotFound:
         abort(404)
     status_form = forms.get("status_form") or StatusForm()
-    status_form.new_status.choices = [(t.status, str(STATUS_LABELS[t.status])) for t in detail.transitions]  # type: ignore[attr-defined]
+    # No default: a status change is always a deliberate choice.
+    status_form.new_status.choices = [("", "—")] + [  # type: ignore[attr-defined]
+        (t.status, str(STATUS_LABELS[t.status])) for t in detail.transitions]
     assign_form = AssignForm(assignee=detail.summary.assigned_to_id or "")
     assign_form.assignee.choices = [("", _("nobody"))] + detail.assignable
     priority_form = PriorityForm(priority=detail.summary.priority)
