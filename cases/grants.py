@@ -6,7 +6,7 @@ reporter; the team key to eligible reviewers and the recovery key only.
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from crypto.keys import open_grant, seal_key
@@ -96,12 +96,28 @@ def open_reviewer_key(session: Session, *, case_id: str, reviewer: Reviewer, pri
 REGRANT_BATCH = 200
 
 
+def _missing_for(session: Session, reviewer: Reviewer) -> int:
+    """How many (case, kind) grants this reviewer could have but lacks."""
+    allowed = select(Case.id).where(~exists().where(Affiliation.reviewer_id == reviewer.id,
+                                                    Affiliation.opd_id == Case.opd_id)).subquery()
+    expected = 2 * (session.scalar(select(func.count()).select_from(allowed)) or 0)
+    held = session.scalar(select(func.count()).select_from(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id)) or 0
+    return expected - held
+
+
 def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batch: int = REGRANT_BATCH) -> int:
     """Seal keys `holder` holds to eligible reviewers who lack them; at most `batch` grants.
 
-    Runs whenever a key holder logs in, so new (approved) colleagues and lifted
-    recusals catch up without anyone handling keys by hand. Every grant is audited.
+    Runs whenever a key holder logs in or opens the case list, so new (approved)
+    colleagues and lifted recusals catch up without anyone handling keys by hand.
+    Only reviewers flagged `needs_grants` are considered (the flag is cleared once
+    they hold every case they may read), so the common case costs one small query.
+    Every grant is audited.
     """
+    flagged = session.scalar(select(func.count()).select_from(Reviewer).where(
+        Reviewer.needs_grants.is_(True), Reviewer.id != holder.id, _eligible()))
+    if not flagged:
+        return 0
     target = aliased(Reviewer)
     existing = aliased(KeyGrant)
     rows = session.execute(
@@ -109,6 +125,7 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
         .join(Case, Case.id == KeyGrant.case_id)
         .join(target, and_(
             target.id != holder.id,
+            target.needs_grants.is_(True),
             target.state == "active",
             target.is_reviewer.is_(True),
             target.public_key.is_not(None),
@@ -124,12 +141,14 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
         .limit(batch)
     ).all()
     keys: dict[tuple[str, str], bytes] = {}
+    targets: dict[str, Reviewer] = {}
     for grant, _opd, reviewer in rows:
         slot = (grant.case_id, grant.key_kind)
         if slot not in keys:
             keys[slot] = open_grant(grant.sealed, recipient_private=private_key, case_id=grant.case_id,
                                     key_kind=grant.key_kind, recipient_id=holder.recipient_id)
         assert reviewer.public_key is not None
+        targets[reviewer.id] = reviewer
         session.add(KeyGrant(
             case_id=grant.case_id, key_kind=grant.key_kind, recipient_kind="reviewer",
             recipient_id=reviewer.recipient_id, reviewer_id=reviewer.id, created_at=to_hour(utc_now()),
@@ -139,6 +158,9 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
         audit.record(session, action="grant.create", actor_id=holder.id, case_id=grant.case_id,
                      detail=f"kind={grant.key_kind} to={reviewer.id}")
     session.flush()
+    for reviewer in session.scalars(select(Reviewer).where(Reviewer.needs_grants.is_(True))):
+        if _missing_for(session, reviewer) <= 0:
+            reviewer.needs_grants = False
     return len(rows)
 
 

@@ -227,6 +227,9 @@ class Reviewer(Base):
     # Four eyes: no case key until a key-holding reviewer other than the creator approves.
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
+    # Set when this reviewer may be missing grants (just approved, recusal lifted);
+    # re-grant passes look only at flagged reviewers, so they cost nothing otherwise.
+    needs_grants: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Second factor: the TOTP secret, encrypted under a key derived from the review app's secret.
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -48,6 +48,7 @@ def approve_reviewer(session: Session, *, approver: Reviewer, reviewer: Reviewer
         raise ApprovalRefused("not_holder")
     reviewer.approved_at = utc_now()
     reviewer.approved_by_id = approver.id
+    reviewer.needs_grants = True  # key holders' next visits seal existing cases to them
     session.flush()
     audit.record(session, action="account.approve", actor_id=approver.id, detail=f"reviewer={reviewer.id}")
 
@@ -93,6 +94,7 @@ def remove_affiliation(session: Session, *, actor: Reviewer, reviewer: Reviewer,
     affiliation = session.get(Affiliation, (reviewer.id, opd_id))
     if affiliation is not None:
         session.delete(affiliation)
+        reviewer.needs_grants = True
         audit.record(session, action="affiliation.remove", actor_id=actor.id,
                      detail=f"reviewer={reviewer.id} opd={opd_id}")
 
