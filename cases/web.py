@@ -23,6 +23,7 @@ from flask_babel import (
     get_locale,
     lazy_gettext,
 )
+from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -59,6 +60,30 @@ def configure_logging() -> None:
     root.setLevel(logging.INFO)
     # Werkzeug's development server logs every request with the client address.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: str,
+             max_content_length: int) -> Flask:
+    """What both apps share: config, cookies, CSRF, database, headers, errors, Babel."""
+    configure_logging()
+    app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SESSION_COOKIE_NAME=cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        MAX_CONTENT_LENGTH=max_content_length,
+    )
+    app.extensions["kanal.config"] = config
+    CSRFProtect(app)
+    init_database(app, config)
+    init_security(app)
+    init_babel(app)
+    return app
 
 
 def init_database(app: Flask, config: Config, **engine_kwargs: Any) -> sessionmaker[Session]:

@@ -1,17 +1,14 @@
 """The integrity team's internal review app. Deny by default."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask, g, redirect, request, session, url_for
-from flask_wtf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from cases.config import Config, load_config
 from cases.custody import find_session
-from cases.web import configure_logging, db_session, init_babel, init_database, init_security
+from cases.web import db_session, make_app
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # The only endpoints reachable without a session. Everything else needs one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
 # A session that is not yet full reaches only its own step (and logout).
@@ -24,21 +21,8 @@ STEP_ENDPOINTS = {
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
-    configure_logging()
-    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
-    app.config.update(
-        SECRET_KEY=config.review_secret_key,
-        SESSION_COOKIE_NAME="kanal_review",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=config.secure_cookies,
-        MAX_CONTENT_LENGTH=64 * 1024,
-    )
-    app.extensions["kanal.config"] = config
-    CSRFProtect(app)
-    init_database(app, config)
-    init_security(app)
-    init_babel(app)
+    app = make_app(__name__, config=config, secret_key=config.review_secret_key, cookie_name="kanal_review",
+                   max_content_length=64 * 1024)
 
     @app.before_request
     def require_login() -> Response | None:
