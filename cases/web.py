@@ -72,7 +72,9 @@ def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: 
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(
         SECRET_KEY=secret_key,
-        SESSION_COOKIE_NAME=cookie_name,
+        # Over HTTPS the __Host- prefix pins the cookie to this exact origin. A
+        # plain-HTTP onion address cannot use it (KANAL_SECURE_COOKIES=0).
+        SESSION_COOKIE_NAME=f"__Host-{cookie_name}" if config.secure_cookies else cookie_name,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=config.secure_cookies,

@@ -54,6 +54,10 @@ class ReportForm(FlaskForm):
     amount = StringField(_l("How much money is involved? (rupiah)"), validators=[Optional(), _rupiah])
     contact = TextAreaField(_l("Contact details (optional)"), validators=[Optional(), _max("contact")])
     evidence = MultipleFileField(_l("Evidence files (optional)"))
+    # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); form-filling bots fill it.
+    # A filled one is refused with a visible message, never dropped silently.
+    homepage = StringField(_l("Leave this field empty"), validators=[
+        Length(max=0, message=_l("Please leave the last field empty."))])
 
 
 class StatusForm(FlaskForm):

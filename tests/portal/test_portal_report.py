@@ -87,3 +87,20 @@ def test_portal_works_without_javascript(portal: FlaskClient) -> None:
     for url in ("/", "/lapor", "/status"):
         page = portal.get(url).get_data(as_text=True)
         assert "<script" not in page and "http://" not in page and "https://" not in page
+
+
+def test_honeypot_filled_is_refused_visibly_and_nothing_stored(portal: FlaskClient, session: Session) -> None:
+    response = portal.post("/lapor", data=report_form(portal, homepage="http://spam.example"))
+    assert response.status_code == 400
+    assert "Kepala bidang meminta setoran" in response.get_data(as_text=True)  # a human loses nothing
+    assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_portal_is_not_for_search_engines(portal: FlaskClient) -> None:
+    assert portal.get("/robots.txt").get_data(as_text=True) == "User-agent: *\nDisallow: /\n"
+    for url in ("/", "/lapor", "/status"):
+        assert portal.get(url).headers["X-Robots-Tag"] == "noindex, noarchive"
+
+
+def test_landing_page_sets_no_cookie(portal: FlaskClient) -> None:
+    assert portal.get("/").headers.getlist("Set-Cookie") == []

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from cases.config import Config
 from cases.models import Reviewer, ReviewerSession
 from tests.actions import activate, enrol, login, logout
 from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer, create_account
@@ -106,3 +107,18 @@ def test_stray_requests_do_not_break_an_open_login_form(review: FlaskClient, rev
     # Then the form still submits
     response = review.post("/login", data={"csrf_token": token, "username": "lina", "passphrase": one_time})
     assert response.status_code == 302 and response.headers["Location"].endswith("/activate")
+
+
+def test_cookies_over_https_use_the_host_prefix_and_secure(config: Config, recovery_secret: bytes) -> None:
+    import dataclasses
+
+    from cases.web import dispose
+    from review import create_app
+
+    app = create_app(dataclasses.replace(config, secure_cookies=True))
+    client = app.test_client()
+    response = client.get("/login", base_url="https://review.local")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "kanal_review" in c)
+    assert cookie.startswith("__Host-kanal_review=") and "Secure" in cookie and "Path=/" in cookie
+    assert "Strict-Transport-Security" in response.headers
+    dispose(app)
