@@ -6,6 +6,7 @@ DATA_DIR ?= $(or $(KANAL_DATA_DIR),instance)
 PORTAL_PORT ?= 8000
 REVIEW_PORT ?= 8001
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint translations compile-translations clean
@@ -32,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/mypy crypto cases portal review wsgi.py
 
 test: $(STAMP) compile-translations lint
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

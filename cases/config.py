@@ -40,6 +40,14 @@ class Config:
     max_file_mb: int = 25
     max_case_mb: int = 100
     reporter_visit_minutes: int = 30
+    # Rate limits (Flask-Limiter syntax). Keyed per visit (the session), never per IP
+    # address, plus global ceilings: behind Tor every client shares one address.
+    redis_url: str = ""
+    limit_status: str = "10/minute;60/hour"
+    limit_status_global: str = "600/minute"
+    limit_submit: str = "5/hour"
+    limit_submit_global: str = "120/minute"
+    limit_login_global: str = "60/minute"
 
     @property
     def production(self) -> bool:
@@ -94,6 +102,12 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         secure_cookies=env.get("KANAL_SECURE_COOKIES", "1" if production else "0") == "1",
         max_file_mb=int(env.get("KANAL_MAX_FILE_MB", "25")),
         max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),
+        redis_url=env.get("KANAL_REDIS_URL", ""),
+        limit_status=env.get("KANAL_LIMIT_STATUS", Config.limit_status),
+        limit_status_global=env.get("KANAL_LIMIT_STATUS_GLOBAL", Config.limit_status_global),
+        limit_submit=env.get("KANAL_LIMIT_SUBMIT", Config.limit_submit),
+        limit_submit_global=env.get("KANAL_LIMIT_SUBMIT_GLOBAL", Config.limit_submit_global),
+        limit_login_global=env.get("KANAL_LIMIT_LOGIN_GLOBAL", Config.limit_login_global),
     )
     if production:
         check_production(config)

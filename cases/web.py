@@ -32,6 +32,7 @@ from .clock import utc_now
 from .config import Config, ConfigError
 from .db import make_engine, make_session_factory
 from .preflight import check_deployment
+from .ratelimit import init_limiter
 
 _EXTENSION = "kanal.sessions"
 
@@ -66,7 +67,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: str,
-             max_content_length: int) -> Flask:
+             max_content_length: int, limiter_prefix: str) -> Flask:
     """What both apps share: config, cookies, CSRF, database, headers, errors, Babel."""
     configure_logging()
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
@@ -85,6 +86,7 @@ def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: 
     init_database(app, config)
     init_security(app)
     init_babel(app)
+    init_limiter(app, config, prefix=limiter_prefix)
     return app
 
 

@@ -18,6 +18,7 @@ def create_app(config: Config | None = None) -> Flask:
         # Everything a case may hold plus the form's text; each file is also
         # limited while it streams in (portal/uploads.py).
         max_content_length=(config.max_case_mb + 1) * 1024 * 1024,
+        limiter_prefix="portal",
     )
     app.config["WTF_CSRF_TIME_LIMIT"] = 4 * 3600  # a frightened reporter may take a long time to write
     app.request_class = PortalRequest

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from cases.config import Config
 from cases.errors import RecoveryKeyMissing, UnknownChoice
 from cases.evidence.store import FileRefused
+from cases.ratelimit import configured, everyone, limiter
 from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
@@ -36,7 +37,18 @@ def expired_form(_error: CSRFError) -> tuple[str, int]:
     return render_template("report.html", form=form, problem="expired"), 400
 
 
+@bp.app_errorhandler(429)
+def too_many(_error: Exception) -> tuple[str, int]:
+    """Slow down, without losing what was typed."""
+    if request.endpoint == "report.new_report":
+        form = _with_choices(ReportForm())
+        return render_template("report.html", form=form, problem="busy"), 429
+    return render_template("error.html", code=429), 429
+
+
 @bp.route("/lapor", methods=["GET", "POST"])
+@limiter.limit(configured("limit_submit"), methods=["POST"], scope="submit-visit")
+@limiter.limit(configured("limit_submit_global"), key_func=everyone, methods=["POST"], scope="submit-all")
 def new_report() -> tuple[str, int] | str:
     form = _with_choices(ReportForm())
     if not form.validate_on_submit():

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from cases.config import Config
 from cases.errors import ReceiptNotRecognised
+from cases.ratelimit import configured, everyone, limiter
 from cases.reporter_sessions import start_reporter_session
 from cases.web import db_session
 
@@ -16,6 +17,8 @@ bp = Blueprint("status", __name__)
 
 
 @bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(configured("limit_status"), methods=["POST"], scope="status-visit")
+@limiter.limit(configured("limit_status_global"), key_func=everyone, methods=["POST"], scope="status-all")
 def check_status() -> Response | tuple[str, int] | str:
     form = StatusForm()
     if not form.validate_on_submit():

@@ -20,6 +20,7 @@ from cases.config import Config
 from cases.custody import end_all_sessions, end_session, mark_stepped_up, open_session, session_keypair
 from cases.errors import LoginFailed, PassphraseRejected
 from cases.grants import regrant_from
+from cases.ratelimit import configured, everyone, limiter
 from cases.second_factor import (
     check_code,
     enrolment_details,
@@ -67,6 +68,7 @@ def _locked_message(error: AccountLocked) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(configured("limit_login_global"), key_func=everyone, methods=["POST"], scope="login-all")
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if not form.validate_on_submit():
