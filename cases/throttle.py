@@ -37,7 +37,8 @@ class AccountLocked(DomainError):
 def lock_after(failures: int) -> timedelta:
     if failures <= FREE_FAILURES:
         return timedelta(0)
-    return min(timedelta(seconds=30 * 2 ** (failures - FREE_FAILURES - 1)), MAX_LOCK)
+    doublings = min(failures - FREE_FAILURES - 1, 7)  # 30 s * 2**7 is past the cap; never overflow
+    return min(timedelta(seconds=30 * 2**doublings), MAX_LOCK)
 
 
 def reserve_attempt(session: Session, *, reviewer: Reviewer) -> None:
