@@ -8,7 +8,7 @@ Details never contain case content.
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crypto.derive import encode_fields
@@ -51,6 +51,13 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """(number of events, hash of the last one in hex) — for anchoring outside the database."""
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    return count, (last.hash if last else GENESIS).hex()
 
 
 def verify_chain(session: Session) -> int | None:

@@ -37,9 +37,18 @@ def split_master_secret(master_secret: bytes, *, threshold: int, shares: int) ->
 
 
 def combine_shares(mnemonics: list[str]) -> bytes:
-    """The master secret from enough SLIP-39 shares; CryptoError when they do not add up."""
+    """The master secret from enough SLIP-39 shares; CryptoError when they do not add up.
+
+    Holders in an emergency may type every share they have: extra shares beyond
+    the threshold are fine (SLIP-39 itself wants exactly the threshold).
+    """
     try:
-        secret: bytes = shamir_mnemonic.combine_mnemonics([" ".join(m.split()) for m in mnemonics if m.strip()])
+        shares = [shamir_mnemonic.Share.from_mnemonic(" ".join(m.split())) for m in mnemonics if m.strip()]
+        if not shares:
+            raise CryptoError()
+        distinct = list({share.index: share for share in shares}.values())
+        chosen = distinct[: shares[0].member_threshold]
+        secret: bytes = shamir_mnemonic.combine_mnemonics([share.mnemonic() for share in chosen])
     except (shamir_mnemonic.MnemonicError, ValueError):
         raise CryptoError() from None
     if len(secret) != MASTER_SECRET_BYTES:
