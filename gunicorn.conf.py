@@ -11,7 +11,8 @@ import os
 accesslog = None
 disable_redirect_access_to_syslog = True
 errorlog = "-"
-loglevel = "info"
+# Warnings and errors only: even startup lines name addresses ("Listening at: ...").
+loglevel = os.environ.get("KANAL_LOG_LEVEL", "warning")
 workers = int(os.environ.get("KANAL_WORKERS", min(4, multiprocessing.cpu_count() * 2 + 1)))
 timeout = 120  # uploads from slow phone connections
 forwarded_allow_ips = os.environ.get("KANAL_FORWARDED_ALLOW_IPS", "127.0.0.1")
