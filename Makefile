@@ -31,6 +31,7 @@ run: $(STAMP) compile-translations
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy crypto cases portal review wsgi.py
+	$(BIN)/bandit -q -c pyproject.toml -r crypto cases portal review wsgi.py
 
 test: $(STAMP) compile-translations lint
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q

@@ -159,7 +159,9 @@ def enrol_totp() -> Response | str | tuple[str, int]:
         form.code.errors = [_("That code does not match. Check the time on your phone and try the newest code.")]
     details = enrolment_details(reviewer=reviewer, secret=secret)
     # Generated here from our own URI (no user input), so it may be inserted as markup.
-    qr_svg = Markup(segno.make(details.uri, error="m").svg_inline(scale=5, dark="#000000", light="#ffffff"))  # noqa: S704
+    svg = segno.make(details.uri, error="m").svg_inline(scale=5, dark="#000000", light="#ffffff")
+    # Our own SVG of our own URI: no user input reaches it.
+    qr_svg = Markup(svg)  # noqa: S704  # nosec B704
     status = 400 if form.is_submitted() else 200
     return render_template("enrol.html", form=form, qr_svg=qr_svg, secret=details.secret_text), status
 

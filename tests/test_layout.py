@@ -56,3 +56,22 @@ def test_nothing_reads_the_client_address() -> None:
             source = path.read_text()
             for needle in ("remote_addr", "X-Forwarded-For", "user_agent", "User-Agent"):
                 assert needle not in source, f"{needle} in {path}"
+
+
+def test_templates_never_mark_content_safe() -> None:
+    """Autoescaping is the only defence a template needs; `|safe` would switch it off."""
+    for path in ROOT.glob("*/templates/*.html"):
+        source = path.read_text()
+        assert "|safe" not in source.replace(" ", "") and "Markup(" not in source, path
+
+
+def test_markup_is_built_only_where_reviewed() -> None:
+    users = [p.relative_to(ROOT).as_posix() for package in ("cases", "portal", "review")
+             for p in (ROOT / package).rglob("*.py") if "Markup(" in p.read_text()]
+    assert users == ["review/auth.py"]  # the TOTP QR code: our own SVG of our own URI
+
+
+def test_no_file_is_sent_from_a_request_derived_path() -> None:
+    for package in ("cases", "portal", "review"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert "send_file(" not in path.read_text() and "send_from_directory(" not in path.read_text(), path
