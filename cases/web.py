@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template
+from flask import Flask, g, has_request_context, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import (
     Babel,
@@ -205,12 +205,34 @@ FILE_LABELS = {
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
+LANGUAGES = ("id", "en")
+
+
+def chosen_language() -> str:
+    """Indonesian unless the visit asked for English with `?lang=en`.
+
+    The choice travels in the URL (every link and form the app builds carries it
+    on), never in a cookie: no cookie is set just to remember a language.
+    """
+    lang = request.args.get("lang", "") if has_request_context() else ""
+    return lang if lang in LANGUAGES else "id"
+
+
 def init_babel(app: Flask) -> None:
-    """Indonesian by default; the language switch arrives with issue #6."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
-    Babel(app)
+    Babel(app, locale_selector=chosen_language)
+
+    @app.url_defaults
+    def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint != "static" and "lang" not in values and chosen_language() != "id":
+            values["lang"] = chosen_language()
+
+    def switch_language_url(lang: str) -> str:
+        args = {**(request.view_args or {}), **request.args.to_dict()}
+        args["lang"] = lang
+        return url_for(request.endpoint or "static", **args) if request.endpoint else "/"
 
     def status_label(code: str) -> str:
         return str(STATUS_LABELS.get(code, code))
@@ -222,7 +244,7 @@ def init_babel(app: Flask) -> None:
         return str(FILE_LABELS.get(label, label))
 
     app.jinja_env.globals.update(status_label=status_label, category_name=category_name, get_locale=get_locale,
-                                 file_label=file_label,
+                                 file_label=file_label, switch_language_url=switch_language_url,
                                  config_limits=app.extensions.get("kanal.config"))
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long")
     def relative(value: datetime | None) -> str:

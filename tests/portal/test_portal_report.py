@@ -104,3 +104,18 @@ def test_portal_is_not_for_search_engines(portal: FlaskClient) -> None:
 
 def test_landing_page_sets_no_cookie(portal: FlaskClient) -> None:
     assert portal.get("/").headers.getlist("Set-Cookie") == []
+
+
+def test_english_on_request_without_a_cookie_and_kept_in_links(portal: FlaskClient) -> None:
+    response = portal.get("/?lang=en")
+    page = response.get_data(as_text=True)
+    assert response.headers.getlist("Set-Cookie") == []
+    assert 'lang="en"' in page and "Make a report" in page and "Buat laporan" not in page
+    assert 'href="/lapor?lang=en"' in page  # the choice travels with the visit's links
+    form = portal.get("/lapor?lang=en").get_data(as_text=True)
+    assert 'action="/lapor?lang=en"' in form and "What kind of wrongdoing?" in form
+    assert "Bahasa Indonesia" in form  # the way back
+
+
+def test_unknown_language_falls_back_to_indonesian(portal: FlaskClient) -> None:
+    assert "Buat laporan" in portal.get("/?lang=xx").get_data(as_text=True)
