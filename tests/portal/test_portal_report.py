@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -119,3 +120,21 @@ def test_english_on_request_without_a_cookie_and_kept_in_links(portal: FlaskClie
 
 def test_unknown_language_falls_back_to_indonesian(portal: FlaskClient) -> None:
     assert "Buat laporan" in portal.get("/?lang=xx").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, phrases", [
+    ("id", ("Perlindungan hukum bagi Anda", "UU 31/2014", "Tor Browser", "Uang atau pembayaran apa pun")),
+    ("en", ("Your legal protection", "Law 31/2014", "Tor Browser", "Money or any payment")),
+])
+def test_guide_covers_safety_process_law_and_what_is_never_asked(portal: FlaskClient, lang: str,
+                                                                  phrases: tuple[str, ...]) -> None:
+    page = portal.get(f"/panduan?lang={lang}").get_data(as_text=True)
+    for phrase in phrases:
+        assert phrase in page
+
+
+def test_saving_the_receipt_leads_away_from_it(portal: FlaskClient) -> None:
+    receipt_page = portal.post("/lapor", data=report_form(portal)).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', receipt_page).group(1)
+    done = portal.post("/tersimpan", data={"csrf_token": token}, follow_redirects=True)
+    assert "Terima kasih sudah melapor" in done.get_data(as_text=True)
