@@ -144,3 +144,7 @@ def totp_clock(monkeypatch: pytest.MonkeyPatch) -> "TotpClock":
     monkeypatch.setattr(actions, "CLOCK", clock)
     monkeypatch.setattr("cases.second_factor.time", clock)
     return clock
+
+
+# Live gunicorn servers for end-to-end tests (a fixture defined in tests/live.py).
+from tests.live import servers  # noqa: E402, F401
