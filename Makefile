@@ -9,6 +9,8 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 STAMP := $(VENV)/.installed
 
+AXE := .cache/node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint translations compile-translations clean
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -33,7 +35,11 @@ lint: $(STAMP)
 	$(BIN)/mypy crypto cases portal review wsgi.py
 	$(BIN)/bandit -q -c pyproject.toml -r crypto cases portal review wsgi.py
 
-test: $(STAMP) compile-translations lint
+# axe-core (accessibility rules) for the browser tests, from npm, pinned.
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix .cache axe-core@4.14.1
+
+test: $(STAMP) compile-translations lint $(AXE)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q
 
 clean:

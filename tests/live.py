@@ -48,8 +48,10 @@ class Browser:
         return match.group(1)
 
 
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[tuple[str, str, Path, Path]]:
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path, Path]]:
+    """One pair of servers per test module (starting them takes a few seconds)."""
+    tmp_path = tmp_path_factory.mktemp("live")
     data_dir, logs = tmp_path / "data", tmp_path / "logs"
     logs.mkdir()
     env = {**os.environ, "KANAL_DATA_DIR": str(data_dir), "KANAL_KDF_MEMORY_KIB": "1024",
