@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from cases import audit
 from cases.accounts import create_reviewer
 from cases.config import Config
-from cases.db import create_schema
 from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
 from cases.grants import active_recovery_key
+from cases.migrations import new_revision, upgrade
 from cases.models import Reviewer
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
 from cases.seed import load_seed
@@ -41,10 +41,27 @@ def _print_activation(username: str, activation: str) -> None:
 
 
 def register(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """The database schema (Alembic migrations in migrations/)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def db_upgrade(revision: str) -> None:
+        """Create the schema, or upgrade it to REVISION (default: the newest)."""
+        upgrade(session_factory(current_app).kw["bind"], revision)
+        click.echo(f"Database at {revision}.")
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    def db_revision(message: str) -> None:
+        """(Developers) autogenerate a migration from the models."""
+        new_revision(session_factory(current_app).kw["bind"], message)
+
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the database tables (idempotent)."""
-        create_schema(session_factory(current_app).kw["bind"])
+        """Create or upgrade the database tables (same as `db upgrade`)."""
+        upgrade(session_factory(current_app).kw["bind"])
         click.echo("Database ready.")
 
     @app.cli.command("seed")
@@ -148,7 +165,7 @@ def register(app: Flask) -> None:
         config: Config = current_app.extensions["kanal.config"]
         if config.production:
             raise click.ClickException("dev-setup is for development; use the individual commands in production.")
-        create_schema(session_factory(current_app).kw["bind"])
+        upgrade(session_factory(current_app).kw["bind"])
         with _session() as session, session.begin():
             load_seed(session)
             try:

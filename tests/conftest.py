@@ -126,8 +126,8 @@ def review(review_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def config_app(config: Config, engine: Engine) -> Iterator[Flask]:
-    """The review app over an empty database: for CLI commands."""
+def config_app(config: Config, data_dir: Path) -> Iterator[Flask]:
+    """The review app over an empty database (no tables yet): for CLI commands."""
     from review import create_app
 
     app = create_app(config)

@@ -1,13 +1,26 @@
 """Operator commands, run the way an operator runs them."""
 
 import re
+from collections.abc import Iterator
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cases.config import Config
+from cases.db import make_engine, make_session_factory
 from cases.models import AuditEvent, Category, Opd, RecoveryKey, Reviewer
 from crypto.recovery import recovery_keypair
+
+
+@pytest.fixture
+def session(config: Config) -> Iterator[Session]:
+    """A session on the CLI's database, without creating any table itself."""
+    engine = make_engine(config.database_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
 
 
 def test_dev_setup_prepares_everything_once(config_app: Flask, session: Session) -> None:

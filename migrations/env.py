@@ -1,0 +1,36 @@
+"""Alembic environment: the models' metadata, the URL from our configuration.
+
+Run through `flask --app wsgi:review db upgrade` (review/cli.py), which passes
+the engine's connection in `config.attributes["connection"]`; plain `alembic`
+from the repository root works too (it reads KANAL_* / DATABASE_URL).
+"""
+
+from alembic import context
+from sqlalchemy import Connection
+
+from cases.config import load_config
+from cases.db import make_engine
+from cases.models import Base
+
+target_metadata = Base.metadata
+
+
+def run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    engine = make_engine(load_config().database_url)
+    with engine.connect() as fresh:
+        run(fresh)
+    engine.dispose()
