@@ -14,6 +14,7 @@ from cases.deadlines import DeadlineRules
 from cases.errors import CaseNotFound, DomainError
 from cases.grants import regrant_from, unreadable_cases
 from cases.reading import download_attachment, read_case
+from cases.retention import purge_soon
 from cases.seed import active_categories, active_opds
 from cases.team import pending_approvals
 from cases.triage import (
@@ -72,7 +73,8 @@ def dashboard_view() -> str:
     figures = dashboard(session)
     extra = {}
     if g.reviewer.is_admin:
-        extra = {"unreadable": unreadable_cases(session), "pending": pending_approvals(session)}
+        extra = {"unreadable": unreadable_cases(session), "pending": pending_approvals(session),
+                 "purge_soon": purge_soon(session)}
     return render_template("dashboard.html", figures=figures, statuses=STATUS_LABELS, **extra)
 
 

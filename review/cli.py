@@ -4,6 +4,7 @@ Secrets these commands print (activation passphrases, the recovery master
 secret) go to the operator's terminal once and are never stored or logged.
 """
 
+import dataclasses
 import sys
 
 import click
@@ -13,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from cases import audit
 from cases.accounts import create_reviewer
-from cases.config import Config
+from cases.config import Config, ConfigError, production_problems
 from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
 from cases.grants import active_recovery_key
 from cases.migrations import new_revision, upgrade
 from cases.models import Reviewer
+from cases.preflight import check_deployment
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
+from cases.retention import DEFAULT_RETENTION_DAYS, purge_expired
 from cases.seed import load_seed
 from cases.team import approve_at_installation
 from cases.web import session_factory
@@ -113,6 +116,30 @@ def register(app: Flask) -> None:
                 click.echo(f"  share {number}: {words}")
         else:
             _print_recovery_secret(master)
+
+    @app.cli.command("purge-expired")
+    @click.option("--days", type=int, default=DEFAULT_RETENTION_DAYS, show_default=True,
+                  help="Keep concluded cases this many days after closing.")
+    def purge_expired_command(days: int) -> None:
+        """Delete concluded cases past retention (run daily from cron or a systemd timer)."""
+        with _session() as session, session.begin():
+            count = purge_expired(session, retention_days=days)
+        click.echo(f"Purged {count} case(s).")
+
+    @app.cli.command("prod-check")
+    def prod_check() -> None:
+        """Say what is wrong with this configuration for production (exit 1 if anything)."""
+        config: Config = current_app.extensions["kanal.config"]
+        problems = production_problems(config)
+        try:
+            check_deployment(dataclasses.replace(config, env="production"))
+        except ConfigError as error:
+            problems.append(str(error).replace("Refusing to start in production: ", ""))
+        for problem in problems:
+            click.echo(f"- {problem}")
+        if problems:
+            raise SystemExit(1)
+        click.echo("Ready for production.")
 
     @app.cli.group("audit")
     def audit_group() -> None:

@@ -66,3 +66,19 @@ def test_verify_audit_detects_tampering(config_app: Flask, session: Session) -> 
     session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code != 0 and "broken" in result.output
+
+
+def test_prod_check_lists_what_is_wrong(config_app: Flask) -> None:
+    runner = config_app.test_cli_runner()
+    runner.invoke(args=["db", "upgrade"])
+    result = runner.invoke(args=["prod-check"])
+    assert result.exit_code == 1
+    assert "below" in result.output  # the cheap test KDF
+    assert "recovery key" in result.output
+
+
+def test_purge_expired_runs_from_the_command_line(config_app: Flask) -> None:
+    runner = config_app.test_cli_runner()
+    runner.invoke(args=["dev-setup"])
+    result = runner.invoke(args=["purge-expired", "--days", "730"])
+    assert result.exit_code == 0 and "Purged 0 case(s)." in result.output
