@@ -24,6 +24,8 @@ from flask_babel import (
     lazy_gettext,
 )
 from flask_wtf import CSRFProtect
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -87,6 +89,16 @@ def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: 
     init_security(app)
     init_babel(app)
     init_limiter(app, config, prefix=limiter_prefix)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """For load balancers: 200 when the database answers. Says nothing else."""
+        try:
+            db_session().execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return Response("unavailable\n", status=503, mimetype="text/plain")
+        return Response("ok\n", mimetype="text/plain")
+
     return app
 
 

@@ -10,7 +10,7 @@ from cases.custody import find_session
 from cases.web import db_session, make_app
 
 # The only endpoints reachable without a session. Everything else needs one.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "healthz"})
 # A session that is not yet full reaches only its own step (and logout).
 STEP_ENDPOINTS = {
     "activation": ("auth.activate", frozenset({"auth.activate", "auth.logout"})),

@@ -138,3 +138,10 @@ def test_saving_the_receipt_leads_away_from_it(portal: FlaskClient) -> None:
     token = re.search(r'name="csrf_token" value="([^"]+)"', receipt_page).group(1)
     done = portal.post("/tersimpan", data={"csrf_token": token}, follow_redirects=True)
     assert "Terima kasih sudah melapor" in done.get_data(as_text=True)
+
+
+def test_health_endpoints_say_ok_and_nothing_more(portal: FlaskClient, review: FlaskClient) -> None:
+    for client in (portal, review):
+        response = client.get("/healthz")
+        assert (response.status_code, response.get_data(as_text=True)) == (200, "ok\n")
+        assert response.headers.getlist("Set-Cookie") == []
