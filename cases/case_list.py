@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from .clock import utc_now
 from .deadlines import overdue_clause
 from .models import STATUSES, Case, CaseLabel, CaseRead, Category, KeyGrant, Opd, Reviewer
+from .triage import normalise_label
 
 PAGE_SIZE = 50
 SORTS = ("urgency", "newest", "oldest")
@@ -74,7 +75,8 @@ def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
     elif flt.assignee:
         query = query.where(Case.assigned_to_id == flt.assignee)
     if flt.label:
-        query = query.where(Case.id.in_(select(CaseLabel.case_id).where(CaseLabel.label == flt.label)))
+        label = normalise_label(flt.label)  # a hand-typed "Perlu Audit" finds "perlu audit"
+        query = query.where(Case.id.in_(select(CaseLabel.case_id).where(CaseLabel.label == label)))
     if flt.overdue:
         query = query.where(overdue_clause(now))
     return query

@@ -56,18 +56,18 @@ def overdue_kinds(case: Case, now: datetime) -> list[str]:
 
 
 def next_due(case: Case) -> datetime | None:
+    """The earliest deadline still pending (None once concluded)."""
     if case.status in CLOSED:
         return None
+    pending = [case.feedback_due]
     if case.first_response_at is None:
-        return case.first_response_due
+        pending.append(case.first_response_due)
     if case.status in OPEN_FOR_ASSESSMENT:
-        return case.assessment_due
-    return case.feedback_due
+        pending.append(case.assessment_due)
+    return min((due for due in pending if due is not None), default=None)
 
 
 # In SQL: the earliest pending deadline is stored (`Case.next_due`), and a case is
-# overdue exactly when it has passed. (While a first response is pending it is the
-# earliest; assessment, 30 days after receipt, always comes before the feedback
-# due 90 days after the first response; closed cases have none.)
+# overdue exactly when it has passed, i.e. when `overdue_kinds` is not empty.
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     return Case.next_due < now

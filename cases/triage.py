@@ -137,7 +137,7 @@ def set_priority(session: Session, *, reviewer: Reviewer, case_id: str, private_
 
 
 def normalise_label(label: str) -> str:
-    return " ".join(label.lower().split())[:MAX_LABEL_CHARS]
+    return " ".join(label.lower().split())[:MAX_LABEL_CHARS].rstrip()
 
 
 def add_label(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, label: str) -> None:
