@@ -4,7 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,8 +15,18 @@ def alembic_config() -> AlembicConfig:
     return config
 
 
+class UnversionedDatabase(RuntimeError):
+    """Tables exist but Alembic has never run here (a database from before migrations)."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to `revision`."""
+    tables = set(inspect(engine).get_table_names())
+    if "case" in tables and "alembic_version" not in tables:
+        raise UnversionedDatabase(
+            "This database was created before migrations existed. For a development database, "
+            "delete it (the data directory, instance/ by default) and run `make run` again."
+        )
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -17,7 +17,7 @@ from cases.accounts import create_reviewer
 from cases.config import Config, ConfigError, production_problems
 from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
 from cases.grants import active_recovery_key
-from cases.migrations import new_revision, upgrade
+from cases.migrations import UnversionedDatabase, new_revision, upgrade
 from cases.models import Reviewer
 from cases.preflight import check_deployment
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
@@ -31,6 +31,13 @@ from crypto.recovery import parse_recovery_input, split_master_secret
 
 def _session() -> Session:
     return session_factory(current_app)()
+
+
+def _upgrade(revision: str = "head") -> None:
+    try:
+        upgrade(session_factory(current_app).kw["bind"], revision)
+    except UnversionedDatabase as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _print_recovery_secret(master: bytes) -> None:
@@ -52,7 +59,7 @@ def register(app: Flask) -> None:
     @click.argument("revision", default="head")
     def db_upgrade(revision: str) -> None:
         """Create the schema, or upgrade it to REVISION (default: the newest)."""
-        upgrade(session_factory(current_app).kw["bind"], revision)
+        _upgrade(revision)
         click.echo(f"Database at {revision}.")
 
     @db_group.command("revision")
@@ -64,7 +71,7 @@ def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database tables (same as `db upgrade`)."""
-        upgrade(session_factory(current_app).kw["bind"])
+        _upgrade()
         click.echo("Database ready.")
 
     @app.cli.command("seed")
@@ -192,7 +199,7 @@ def register(app: Flask) -> None:
         config: Config = current_app.extensions["kanal.config"]
         if config.production:
             raise click.ClickException("dev-setup is for development; use the individual commands in production.")
-        upgrade(session_factory(current_app).kw["bind"])
+        _upgrade()
         with _session() as session, session.begin():
             load_seed(session)
             try:

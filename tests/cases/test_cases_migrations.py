@@ -33,3 +33,18 @@ def test_upgrade_twice_is_harmless(db_url: str, data_dir: Path) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+def test_a_database_from_before_migrations_gets_a_clear_message(db_url: str, data_dir: Path) -> None:
+    import pytest
+
+    from cases.db import create_schema
+    from cases.migrations import UnversionedDatabase
+
+    engine = make_engine(db_url)
+    try:
+        create_schema(engine)  # tables, but no alembic_version
+        with pytest.raises(UnversionedDatabase, match="before migrations"):
+            upgrade(engine)
+    finally:
+        engine.dispose()
