@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
 
@@ -65,7 +65,10 @@ class DuplicateForm(FlaskForm):
 
 
 class CreateReviewerForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    username = StringField(_l("User name"), validators=[
+        DataRequired(), Length(min=2, max=40),
+        Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+               message=_l("Use letters, digits, dots, dashes or underscores, starting with a letter or digit."))])
     display_name = StringField(_l("Full name"), validators=[Length(max=200)])
     is_admin = BooleanField(_l("Administrator"))
     is_reviewer = BooleanField(_l("Reviewer (reads cases)"), default=True)

@@ -203,3 +203,10 @@ def test_audit_log_shows_what_happened(admin: FlaskClient, portal: FlaskClient) 
     admin.get(f"/cases/{case_id}")
     log = admin.get(f"/audit?case={case_id}").get_data(as_text=True)
     assert "case.view" in log
+
+
+def test_account_names_are_plain(admin: FlaskClient, session: Session) -> None:
+    response = post(admin, "/team/create", {"username": "<b>x</b> y", "is_reviewer": "y"}, "/team")
+    assert response.status_code == 400
+    assert "huruf, angka" in response.get_data(as_text=True)
+    assert session.scalars(select(Reviewer).where(Reviewer.username.like("%x%"))).first() is None
