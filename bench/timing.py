@@ -1,0 +1,76 @@
+"""Does response time tell a valid receipt (or account) from an invalid one?
+
+Times `open_case_by_receipt` for a valid and an unknown receipt, and
+`authenticate` for an existing and an unknown account, interleaved so that
+machine noise hits both alike; prints medians and their difference. Timing is
+measured here, never asserted in tests.
+
+    .venv/bin/python bench/timing.py
+"""
+
+import contextlib
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from cases.accounts import activate, authenticate, create_reviewer
+from cases.db import create_schema, make_engine, make_session_factory
+from cases.errors import LoginFailed, ReceiptNotRecognised
+from cases.recovery_keys import generate_recovery_key
+from cases.report_content import ReportContent
+from cases.reporter_status import open_case_by_receipt
+from cases.seed import active_categories, active_opds, load_seed
+from cases.submission import submit_report
+from crypto.passphrase import KdfParams
+
+ROUNDS = 300
+KEY = b"bench-receipt-key-0123456789abcdef"
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 3)
+
+
+def main() -> None:
+    engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'timing.db'}")
+    create_schema(engine)
+    with make_session_factory(engine)() as session:
+        load_seed(session)
+        generate_recovery_key(session)
+        receipt = submit_report(session, category_id=active_categories(session)[0].id,
+                                opd_id=active_opds(session)[0].id, content=ReportContent(what="x" * 600),
+                                receipt_key=KEY).receipt
+        kdf = KdfParams()  # production parameters: the login cost is the Argon2id derivation
+        reviewer, _ = create_reviewer(session, username="siti", display_name="Siti")
+        activate(session, reviewer=reviewer, new_passphrase="kopi tubruk di pasar johar pagi hari", kdf=kdf)
+        session.commit()
+
+        hit, miss = [], []
+        for _ in range(ROUNDS):
+            for text, bucket in ((receipt, hit), ("ZZZZ-ZZZZ-ZZZZ-ZZZZ", miss)):
+                began = time.perf_counter()
+                with contextlib.suppress(ReceiptNotRecognised):
+                    open_case_by_receipt(session, receipt_text=text, receipt_key=KEY)
+                bucket.append(time.perf_counter() - began)
+
+        known, unknown = [], []
+        for _ in range(15):
+            for name, bucket in (("siti", known), ("tidakada", unknown)):
+                began = time.perf_counter()
+                with contextlib.suppress(LoginFailed):
+                    authenticate(session, username=name, passphrase="salah salah salah salah", kdf=kdf)
+                bucket.append(time.perf_counter() - began)
+                session.rollback()  # keep the failure counter from locking the account
+    engine.dispose()
+    print(json.dumps({
+        "receipt_valid_ms": median_ms(hit), "receipt_unknown_ms": median_ms(miss),
+        "receipt_difference_ms": round(median_ms(hit) - median_ms(miss), 3),
+        "login_existing_ms": median_ms(known), "login_unknown_ms": median_ms(unknown),
+        "login_difference_ms": round(median_ms(known) - median_ms(unknown), 3),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
