@@ -63,6 +63,10 @@ def configure_logging() -> None:
     root.setLevel(logging.INFO)
     # Werkzeug's development server logs every request with the client address.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Chatty libraries: keep their warnings, drop their start-up notices.
+    for name in ("alembic", "pikepdf"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade ..." helps operators
 
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
