@@ -187,7 +187,8 @@ class KeyGrant(Base):
     """A case or team key sealed (HPKE) to one recipient."""
 
     __tablename__ = "key_grant"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Random, like every id a reporter's action creates: a sequence would order submissions.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
     key_kind: Mapped[str] = mapped_column(String(10))
     recipient_kind: Mapped[str] = mapped_column(String(10))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crypto.envelope import encrypt_item
 
 from . import audit
-from .clock import utc_now
+from .clock import to_hour, utc_now
 from .conversation import next_seq
 from .deadlines import CLOSED, DeadlineRules, team_contacted_reporter
 from .errors import CaseNotFound, DomainError
@@ -72,7 +72,7 @@ def _add_item(session: Session, *, case: Case, key: bytes, key_kind: str, kind: 
               reviewer: Reviewer) -> None:
     item_id = new_id()
     session.add(CaseItem(id=item_id, case_id=case.id, seq=next_seq(session, case), kind=kind, author="team",
-                         reviewer_id=reviewer.id, key_kind=key_kind, created_at=utc_now(),
+                         reviewer_id=reviewer.id, key_kind=key_kind, created_at=to_hour(utc_now()),
                          ciphertext=encrypt_item(key, text[:MAX_TEXT_CHARS].encode(), case_id=case.id,
                                                  item_id=item_id)))
 

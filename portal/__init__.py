@@ -15,9 +15,11 @@ def create_app(config: Config | None = None) -> Flask:
         config=config,
         secret_key=config.portal_secret_key,
         cookie_name="kanal_portal",
-        # Everything a case may hold plus the form's text; each file is also
-        # limited while it streams in (portal/uploads.py).
-        max_content_length=(config.max_case_mb + 1) * 1024 * 1024,
+        # Far above what a case may hold, so an oversized attachment is refused by
+        # the streaming per-file and per-case checks (which keep the typed text)
+        # rather than by a bare 413; oversized files are discarded while they
+        # stream, so this costs no disk.
+        max_content_length=(4 * config.max_case_mb + 16) * 1024 * 1024,
         limiter_prefix="portal",
     )
     app.config["WTF_CSRF_TIME_LIMIT"] = 4 * 3600  # a frightened reporter may take a long time to write

@@ -61,7 +61,8 @@ class ReportForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    receipt = StringField(_l("Your receipt code"), validators=[
+    receipt = StringField(_l("Your receipt code"), render_kw={"autocapitalize": "off", "spellcheck": "false"},
+                          validators=[
         DataRequired(message=_l("Enter your receipt code.")),
         Length(max=64, message=_l("That is too long to be a receipt code.")),
     ])

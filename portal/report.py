@@ -30,6 +30,10 @@ def _with_choices(form: ReportForm) -> ReportForm:
 @bp.app_errorhandler(CSRFError)
 def expired_form(_error: CSRFError) -> tuple[str, int]:
     """An expired or missing CSRF token must not cost a reporter what they wrote."""
+    if request.endpoint == "visit.my_report":
+        from .visit import kept_reply
+
+        return kept_reply()
     if request.endpoint != "report.new_report":
         return render_template("error.html", code=400), 400
     form = _with_choices(ReportForm(meta={"csrf": True}))

@@ -22,7 +22,7 @@ from cases.reporter_sessions import (
 from cases.reporter_status import reporter_view
 from cases.web import db_session
 
-from .forms import ForgetForm, ReplyForm
+from .forms import ForgetForm, ReplyForm, StatusForm
 from .uploads import limits, prepare_uploads, refusal_message
 
 bp = Blueprint("visit", __name__)
@@ -48,9 +48,17 @@ def _forget(token: str) -> None:
     session.pop("visit_at", None)
 
 
-def _ended() -> Response:
+def _ended() -> Response | tuple[str, int]:
+    if request.method == "POST":
+        return kept_reply()
     flash(_("Your visit has ended. Enter your receipt code again to continue."))
     return redirect(url_for("status.check_status"))
+
+
+def kept_reply() -> tuple[str, int]:
+    """A reply that cannot be sent now (visit over, form expired) is shown back, not lost."""
+    return render_template("status.html", form=StatusForm(formdata=None), ended=True,
+                           kept_text=request.form.get("text", "")[:20000]), 400
 
 
 def _page(access: ReporterAccess, form: ReplyForm, **extra: object) -> str:

@@ -142,7 +142,7 @@ def declare_conflict() -> Response:
 def audit_log() -> str:
     actor = request.args.get("actor", "")[:32] or None
     case_id = request.args.get("case", "")[:32] or None
-    page = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
+    page = min(int(request.args["page"]), 10**6) if request.args.get("page", "").isdigit() else 1
     events = recent_events(db_session(), actor_id=actor, case_id=case_id, page=page)
     reviewers = {r.reviewer.id: r.reviewer.display_name for r in team(db_session())}
     return render_template("audit.html", events=events, reviewers=reviewers, actor=actor, case_id=case_id, page=page)

@@ -145,6 +145,9 @@ def activate_account() -> Response | str | tuple[str, int]:
 @bp.route("/enrol", endpoint="enrol", methods=["GET", "POST"])
 def enrol_totp() -> Response | str | tuple[str, int]:
     reviewer = g.reviewer
+    if reviewer.totp_enabled:
+        # Never show an enrolled secret again: a stolen session must not yield the second factor.
+        return redirect(url_for("cases.case_list"))
     form = CodeForm()
     secret = enrolment_secret(reviewer=reviewer, server_secret=_server_secret())
     if secret is None or (request.method == "GET" and not reviewer.totp_enabled and request.args.get("new")):

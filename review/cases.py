@@ -45,7 +45,7 @@ def _rules() -> DeadlineRules:
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return min(int(value), 10**9) if value.isdigit() else None
 
 
 @bp.get("/")

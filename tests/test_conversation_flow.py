@@ -241,3 +241,35 @@ def test_canaries_in_messages_and_file_names_never_reach_disk_or_logs(
     for where, haystack in haystacks.items():
         assert CANARY.encode() not in haystack, f"canary found in {where}"
         assert receipt.encode() not in haystack, f"receipt found in {where}"
+
+
+def test_reply_after_the_visit_ended_is_shown_back_not_lost(portal: FlaskClient,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    receipt = submit_report(portal)
+    check_status(portal, receipt)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      portal.get("/laporan-saya").get_data(as_text=True)).group(1)
+    import portal.visit as visit
+
+    now = visit.time.time()
+    monkeypatch.setattr(visit.time, "time", lambda: now + 31 * 60)
+    response = portal.post("/laporan-saya", data={"csrf_token": token, "text": "Balasan panjang yang ditulis lama."})
+    assert response.status_code == 400
+    assert "Balasan panjang yang ditulis lama." in response.get_data(as_text=True)
+
+
+def test_reply_with_an_expired_form_is_shown_back_not_lost(portal: FlaskClient) -> None:
+    receipt = submit_report(portal)
+    check_status(portal, receipt)
+    response = portal.post("/laporan-saya",
+                           data={"csrf_token": "kedaluwarsa", "text": "Jawaban yang tidak boleh hilang."})
+    assert response.status_code == 400
+    assert "Jawaban yang tidak boleh hilang." in response.get_data(as_text=True)
+
+
+def test_portal_fields_stay_out_of_the_browser_history(portal: FlaskClient) -> None:
+    for url in ("/lapor", "/status"):
+        page = portal.get(url).get_data(as_text=True)
+        fields = re.findall(r"<(?:input|textarea)[^>]*>", page)
+        typed = [f for f in fields if 'type="hidden"' not in f and 'type="file"' not in f]
+        assert typed and all('autocomplete="off"' in f for f in typed), url

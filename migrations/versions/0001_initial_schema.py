@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-28 15:05:06.003544
+Revises:
+Create Date: 2026-11-28 15:51:27.681234
 """
 
 from collections.abc import Sequence
@@ -193,7 +193,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('reviewer_id', 'case_id', name=op.f('pk_case_read'))
     )
     op.create_table('key_grant',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('case_id', sa.String(length=32), nullable=False),
     sa.Column('key_kind', sa.String(length=10), nullable=False),
     sa.Column('recipient_kind', sa.String(length=10), nullable=False),

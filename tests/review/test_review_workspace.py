@@ -210,3 +210,9 @@ def test_account_names_are_plain(admin: FlaskClient, session: Session) -> None:
     assert response.status_code == 400
     assert "huruf, angka" in response.get_data(as_text=True)
     assert session.scalars(select(Reviewer).where(Reviewer.username.like("%x%"))).first() is None
+
+
+def test_an_enrolled_secret_is_never_shown_again(admin: FlaskClient) -> None:
+    response = admin.get("/enrol")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    assert admin.post("/enrol", data={"csrf_token": csrf_token(admin, "/login"), "code": "123456"}).status_code == 302
