@@ -11,17 +11,17 @@ from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.errors import DomainError
 from cases.grants import open_reviewer_key
-from cases.models import AuditEvent, CaseItem, KeyGrant, Opd, RecoveryKey, Reviewer
+from cases.models import CaseItem, RecoveryKey, Reviewer
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
 from cases.report_content import ReportContent
-from cases.seed import active_categories, active_opds
-from cases.submission import submit_report
+from cases.seed import active_opds
 from cases.team import add_affiliation
 from crypto.envelope import decrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
 from crypto.recovery import combine_shares, new_master_secret, parse_recovery_input, split_master_secret
 from tests.conftest import CHEAP_KDF
+from tests.domain import events, grants_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 MASTER = bytes(range(32))
@@ -34,22 +34,6 @@ def _active(session: Session, username: str, *, approved: bool = True) -> tuple[
         reviewer.approved_at = reviewer.activated_at
     session.flush()
     return reviewer, keypair
-
-
-def _submit(session: Session, config: Config, what: str, opd: Opd) -> str:
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=opd.id,
-                            content=ReportContent(what=what), receipt_key=config.receipt_key_bytes).case_id
-    session.commit()
-    return case_id
-
-
-def _grants(session: Session, reviewer: Reviewer) -> set[tuple[str, str]]:
-    return {(g.case_id, g.key_kind) for g in session.scalars(select(KeyGrant).where(
-        KeyGrant.reviewer_id == reviewer.id))}
-
-
-def _events(session: Session, action: str) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 def _reads(session: Session, reviewer: Reviewer, keys: KeyPair, case_id: str) -> str:
@@ -127,16 +111,16 @@ def test_shares_reseal_every_case_to_an_approved_reviewer(session: Session, conf
     # given two cases sealed to rina, and joko approved later with no grants
     rina, rina_keys = _active(session, "rina")
     x, y = active_opds(session)[:2]
-    cases = [_submit(session, config, "tentang X", x), _submit(session, config, "tentang Y", y)]
+    cases = [submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)]
     joko, joko_keys = _active(session, "joko")
-    assert _grants(session, joko) == set()
+    assert grants_of(session, joko) == set()
     # when the master secret is rebuilt from three of five shares and used for joko
     shares = split_master_secret(recovery_secret, threshold=3, shares=5)
     master = parse_recovery_input("\n".join([shares[3], shares[1], shares[4]]))
     assert reseal_with_recovery(session, master_secret=master, reviewer=joko) == 4
     session.commit()
     # then joko holds both keys of both cases, and they open the reports
-    assert _grants(session, joko) == {(c, kind) for c in cases for kind in ("case", "team")}
+    assert grants_of(session, joko) == {(c, kind) for c in cases for kind in ("case", "team")}
     assert [_reads(session, joko, joko_keys, c) for c in cases] == ["tentang X", "tentang Y"]
     for case_id in cases:
         assert open_reviewer_key(session, case_id=case_id, reviewer=joko, private_key=joko_keys.private,
@@ -144,8 +128,8 @@ def test_shares_reseal_every_case_to_an_approved_reviewer(session: Session, conf
             session, case_id=case_id, reviewer=rina, private_key=rina_keys.private, key_kind="team")
     # and the use and every grant are audited
     key = session.scalars(select(RecoveryKey)).one()
-    assert [e.detail for e in _events(session, "recovery.use")] == [f"key={key.id} for={joko.id}"]
-    assert sorted((e.case_id, e.detail) for e in _events(session, "grant.create")) == sorted(
+    assert [e.detail for e in events(session, "recovery.use")] == [f"key={key.id} for={joko.id}"]
+    assert sorted((e.case_id, e.detail) for e in events(session, "grant.create")) == sorted(
         (c, f"kind={kind} to={joko.id} via=recovery") for c in cases for kind in ("case", "team"))
 
 
@@ -154,13 +138,13 @@ def test_reseal_skips_cases_the_reviewer_is_recused_from(session: Session, confi
     # given cases about X and Y, and joko affiliated with X
     admin, _ = _active(session, "admin")
     x, y = active_opds(session)[:2]
-    about_x, about_y = _submit(session, config, "tentang X", x), _submit(session, config, "tentang Y", y)
+    about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     joko, _ = _active(session, "joko")
     add_affiliation(session, actor=admin, reviewer=joko, opd_id=x.id, kind="member")
-    admin_grants = _grants(session, admin)
+    admin_grants = grants_of(session, admin)
     # when the recovery key reseals for joko, then he gets only Y
     assert reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko) == 2
-    assert _grants(session, joko) == {(about_y, "case"), (about_y, "team")}
+    assert grants_of(session, joko) == {(about_y, "case"), (about_y, "team")}
     assert (about_x, "case") in admin_grants
 
 
@@ -168,48 +152,48 @@ def test_reseal_adds_only_missing_grants(session: Session, config: Config, recov
     # given joko holding one case already, and a second case he lacks
     joko, _ = _active(session, "joko")
     opd = active_opds(session)[0]
-    _submit(session, config, "satu", opd)
+    submit_case(session, config, "satu", opd)
     joko.approved_at = None
-    later = _submit(session, config, "dua", opd)
+    later = submit_case(session, config, "dua", opd)
     joko.approved_at = joko.activated_at
     # when resealed twice, then only the missing two grants are created, and nothing the second time
     assert reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko) == 2
     assert reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko) == 0
-    assert {kind for case_id, kind in _grants(session, joko) if case_id == later} == {"case", "team"}
+    assert {kind for case_id, kind in grants_of(session, joko) if case_id == later} == {"case", "team"}
 
 
 def test_reseal_refuses_an_unapproved_reviewer(session: Session, config: Config, recovery_secret: bytes) -> None:
     # given a case and joko activated but not approved
-    _submit(session, config, "ada kasus", active_opds(session)[0])
+    submit_case(session, config, "ada kasus", active_opds(session)[0])
     joko, _ = _active(session, "joko", approved=False)
     # when the recovery key is used for him, then it is refused (four eyes) and nothing is sealed
     with pytest.raises(DomainError) as refused:
         reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko)
     assert not isinstance(refused.value, RecoveryMismatch)
-    assert _grants(session, joko) == set() and _events(session, "recovery.use") == []
+    assert grants_of(session, joko) == set() and events(session, "recovery.use") == []
 
 
 def test_reseal_refuses_a_secret_of_no_installed_key(session: Session, config: Config,
                                                      recovery_secret: bytes) -> None:
     # given a case and an approved reviewer, when another master secret is used, then RecoveryMismatch
-    _submit(session, config, "ada kasus", active_opds(session)[0])
+    submit_case(session, config, "ada kasus", active_opds(session)[0])
     joko, _ = _active(session, "joko")
     with pytest.raises(RecoveryMismatch):
         reseal_with_recovery(session, master_secret=os.urandom(32), reviewer=joko)
-    assert _grants(session, joko) == set() and _events(session, "recovery.use") == []
+    assert grants_of(session, joko) == set() and events(session, "recovery.use") == []
 
 
 def test_a_replaced_recovery_key_still_opens_the_cases_sealed_to_it(session: Session, config: Config,
                                                                     recovery_secret: bytes) -> None:
     # given a case sealed under the first key, then a new key installed and a case sealed under it
     opd = active_opds(session)[0]
-    old_case = _submit(session, config, "lama", opd)
+    old_case = submit_case(session, config, "lama", opd)
     _, new_master = generate_recovery_key(session)
-    new_case = _submit(session, config, "baru", opd)
+    new_case = submit_case(session, config, "baru", opd)
     joko, joko_keys = _active(session, "joko")
     # when each master secret is used, then each reseals the cases sealed to its own key
     assert reseal_with_recovery(session, master_secret=new_master, reviewer=joko) == 2
-    assert {c for c, _ in _grants(session, joko)} == {new_case}
+    assert {c for c, _ in grants_of(session, joko)} == {new_case}
     assert reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko) == 2
     assert _reads(session, joko, joko_keys, old_case) == "lama"
 

@@ -12,11 +12,10 @@ from cases.config import Config
 from cases.custody import mark_stepped_up, open_session, recently_stepped_up
 from cases.errors import CaseNotFound, LoginFailed
 from cases.grants import open_reviewer_key, regrant_from, unreadable_cases
-from cases.models import AuditEvent, CaseItem, KeyGrant, Opd, Reviewer, ReviewerSession
+from cases.models import CaseItem, Opd, Reviewer, ReviewerSession
 from cases.reading import read_case
 from cases.report_content import ReportContent
-from cases.seed import active_categories, active_opds
-from cases.submission import submit_report
+from cases.seed import active_opds
 from cases.team import (
     ApprovalRefused,
     add_affiliation,
@@ -28,6 +27,7 @@ from cases.team import (
 from crypto.envelope import decrypt_item
 from crypto.keys import KeyPair
 from tests.conftest import CHEAP_KDF
+from tests.domain import events, grants_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 
@@ -48,22 +48,6 @@ def _opds(session: Session) -> tuple[Opd, Opd]:
     return first, second
 
 
-def _submit(session: Session, config: Config, what: str, opd: Opd) -> str:
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=opd.id,
-                            content=ReportContent(what=what), receipt_key=config.receipt_key_bytes).case_id
-    session.commit()
-    return case_id
-
-
-def _grants(session: Session, reviewer: Reviewer) -> set[tuple[str, str]]:
-    return {(g.case_id, g.key_kind) for g in session.scalars(select(KeyGrant).where(
-        KeyGrant.reviewer_id == reviewer.id))}
-
-
-def _events(session: Session, action: str) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
 def _report(session: Session, case_id: str, case_key: bytes) -> str:
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "report")).one()
     return ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case_id, item_id=item.id)).what
@@ -80,7 +64,7 @@ def test_approval_refuses_self_and_the_creator(session: Session, recovery_secret
     with pytest.raises(ApprovalRefused) as refused:
         approve_reviewer(session, approver=rina, reviewer=joko)
     assert refused.value.reason == "creator"
-    assert joko.approved_at is None and _events(session, "account.approve") == []
+    assert joko.approved_at is None and events(session, "account.approve") == []
 
 
 @pytest.mark.parametrize("approver_kind", ["pending", "unapproved", "disabled"])
@@ -121,7 +105,7 @@ def test_another_key_holder_approves_and_it_is_audited(session: Session, recover
     session.commit()
     # then joko is approved by rina, flagged to receive grants, and the approval is audited
     assert joko.approved_at is not None and joko.approved_by_id == rina.id and joko.needs_grants is True
-    assert [(e.actor_id, e.detail) for e in _events(session, "account.approve")] == [(rina.id, f"reviewer={joko.id}")]
+    assert [(e.actor_id, e.detail) for e in events(session, "account.approve")] == [(rina.id, f"reviewer={joko.id}")]
 
 
 def test_installation_approves_only_the_first_reviewer_ever(session: Session, recovery_secret: bytes) -> None:
@@ -132,7 +116,7 @@ def test_installation_approves_only_the_first_reviewer_ever(session: Session, re
     assert approve_at_installation(session, reviewer=first) is True
     assert approve_at_installation(session, reviewer=second) is False
     assert first.approved_at is not None and second.approved_at is None
-    assert [e.detail for e in _events(session, "account.approve")] == [f"reviewer={first.id} by=installation"]
+    assert [e.detail for e in events(session, "account.approve")] == [f"reviewer={first.id} by=installation"]
 
 
 def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, config: Config,
@@ -142,11 +126,11 @@ def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, con
     joko, joko_keys = _active(session, "joko", approved=False)
     joko.needs_grants = True
     opd, _ = _opds(session)
-    case_id = _submit(session, config, "setoran bulanan", opd)
+    case_id = submit_case(session, config, "setoran bulanan", opd)
     # then he got nothing at submission, and nothing when rina's session re-grants
-    assert _grants(session, joko) == set()
+    assert grants_of(session, joko) == set()
     assert regrant_from(session, holder=rina, private_key=rina_keys.private) == 0
-    assert _grants(session, joko) == set()
+    assert grants_of(session, joko) == set()
     # when sari (another holder) approves him and rina's session re-grants
     sari, _ = _active(session, "sari")
     approve_reviewer(session, approver=sari, reviewer=joko)
@@ -160,7 +144,7 @@ def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, con
     assert team_key == open_reviewer_key(session, case_id=case_id, reviewer=rina, private_key=rina_keys.private,
                                          key_kind="team") != case_key
     # and each grant was audited as rina's
-    assert sorted((e.actor_id, e.case_id, e.detail) for e in _events(session, "grant.create")) == [
+    assert sorted((e.actor_id, e.case_id, e.detail) for e in events(session, "grant.create")) == [
         (rina.id, case_id, f"kind=case to={joko.id}"), (rina.id, case_id, f"kind=team to={joko.id}")]
     assert joko.needs_grants is False
 
@@ -169,7 +153,7 @@ def test_regrant_is_bounded_by_batch(session: Session, config: Config, recovery_
     # given three cases and joko approved after them
     rina, rina_keys = _active(session, "rina")
     opd, _ = _opds(session)
-    cases = {_submit(session, config, str(n), opd) for n in range(3)}
+    cases = {submit_case(session, config, str(n), opd) for n in range(3)}
     joko, _ = _active(session, "joko", approved=False)
     approve_reviewer(session, approver=rina, reviewer=joko)
     # when rina's session re-grants four at a time, then 4, 2, then nothing
@@ -177,8 +161,8 @@ def test_regrant_is_bounded_by_batch(session: Session, config: Config, recovery_
     assert joko.needs_grants is True
     assert regrant_from(session, holder=rina, private_key=rina_keys.private, batch=4) == 2
     assert regrant_from(session, holder=rina, private_key=rina_keys.private, batch=4) == 0
-    assert _grants(session, joko) == {(c, kind) for c in cases for kind in ("case", "team")}
-    assert joko.needs_grants is False and len(_events(session, "grant.create")) == 6
+    assert grants_of(session, joko) == {(c, kind) for c in cases for kind in ("case", "team")}
+    assert joko.needs_grants is False and len(events(session, "grant.create")) == 6
 
 
 def test_recused_reviewer_gets_no_grant_and_cannot_read(session: Session, config: Config,
@@ -189,9 +173,9 @@ def test_recused_reviewer_gets_no_grant_and_cannot_read(session: Session, config
     joko, joko_keys = _active(session, "joko")
     x, y = _opds(session)
     add_affiliation(session, actor=admin, reviewer=joko, opd_id=x.id, kind="member")
-    about_x, about_y = _submit(session, config, "tentang X", x), _submit(session, config, "tentang Y", y)
+    about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # then joko was sealed only the Y case, and re-granting does not give him X
-    assert _grants(session, joko) == {(about_y, "case"), (about_y, "team")}
+    assert grants_of(session, joko) == {(about_y, "case"), (about_y, "team")}
     joko.needs_grants = True
     assert regrant_from(session, holder=rina, private_key=rina_keys.private) == 0
     # and reading X directly looks like it does not exist
@@ -207,13 +191,13 @@ def test_affiliation_revokes_grants_and_lifting_it_restores_them(session: Sessio
     rina, rina_keys = _active(session, "rina")
     joko, joko_keys = _active(session, "joko")
     x, y = _opds(session)
-    about_x, about_y = _submit(session, config, "tentang X", x), _submit(session, config, "tentang Y", y)
+    about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # when he is declared conflicted with X
     assert add_affiliation(session, actor=admin, reviewer=joko, opd_id=x.id, kind="conflict") == 2
     session.commit()
     # then his X grants are gone (audited), his Y grants stay, and X can no longer be read
-    assert _grants(session, joko) == {(about_y, "case"), (about_y, "team")}
-    assert sorted((e.actor_id, e.case_id, e.detail) for e in _events(session, "grant.delete")) == [
+    assert grants_of(session, joko) == {(about_y, "case"), (about_y, "team")}
+    assert sorted((e.actor_id, e.case_id, e.detail) for e in events(session, "grant.delete")) == [
         (admin.id, about_x, f"kind=case of={joko.id}"), (admin.id, about_x, f"kind=team of={joko.id}")]
     with pytest.raises(CaseNotFound):
         read_case(session, reviewer=joko, case_id=about_x, private_key=joko_keys.private)
@@ -229,15 +213,15 @@ def test_disable_deletes_grants_and_sessions_and_blocks_login(session: Session, 
     admin, _ = _active(session, "admin")
     joko, joko_keys = _active(session, "joko")
     opd, _ = _opds(session)
-    _submit(session, config, "ada kasus", opd)
+    submit_case(session, config, "ada kasus", opd)
     open_session(session, reviewer=joko, keypair=joko_keys)
     # when he is disabled
     assert disable_reviewer(session, actor=admin, reviewer=joko) == 2
     session.commit()
     # then he holds nothing, has no session, and cannot log in
-    assert _grants(session, joko) == set()
+    assert grants_of(session, joko) == set()
     assert session.scalars(select(ReviewerSession).where(ReviewerSession.reviewer_id == joko.id)).all() == []
-    assert [e.actor_id for e in _events(session, "account.disable")] == [admin.id]
+    assert [e.actor_id for e in events(session, "account.disable")] == [admin.id]
     with pytest.raises(LoginFailed):
         authenticate(session, username="joko", passphrase=PASSPHRASE, kdf=CHEAP_KDF)
 
@@ -249,7 +233,7 @@ def test_case_nobody_eligible_can_read_is_flagged(session: Session, config: Conf
     admin.is_reviewer = False
     x, y = _opds(session)
     add_affiliation(session, actor=admin, reviewer=rina, opd_id=x.id, kind="member")
-    about_x, _ = _submit(session, config, "tentang X", x), _submit(session, config, "tentang Y", y)
+    about_x, _ = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # then only the X case is listed as unreadable
     assert unreadable_cases(session) == [about_x]
 
