@@ -26,6 +26,7 @@ from . import audit
 from .clock import utc_now
 from .errors import AccountExists, LoginFailed, PassphraseRejected
 from .models import Reviewer
+from .notifications import set_email
 from .throttle import clear_failures, reserve_attempt
 
 MIN_PASSPHRASE_CHARS = 15
@@ -65,8 +66,12 @@ def create_reviewer(
     is_admin: bool = False,
     is_reviewer: bool = True,
     created_by_id: str | None = None,
+    email: str = "",
 ) -> tuple[Reviewer, str]:
-    """A pending account and its one-time activation passphrase (shown once)."""
+    """A pending account and its one-time activation passphrase (shown once).
+
+    `email` (optional) is where content-free activity notifications go.
+    """
     username = username.strip().lower()
     if session.scalars(select(Reviewer.id).where(Reviewer.username == username)).first() is not None:
         raise AccountExists()
@@ -84,6 +89,8 @@ def create_reviewer(
     session.add(reviewer)
     session.flush()
     audit.record(session, action="account.create", actor_id=created_by_id, detail=f"reviewer={reviewer.id}")
+    if email.strip():
+        set_email(session, actor_id=created_by_id, reviewer=reviewer, email=email)
     return reviewer, activation
 
 

@@ -48,6 +48,16 @@ class Config:
     limit_submit: str = "5/hour"
     limit_submit_global: str = "120/minute"
     limit_login_global: str = "60/minute"
+    # Retention of concluded cases (cases.retention), per archive rules.
+    retention_days: int = 730
+    # Content-free notifications (cases.notifications): off unless smtp_host is set.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_ca_file: str = ""  # a private CA for the mail relay; the system's CAs otherwise
+    notify_interval_minutes: int = 60
 
     @property
     def production(self) -> bool:
@@ -108,6 +118,14 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         limit_submit=env.get("KANAL_LIMIT_SUBMIT", Config.limit_submit),
         limit_submit_global=env.get("KANAL_LIMIT_SUBMIT_GLOBAL", Config.limit_submit_global),
         limit_login_global=env.get("KANAL_LIMIT_LOGIN_GLOBAL", Config.limit_login_global),
+        retention_days=int(env.get("KANAL_RETENTION_DAYS", str(Config.retention_days))),
+        smtp_host=env.get("KANAL_SMTP_HOST", ""),
+        smtp_port=int(env.get("KANAL_SMTP_PORT", str(Config.smtp_port))),
+        smtp_user=env.get("KANAL_SMTP_USER", ""),
+        smtp_password=env.get("KANAL_SMTP_PASSWORD", ""),
+        smtp_from=env.get("KANAL_SMTP_FROM", ""),
+        smtp_ca_file=env.get("KANAL_SMTP_CA_FILE", ""),
+        notify_interval_minutes=int(env.get("KANAL_NOTIFY_INTERVAL_MINUTES", str(Config.notify_interval_minutes))),
     )
     if production:
         check_production(config)
@@ -132,6 +150,10 @@ def production_problems(config: Config) -> list[str]:
         problems.append(f"KDF parameters {config.kdf.encode()} are below {KdfParams.production_minimum().encode()}.")
     if config.database_url.startswith("sqlite") and ":memory:" in config.database_url:
         problems.append("DATABASE_URL points at an in-memory database.")
+    if config.smtp_host and not config.smtp_from:
+        problems.append("KANAL_SMTP_HOST is set but KANAL_SMTP_FROM (the sender address) is not.")
+    if config.retention_days < 1 or config.notify_interval_minutes < 1:
+        problems.append("KANAL_RETENTION_DAYS and KANAL_NOTIFY_INTERVAL_MINUTES must be at least 1.")
     return problems
 
 

@@ -21,6 +21,7 @@ from .errors import DomainError
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, attachment_info, check_quota, store_file
 from .grants import open_reviewer_key
 from .models import Case, CaseItem, Reviewer, new_id
+from .notifications import mark_activity
 
 MAX_MESSAGE_CHARS = 20000
 CLOSED_STATUSES = ("closed", "rejected")
@@ -84,6 +85,7 @@ def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, f
     case.reporter_seq = case.item_seq
     case.updated_at = to_hour(utc_now())
     session.flush()
+    mark_activity(session, case_id=case.id)
     return stored
 
 

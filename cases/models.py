@@ -239,6 +239,12 @@ class Reviewer(Base):
     # Throttling: counted before the passphrase is checked, so parallel guesses count too.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Content-free notifications (cases.notifications): where to say "there is new
+    # activity", from which hour on (rounded up, so the mail never dates a
+    # submission more finely than `Case.received_at` does), and when we last did.
+    email: Mapped[str | None] = mapped_column(String(254))
+    notify_after: Mapped[datetime | None] = mapped_column(DateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def recipient_id(self) -> str:

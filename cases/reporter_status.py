@@ -7,9 +7,9 @@ response time does not tell whether a receipt exists.
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crypto import receipts
@@ -31,6 +31,40 @@ _DUMMY_ITEM = encrypt_item(_DUMMY_KEY, ReportContent(what="x" * 600).to_bytes(),
 
 
 @dataclass(frozen=True)
+class ReporterDates:
+    """The dates that matter to a reporter, as calendar days only (None: not yet).
+
+    Days, not times: the page must not show when exactly the team acted (nor
+    echo the hour a report arrived), and a `date` cannot carry a time by mistake.
+    """
+
+    received: date
+    first_response: date | None
+    last_update: date | None
+    feedback_due: date | None
+
+
+# Team actions a reporter can notice: a message, an outcome, a change of status.
+_VISIBLE_TEAM_KINDS = ("message", "outcome", "status_note")
+
+
+def _day(moment: datetime, zone: tzinfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> ReporterDates:
+    last = session.scalar(select(func.max(CaseItem.created_at)).where(
+        CaseItem.case_id == case.id, CaseItem.author == "team", CaseItem.kind.in_(_VISIBLE_TEAM_KINDS)))
+    concluded = case.status in ("closed", "rejected")
+    return ReporterDates(
+        received=_day(case.received_at, zone),
+        first_response=_day(case.first_response_at, zone) if case.first_response_at else None,
+        last_update=_day(last, zone) if last else None,
+        feedback_due=_day(case.feedback_due, zone) if case.feedback_due and not concluded else None,
+    )
+
+
+@dataclass(frozen=True)
 class ReporterView:
     case_id: str
     status: str
@@ -39,6 +73,7 @@ class ReporterView:
     received_at: datetime
     report: ReportContent
     thread: list[ThreadEntry]
+    dates: ReporterDates
 
     @property
     def closed(self) -> bool:
@@ -75,7 +110,8 @@ def reporter_case_key(session: Session, *, case: Case, private_key: bytes) -> by
                       recipient_id=recipient_id)
 
 
-def reporter_view(session: Session, *, case: Case, case_key: bytes) -> ReporterView:
+def reporter_view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) -> ReporterView:
+    """What the reporter sees; `zone` is the deployment's time zone, for the calendar days."""
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
     report = ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
     return ReporterView(
@@ -86,6 +122,7 @@ def reporter_view(session: Session, *, case: Case, case_key: bytes) -> ReporterV
         received_at=case.received_at,
         report=report,
         thread=thread(session, case=case, case_key=case_key, audience="reporter"),
+        dates=reporter_dates(session, case=case, zone=zone),
     )
 
 

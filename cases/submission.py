@@ -21,6 +21,7 @@ from .errors import UnknownChoice
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
 from .grants import active_recovery_key, seal_new_case
 from .models import Case, CaseItem, Category, Opd, new_id
+from .notifications import mark_activity
 from .report_content import ReportContent
 
 
@@ -102,4 +103,5 @@ def submit_report(
     )
     case.item_seq = case.reporter_seq = 1 + len(stored)
     session.flush()
+    mark_activity(session, case_id=case.id)
     return SubmittedReport(case_id=case.id, receipt=receipt, files=stored)

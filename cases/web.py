@@ -16,9 +16,9 @@ from flask import Flask, g, has_request_context, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 from flask_babel import (
     Babel,
+    format_currency,
     format_date,
     format_datetime,
-    format_decimal,
     format_timedelta,
     get_locale,
     lazy_gettext,
@@ -42,6 +42,9 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+# The review app may run its own small scripts (keyboard shortcuts, static/review.js);
+# the portal runs none: its CSP has no script-src, so default-src 'none' forbids every script.
+REVIEW_CSP = CSP + "; script-src 'self'"
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "Referrer-Policy": "same-origin",
@@ -73,8 +76,11 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: str,
-             max_content_length: int, limiter_prefix: str) -> Flask:
-    """What both apps share: config, cookies, CSRF, database, headers, errors, Babel."""
+             max_content_length: int, limiter_prefix: str, scripts: bool = False) -> Flask:
+    """What both apps share: config, cookies, CSRF, database, headers, errors, Babel.
+
+    `scripts` lets the app's pages run scripts from its own static/ (review app only).
+    """
     configure_logging()
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(
@@ -90,7 +96,7 @@ def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: 
     app.extensions["kanal.config"] = config
     CSRFProtect(app)
     init_database(app, config)
-    init_security(app)
+    init_security(app, scripts=scripts)
     init_babel(app)
     init_limiter(app, config, prefix=limiter_prefix)
 
@@ -168,10 +174,12 @@ def db_session() -> Session:
     return session
 
 
-def init_security(app: Flask) -> None:
+def init_security(app: Flask, *, scripts: bool = False) -> None:
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": REVIEW_CSP if scripts else CSP}
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
@@ -269,5 +277,10 @@ def init_babel(app: Flask) -> None:
         return str(format_timedelta(value - utc_now(), add_direction=True, threshold=1.1))
 
     app.jinja_env.filters["relative"] = relative
-    app.jinja_env.filters["rupiah"] = lambda value: "Rp " + format_decimal(value)
+    app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")
+
+
+def rupiah(value: int) -> str:
+    """An amount in rupiah as the visit's locale writes it: "Rp1.500.000" (id), "IDR1,500,000" (en)."""
+    return str(format_currency(value, "IDR"))

@@ -7,6 +7,7 @@ against the issue time signed into the reporter's cookie.
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -62,7 +63,8 @@ def kept_reply() -> tuple[str, int]:
 
 
 def _page(access: ReporterAccess, form: ReplyForm, **extra: object) -> str:
-    view = reporter_view(db_session(), case=access.case, case_key=access.case_key)
+    # Dates are calendar days in the deployment's time zone: never an hour (cases/reporter_status.py).
+    view = reporter_view(db_session(), case=access.case, case_key=access.case_key, zone=get_timezone())
     return render_template("my_report.html", view=view, form=form, forget=ForgetForm(), **extra)
 
 

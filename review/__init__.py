@@ -22,7 +22,7 @@ STEP_ENDPOINTS = {
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
     app = make_app(__name__, config=config, secret_key=config.review_secret_key, cookie_name="kanal_review",
-                   max_content_length=64 * 1024, limiter_prefix="review")
+                   max_content_length=64 * 1024, limiter_prefix="review", scripts=True)
 
     @app.before_request
     def require_login() -> Response | None:
@@ -47,10 +47,11 @@ def create_app(config: Config | None = None) -> Flask:
         g.session_row, g.session_token, g.reviewer = row, token, row.reviewer
         return None
 
-    from . import admin, auth, cases, cli
+    from . import admin, auth, cases, cli, export
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(export.bp)
     cli.register(app)
     return app

@@ -31,8 +31,13 @@ def admin_only(view: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def step_up_required(return_to: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
-    """Admin actions need a TOTP code entered in the last 5 minutes."""
+def step_up_required(return_to: str, *, with_view_args: bool = False) -> Callable[[Callable[P, R]],
+                                                                                   Callable[P, R | Response]]:
+    """Admin actions (and case exports) need a TOTP code entered in the last 5 minutes.
+
+    `with_view_args` sends the reviewer back to `return_to` with this URL's
+    arguments (e.g. the case id of an export).
+    """
 
     def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
         @wraps(view)
@@ -40,7 +45,8 @@ def step_up_required(return_to: str) -> Callable[[Callable[P, R]], Callable[P, R
             if not recently_stepped_up(g.session_row):
                 if request.method != "GET":
                     flash(_("Please confirm with a fresh code, then repeat the action."))
-                return redirect(url_for("auth.step_up", next=url_for(return_to)))
+                back = url_for(return_to, **(request.view_args or {})) if with_view_args else url_for(return_to)
+                return redirect(url_for("auth.step_up", next=back))
             return view(*args, **kwargs)
 
         return wrapper

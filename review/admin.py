@@ -15,12 +15,13 @@ from cases.accounts import create_reviewer
 from cases.audit import recent_events
 from cases.errors import AccountExists
 from cases.models import Reviewer
+from cases.notifications import InvalidEmail, set_email
 from cases.seed import active_opds
 from cases.team import ApprovalRefused, add_affiliation, approve_reviewer, disable_reviewer, remove_affiliation, team
 from cases.web import db_session
 
 from .access import admin_only, step_up_required
-from .forms import AffiliationForm, ButtonForm, CreateReviewerForm
+from .forms import AffiliationForm, ButtonForm, CreateReviewerForm, EmailForm
 
 bp = Blueprint("admin", __name__)
 
@@ -45,7 +46,8 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     affiliation_form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
     create_form = extra.pop("create_form", None) or CreateReviewerForm(formdata=None)
     return render_template("team.html", members=team(db_session()), create_form=create_form,
-                           affiliation_form=affiliation_form, button=ButtonForm(), **extra), status
+                           affiliation_form=affiliation_form, button=ButtonForm(),
+                           email_form=EmailForm(formdata=None, email=g.reviewer.email or ""), **extra), status
 
 
 @bp.get("/team")
@@ -63,9 +65,12 @@ def create() -> Response | tuple[str, int]:
     try:
         reviewer, one_time = create_reviewer(db_session(), username=form.username.data or "",
                                              display_name=form.display_name.data or "", is_admin=form.is_admin.data,
-                                             is_reviewer=form.is_reviewer.data, created_by_id=g.reviewer.id)
+                                             is_reviewer=form.is_reviewer.data, created_by_id=g.reviewer.id,
+                                             email=form.email.data or "")
     except AccountExists:
         return _team_page(400, create_form=form, problem=_("An account with that name already exists."))
+    except InvalidEmail:
+        return _team_page(400, create_form=form, problem=_("That is not an e-mail address."))
     # Shown once, in this response only; never stored, never in a cookie.
     return _team_page(created=(reviewer.username, one_time))
 
@@ -134,6 +139,32 @@ def declare_conflict() -> Response:
         removed = add_affiliation(db_session(), actor=g.reviewer, reviewer=g.reviewer, opd_id=form.opd.data,
                                   kind="conflict")
         flash(_("Conflict declared; %(n)d case keys for that unit were removed from your account.", n=removed))
+    return redirect(url_for("admin.team_page"))
+
+
+def _save_email(reviewer: Reviewer) -> None:
+    form = EmailForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_email(db_session(), actor_id=g.reviewer.id, reviewer=reviewer, email=form.email.data or "")
+        flash(_("Notification address saved.") if form.email.data else _("Notifications turned off."))
+    except InvalidEmail:
+        flash(_("That is not an e-mail address."))
+
+
+@bp.post("/team/<reviewer_id>/email")
+@admin_only
+@step_up_required("admin.team_page")
+def reviewer_email(reviewer_id: str) -> Response:
+    _save_email(_reviewer(reviewer_id))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.post("/me/email")
+def own_email() -> Response:
+    """Any reviewer sets (or clears) their own notification address."""
+    _save_email(g.reviewer)
     return redirect(url_for("admin.team_page"))
 
 

@@ -43,6 +43,11 @@ def _rules() -> DeadlineRules:
     return DeadlineRules(first_response_hours=config.first_response_hours)
 
 
+def _retention_days() -> int:
+    config: Config = current_app.extensions["kanal.config"]
+    return config.retention_days
+
+
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
     return min(int(value), 10**9) if value.isdigit() else None
@@ -74,7 +79,7 @@ def dashboard_view() -> str:
     extra = {}
     if g.reviewer.is_admin:
         extra = {"unreadable": unreadable_cases(session), "pending": pending_approvals(session),
-                 "purge_soon": purge_soon(session)}
+                 "purge_soon": purge_soon(session, retention_days=_retention_days())}
     return render_template("dashboard.html", figures=figures, statuses=STATUS_LABELS, **extra)
 
 

@@ -6,23 +6,29 @@ secret) go to the operator's terminal once and are never stored or logged.
 
 import dataclasses
 import sys
+from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases import audit
 from cases.accounts import create_reviewer
+from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config, ConfigError, production_problems
 from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
 from cases.grants import active_recovery_key
 from cases.migrations import UnversionedDatabase, new_revision, upgrade
 from cases.models import Reviewer
+from cases.notifications import InvalidEmail, NoticeText, send_due
 from cases.preflight import check_deployment
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
-from cases.retention import DEFAULT_RETENTION_DAYS, purge_expired
+from cases.retention import purge_expired
 from cases.seed import load_seed
+from cases.smtp_mail import SmtpSender, SmtpSettings
 from cases.team import approve_at_installation
 from cases.web import session_factory
 from crypto.errors import CryptoError
@@ -86,16 +92,20 @@ def register(app: Flask) -> None:
     @click.option("--name", default="", help="Display name.")
     @click.option("--admin", is_flag=True, help="Also an administrator.")
     @click.option("--no-reviewer", is_flag=True, help="Administrator only: cannot read cases.")
-    def create_reviewer_command(username: str, name: str, admin: bool, no_reviewer: bool) -> None:
+    @click.option("--email", default="", help="Address for content-free activity notifications.")
+    def create_reviewer_command(username: str, name: str, admin: bool, no_reviewer: bool, email: str) -> None:
         """Create an account and print its one-time activation passphrase."""
         try:
             with _session() as session, session.begin():
                 reviewer, activation = create_reviewer(
-                    session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer
+                    session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer,
+                    email=email,
                 )
                 first = not no_reviewer and approve_at_installation(session, reviewer=reviewer)
         except AccountExists:
             raise click.ClickException(f"An account named '{username}' already exists.") from None
+        except InvalidEmail:
+            raise click.ClickException(f"'{email}' is not an e-mail address.") from None
         _print_activation(reviewer.username, activation)
         if first:
             click.echo("As the first reviewer, this account is approved by the installation (four eyes start now).")
@@ -125,13 +135,44 @@ def register(app: Flask) -> None:
             _print_recovery_secret(master)
 
     @app.cli.command("purge-expired")
-    @click.option("--days", type=int, default=DEFAULT_RETENTION_DAYS, show_default=True,
-                  help="Keep concluded cases this many days after closing.")
-    def purge_expired_command(days: int) -> None:
+    @click.option("--days", type=int, default=None,
+                  help="Keep concluded cases this many days after closing (default: KANAL_RETENTION_DAYS, 730).")
+    def purge_expired_command(days: int | None) -> None:
         """Delete concluded cases past retention (run daily from cron or a systemd timer)."""
+        config: Config = current_app.extensions["kanal.config"]
         with _session() as session, session.begin():
-            count = purge_expired(session, retention_days=days)
+            count = purge_expired(session, retention_days=days or config.retention_days)
         click.echo(f"Purged {count} case(s).")
+
+    @app.cli.command("notify")
+    def notify_command() -> None:
+        """Mail reviewers that there is new activity, nothing more (run every few minutes from a timer)."""
+        config: Config = current_app.extensions["kanal.config"]
+        if not config.smtp_host:
+            click.echo("Notifications are off (KANAL_SMTP_HOST is not set).")
+            return
+        # The installation's language (no request here): Indonesian unless configured otherwise.
+        text = NoticeText(
+            subject=_("New activity in Kanal Integritas"),
+            body=_("There is new activity in the review application of Kanal Integritas. Sign in to see it.\n\n"
+                   "This message deliberately says nothing more."),
+        )
+        report = send_due(session_factory(current_app), sender=SmtpSender(SmtpSettings.from_config(config)),
+                          text=text, interval=timedelta(minutes=config.notify_interval_minutes))
+        click.echo(f"Notified {report.sent} reviewer(s); {report.failed} failed and are retried on the next run.")
+        if report.failed:
+            raise SystemExit(1)
+
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(target: Path) -> None:
+        """Copy a SQLite database to TARGET while the apps keep running (PostgreSQL: use pg_dump -Fc)."""
+        config: Config = current_app.extensions["kanal.config"]
+        try:
+            backup_sqlite(config.database_url, target)
+        except BackupRefused as refused:
+            raise click.ClickException(f"Refused: {refused}.") from None
+        click.echo(f"Backup written to {target}. Keep the recovery secret and the KANAL_* secrets elsewhere.")
 
     @app.cli.command("prod-check")
     def prod_check() -> None:

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
 
@@ -72,6 +72,13 @@ class CreateReviewerForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Length(max=200)])
     is_admin = BooleanField(_l("Administrator"))
     is_reviewer = BooleanField(_l("Reviewer (reads cases)"), default=True)
+    email = StringField(_l("E-mail for notifications (optional)"), validators=[Optional(), Length(max=254)])
+
+
+class EmailForm(FlaskForm):
+    """Where "there is new activity" mails go; empty turns them off."""
+
+    email = StringField(_l("E-mail for notifications"), validators=[Optional(), Length(max=254)])
 
 
 class AffiliationForm(FlaskForm):
@@ -82,3 +89,20 @@ class AffiliationForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A POST with only a CSRF token (approve, disable, remove)."""
+
+
+class ExportForm(FlaskForm):
+    """What goes into a case export. Messages and files are item numbers (`seq`) of the case."""
+
+    reason = TextAreaField(_l("Reason for this export (recorded in the audit log)"), validators=[
+        DataRequired(message=_l("Write the reason for this export.")),
+        Length(max=300, message=_l("Please keep this under 300 characters."))])
+    include_report = BooleanField(_l("The report"), default=True)
+    # Checked against the case by cases.export (a number that is not one of its items is refused).
+    messages = SelectMultipleField(_l("Messages"), coerce=int, validate_choice=False)
+    attachments = SelectMultipleField(_l("Evidence files"), coerce=int, validate_choice=False)
+    include_history = BooleanField(_l("Status history and outcome"), default=True)
+    include_notes = BooleanField(_l("Internal notes and status reasons (team only)"))
+    include_contact = BooleanField(_l("Include the reporter's contact details"))
+    contact_reason = TextAreaField(_l("Why the contact details must be included"), validators=[
+        Length(max=300, message=_l("Please keep this under 300 characters."))])
