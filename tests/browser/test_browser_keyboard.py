@@ -56,6 +56,7 @@ def reviewer(servers: tuple[str, str, Path, Path], browser: "sync_api.Browser", 
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None)
     activate_admin(page, review_url, root)
     reporter = browser.new_context(java_script_enabled=False).new_page()
     for n in range(3):
@@ -119,7 +120,9 @@ def test_reviewer_works_the_list_and_a_case_from_the_keyboard(
     # Enter opens the selected case
     page.keyboard.press("j")
     page.keyboard.press("j")
-    chosen = page.locator("table.cases tbody tr").nth(1).locator("a").first.get_attribute("href")
+    # (the selection continues from row 0, where the arrows left it)
+    assert row_of_focus(page) == 2
+    chosen = page.locator("table.cases tbody tr").nth(2).locator("a").first.get_attribute("href")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert chosen and page.url.endswith(chosen)
