@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint translations compile-translations clean
+.PHONY: run test smoke lint translations compile-translations clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ $(AXE):
 
 test: $(STAMP) compile-translations lint $(AXE)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q
+
+# Production stack on loopback (PostgreSQL + Redis + gunicorn + nginx, onion mode) and a smoke scenario.
+smoke: $(STAMP) compile-translations
+	$(BIN)/python docs/deploy/smoke.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -34,7 +34,7 @@ def render_nginx(tmp: Path, portal: str, review: str) -> tuple[Path, int, int]:
     text = (DEPLOY / "nginx.conf").read_text()
     for old, new in {
         "pid /run/nginx.pid;": f"pid {tmp}/nginx.pid;",
-        "/var/log/nginx/error.log crit": f"{tmp}/error.log info",
+        "/var/log/nginx/error.log crit": f"{tmp}/error.log crit",
         "listen 80;": f"listen 127.0.0.1:{free_port()};",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{public} ssl http2;",
         "listen 10.0.0.10:8443 ssl;": f"listen 127.0.0.1:{internal} ssl;",
