@@ -56,7 +56,8 @@ def reviewer(servers: tuple[str, str, Path, Path], browser: "sync_api.Browser", 
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 else None)
     activate_admin(page, review_url, root)
     reporter = browser.new_context(java_script_enabled=False).new_page()
     for n in range(3):
