@@ -18,3 +18,17 @@ def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) ->
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
     assert "development secret" in result.stderr
+
+
+def test_each_app_has_a_production_gunicorn_config_without_an_access_log() -> None:
+    import runpy
+
+    root = Path(__file__).resolve().parent.parent
+    portal = runpy.run_path(str(root / "gunicorn.portal.conf.py"))
+    review = runpy.run_path(str(root / "gunicorn.review.conf.py"))
+    for settings in (portal, review):
+        assert settings["accesslog"] is None and settings["loglevel"] == "warning"
+        assert settings["forwarded_allow_ips"] == "127.0.0.1" and callable(settings["on_starting"])
+        assert settings["workers"] >= 2
+    assert portal["bind"] == "127.0.0.1:8000" and review["bind"] == "127.0.0.1:8001"
+    assert portal["timeout"] >= 120 > review["timeout"]

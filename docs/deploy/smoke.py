@@ -156,7 +156,7 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
                                           ("onion", "portal", "2", {"KANAL_SECURE_COOKIES": "0"})):
             log = (tmp / "logs" / f"{name}.log").open("w")
             processes.append(subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", workers,
+                [sys.executable, "-m", "gunicorn", "-c", f"gunicorn.{app}.conf.py", "--workers", workers,
                  "--bind", f"127.0.0.1:{ports[name]}", f"wsgi:{app}"],
                 cwd=ROOT, env={**env, **extra}, stdout=log, stderr=log))
         conf, public, internal = render_nginx(tmp, f"http://127.0.0.1:{ports['portal']}",
