@@ -1,6 +1,7 @@
 """Portal forms: the 5W2H report and the receipt check (Flask-WTF, CSRF on)."""
 
 import re
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -37,31 +38,47 @@ def _max(name: str) -> Length:
     return Length(max=limit, message=_l("Please keep this under %(max)d characters.", max=limit))
 
 
+class _TextOnly(Field):
+    """A text field reads text. A file part sent under its name (a scanner, a forged
+    multipart form) counts as empty instead of reaching the length validators."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata([value for value in valuelist if isinstance(value, str)])
+
+
+class TextField(_TextOnly, StringField):
+    pass
+
+
+class LongTextField(_TextOnly, TextAreaField):
+    pass
+
+
 class ReportForm(FlaskForm):
     category = SelectField(_l("What kind of wrongdoing?"), coerce=int,
                            validators=[InputRequired(message=_l("Choose a category."))])
     opd = SelectField(_l("Which unit (OPD) is it about?"), coerce=int,
                       validators=[InputRequired(message=_l("Choose the unit concerned."))])
-    what = TextAreaField(_l("What happened?"), validators=[
+    what = LongTextField(_l("What happened?"), validators=[
         DataRequired(message=_l("Please describe what happened.")),
         Length(min=20, message=_l("Please describe what happened in at least 20 characters.")),
         _max("what"),
     ])
-    who = TextAreaField(_l("Who is involved? (name / position)"), validators=[Optional(), _max("who")])
-    when = StringField(_l("When did it happen?"), validators=[Optional(), _max("when")])
-    where = StringField(_l("Where did it happen?"), validators=[Optional(), _max("where")])
-    how = TextAreaField(_l("How was it done?"), validators=[Optional(), _max("how")])
-    amount = StringField(_l("How much money is involved? (rupiah)"), validators=[Optional(), _rupiah])
-    contact = TextAreaField(_l("Contact details (optional)"), validators=[Optional(), _max("contact")])
+    who = LongTextField(_l("Who is involved? (name / position)"), validators=[Optional(), _max("who")])
+    when = TextField(_l("When did it happen?"), validators=[Optional(), _max("when")])
+    where = TextField(_l("Where did it happen?"), validators=[Optional(), _max("where")])
+    how = LongTextField(_l("How was it done?"), validators=[Optional(), _max("how")])
+    amount = TextField(_l("How much money is involved? (rupiah)"), validators=[Optional(), _rupiah])
+    contact = LongTextField(_l("Contact details (optional)"), validators=[Optional(), _max("contact")])
     evidence = MultipleFileField(_l("Evidence files (optional)"))
     # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); form-filling bots fill it.
     # A filled one is refused with a visible message, never dropped silently.
-    homepage = StringField(_l("Leave this field empty"), validators=[
+    homepage = TextField(_l("Leave this field empty"), validators=[
         Length(max=0, message=_l("Please leave the last field empty."))])
 
 
 class StatusForm(FlaskForm):
-    receipt = StringField(_l("Your receipt code"), render_kw={"autocapitalize": "off", "spellcheck": "false"},
+    receipt = TextField(_l("Your receipt code"), render_kw={"autocapitalize": "off", "spellcheck": "false"},
                           validators=[
         DataRequired(message=_l("Enter your receipt code.")),
         Length(max=64, message=_l("That is too long to be a receipt code.")),
@@ -69,7 +86,7 @@ class StatusForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    text = TextAreaField(_l("Your message or additional information"), validators=[
+    text = LongTextField(_l("Your message or additional information"), validators=[
         Optional(), Length(max=20000, message=_l("Please keep this under %(max)d characters.", max=20000))])
     evidence = MultipleFileField(_l("Add evidence files (optional)"))
 

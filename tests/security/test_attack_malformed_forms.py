@@ -1,0 +1,42 @@
+"""Attack class: malformed requests that crash a handler (found by wapiti: a file
+part sent under a text field's name made the report form's validators raise
+TypeError → 500 on every such request). A crash is a denial of service and,
+on the report form, a lost report. Every portal POST endpoint answers < 500
+whatever kind of part arrives under whatever name, with or without CSRF."""
+
+import io
+
+import pytest
+from flask import Flask
+
+from tests.actions import csrf_token
+
+FIELDS = ["csrf_token", "category", "opd", "what", "who", "when", "where", "how", "amount", "contact",
+          "homepage", "receipt", "text", "evidence"]
+
+
+def _file() -> tuple[io.BytesIO, str]:
+    return io.BytesIO(b"sleep(7)#1 ;env; <script>"), "x.txt"
+
+
+@pytest.mark.parametrize("with_token", [True, False])
+def test_file_parts_under_text_field_names_never_crash_a_portal_form(portal_app: Flask, with_token: bool) -> None:
+    portal_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = portal_app.test_client()
+    posts = [rule.rule for rule in portal_app.url_map.iter_rules()
+             if "POST" in (rule.methods or set()) and "<" not in rule.rule]
+    assert {"/lapor", "/status"} <= set(posts)
+    for path in posts:
+        token = csrf_token(client, "/lapor") if with_token else ""
+        for name in FIELDS:
+            data: dict[str, object] = {"csrf_token": token, name: _file()}
+            response = client.post(path, data=data, content_type="multipart/form-data")
+            assert response.status_code < 500, (path, name, response.status_code)
+
+
+def test_a_report_with_a_file_as_its_text_is_refused_politely(portal_app: Flask) -> None:
+    client = portal_app.test_client()
+    response = client.post("/lapor", data={"csrf_token": csrf_token(client, "/lapor"), "what": _file()},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert 'class="receipt"' not in response.get_data(as_text=True)
