@@ -1,14 +1,14 @@
 """Portal forms: the 5W2H report and the receipt check (Flask-WTF, CSRF on)."""
 
 import re
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import Field, MultipleFileField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from cases.report_content import FIELD_LIMITS
+from cases.textfields import LongTextField, TextField
 
 _RUPIAH = re.compile(r"^(rp\.?)?\s*[0-9][0-9.,\s]{0,24}$", re.IGNORECASE)
 
@@ -36,22 +36,6 @@ def _rupiah(_form: FlaskForm, field: Field) -> None:
 def _max(name: str) -> Length:
     limit = FIELD_LIMITS[name]
     return Length(max=limit, message=_l("Please keep this under %(max)d characters.", max=limit))
-
-
-class _TextOnly(Field):
-    """A text field reads text. A file part sent under its name (a scanner, a forged
-    multipart form) counts as empty instead of reaching the length validators."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        super().process_formdata([value for value in valuelist if isinstance(value, str)])
-
-
-class TextField(_TextOnly, StringField):
-    pass
-
-
-class LongTextField(_TextOnly, TextAreaField):
-    pass
 
 
 class ReportForm(FlaskForm):

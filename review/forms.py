@@ -2,23 +2,24 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
+from cases.textfields import LongTextField, SecretField, TextField
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
-    passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(), Length(max=MAX_PASSPHRASE_CHARS)])
+    username = TextField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+    passphrase = SecretField(_l("Passphrase"), validators=[DataRequired(), Length(max=MAX_PASSPHRASE_CHARS)])
 
 
 class ActivateForm(FlaskForm):
-    passphrase = PasswordField(_l("New passphrase"), validators=[
+    passphrase = SecretField(_l("New passphrase"), validators=[
         DataRequired(), Length(min=MIN_PASSPHRASE_CHARS, max=MAX_PASSPHRASE_CHARS,
                                message=_l("Use between 15 and 1,024 characters."))])
-    confirm = PasswordField(_l("Repeat the new passphrase"), validators=[
+    confirm = SecretField(_l("Repeat the new passphrase"), validators=[
         DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))])
 
 
@@ -27,24 +28,24 @@ class LogoutForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    text = TextAreaField(_l("Reply to the reporter"), validators=[
+    text = LongTextField(_l("Reply to the reporter"), validators=[
         DataRequired(message=_l("Write a reply first.")),
         Length(max=20000, message=_l("Please keep this under 20,000 characters."))])
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app (or a backup code)"),
+    code = TextField(_l("Code from your authenticator app (or a backup code)"),
                        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
 
 
 class StatusForm(FlaskForm):
     new_status = SelectField(_l("New status"), validators=[DataRequired()])
-    reason = TextAreaField(_l("Reason (internal, for the team)"), validators=[Length(max=20000)])
-    outcome = TextAreaField(_l("Outcome for the reporter (they will read this)"), validators=[Length(max=20000)])
+    reason = LongTextField(_l("Reason (internal, for the team)"), validators=[Length(max=20000)])
+    outcome = LongTextField(_l("Outcome for the reporter (they will read this)"), validators=[Length(max=20000)])
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField(_l("Internal note (never shown to the reporter)"), validators=[
+    text = LongTextField(_l("Internal note (never shown to the reporter)"), validators=[
         DataRequired(message=_l("Write a note first.")), Length(max=20000)])
 
 
@@ -57,28 +58,28 @@ class PriorityForm(FlaskForm):
 
 
 class LabelForm(FlaskForm):
-    label = StringField(_l("Add a label"), validators=[DataRequired(), Length(max=40)])
+    label = TextField(_l("Add a label"), validators=[DataRequired(), Length(max=40)])
 
 
 class DuplicateForm(FlaskForm):
-    original = StringField(_l("Duplicate of case (id)"), validators=[Length(max=32)])
+    original = TextField(_l("Duplicate of case (id)"), validators=[Length(max=32)])
 
 
 class CreateReviewerForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[
+    username = TextField(_l("User name"), validators=[
         DataRequired(), Length(min=2, max=40),
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                message=_l("Use letters, digits, dots, dashes or underscores, starting with a letter or digit."))])
-    display_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    display_name = TextField(_l("Full name"), validators=[Length(max=200)])
     is_admin = BooleanField(_l("Administrator"))
     is_reviewer = BooleanField(_l("Reviewer (reads cases)"), default=True)
-    email = StringField(_l("E-mail for notifications (optional)"), validators=[Optional(), Length(max=254)])
+    email = TextField(_l("E-mail for notifications (optional)"), validators=[Optional(), Length(max=254)])
 
 
 class EmailForm(FlaskForm):
     """Where "there is new activity" mails go; empty turns them off."""
 
-    email = StringField(_l("E-mail for notifications"), validators=[Optional(), Length(max=254)])
+    email = TextField(_l("E-mail for notifications"), validators=[Optional(), Length(max=254)])
 
 
 class AffiliationForm(FlaskForm):
@@ -94,7 +95,7 @@ class ButtonForm(FlaskForm):
 class ExportForm(FlaskForm):
     """What goes into a case export. Messages and files are item numbers (`seq`) of the case."""
 
-    reason = TextAreaField(_l("Reason for this export (recorded in the audit log)"), validators=[
+    reason = LongTextField(_l("Reason for this export (recorded in the audit log)"), validators=[
         DataRequired(message=_l("Write the reason for this export.")),
         Length(max=300, message=_l("Please keep this under 300 characters."))])
     include_report = BooleanField(_l("The report"), default=True)
@@ -104,5 +105,5 @@ class ExportForm(FlaskForm):
     include_history = BooleanField(_l("Status history and outcome"), default=True)
     include_notes = BooleanField(_l("Internal notes and status reasons (team only)"))
     include_contact = BooleanField(_l("Include the reporter's contact details"))
-    contact_reason = TextAreaField(_l("Why the contact details must be included"), validators=[
+    contact_reason = LongTextField(_l("Why the contact details must be included"), validators=[
         Length(max=300, message=_l("Please keep this under 300 characters."))])

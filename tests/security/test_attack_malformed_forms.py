@@ -40,3 +40,13 @@ def test_a_report_with_a_file_as_its_text_is_refused_politely(portal_app: Flask)
                            content_type="multipart/form-data")
     assert response.status_code == 400
     assert 'class="receipt"' not in response.get_data(as_text=True)
+
+
+def test_file_parts_never_crash_the_review_login(review_app: Flask) -> None:
+    review_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = review_app.test_client()
+    for name in ("username", "passphrase", "csrf_token"):
+        data: dict[str, object] = {"csrf_token": csrf_token(client, "/login"), "username": "admin",
+                                   "passphrase": "x" * 20, name: _file()}
+        response = client.post("/login", data=data, content_type="multipart/form-data")
+        assert response.status_code < 500, (name, response.status_code)
