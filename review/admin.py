@@ -162,8 +162,9 @@ def reviewer_email(reviewer_id: str) -> Response:
 
 
 @bp.post("/me/email")
+@step_up_required("admin.team_page")
 def own_email() -> Response:
-    """Any reviewer sets (or clears) their own notification address."""
+    """Any reviewer sets (or clears) their own notification address (a fresh code first: ASVS 7.5.1)."""
     _save_email(g.reviewer)
     return redirect(url_for("admin.team_page"))
 
