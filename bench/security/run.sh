@@ -22,7 +22,7 @@ echo "== headers"; .venv/bin/python bench/security/headers.py "http://$PORTAL" "
 echo "== sqlmap $(sqlmap --version 2>/dev/null | tail -1)"
 for target in "http://$PORTAL/lapor" "http://$PORTAL/status" "http://$REVIEW/login"; do
   sqlmap -u "$target" --forms --batch --level=2 --risk=2 --csrf-token=csrf_token --csrf-url="$target" \
-    --output-dir="$WORK/sqlmap" --disable-coloring --smart 2>&1 | tail -n 25 > "$OUT/sqlmap-$(echo "$target" | tr -c 'a-z0-9' '_').txt" || true
+    --output-dir="$WORK/sqlmap" --disable-coloring 2>&1 | tail -n 25 > "$OUT/sqlmap-$(echo "$target" | tr -c 'a-z0-9' '_').txt" || true
 done
 grep -hiE "injectable|all tested parameters|no parameter|CRITICAL|WARNING.*does not seem" "$OUT"/sqlmap-*.txt | sort | uniq -c | tee "$OUT/sqlmap-summary.txt"
 
