@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.actions import check_status, report_form, receipt_of, team_replies  # noqa: F401
+from tests.actions import receipt_of, report_form
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_CHARS = 14  # shorter strings ("Status", "Email") can be the same word in both languages
