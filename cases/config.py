@@ -36,6 +36,8 @@ class Config:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     first_response_hours: int = 24
+    # Public statistics: counts below this are shown as "< N" (docs/STATISTICS.md)
+    stats_min_cell: int = 5
     secure_cookies: bool = False
     max_file_mb: int = 25
     max_case_mb: int = 100
@@ -109,6 +111,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         receipt_key=values["KANAL_RECEIPT_KEY"],
         kdf=kdf,
         first_response_hours=int(env.get("KANAL_FIRST_RESPONSE_HOURS", "24")),
+        stats_min_cell=max(2, int(env.get("KANAL_STATS_MIN_CELL", str(Config.stats_min_cell)))),
         secure_cookies=env.get("KANAL_SECURE_COOKIES", "1" if production else "0") == "1",
         max_file_mb=int(env.get("KANAL_MAX_FILE_MB", "25")),
         max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),

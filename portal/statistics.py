@@ -1,0 +1,55 @@
+"""Public statistics page: figures without any that could point at a reporter."""
+
+import time
+from datetime import date
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from cases.clock import utc_now
+from cases.config import Config
+from cases.statistics import Figures, compute
+from cases.web import STATUS_LABELS, db_session
+
+bp = Blueprint("statistics", __name__)
+CACHE_SECONDS = 600
+
+
+def _figures() -> Figures:
+    """Computed at most every ten minutes per process (the cache key is nothing a client sends)."""
+    cache: dict[str, tuple[float, Figures]] = current_app.extensions.setdefault("kanal.statistics", {})
+    cached = cache.get("figures")
+    if cached is None or cached[0] < time.monotonic():
+        config: Config = current_app.extensions["kanal.config"]
+        figures = compute(db_session(), k=config.stats_min_cell, first_response_hours=config.first_response_hours,
+                          now=utc_now())
+        cached = cache["figures"] = (time.monotonic() + CACHE_SECONDS, figures)
+    return cached[1]
+
+
+@bp.app_template_filter("month")
+def month_label(value: str) -> str:
+    year, month = value.split("-")
+    return str(format_date(date(int(year), int(month), 1), "MMM yyyy"))
+
+
+@bp.app_template_filter("category_label")
+def category_label(code: str, names: dict[str, tuple[str, str]], english: bool) -> str:
+    name_id, name_en = names.get(code, (code, code))
+    return name_en if english else name_id
+
+
+@bp.app_template_filter("status_name")
+def status_name(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code))
+
+
+@bp.app_template_filter("unit_label")
+def unit_label(name: str) -> str:
+    return name or str(_("Other units"))
+
+
+@bp.get("/statistik")
+def statistics_page() -> str:
+    return render_template("statistics.html", figures=_figures())

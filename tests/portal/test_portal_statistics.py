@@ -1,0 +1,49 @@
+"""The public statistics page: server-drawn, no script, no cookie, small counts hidden."""
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cases.config import Config
+from cases.models import Category, Opd
+from cases.report_content import ReportContent
+from cases.submission import submit_report
+
+
+def seed(session: Session, config: Config) -> None:
+    categories = list(session.scalars(select(Category).order_by(Category.position, Category.id)))
+    opds = list(session.scalars(select(Opd).order_by(Opd.id)))
+    # 7 reports in the first category about the first unit, 2 in the second category about another
+    for n, (category, opd) in enumerate([(categories[0], opds[0])] * 7 + [(categories[1], opds[1])] * 2):
+        submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what=f"Laporan {n}"),
+                      receipt_key=config.receipt_key_bytes)
+    session.commit()
+
+
+def test_statistics_show_figures_and_hide_small_ones(portal_app: Flask, session: Session, config: Config) -> None:
+    seed(session, config)
+    opds = list(session.scalars(select(Opd).order_by(Opd.id)))
+    response = portal_app.test_client().get("/statistik")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers and "<script" not in page
+    assert "<svg" in page and 'role="img"' in page and "style=" not in page
+    assert "<strong>9</strong>" in page  # total
+    assert "&lt; 5" in page  # the second category's 2 reports
+    assert opds[0].name in page  # 7 reports this quarter: named
+    assert opds[1].name not in page  # 2 reports: only inside "other units"
+    assert "Unit lainnya" in page
+
+
+def test_statistics_in_english(portal_app: Flask, session: Session, config: Config) -> None:
+    seed(session, config)
+    page = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
+    assert '<html lang="en"' in page and "Reports received and handled" in page and "Other units" in page
+
+
+def test_figures_are_cached_not_recomputed_per_request(portal_app: Flask, session: Session, config: Config) -> None:
+    client = portal_app.test_client()
+    assert "No reports yet" in client.get("/statistik?lang=en").get_data(as_text=True)
+    seed(session, config)
+    # within the cache period the page does not move (nor can a visitor force a recount)
+    assert "No reports yet" in client.get("/statistik?lang=en").get_data(as_text=True)
