@@ -47,11 +47,12 @@ def create_app(config: Config | None = None) -> Flask:
         g.session_row, g.session_token, g.reviewer = row, token, row.reviewer
         return None
 
-    from . import admin, auth, cases, cli, export
+    from . import admin, auth, cases, cli, export, management
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(management.bp)
     cli.register(app)
     return app
