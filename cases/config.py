@@ -41,6 +41,7 @@ class Config:
     secure_cookies: bool = False
     max_file_mb: int = 25
     max_case_mb: int = 100
+    max_upload_mb_per_hour: int = 2048
     reporter_visit_minutes: int = 30
     # Rate limits (Flask-Limiter syntax). Keyed per visit (the session), never per IP
     # address, plus global ceilings: behind Tor every client shares one address.
@@ -115,6 +116,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         secure_cookies=env.get("KANAL_SECURE_COOKIES", "1" if production else "0") == "1",
         max_file_mb=int(env.get("KANAL_MAX_FILE_MB", "25")),
         max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),
+        max_upload_mb_per_hour=int(env.get("KANAL_MAX_UPLOAD_MB_PER_HOUR", str(Config.max_upload_mb_per_hour))),
         redis_url=env.get("KANAL_REDIS_URL", ""),
         limit_status=env.get("KANAL_LIMIT_STATUS", Config.limit_status),
         limit_status_global=env.get("KANAL_LIMIT_STATUS_GLOBAL", Config.limit_status_global),

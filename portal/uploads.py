@@ -29,12 +29,16 @@ REFUSAL_MESSAGES = {
     "empty": _l("“%(name)s” is empty."),
     "case_full": _l("“%(name)s” does not fit: a report can hold at most %(case_mb)d MB of files."),
     "too_many": _l("Send at most %(count)d files at a time."),
+    "busy": _l("“%(name)s” could not be accepted right now: the channel has received many files this hour. "
+               "Your text is kept below; send the report without it now and add the file later with your "
+               "receipt code, or try again in an hour."),
 }
 
 
 def limits() -> Limits:
     config: Config = current_app.extensions["kanal.config"]
-    return Limits(file_bytes=config.max_file_mb * 1024 * 1024, case_bytes=config.max_case_mb * 1024 * 1024)
+    return Limits(file_bytes=config.max_file_mb * 1024 * 1024, case_bytes=config.max_case_mb * 1024 * 1024,
+                  hour_bytes=config.max_upload_mb_per_hour * 1024 * 1024)
 
 
 class PortalRequest(Request):

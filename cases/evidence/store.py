@@ -39,10 +39,13 @@ class Limits:
     file_bytes: int = 25 * 1024 * 1024
     case_bytes: int = 100 * 1024 * 1024
     files_per_upload: int = 10
+    # All reporters together in the current hour: a flood cannot fill the disk.
+    hour_bytes: int = 2048 * 1024 * 1024
 
 
 class FileRefused(DomainError):
-    """A file was not accepted; `reason` is "too_large", "type", "empty", "case_full" or "too_many"."""
+    """A file was not accepted; `reason` is "too_large", "type", "empty", "case_full", "too_many"
+    or "busy" (the hourly total for everyone is used up)."""
 
     def __init__(self, filename: str, reason: str) -> None:
         super().__init__(reason)
@@ -173,10 +176,21 @@ def check_quota(session: Session, *, case_id: str | None, files: list[PreparedFi
     if len(files) > limits.files_per_upload:
         raise FileRefused(files[-1].name, "too_many")
     used = stored_bytes(session, case_id) if case_id else 0
+    this_hour = stored_this_hour(session)
     for prepared in files:
         used += prepared.size
+        this_hour += prepared.size
         if used > limits.case_bytes:
             raise FileRefused(prepared.name, "case_full")
+        if this_hour > limits.hour_bytes:
+            raise FileRefused(prepared.name, "busy")
+
+
+def stored_this_hour(session: Session) -> int:
+    """Upper bound of the evidence stored by everyone in the current hour (rows carry the hour only)."""
+    chunks = session.scalar(select(func.coalesce(func.sum(Attachment.chunk_count), 0))
+                            .where(Attachment.created_at >= to_hour(utc_now())))
+    return int(chunks or 0) * CHUNK_SIZE
 
 
 def store_file(session: Session, *, case: Case, case_key: bytes, prepared: PreparedFile, author: str,
