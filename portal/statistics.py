@@ -7,9 +7,10 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from cases.charts import BarChart, bar_chart
 from cases.clock import utc_now
 from cases.config import Config
-from cases.statistics import Figures, compute
+from cases.statistics import Figures, Table, compute
 from cases.web import STATUS_LABELS, db_session
 
 bp = Blueprint("statistics", __name__)
@@ -48,6 +49,13 @@ def status_name(code: str) -> str:
 @bp.app_template_filter("unit_label")
 def unit_label(name: str) -> str:
     return name or str(_("Other units"))
+
+
+@bp.app_template_global("table_chart")
+def table_chart(table: Table, labels: list[str], title: str, k: int) -> BarChart:
+    """The SVG chart of a suppressed table: no bar for a hidden cell, "< k" or a dash instead."""
+    blanks = [f"< {k}" if cell.kind == "small" else "—" for cell in table.cells]
+    return bar_chart(title, [(label, cell.value) for label, cell in zip(labels, table.cells, strict=True)], blanks)
 
 
 @bp.get("/statistik")

@@ -34,14 +34,14 @@ def check(table: Table, counts: list[int], k: int) -> None:
     assert table.total is None or table.total >= k
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(tables, st.integers(min_value=2, max_value=10))
 def test_suppression_holds_for_any_table(counts: list[int], k: int) -> None:
     table = suppress([(f"c{i}", count) for i, count in enumerate(counts)], k)
     check(table, counts, k)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(st.sampled_from([f"OPD {n}" for n in range(15)]), st.integers(1, 3)), max_size=60))
 def test_units_are_named_only_with_at_least_k_reports(reports: list[tuple[str, int]]) -> None:
     counts: Counter[str] = Counter()

@@ -47,3 +47,11 @@ def test_figures_are_cached_not_recomputed_per_request(portal_app: Flask, sessio
     seed(session, config)
     # within the cache period the page does not move (nor can a visitor force a recount)
     assert "No reports yet" in client.get("/statistik?lang=en").get_data(as_text=True)
+
+
+def test_charts_draw_bars_for_published_counts_only(portal_app: Flask, session: Session, config: Config) -> None:
+    seed(session, config)
+    page = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
+    assert '<rect x="150"' in page and 'class="bar"' in page and "<title>Reports per kind of wrongdoing</title>" in page
+    # the category with 2 reports has no bar: its chart shows "< 5" in place of a number
+    assert 'class="value muted">&lt; 5</text>' in page
