@@ -16,7 +16,10 @@ import io
 import os
 import tempfile
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .errors import CryptoError
 
 BLOCK = 64 * 1024
 _TAG = 16
@@ -97,7 +100,10 @@ class EncryptedSpool(io.RawIOBase):
         sealed = self._file.read(BLOCK + _TAG)
         nonce = self._read_block.to_bytes(12, "big")
         self._read_block += 1
-        return self._aead.decrypt(nonce, sealed, None)
+        try:
+            return self._aead.decrypt(nonce, sealed, None)
+        except InvalidTag:  # the file was changed on disk while the request ran
+            raise CryptoError() from None
 
     def read(self, size: int | None = -1) -> bytes:
         if not self._reading:
