@@ -46,5 +46,5 @@ def configured(name: str) -> Callable[[], str]:
 
 def init_limiter(app: Flask, config: Config, *, prefix: str) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = config.redis_url or "memory://"
-    app.config["RATELIMIT_KEY_PREFIX"] = f"kanal-{prefix}"
+    app.config["RATELIMIT_KEY_PREFIX"] = f"{config.redis_key_prefix}-{prefix}"
     limiter.init_app(app)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, render_template, request, url_for
+from flask import Flask, abort, g, has_request_context, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import (
     Babel,
@@ -184,6 +184,15 @@ def init_security(app: Flask, *, scripts: bool = False) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         return response
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # A NUL is never part of a real path or query, and PostgreSQL refuses it in a text
+        # parameter (DataError → 500): refuse it before any view reads it.
+        if "\x00" in request.path:
+            abort(404)
+        if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            abort(400)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:

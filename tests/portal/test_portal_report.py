@@ -73,17 +73,6 @@ def test_each_report_gets_its_own_receipt(portal: FlaskClient, session: Session)
     assert session.scalar(select(func.count()).select_from(Case)) == 3
 
 
-def test_portal_pages_carry_strict_headers(portal: FlaskClient) -> None:
-    for url in ("/", "/lapor", "/status", "/no-such-page"):
-        headers = portal.get(url).headers
-        assert "default-src 'none'" in headers["Content-Security-Policy"]
-        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-        assert "unsafe-inline" not in headers["Content-Security-Policy"]
-        assert headers["Referrer-Policy"] == "same-origin"
-        assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["Cache-Control"] == "no-store"
-
-
 def test_portal_works_without_javascript(portal: FlaskClient) -> None:
     for url in ("/", "/lapor", "/status"):
         page = portal.get(url).get_data(as_text=True)
@@ -95,16 +84,6 @@ def test_honeypot_filled_is_refused_visibly_and_nothing_stored(portal: FlaskClie
     assert response.status_code == 400
     assert "Kepala bidang meminta setoran" in response.get_data(as_text=True)  # a human loses nothing
     assert session.scalar(select(func.count()).select_from(Case)) == 0
-
-
-def test_portal_is_not_for_search_engines(portal: FlaskClient) -> None:
-    assert portal.get("/robots.txt").get_data(as_text=True) == "User-agent: *\nDisallow: /\n"
-    for url in ("/", "/lapor", "/status"):
-        assert portal.get(url).headers["X-Robots-Tag"] == "noindex, noarchive"
-
-
-def test_landing_page_sets_no_cookie(portal: FlaskClient) -> None:
-    assert portal.get("/").headers.getlist("Set-Cookie") == []
 
 
 def test_english_on_request_without_a_cookie_and_kept_in_links(portal: FlaskClient) -> None:

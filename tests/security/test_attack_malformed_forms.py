@@ -50,3 +50,28 @@ def test_file_parts_never_crash_the_review_login(review_app: Flask) -> None:
                                    "passphrase": "x" * 20, name: _file()}
         response = client.post("/login", data=data, content_type="multipart/form-data")
         assert response.status_code < 500, (name, response.status_code)
+
+
+def test_nul_bytes_in_paths_queries_and_fields_are_refused_not_a_crash(
+        portal_app: Flask, review_app: Flask) -> None:
+    """PostgreSQL refuses a NUL in a text parameter (DataError → 500 before this guard).
+    Paths and queries with one are refused outright; a form field loses only the NUL."""
+    from tests.test_end_to_end import activated_reviewer
+
+    for app in (portal_app, review_app):
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+    review = review_app.test_client()
+    activated_reviewer(review_app, review, "nul")
+    for url in ("/cases/abc%00", "/cases/abc%00/files/def%00", "/?assignee=a%00b", "/?label=%00",
+                "/audit?actor=x%00&case=y%00", "/?status=new%00"):
+        assert review.get(url).status_code in (400, 404), url
+    portal = portal_app.test_client()
+    for url in ("/status?lang=id%00", "/statistik%00", "/?lang=%00"):
+        assert portal.get(url).status_code in (200, 400, 404), url
+    stranger = review_app.test_client()
+    response = stranger.post("/login", data={"csrf_token": csrf_token(stranger, "/login"),
+                                             "username": "nul\x00x", "passphrase": "salah sekali frasa sandinya"})
+    assert response.status_code == 401
+    response = portal.post("/status", data={"csrf_token": csrf_token(portal, "/status"),
+                                            "receipt": "ABCD-\x00EFGH-JKLM-NPQR"})
+    assert response.status_code < 500

@@ -1,11 +1,27 @@
-"""A whole reporter + reviewer scenario under gunicorn, as production runs it:
-no canary text, user agent, client address or receipt in any log line, database
-file or temporary file afterwards."""
+"""Attack class: identifying traces — a corrupt superior (or a friend in IT)
+reading the server's logs, database files and temporary files for the
+reporter's address, user agent, referrer, receipt or words
+(SecureDrop/GlobaLeaks audit findings: client addresses and secrets in logs,
+plaintext in temporary files).
+
+The full reporter + reviewer scenario runs under gunicorn with the project's
+one logging configuration (gunicorn.conf.py: no access log; cases/web.py: level,
+logger and message only), with a unique user agent, a referrer and canary text
+in every field; none of them, nor 127.0.0.1, nor the receipt, may appear in any
+log line, database file or temporary file afterwards. In-process checks:
+tests/test_end_to_end.py and tests/test_conversation_flow.py (canaries, incl.
+file names and messages).
+"""
+
 
 import base64
+import logging
 import re
 import time
 from pathlib import Path
+
+import pytest
+from flask import Flask
 
 from crypto.totp import current_code
 from tests.live import AGENT, Browser, one_time_passphrase
@@ -53,3 +69,34 @@ def test_no_trace_of_the_reporter_anywhere(servers: tuple[str, str, Path, Path])
     for needle in (CANARY, AGENT, "unique-agent-31337", receipt, receipt.replace("-", ""), "127.0.0.1"):
         assert needle.encode() not in haystack, f"{needle!r} left a trace"
     assert (data_dir / "kanal.db").exists()  # the database really was searched
+
+
+def test_gunicorn_keeps_no_access_log_and_trusts_no_forwarded_header_by_default() -> None:
+    import runpy
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent.parent / "gunicorn.conf.py"))
+    assert settings["accesslog"] is None and settings["disable_redirect_access_to_syslog"] is True
+    assert settings["loglevel"] in ("warning", "error")  # info would log "Listening at: <address>"
+    assert "*" not in settings["forwarded_allow_ips"]
+
+
+def test_werkzeug_request_logger_is_silenced_and_no_proxy_fix_is_needed(portal_app: Flask) -> None:
+    assert logging.getLogger("werkzeug").getEffectiveLevel() >= logging.ERROR
+    root = Path(__file__).resolve().parent.parent.parent
+    for package in ("cases", "portal", "review"):
+        for path in (root / package).rglob("*.py"):  # the apps never read the client address, so nothing
+            assert "ProxyFix" not in path.read_text(), path  # rewrites it from X-Forwarded-For either
+
+
+def test_a_request_full_of_identifying_headers_leaves_no_log_record(
+        portal_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = portal_app.test_client()
+    headers = {"User-Agent": AGENT, "Referer": "http://intranet.opd.example/KANARI-REF",
+               "X-Forwarded-For": "203.0.113.99", "X-Real-IP": "203.0.113.98"}
+    environ = {"REMOTE_ADDR": "198.51.100.7"}
+    client.get("/lapor?KANARI-QUERY=1", headers=headers, environ_base=environ)
+    client.post("/status", data={"receipt": "KANARI-RECEIPT"}, headers=headers, environ_base=environ)  # no CSRF
+    client.get("/no-such-page?KANARI-QUERY=2", headers=headers, environ_base=environ)
+    for needle in ("unique-agent-31337", "KANARI", "203.0.113.", "198.51.100.7", "intranet"):
+        assert needle not in caplog.text, needle
