@@ -36,9 +36,15 @@ class Config:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     first_response_hours: int = 24
-    # Public statistics: counts below this are shown as "< N" (docs/STATISTICS.md)
+    # Public statistics: counts below this are shown as "< N" (docs/STATISTICS.md); at least 3,
+    # since 0 is published and "< 2" would mean exactly 1
     stats_min_cell: int = 5
     secure_cookies: bool = False
+    # This instance answers only on a Tor onion address over plain HTTP (KANAL_ONION=1):
+    # the one production case where KANAL_SECURE_COOKIES=0 is right (docs/deploy/README.md).
+    onion: bool = False
+    # Addresses whose X-Forwarded-Proto gunicorn believes (gunicorn.conf.py reads the same variable).
+    forwarded_allow_ips: str = "127.0.0.1"
     max_file_mb: int = 25
     max_case_mb: int = 100
     max_upload_mb_per_hour: int = 2048
@@ -46,6 +52,8 @@ class Config:
     # Rate limits (Flask-Limiter syntax). Keyed per visit (the session), never per IP
     # address, plus global ceilings: behind Tor every client shares one address.
     redis_url: str = ""
+    # Prefix of every limiter key in Redis: instances (or test runs) sharing one Redis keep apart.
+    redis_key_prefix: str = "kanal"
     limit_status: str = "10/minute;60/hour"
     limit_status_global: str = "600/minute"
     limit_submit: str = "5/hour"
@@ -88,6 +96,14 @@ def _dev_secrets(data_dir: Path) -> dict[str, str]:
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
+    config = read_config(environ)
+    if config.production:
+        check_production(config)
+    return config
+
+
+def read_config(environ: dict[str, str] | None = None) -> Config:
+    """The configuration without production's refusal: `prod-check` lists every problem instead."""
     env = dict(os.environ if environ is None else environ)
     mode = env.get("KANAL_ENV", "development")
     if mode not in ("development", "production", "test"):
@@ -112,12 +128,15 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         receipt_key=values["KANAL_RECEIPT_KEY"],
         kdf=kdf,
         first_response_hours=int(env.get("KANAL_FIRST_RESPONSE_HOURS", "24")),
-        stats_min_cell=max(2, int(env.get("KANAL_STATS_MIN_CELL", str(Config.stats_min_cell)))),
+        stats_min_cell=max(3, int(env.get("KANAL_STATS_MIN_CELL", str(Config.stats_min_cell)))),
         secure_cookies=env.get("KANAL_SECURE_COOKIES", "1" if production else "0") == "1",
+        onion=env.get("KANAL_ONION", "0") == "1",
+        forwarded_allow_ips=env.get("KANAL_FORWARDED_ALLOW_IPS", Config.forwarded_allow_ips),
         max_file_mb=int(env.get("KANAL_MAX_FILE_MB", "25")),
         max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),
         max_upload_mb_per_hour=int(env.get("KANAL_MAX_UPLOAD_MB_PER_HOUR", str(Config.max_upload_mb_per_hour))),
         redis_url=env.get("KANAL_REDIS_URL", ""),
+        redis_key_prefix=env.get("KANAL_REDIS_PREFIX", Config.redis_key_prefix),
         limit_status=env.get("KANAL_LIMIT_STATUS", Config.limit_status),
         limit_status_global=env.get("KANAL_LIMIT_STATUS_GLOBAL", Config.limit_status_global),
         limit_submit=env.get("KANAL_LIMIT_SUBMIT", Config.limit_submit),
@@ -132,8 +151,6 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         smtp_ca_file=env.get("KANAL_SMTP_CA_FILE", ""),
         notify_interval_minutes=int(env.get("KANAL_NOTIFY_INTERVAL_MINUTES", str(Config.notify_interval_minutes))),
     )
-    if production:
-        check_production(config)
     return config
 
 
@@ -155,6 +172,11 @@ def production_problems(config: Config) -> list[str]:
         problems.append(f"KDF parameters {config.kdf.encode()} are below {KdfParams.production_minimum().encode()}.")
     if config.database_url.startswith("sqlite") and ":memory:" in config.database_url:
         problems.append("DATABASE_URL points at an in-memory database.")
+    if not config.secure_cookies and not config.onion:
+        problems.append("KANAL_SECURE_COOKIES=0 sends the session cookie over plain HTTP and drops HSTS; "
+                        "only an onion-only portal may do that, and says so with KANAL_ONION=1.")
+    if "*" in config.forwarded_allow_ips:
+        problems.append("KANAL_FORWARDED_ALLOW_IPS=* lets any client claim HTTPS; name the proxy's address.")
     if config.smtp_host and not config.smtp_from:
         problems.append("KANAL_SMTP_HOST is set but KANAL_SMTP_FROM (the sender address) is not.")
     if config.retention_days < 1 or config.notify_interval_minutes < 1:

@@ -4,7 +4,6 @@ Secrets these commands print (activation passphrases, the recovery master
 secret) go to the operator's terminal once and are never stored or logged.
 """
 
-import dataclasses
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +17,13 @@ from sqlalchemy.orm import Session
 from cases import audit
 from cases.accounts import create_reviewer
 from cases.backup import BackupRefused, backup_sqlite
-from cases.config import Config, ConfigError, production_problems
+from cases.config import Config
 from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
 from cases.grants import active_recovery_key
 from cases.migrations import UnversionedDatabase, new_revision, upgrade
 from cases.models import Reviewer
 from cases.notifications import InvalidEmail, NoticeText, send_due
-from cases.preflight import check_deployment
+from cases.readiness import assess, explain
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
 from cases.retention import purge_expired
 from cases.seed import load_seed
@@ -177,17 +176,11 @@ def register(app: Flask) -> None:
     @app.cli.command("prod-check")
     def prod_check() -> None:
         """Say what is wrong with this configuration for production (exit 1 if anything)."""
-        config: Config = current_app.extensions["kanal.config"]
-        problems = production_problems(config)
-        try:
-            check_deployment(dataclasses.replace(config, env="production"))
-        except ConfigError as error:
-            problems.append(str(error).replace("Refusing to start in production: ", ""))
-        for problem in problems:
-            click.echo(f"- {problem}")
-        if problems:
+        readiness = assess(current_app.extensions["kanal.config"])
+        for line in explain(readiness):
+            click.echo(line)
+        if readiness.problems:
             raise SystemExit(1)
-        click.echo("Ready for production.")
 
     @app.cli.group("audit")
     def audit_group() -> None:
