@@ -4,16 +4,16 @@ import time
 from datetime import date
 
 from flask import Blueprint, current_app, render_template
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
-from cases.charts import BarChart, bar_chart
+from cases.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
 from cases.clock import utc_now
 from cases.config import Config
 from cases.statistics import Figures, Table, compute
 from cases.web import STATUS_LABELS, db_session
 
-bp = Blueprint("statistics", __name__)
+bp = Blueprint("statistics", __name__, template_folder=str(CHART_TEMPLATES))
 CACHE_SECONDS = 600
 
 
@@ -29,10 +29,25 @@ def _figures() -> Figures:
     return cached[1]
 
 
+def _first_of(month: str) -> date:
+    year, number = month.split("-")
+    return date(int(year), int(number), 1)
+
+
 @bp.app_template_filter("month")
 def month_label(value: str) -> str:
-    year, month = value.split("-")
-    return str(format_date(date(int(year), int(month), 1), "MMM yyyy"))
+    return str(format_date(_first_of(value), "MMM yyyy"))
+
+
+@bp.app_template_filter("one_decimal")
+def one_decimal(value: float) -> str:
+    return str(format_decimal(value, format="#,##0.0"))
+
+
+@bp.app_template_filter("quarter")
+def quarter_label(value: str) -> str:
+    year, number = value.split("-Q")
+    return str(_("Quarter %(number)s %(year)s", number=number, year=year))
 
 
 @bp.app_template_filter("category_label")
@@ -51,11 +66,32 @@ def unit_label(name: str) -> str:
     return name or str(_("Other units"))
 
 
+@bp.app_template_filter("outcome_name")
+def outcome_name(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code)) if code else str(_("Still being handled"))
+
+
+def _blanks(table: Table, k: int) -> list[str]:
+    return [f"< {k}" if cell.kind == "small" else "—" for cell in table.cells]
+
+
 @bp.app_template_global("table_chart")
 def table_chart(table: Table, labels: list[str], title: str, k: int) -> BarChart:
     """The SVG chart of a suppressed table: no bar for a hidden cell, "< k" or a dash instead."""
-    blanks = [f"< {k}" if cell.kind == "small" else "—" for cell in table.cells]
-    return bar_chart(title, [(label, cell.value) for label, cell in zip(labels, table.cells, strict=True)], blanks)
+    return bar_chart(title, [(label, cell.value) for label, cell in zip(labels, table.cells, strict=True)],
+                     _blanks(table, k))
+
+
+@bp.app_template_global("month_chart")
+def month_chart(table: Table, title: str, k: int) -> ColumnChart:
+    """Columns per month, the month abbreviated per locale, the year under the first
+    column and under each January."""
+    points = []
+    for index, cell in enumerate(table.cells):
+        first = _first_of(cell.label)
+        year = str(first.year) if index == 0 or first.month == 1 else ""
+        points.append((str(format_date(first, "MMM")), year, cell.value))
+    return column_chart(title, points, _blanks(table, k))
 
 
 @bp.get("/statistik")

@@ -1,19 +1,42 @@
 """Management dashboard: SLA, backlog, workload, OPDs and categories, with CSV."""
 
+from collections.abc import Sequence
+from datetime import date
+
 from flask import Blueprint, abort, current_app, render_template
+from flask_babel import format_date
 from werkzeug.wrappers import Response
 
+from cases.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
 from cases.clock import utc_now
 from cases.config import Config
 from cases.management import ManagementTable, as_csv, management_tables
-from cases.web import db_session
+from cases.web import STATUS_LABELS, db_session
 
-bp = Blueprint("management", __name__)
+bp = Blueprint("management", __name__, template_folder=str(CHART_TEMPLATES))
 
 
 def _tables() -> dict[str, ManagementTable]:
     config: Config = current_app.extensions["kanal.config"]
     return management_tables(db_session(), first_response_hours=config.first_response_hours, now=utc_now())
+
+
+@bp.app_template_global("management_bars")
+def management_bars(title: str, table: ManagementTable) -> BarChart:
+    """The table's chart column by its first column (a status code named in the reader's language)."""
+    return bar_chart(title, [(str(STATUS_LABELS.get(str(row[0]), row[0])) if table.name == "backlog" else str(row[0]),
+                              int(row[table.chart_column])) for row in table.rows])
+
+
+@bp.app_template_global("management_months")
+def management_months(title: str, months: Sequence[str], values: Sequence[int]) -> ColumnChart:
+    """Columns per month ("YYYY-MM"), abbreviated per locale; the year under the first and each January."""
+    points = []
+    for index, (month, value) in enumerate(zip(months, values, strict=True)):
+        first = date(int(month[:4]), int(month[5:7]), 1)
+        points.append((str(format_date(first, "MMM")), str(first.year) if index == 0 or first.month == 1 else "",
+                       value))
+    return column_chart(title, points)
 
 
 @bp.get("/management")

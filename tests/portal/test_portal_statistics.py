@@ -52,6 +52,45 @@ def test_figures_are_cached_not_recomputed_per_request(portal_app: Flask, sessio
 def test_charts_draw_bars_for_published_counts_only(portal_app: Flask, session: Session, config: Config) -> None:
     seed(session, config)
     page = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
-    assert '<rect x="150"' in page and 'class="bar"' in page and "<title>Reports per kind of wrongdoing</title>" in page
+    assert '<rect x="160"' in page and 'class="bar"' in page and "<title>Reports per kind of wrongdoing</title>" in page
     # the category with 2 reports has no bar: its chart shows "< 5" in place of a number
     assert 'class="value muted">&lt; 5</text>' in page
+
+
+def test_months_are_columns_with_a_table_and_quarters_in_each_language(portal_app: Flask, session: Session,
+                                                                       config: Config) -> None:
+    seed(session, config)
+    client = portal_app.test_client()
+    indonesian = client.get("/statistik").get_data(as_text=True)
+    english = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
+    assert 'class="columns"' in indonesian and 'aria-label="Laporan per bulan"' in indonesian
+    assert "Triwulan" in indonesian and "Quarter" not in indonesian
+    assert "Quarter" in english and 'aria-label="Reports per month"' in english
+    # the 9 reports of this month: one column with its number, and the same number in the table
+    assert 'class="value">9</text>' in english and "<td>9</td>" in english
+    # outcomes include the reports still being handled, so every table adds up to the same total
+    assert "Still being handled" in english
+
+
+def test_statistics_page_sets_no_cookie_in_either_language(portal_app: Flask) -> None:
+    client = portal_app.test_client()
+    for path in ("/statistik", "/statistik?lang=en"):
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+def test_a_breakdown_that_would_pin_small_numbers_is_withheld(portal_app: Flask, session: Session,
+                                                               config: Config) -> None:
+    categories = list(session.scalars(select(Category).order_by(Category.position, Category.id)))
+    opd = session.scalars(select(Opd).order_by(Opd.id)).first()
+    assert opd is not None
+    # 4 + 4 reports: with the total 8 published, each "< 5" could only be 4
+    for n, category in enumerate([categories[0]] * 4 + [categories[1]] * 4):
+        submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what=f"Laporan {n}"),
+                      receipt_key=config.receipt_key_bytes)
+    session.commit()
+    page = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
+    assert "<strong>8</strong>" in page
+    assert "Too few reports to show this breakdown without revealing small numbers." in page
+    assert "<title>Reports per kind of wrongdoing</title>" not in page
+    assert categories[0].name_en not in page

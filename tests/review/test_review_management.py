@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from cases.clock import to_hour, utc_now
 from cases.management import ManagementTable, as_csv
 from cases.models import Case, Opd, Reviewer
-from tests.actions import submit_report
-from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
+from tests.actions import login, submit_report
+from tests.review.test_review_workspace import admin, approved_colleague  # noqa: F401 - fixture
+from tests.test_end_to_end import create_account
 
 COLUMNS = {
     "sla": ["month", "received", "answered_in_time", "answered_late", "unanswered", "share_in_time_pct"],
@@ -75,3 +76,24 @@ def test_management_needs_a_session(review: FlaskClient) -> None:
     for path in ("/management", "/management/sla.csv"):
         response = review.get(path)
         assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_any_approved_reviewer_sees_the_dashboard_with_charts(review_app: Flask, admin: FlaskClient,  # noqa: F811
+                                                               portal: FlaskClient, session: Session) -> None:
+    submit_report(portal, what="Pungutan liar di loket izin usaha.")
+    colleague = approved_colleague(review_app, admin, session, "ani")
+    page = colleague.get("/management?lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "style=" not in text
+    assert 'class="columns"' in text  # SLA over time: a column per month
+    assert 'aria-label="First response within the deadline, per month (%)"' in text
+    assert "<title>Open cases by status and age</title>" in text and "Received" in text  # status named, not "new"
+
+
+def test_a_reviewer_halfway_through_login_does_not_see_the_dashboard(review_app: Flask) -> None:
+    client = review_app.test_client()
+    one_time = create_account(review_app, "tengah")
+    login(client, "tengah", one_time)  # passphrase not yet changed, no second factor
+    for path in ("/management", "/management/opd.csv"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/management" not in response.headers["Location"]
