@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: run test smoke lint translations compile-translations clean
+.PHONY: run test smoke lint translations compile-translations clean bench load fault fuzz-long slow-clients
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,24 @@ test: $(STAMP) compile-translations lint $(AXE)
 # Production stack on loopback (PostgreSQL + Redis + gunicorn + nginx, onion mode) and a smoke scenario.
 smoke: $(STAMP) compile-translations
 	$(BIN)/python docs/deploy/smoke.py
+
+# Benchmarks, load, fault and long fuzz runs (issue 8; never part of `make test`). See docs/PERFORMANCE.md.
+bench: $(STAMP) compile-translations
+	$(BIN)/python bench/run.py
+
+load: $(STAMP) compile-translations
+	$(BIN)/python bench/load.py --db sqlite && $(BIN)/python bench/load.py --db postgresql
+
+# kill -9 workers and the master; then PostgreSQL restarted mid-load (shared server: run rarely)
+fault: $(STAMP) compile-translations
+	$(BIN)/python bench/fault.py --db sqlite && $(BIN)/python bench/fault.py --db postgresql \
+		&& $(BIN)/python bench/fault.py --db postgresql --restart-postgres --every 4
+
+fuzz-long: $(STAMP) compile-translations
+	$(BIN)/python bench/fuzz_portal.py --n 100000
+
+slow-clients: $(STAMP) compile-translations
+	$(BIN)/python bench/slow_clients.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -25,6 +25,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from harness import reviewer
+
 ROOT = Path(__file__).resolve().parent.parent
 PASS = "bench passphrase for a reviewer"  # noqa: S105 - a throw-away benchmark account
 
@@ -119,12 +121,7 @@ def main() -> None:
     portal, portal_worker = start("portal", 8310, env)
     review, review_worker = start("review", 8311, env)
     try:
-        team = opener()
-        post_form(team, "http://127.0.0.1:8311/login",
-                  {"csrf_token": csrf(team, "http://127.0.0.1:8311/login"), "username": "admin",
-                   "passphrase": one_time})
-        post_form(team, "http://127.0.0.1:8311/activate",
-                  {"csrf_token": csrf(team, "http://127.0.0.1:8311/activate"), "passphrase": PASS, "confirm": PASS})
+        team, _codes = reviewer("http://127.0.0.1:8311", one_time, PASS)  # activated and enrolled (TOTP)
 
         reporter = opener()
         page = reporter.open("http://127.0.0.1:8310/lapor").read().decode()

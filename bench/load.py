@@ -2,140 +2,98 @@
 portal under gunicorn with 4 workers, then every receipt must open its own report.
 
     .venv/bin/python bench/load.py --db sqlite      [--n 2000 --concurrency 32]
-    .venv/bin/python bench/load.py --db postgresql  (database kanal_load, dropped and recreated)
+    .venv/bin/python bench/load.py --db postgresql  (database kanal_load, created and dropped)
 
-Rate limits are raised for the run (a load test is, by design, a flood). Prints:
-sent, receipts returned, cases stored, cases verified, 5xx — and exits 1 if anything is lost.
+Each submission is a form GET (CSRF token) and a POST with a unique canary in its
+text; afterwards each returned receipt is entered on /status and the reporter's
+page must show that canary (decrypted from the case). Rate limits are raised for
+the run (harness.UNLIMITED): a load test is, by design, a flood. Prints: sent,
+receipts returned, cases stored, cases verified, 5xx; exits 1 if anything is lost.
 """
 
 import argparse
-import http.cookiejar
-import os
-import re
-import secrets
-import signal
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.live import free_port  # noqa: E402
-
-PG = "postgresql://postgres@127.0.0.1:5432"
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
-
-
-def request(opener: urllib.request.OpenerDirector, url: str, fields: dict[str, str] | None = None) -> tuple[int, str]:
-    data = urllib.parse.urlencode(fields).encode() if fields is not None else None
-    try:
-        with opener.open(urllib.request.Request(url, data=data), timeout=120) as response:  # noqa: S310
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except OSError:
-        return 0, ""  # connection refused / reset: counted as a failure, never as a receipt
+from harness import (
+    CHEAP_KDF,
+    UNLIMITED,
+    Deployment,
+    Server,
+    Submitted,
+    canaries,
+    deploy,
+    form_choices,
+    integrity,
+    integrity_ok,
+    submit,
+    verify,
+)
 
 
-def submit(base: str, canary: str, category: str, opd: str) -> tuple[int, str | None]:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    status, page = request(opener, base + "/lapor")
-    token = CSRF.search(page)
-    if status != 200 or not token:
-        return status, None
-    status, page = request(opener, base + "/lapor", {"csrf_token": token.group(1), "category": category, "opd": opd,
-                                                     "what": f"Setoran bulanan dari staf. {canary}"})
-    receipt = RECEIPT.search(page)
-    return status, receipt.group(1).strip() if status == 200 and receipt else None
+@dataclass
+class Outcome:
+    sent: int
+    receipts: list[tuple[str, str]]  # (receipt, canary)
+    statuses: Counter[int]
+    seconds: float
+    stored: int = 0
+    verified: int = 0
+    false_receipts: int = 0
+    checks: dict[str, int | str] | None = None
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)
+
+    def summary(self) -> str:
+        return (f"sent: {self.sent}, receipts returned: {len(self.receipts)}, cases stored: {self.stored}, "
+                f"cases verified: {self.verified}, 5xx: {self.server_errors}")
 
 
-def verify(base: str, receipt: str, canary: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    _status, page = request(opener, base + "/status")
-    token = CSRF.search(page)
-    if not token:
-        return False
-    _status, page = request(opener, base + "/status", {"csrf_token": token.group(1), "receipt": receipt})
-    return canary in page
+def send(base: str, count: int, concurrency: int, *, retries: int = 0,
+         on_result: Callable[[int, Submitted], None] | None = None) -> Outcome:
+    """`count` reporters; one who gets no receipt tries again (all of it: form and POST) up to
+    `retries` times after a short pause, as the error page asks. Statuses count every attempt."""
+    marks = canaries(count)
+    choices = form_choices(base)
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    began = time.perf_counter()
+
+    def one(index: int) -> Submitted:
+        for attempt in range(retries + 1):
+            result = submit(base, marks[index], choices)
+            with lock:
+                statuses[result.status] += 1
+            if on_result:
+                on_result(index, result)
+            if result.receipt:
+                break
+            time.sleep(0.5 * (attempt + 1))
+        return result
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(one, range(count)))
+    seconds = time.perf_counter() - began
+    receipts = [(r.receipt, mark) for r, mark in zip(results, marks, strict=True) if r.receipt]
+    return Outcome(count, receipts, statuses, seconds)
 
 
-def start(env: dict[str, str], log: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "wsgi:portal"], cwd=ROOT, env=env, stdout=log.open("w"),
-        stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
-            break
-        except OSError:
-            time.sleep(0.1)
-    return process, base
-
-
-KILLED: list[int] = []
-
-
-def kill_workers(master: int, times: int) -> None:
-    """SIGKILL one worker every second (gunicorn's master starts a new one)."""
-    for _ in range(times):
-        time.sleep(1.0)
-        children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()  # noqa: S603,S607
-        if children:
-            victim = int(secrets.choice(children))
-            os.kill(victim, signal.SIGKILL)
-            KILLED.append(victim)
-
-
-INTEGRITY = [
-    ("cases without their report", 'SELECT count(*) FROM "case" c WHERE NOT EXISTS '
-     "(SELECT 1 FROM case_item i WHERE i.case_id = c.id AND i.kind = 'report')"),
-    ("cases without a recovery grant", 'SELECT count(*) FROM "case" c WHERE NOT EXISTS '
-     "(SELECT 1 FROM key_grant g WHERE g.case_id = c.id AND g.recipient_kind = 'recovery')"),
-    ("cases without a reporter grant", 'SELECT count(*) FROM "case" c WHERE NOT EXISTS '
-     "(SELECT 1 FROM key_grant g WHERE g.case_id = c.id AND g.recipient_kind = 'reporter')"),
-    ("items without their case", "SELECT count(*) FROM case_item i WHERE NOT EXISTS "
-     '(SELECT 1 FROM "case" c WHERE c.id = i.case_id)'),
-]
-
-
-def integrity(db: str, env: dict[str, str]) -> dict[str, int | str]:
-    found: dict[str, int | str] = {}
-    for name, sql in INTEGRITY:
-        found[name] = query(db, env, sql)
-    if db == "sqlite":
-        with sqlite3.connect(Path(env["KANAL_DATA_DIR"]) / "kanal.db") as connection:
-            found["PRAGMA integrity_check"] = connection.execute("PRAGMA integrity_check").fetchone()[0]
-    return found
-
-
-def query(db: str, env: dict[str, str], sql: str) -> int:
-    if db == "sqlite":
-        with sqlite3.connect(Path(env["KANAL_DATA_DIR"]) / "kanal.db") as connection:
-            return int(connection.execute(sql).fetchone()[0])
-    out = subprocess.run(["psql", f"{PG}/kanal_load", "-tAc", sql],  # noqa: S603,S607
-                         capture_output=True, text=True, check=True).stdout
-    return int(out.strip())
-
-
-def case_count(db: str, env: dict[str, str]) -> int:
-    if db == "sqlite":
-        with sqlite3.connect(Path(env["KANAL_DATA_DIR"]) / "kanal.db") as connection:
-            return int(connection.execute('SELECT count(*) FROM "case"').fetchone()[0])
-    out = subprocess.run(["psql", f"{PG}/kanal_load", "-tAc", 'SELECT count(*) FROM "case"'],  # noqa: S603,S607
-                         capture_output=True, text=True, check=True).stdout
-    return int(out.strip())
+def check(outcome: Outcome, base: str, deployment: Deployment, concurrency: int) -> None:
+    """Every receipt opens its own report; count the cases; run the integrity checks."""
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        opened = list(pool.map(lambda pair: verify(base, *pair), outcome.receipts))
+    outcome.verified = sum(opened)
+    outcome.false_receipts = len(opened) - outcome.verified
+    stored = deployment.scalar('SELECT count(*) FROM "case"')
+    outcome.stored = int(stored)
+    outcome.checks = integrity(deployment)
 
 
 def main() -> int:
@@ -144,60 +102,25 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--kill", type=int, default=0, help="kill -9 a random worker this many times during the load")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="kanal-load-"))
-    env = {**os.environ, "KANAL_DATA_DIR": str(tmp / "data"), "KANAL_KDF_MEMORY_KIB": "1024",
-           "KANAL_KDF_ITERATIONS": "1", "KANAL_KDF_LANES": "1", "KANAL_LIMIT_SUBMIT": "1000000/hour",
-           "KANAL_LIMIT_SUBMIT_GLOBAL": "1000000/minute", "KANAL_LIMIT_STATUS": "1000000/minute",
-           "KANAL_LIMIT_STATUS_GLOBAL": "1000000/minute"}
-    if args.db == "postgresql":
-        for sql in ("DROP DATABASE IF EXISTS kanal_load", "CREATE DATABASE kanal_load"):
-            subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=True, capture_output=True)  # noqa: S603,S607
-        env["DATABASE_URL"] = "postgresql+psycopg://postgres@127.0.0.1:5432/kanal_load"
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
-                   cwd=ROOT, env=env, capture_output=True, check=True)
-    process, base = start(env, tmp / "portal.log", args.workers)
+    # The reporter's path has no passphrase KDF; cheap parameters only speed up dev-setup.
+    deployment = deploy(args.db, extra={**UNLIMITED, **CHEAP_KDF}, prefix="kanal-load-")
+    server = Server("wsgi:portal", deployment.env, deployment.tmp / "portal.log", workers=args.workers)
     try:
-        form = request(urllib.request.build_opener(), base + "/lapor")[1]
-        category = re.search(r'name="category".*?<option value="(\d+)"', form, re.S)
-        opd = re.search(r'name="opd".*?<option value="(\d+)"', form, re.S)
-        assert category and opd
-        canaries = [f"KANARI-{n}-{secrets.token_hex(4)}" for n in range(args.n)]
-        began = time.perf_counter()
-        killer = threading.Thread(target=kill_workers, args=(process.pid, args.kill), daemon=True)
-        killer.start()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            results = list(pool.map(lambda c: submit(base, c, category.group(1), opd.group(1)), canaries))
-        killer.join()
-        elapsed = time.perf_counter() - began
-        receipts = [(receipt, canary) for (_s, receipt), canary in zip(results, canaries, strict=True) if receipt]
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            verified = sum(pool.map(lambda pair: verify(base, *pair), receipts))
+        outcome = send(server.base, args.n, args.concurrency)
+        check(outcome, server.base, deployment, args.concurrency)
     finally:
-        process.terminate()
-        process.wait(timeout=60)
-    stored = case_count(args.db, env)
-    checks = integrity(args.db, env)
-    server_errors = sum(1 for status, _r in results if status >= 500 or status == 0)
-    print(f"database: {args.db}, workers: {args.workers}, concurrency: {args.concurrency}")
-    print(f"sent: {args.n}, receipts returned: {len(receipts)}, cases stored: {stored}, "
-          f"cases verified: {verified}, 5xx: {server_errors}")
-    print(f"submission throughput: {args.n / elapsed:.1f}/s over {elapsed:.1f} s (form GET + POST each)")
-    print(f"integrity: {checks}")
-    if args.kill:
-        # a worker killed mid-request loses that request (the client sees a reset or a 502 behind
-        # nginx and retries); what must hold is: every receipt returned is intact, nothing is half-stored
-        print(f"workers killed with SIGKILL: {len(KILLED)}; failed requests: {args.n - len(receipts)}")
-        ok = verified == len(receipts) and stored >= len(receipts) and all(
-            value in (0, "ok") for value in checks.values())
-    else:
-        ok = len(receipts) == args.n == stored == verified and server_errors == 0 and all(
-            value in (0, "ok") for value in checks.values())
+        server.stop()
+        deployment.drop()
+    assert outcome.checks is not None
+    print(f"load test: database {args.db}, gunicorn workers {args.workers}, concurrency {args.concurrency}")
+    print(outcome.summary())
+    print(f"throughput: {args.n / outcome.seconds:.1f} submissions/s over {outcome.seconds:.1f} s "
+          f"(form GET + POST each); statuses: {dict(outcome.statuses)}")
+    print(f"integrity: {outcome.checks}")
+    ok = (len(outcome.receipts) == args.n == outcome.stored == outcome.verified and outcome.server_errors == 0
+          and integrity_ok(outcome.checks))
     print("NOTHING LOST" if ok else "LOSS OR ERRORS")
-    if args.db == "postgresql":
-        subprocess.run(["psql", f"{PG}/postgres", "-qc", "DROP DATABASE IF EXISTS kanal_load"],  # noqa: S603,S607
-                       capture_output=True)
     return 0 if ok else 1
 
 
