@@ -15,18 +15,21 @@ import json
 import random
 import secrets
 import statistics
+import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, text
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the project root
 
-from cases.case_list import CaseFilter, list_cases
-from cases.clock import to_hour, utc_now
-from cases.db import create_schema, make_engine, make_session_factory
-from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer
-from cases.seed import load_seed
+from sqlalchemy import insert, text  # noqa: E402
+
+from cases.case_list import CaseFilter, list_cases  # noqa: E402
+from cases.clock import to_hour, utc_now  # noqa: E402
+from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
+from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer  # noqa: E402
+from cases.seed import load_seed  # noqa: E402
 
 
 def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore[no-untyped-def]

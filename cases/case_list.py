@@ -3,6 +3,11 @@
 Only cases sealed to the reviewer are listed (a join on their grants, indexed
 by recipient). Filters and sort run in SQL on plaintext metadata with indexes
 (see models.Case); pages are fixed-size offsets over a deterministic order.
+
+The total is counted exactly only up to COUNT_AHEAD cases past the page asked
+for ("page 2 of 7"); beyond that the list says "more than N" and counts no
+further, so the first page costs the same at 1,000 and at 100,000 cases
+(docs/PERFORMANCE.md).
 """
 
 from dataclasses import dataclass, field
@@ -18,6 +23,7 @@ from .models import STATUSES, Case, CaseLabel, CaseRead, Category, KeyGrant, Opd
 from .triage import normalise_label
 
 PAGE_SIZE = 50
+COUNT_AHEAD = 1000
 SORTS = ("urgency", "newest", "oldest")
 
 
@@ -54,9 +60,10 @@ class CaseRow:
 class CasePage:
     rows: list[CaseRow]
     page: int
-    pages: int
-    total: int
+    pages: int  # when the total is not exact: the pages known to exist
+    total: int  # when not exact: a lower bound ("more than total")
     filters: CaseFilter = field(default_factory=CaseFilter)
+    exact: bool = True
 
 
 _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
@@ -108,9 +115,13 @@ def list_cases(session: Session, *, reviewer: Reviewer, filters: CaseFilter | No
     granted = exists().where(KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case",
                              KeyGrant.recipient_id == reviewer.recipient_id)
     base = _filtered(select(Case.id).where(granted), flt, now)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    asked = max(flt.page, 1)
+    probe = (asked - 1) * limit + max(COUNT_AHEAD, limit) + 1
+    counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
+    exact = counted < probe
+    total = counted if exact else counted - 1
     pages = max(1, -(-total // limit))
-    page = min(max(flt.page, 1), pages)
+    page = min(asked, pages)
     ids = _page_ids(session, base, flt, (page - 1) * limit, limit)
     details = {
         case.id: (case, cat_id, cat_en, opd, seen, assignee)
@@ -139,7 +150,7 @@ def list_cases(session: Session, *, reviewer: Reviewer, filters: CaseFilter | No
             overdue=case.next_due is not None and case.next_due < now, unread=case.reporter_seq > seen,
             assignee=assignee, labels=tuple(labels.get(case.id, ())),
         ))
-    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt)
+    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt, exact=exact)
 
 
 @dataclass(frozen=True)

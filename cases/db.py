@@ -32,7 +32,12 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    engine = create_engine(normalise_url(url), **kwargs)
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        # A server restart breaks every pooled connection: test each at checkout so the
+        # first request after it does not fail (docs/PERFORMANCE.md, fault test).
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

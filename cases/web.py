@@ -25,7 +25,7 @@ from flask_babel import (
 )
 from flask_wtf import CSRFProtect
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -196,6 +196,9 @@ def init_security(app: Flask, *, scripts: bool = False) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
+        original = getattr(error, "original_exception", None)  # raised after the view (the commit)
+        if isinstance(original, Exception):
+            return _unexpected(original)
         code = error.code or 500
         return render_template("error.html", code=code), code
 
@@ -204,7 +207,21 @@ def init_security(app: Flask, *, scripts: bool = False) -> None:
         # Log the type and where it happened, never the message: it may quote input.
         frames = "".join(traceback.format_tb(error.__traceback__))
         app.logger.error("unhandled %s\n%s", type(error).__name__, frames)
+        if database_unavailable(error):
+            # A retryable outage, not a bug: 503 and when to try again. Nothing was committed
+            # unless the connection broke during COMMIT itself, so the page still asks the
+            # reporter to check for a receipt before sending again.
+            return render_template("error.html", code=503), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return render_template("error.html", code=500), 500
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (restart, failover)."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and bool(error.connection_invalidated))
 
 
 STATUS_LABELS = {

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+import cases.case_list as case_list
 from cases.accounts import activate, create_reviewer
 from cases.case_list import CaseFilter, CasePage, Dashboard, dashboard, list_cases
 from cases.config import Config
@@ -245,3 +246,27 @@ def test_dashboard_percent_is_none_when_nothing_was_due(
     assert figures.first_response_30 == figures.first_response_90 == (0, 0)
     assert Dashboard.percent(figures.first_response_30) is None
     assert (Dashboard.percent((3, 3)), Dashboard.percent((0, 2)), Dashboard.percent((2, 3))) == (100, 0, 67)
+
+
+def test_a_long_list_is_counted_only_so_far_and_next_still_reaches_every_case(
+        session: Session, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given five cases and a list that counts at most three past the page asked for
+    monkeypatch.setattr(case_list, "COUNT_AHEAD", 3)
+    rina = _active(session, "rina")
+    ids = [_submit(session, config, received=NOW - timedelta(hours=h)) for h in (1, 2, 3, 4, 5)]
+
+    def page(number: int) -> CasePage:
+        return list_cases(session, reviewer=rina[0], filters=CaseFilter(sort="newest", page=number), limit=1, now=NOW)
+
+    # then the first pages say "more than", and the total becomes exact once the end is in reach
+    assert [(p.exact, p.total, p.pages) for p in (page(1), page(2), page(3))] == [
+        (False, 3, 3), (False, 4, 4), (True, 5, 5)]
+    # and following "next" while the total is not exact visits every case once, newest first
+    seen, number = [], 1
+    while True:
+        current = page(number)
+        seen += [row.id for row in current.rows]
+        if current.exact and current.page >= current.pages:
+            break
+        number += 1
+    assert seen == ids

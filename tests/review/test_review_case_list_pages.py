@@ -2,8 +2,10 @@
 (regression: the page links once shadowed gettext `_` and every list longer than
 one page answered 500)."""
 
+import pytest
 from flask import Flask
 
+import cases.case_list as case_list
 from cases.case_list import PAGE_SIZE
 from tests.actions import submit_report
 from tests.test_end_to_end import activated_reviewer
@@ -25,3 +27,22 @@ def test_a_list_longer_than_one_page_links_both_ways(review_app: Flask, portal_a
     page = second.get_data(as_text=True)
     assert 'rel="prev" href="/?status=new&amp;page=1"' in page
     assert page.count('href="/cases/') == 1
+
+
+def test_a_list_longer_than_the_count_says_more_than_and_still_links_on(
+        review_app: Flask, portal_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a list that counts at most one page ahead, and two pages and one case of reports
+    monkeypatch.setattr(case_list, "COUNT_AHEAD", PAGE_SIZE)
+    admin = review_app.test_client()
+    activated_reviewer(review_app, admin, "admin", "--admin")
+    for _ in range(2 * PAGE_SIZE + 1):
+        submit_report(portal_app.test_client())
+    # when the reviewer opens the first page, then the count is a lower bound and "next" is there
+    first = admin.get("/?lang=en").get_data(as_text=True)
+    assert f"more than {PAGE_SIZE}" in first and "page 1 of more than 1" in first
+    assert 'rel="next"' in first
+    # and in Indonesian too
+    assert f"lebih dari {PAGE_SIZE}" in admin.get("/").get_data(as_text=True)
+    # and near the end the count is exact again
+    last = admin.get("/?lang=en&page=3").get_data(as_text=True)
+    assert "page 3 of 3" in last and 'rel="next"' not in last
