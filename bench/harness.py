@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from crypto.totp import current_code  # noqa: E402
+from tests.live import wait_until_serving  # noqa: E402,F401 - the bench scripts import it from here
 
 PASS = "bench passphrase for a reviewer on loopback"  # noqa: S105 - a throw-away benchmark account
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -176,16 +177,7 @@ class Server:
         self.wait_ready()
 
     def wait_ready(self, path: str = "/static/portal.css", seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + path, timeout=1)  # noqa: S310
-                return
-            except urllib.error.HTTPError:
-                return  # it answers
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start on {self.base}")
+        wait_until_serving(self.base, path, seconds)
 
     def workers(self) -> list[int]:
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

@@ -28,7 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from harness import CHEAP_KDF, UNLIMITED, Server, deploy, free_port
+from harness import CHEAP_KDF, UNLIMITED, Server, deploy, free_port, wait_until_serving
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PROBE_TIMEOUT = 5.0
@@ -178,12 +178,7 @@ def main() -> int:
                                  stdout=subprocess.DEVNULL, stderr=(run / "stderr.log").open("w"))
         try:
             proxy = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(proxy + "/static/portal.css", timeout=1)  # noqa: S310
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_until_serving(proxy)
             results["nginx (request buffering) -> gunicorn sync"] = measure(proxy, port, args)
         finally:
             nginx.send_signal(signal.SIGQUIT)

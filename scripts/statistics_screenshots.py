@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from base64 import b32decode
 from pathlib import Path
 
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from crypto.totp import current_code  # noqa: E402
+from tests.live import wait_until_serving  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
 PASSPHRASE = "demo statistics screenshot passphrase 42"  # noqa: S105 - throw-away demo account
@@ -75,12 +75,7 @@ def main() -> None:
             bases.append(f"http://127.0.0.1:{port}")
         try:
             for base in bases:
-                for _ in range(100):
-                    try:
-                        urllib.request.urlopen(base + "/static/portal.css", timeout=1)  # noqa: S310
-                        break
-                    except OSError:
-                        time.sleep(0.1)
+                wait_until_serving(base)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
                 phone = browser.new_page(viewport={"width": 360, "height": 740}, locale="id-ID")

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +18,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = "KanariBrowser/9.9 (unique-agent-31337)"
+
+
+def wait_until_serving(base: str, path: str = "/static/portal.css", seconds: float = 60) -> None:
+    """Until a just-started server answers (any status); RuntimeError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + path, timeout=1)  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on {base}")
 
 
 def free_port() -> int:
@@ -69,12 +84,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
              "--bind", f"127.0.0.1:{port}", f"wsgi:{app}"], cwd=ROOT, env=env, stdout=log, stderr=log), log))
         bases.append(f"http://127.0.0.1:{port}")
     for base in bases:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/static/portal.css", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(base)
     try:
         yield bases[0], bases[1], data_dir, tmp_path
     finally:

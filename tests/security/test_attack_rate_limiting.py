@@ -16,7 +16,6 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,7 +36,7 @@ from cases.web import dispose
 from crypto.receipts import new_receipt
 from portal import create_app
 from tests.actions import check_status, report_form
-from tests.live import ROOT, free_port
+from tests.live import ROOT, free_port, wait_until_serving
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -142,12 +141,7 @@ def _gunicorn(tmp_path: Path, app: str, extra: dict[str, str], workers: int = 4)
              "--bind", f"127.0.0.1:{port}", f"wsgi:{app}"], cwd=ROOT, env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_until_serving(base, "/healthz")
             yield base
         finally:
             process.terminate()
