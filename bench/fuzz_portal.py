@@ -1,6 +1,8 @@
 """Long fuzz run over every portal endpoint (issue 8; outside CI): --n random requests.
 
-In-process (Flask's test client, for speed) against a fresh SQLite database. Each
+In-process (Flask's test client, for speed) against a fresh SQLite database, or with
+`--db postgresql` a fresh schema in BENCH_DATABASE_URL (default: the local `test`
+database; the schema is dropped afterwards). Each
 input is a random request: any public path (or a made-up one), GET or POST, a
 CSRF token or not (or a wrong one), random form fields with random text (unicode,
 control characters, huge, empty, numbers, look-alike receipts, real choices),
@@ -9,12 +11,13 @@ a random query string. Every visit is a fresh client half of the time; otherwise
 it keeps its cookies (so a receipt found opens /laporan-saya and gets fuzzed too).
 Counts 500s and exceptions that escape the app; exits 1 if there is any.
 
-    .venv/bin/python bench/fuzz_portal.py --n 100000 [--seed 8]
+    .venv/bin/python bench/fuzz_portal.py --n 100000 [--seed 8] [--db postgresql]
 """
 
 import argparse
 import io
 import json
+import os
 import random
 import re
 import secrets
@@ -28,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
 
 from cases.config import Config  # noqa: E402
 from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
@@ -74,9 +79,9 @@ def header_text(rng: random.Random) -> str:
     return re.sub(r"[\r\n]", "", random_text(rng))[:100]
 
 
-def make_config(data_dir: Path) -> Config:
+def make_config(data_dir: Path, database_url: str) -> Config:
     unlimited = "1000000000/minute"
-    return Config(env="test", data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'kanal.db'}",
+    return Config(env="test", data_dir=data_dir, database_url=database_url,
                   portal_secret_key="fuzz-portal-" + secrets.token_hex(16),
                   review_secret_key="fuzz-review-" + secrets.token_hex(16),
                   receipt_key="fuzz-receipt-" + secrets.token_hex(16),
@@ -90,10 +95,21 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--minutes", type=float, default=0, help="stop early after this long (0: no limit)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="kanal-fuzz-"))
-    config = make_config(data_dir)
+    schema = ""
+    if args.db == "postgresql":
+        base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+        schema = "fuzz_" + secrets.token_hex(4)
+        admin = make_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        database_url = f"{base}?options=-csearch_path%3D{schema}"
+    else:
+        database_url = f"sqlite:///{data_dir / 'kanal.db'}"
+    config = make_config(data_dir, database_url)
     engine = make_engine(config.database_url)
     create_schema(engine)
     with make_session_factory(engine)() as session, session.begin():
@@ -162,7 +178,12 @@ def main() -> int:
     seconds = time.perf_counter() - began
     dispose(app)
     shutil.rmtree(data_dir, ignore_errors=True)
-    print(json.dumps({"inputs": done, "seconds": round(seconds, 1), "server_errors_5xx": len(server_errors),
+    if schema:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    print(json.dumps({"database": args.db, "inputs": done, "seconds": round(seconds, 1),
+                      "server_errors_5xx": len(server_errors),
                       "uncaught_exceptions": len(escaped), "statuses": dict(sorted(statuses.items())),
                       "receipts_issued": receipts, "endpoints": len(by_endpoint),
                       "first_server_errors": server_errors[:5], "first_exceptions": escaped[:3]}, indent=2))
