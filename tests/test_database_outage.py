@@ -63,9 +63,8 @@ def test_the_review_app_answers_503_when_the_database_is_down(down_config: Confi
         dispose(app)
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no connection to lose
 def test_after_a_postgresql_restart_the_next_request_just_works(portal_app: Flask, db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("a server restart is a PostgreSQL matter; SQLite has no connection to lose")
     client = portal_app.test_client()
     receipt = submit_report(client)
     engine = session_factory(portal_app).kw["bind"]
