@@ -59,7 +59,8 @@ fault: $(STAMP) compile-translations
 		&& $(BIN)/python bench/fault.py --db postgresql --restart-postgres --every 4
 
 fuzz-long: $(STAMP) compile-translations
-	$(BIN)/python bench/fuzz_portal.py --n 100000 && $(BIN)/python bench/fuzz_portal.py --n 100000 --db postgresql
+	$(BIN)/python bench/fuzz_portal.py --n 100000 && $(BIN)/python bench/fuzz_portal.py --n 100000 --db postgresql \
+		&& $(BIN)/python bench/fuzz_review.py --n 50000 && $(BIN)/python bench/fuzz_review.py --n 50000 --db postgresql
 
 slow-clients: $(STAMP) compile-translations
 	$(BIN)/python bench/slow_clients.py

@@ -27,6 +27,8 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,9 +100,17 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    with throwaway_database(args.db) as config:
+        return fuzz(config, rng, args.n, args.minutes)
+
+
+@contextmanager
+def throwaway_database(db: str) -> Iterator[Config]:
+    """A fresh SQLite file or PostgreSQL schema with the seed data and a recovery key,
+    and a configuration with every limit raised; removed afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix="kanal-fuzz-"))
     schema = ""
-    if args.db == "postgresql":
+    if db == "postgresql":
         base = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
         schema = "fuzz_" + secrets.token_hex(4)
         admin = make_engine(base)
@@ -116,6 +126,17 @@ def main() -> int:
         load_seed(session)
         generate_recovery_key(session)
     engine.dispose()
+    try:
+        yield config
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def fuzz(config: Config, rng: random.Random, n: int, minutes: float) -> int:
     import logging
 
     from portal import create_app
@@ -134,8 +155,8 @@ def main() -> int:
     client = app.test_client()
     began = time.perf_counter()
     done = 0
-    for done in range(1, args.n + 1):
-        if args.minutes and time.perf_counter() - began > args.minutes * 60:
+    for done in range(1, n + 1):
+        if minutes and time.perf_counter() - began > minutes * 60:
             done -= 1
             break
         if rng.random() < 0.5:
@@ -177,12 +198,8 @@ def main() -> int:
             sys.stderr.write(f"{done} inputs, {time.perf_counter() - began:.0f} s, 500s: {len(server_errors)}\n")
     seconds = time.perf_counter() - began
     dispose(app)
-    shutil.rmtree(data_dir, ignore_errors=True)
-    if schema:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-    print(json.dumps({"database": args.db, "inputs": done, "seconds": round(seconds, 1),
+    print(json.dumps({"database": "postgresql" if config.database_url.startswith("postgresql") else "sqlite",
+                      "inputs": done, "seconds": round(seconds, 1),
                       "server_errors_5xx": len(server_errors),
                       "uncaught_exceptions": len(escaped), "statuses": dict(sorted(statuses.items())),
                       "receipts_issued": receipts, "endpoints": len(by_endpoint),

@@ -3,8 +3,7 @@
 Flask-WTF merges file parts into the form data, so a file sent under a text
 field's name (a scanner, a forged multipart form) would reach the validators as
 a FileStorage and crash them (TypeError → 500). These fields treat it as empty.
-They also drop NUL characters, which no keyboard types and PostgreSQL refuses in
-a text parameter; the rest of what was typed is kept.
+(NUL characters are dropped from every form value before this: cases.web.NulFreeRequest.)
 """
 
 from typing import Any
@@ -14,7 +13,7 @@ from wtforms import Field, PasswordField, StringField, TextAreaField
 
 class _TextOnly(Field):
     def process_formdata(self, valuelist: list[Any]) -> None:
-        super().process_formdata([value.replace("\x00", "") for value in valuelist if isinstance(value, str)])
+        super().process_formdata([value for value in valuelist if isinstance(value, str)])
 
 
 class TextField(_TextOnly, StringField):

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, has_request_context, render_template, request, url_for
+from flask import Flask, Request, abort, g, has_request_context, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import (
     Babel,
@@ -75,6 +75,22 @@ def configure_logging() -> None:
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
+class NulFreeRequest(Request):
+    """Form values and names without NUL characters.
+
+    No keyboard types a NUL and no field means one, but PostgreSQL refuses it in a
+    text parameter (DataError → 500), and some views read `request.form` directly.
+    Dropping it here, once for both apps, keeps the rest of what was typed; a NUL in
+    the path or the query is refused instead (`init_security`)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
+            self.__dict__["form"] = self.parameter_storage_class(
+                [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)])
+
+
 def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: str,
              max_content_length: int, limiter_prefix: str, scripts: bool = False) -> Flask:
     """What both apps share: config, cookies, CSRF, database, headers, errors, Babel.
@@ -83,6 +99,7 @@ def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: 
     """
     configure_logging()
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.request_class = NulFreeRequest
     app.config.update(
         SECRET_KEY=secret_key,
         # Over HTTPS the __Host- prefix pins the cookie to this exact origin. A
