@@ -18,7 +18,7 @@ from cases.models import Reviewer
 from cases.notifications import InvalidEmail, set_email
 from cases.seed import active_opds
 from cases.team import ApprovalRefused, add_affiliation, approve_reviewer, disable_reviewer, remove_affiliation, team
-from cases.web import db_session
+from cases.web import db_session, small_int
 
 from .access import admin_only, step_up_required
 from .forms import AffiliationForm, ButtonForm, CreateReviewerForm, EmailForm
@@ -124,9 +124,9 @@ def affiliate(reviewer_id: str) -> Response:
 @admin_only
 @step_up_required("admin.team_page")
 def unaffiliate(reviewer_id: str) -> Response:
-    if ButtonForm().validate_on_submit() and request.form.get("opd", "").isdigit():
-        remove_affiliation(db_session(), actor=g.reviewer, reviewer=_reviewer(reviewer_id),
-                           opd_id=int(request.form["opd"]))
+    opd_id = small_int(request.form.get("opd", ""))
+    if ButtonForm().validate_on_submit() and opd_id is not None:
+        remove_affiliation(db_session(), actor=g.reviewer, reviewer=_reviewer(reviewer_id), opd_id=opd_id)
         flash(_("Affiliation removed."))
     return redirect(url_for("admin.team_page"))
 
@@ -174,7 +174,7 @@ def own_email() -> Response:
 def audit_log() -> str:
     actor = request.args.get("actor", "")[:32] or None
     case_id = request.args.get("case", "")[:32] or None
-    page = min(int(request.args["page"]), 10**6) if request.args.get("page", "").isdigit() else 1
+    page = small_int(request.args.get("page", ""), 10**6) or 1
     events = recent_events(db_session(), actor_id=actor, case_id=case_id, page=page)
     reviewers = {r.reviewer.id: r.reviewer.display_name for r in team(db_session())}
     return render_template("audit.html", events=events, reviewers=reviewers, actor=actor, case_id=case_id, page=page)

@@ -29,7 +29,7 @@ from cases.triage import (
     remove_label,
     set_priority,
 )
-from cases.web import STATUS_LABELS, db_session, session_factory
+from cases.web import STATUS_LABELS, db_session, session_factory, small_int
 
 from .access import private_key
 from .forms import AssignForm, ButtonForm, DuplicateForm, LabelForm, NoteForm, PriorityForm, ReplyForm, StatusForm
@@ -49,8 +49,7 @@ def _retention_days() -> int:
 
 
 def _int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return min(int(value), 10**9) if value.isdigit() else None
+    return small_int(request.args.get(name, ""))
 
 
 @bp.get("/")

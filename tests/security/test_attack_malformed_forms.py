@@ -85,3 +85,19 @@ def test_nul_bytes_in_paths_queries_and_fields_are_refused_not_a_crash(
         assert response.status_code < 500, action
     # and a label keeps what was typed, without the NUL
     assert "perlu audit" in review.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def test_numbers_in_forms_and_queries_that_are_not_plain_small_numbers_are_ignored(review_app: Flask) -> None:
+    """str.isdigit() accepts "²" (int() then raises) and any length (the database then
+    overflows): 500s found by bench/fuzz_review.py."""
+    from tests.test_end_to_end import activated_reviewer
+
+    review_app.config["PROPAGATE_EXCEPTIONS"] = False
+    admin = review_app.test_client()
+    activated_reviewer(review_app, admin, "admin", "--admin")
+    for number in ("²", "¹²", str(10**20), str(2**63), "١٢"):
+        for url in (f"/?category={number}", f"/?opd={number}", f"/?page={number}", f"/audit?page={number}"):
+            assert admin.get(url).status_code == 200, url
+        response = admin.post("/team/nobody/affiliations/remove",
+                              data={"csrf_token": csrf_token(admin, "/team"), "opd": number})
+        assert response.status_code < 500, number
