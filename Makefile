@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: run test smoke lint translations compile-translations clean bench load fault fuzz-long slow-clients
+.PHONY: run test test-deps smoke lint translations compile-translations clean bench load fault fuzz-long slow-clients
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,15 @@ lint: $(STAMP)
 	$(BIN)/bandit -q -c pyproject.toml -r crypto cases portal review wsgi.py
 
 # axe-core (accessibility rules) for the browser tests, from npm, pinned.
-$(AXE):
+$(AXE): | test-deps
 	npm install --silent --no-audit --no-fund --prefix .cache axe-core@4.14.1
 
-test: $(STAMP) compile-translations lint $(AXE)
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q
+# Debian packages the suite needs (Chromium, nginx, tor, systemd-analyze), installed when missing.
+test-deps:
+	./scripts/test-deps.sh
+
+test: test-deps $(STAMP) compile-translations lint $(AXE)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q --durations=15
 
 # Production stack on loopback (PostgreSQL + Redis + gunicorn + nginx, onion mode) and a smoke scenario.
 smoke: $(STAMP) compile-translations
