@@ -28,6 +28,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from cases.case_list import CaseFilter, list_cases  # noqa: E402
 from cases.clock import to_hour, utc_now  # noqa: E402
 from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
+from cases.trust import Trust  # noqa: E402
 from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer  # noqa: E402
 from cases.seed import load_seed  # noqa: E402
 
@@ -83,7 +84,7 @@ def run(url: str, count: int) -> dict[str, object]:
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
     create_schema(engine)
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine, Trust(audit_key=b"bench-audit-key"))
     with sessions() as session, session.begin():
         load_seed(session)
         reviewer = Reviewer(username="bench", display_name="Bench", state="active", created_at=utc_now())

@@ -87,6 +87,7 @@ def make_config(data_dir: Path, database_url: str) -> Config:
                   portal_secret_key="fuzz-portal-" + secrets.token_hex(16),
                   review_secret_key="fuzz-review-" + secrets.token_hex(16),
                   receipt_key="fuzz-receipt-" + secrets.token_hex(16),
+                  audit_key="fuzz-audit-" + secrets.token_hex(16), roster_roots_file=str(data_dir / "roster-roots.txt"),
                   kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1),
                   limit_status=unlimited, limit_status_global=unlimited, limit_submit=unlimited,
                   limit_submit_global=unlimited, max_upload_mb_per_hour=10**9)
@@ -122,7 +123,7 @@ def throwaway_database(db: str) -> Iterator[Config]:
     config = make_config(data_dir, database_url)
     engine = make_engine(config.database_url)
     create_schema(engine)
-    with make_session_factory(engine)() as session, session.begin():
+    with make_session_factory(engine, config.trust())() as session, session.begin():
         load_seed(session)
         generate_recovery_key(session)
     engine.dispose()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cases.accounts import activate, authenticate, create_reviewer
 from cases.db import create_schema, make_engine, make_session_factory
+from cases.trust import Trust
 from cases.errors import LoginFailed, ReceiptNotRecognised
 from cases.recovery_keys import generate_recovery_key
 from cases.report_content import ReportContent
@@ -36,7 +37,7 @@ def median_ms(samples: list[float]) -> float:
 def main() -> None:
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'timing.db'}")
     create_schema(engine)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, Trust(audit_key=b"bench-audit-key"))() as session:
         load_seed(session)
         generate_recovery_key(session)
         receipt = submit_report(session, category_id=active_categories(session)[0].id,

@@ -12,11 +12,16 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crypto.passphrase import KdfParams
 
+if TYPE_CHECKING:
+    from .trust import Trust
+
 DEV_PREFIX = "dev-"
-SECRET_NAMES = ("KANAL_PORTAL_SECRET_KEY", "KANAL_REVIEW_SECRET_KEY", "KANAL_RECEIPT_KEY")
+SECRET_NAMES = ("KANAL_PORTAL_SECRET_KEY", "KANAL_REVIEW_SECRET_KEY", "KANAL_RECEIPT_KEY", "KANAL_AUDIT_KEY")
+ROOTS_FILE = "roster-roots.txt"
 _MIN_SECRET_CHARS = 32
 
 
@@ -32,6 +37,15 @@ class Config:
     portal_secret_key: str
     review_secret_key: str
     receipt_key: str
+    # Keys the audit chain (HMAC) and the anchor file: a database writer cannot recompute either.
+    audit_key: str = ""
+    # Roots of trust for the team roster (cases.roster): "founder <fingerprint>" and
+    # "recovery <fingerprint>" lines, from KANAL_ROSTER_ROOTS and/or a file kept with the secrets
+    # (KANAL_ROSTER_ROOTS_FILE; in development data_dir/roster-roots.txt, written by dev-setup).
+    roster_roots: str = ""
+    roster_roots_file: str = ""
+    # Where the apps write the latest anchored heads (outside the database); "" = data_dir/anchor.json.
+    anchor_file: str = ""
     kdf: KdfParams = field(default_factory=KdfParams)
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
@@ -78,20 +92,35 @@ class Config:
     def receipt_key_bytes(self) -> bytes:
         return self.receipt_key.encode("utf-8")
 
+    @property
+    def anchor_path(self) -> Path:
+        return Path(self.anchor_file) if self.anchor_file else self.data_dir / "anchor.json"
+
+    def trust(self) -> "Trust":
+        """The audit key and the roster's roots of trust, for the session factory."""
+        from .trust import Trust
+
+        return Trust(audit_key=self.audit_key.encode("utf-8"), roots_text=self.roster_roots,
+                     roots_file=Path(self.roster_roots_file) if self.roster_roots_file else None,
+                     anchor_path=self.anchor_path)
+
     def __repr__(self) -> str:  # keep secrets out of tracebacks and logs
         return f"Config(env={self.env!r}, data_dir={str(self.data_dir)!r})"
 
 
 def _dev_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "dev-secrets.json"
-    if path.exists():
-        stored: dict[str, str] = json.loads(path.read_text())
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if all(name in stored for name in SECRET_NAMES):
         return stored
     data_dir.mkdir(parents=True, exist_ok=True)
-    values = {name: DEV_PREFIX + secrets.token_urlsafe(32) for name in SECRET_NAMES}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Secrets added by a later version join the ones already there (never replace a key in use).
+    values = {name: stored.get(name) or DEV_PREFIX + secrets.token_urlsafe(32) for name in SECRET_NAMES}
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(values, handle)
+    os.replace(temporary, path)
     return values
 
 
@@ -126,6 +155,10 @@ def read_config(environ: dict[str, str] | None = None) -> Config:
         portal_secret_key=values["KANAL_PORTAL_SECRET_KEY"],
         review_secret_key=values["KANAL_REVIEW_SECRET_KEY"],
         receipt_key=values["KANAL_RECEIPT_KEY"],
+        audit_key=values["KANAL_AUDIT_KEY"],
+        roster_roots=env.get("KANAL_ROSTER_ROOTS", "").replace(";", "\n"),
+        roster_roots_file=env.get("KANAL_ROSTER_ROOTS_FILE", "" if production else str(data_dir / ROOTS_FILE)),
+        anchor_file=env.get("KANAL_ANCHOR_FILE", ""),
         kdf=kdf,
         first_response_hours=int(env.get("KANAL_FIRST_RESPONSE_HOURS", "24")),
         stats_min_cell=max(3, int(env.get("KANAL_STATS_MIN_CELL", str(Config.stats_min_cell)))),
@@ -157,17 +190,17 @@ def read_config(environ: dict[str, str] | None = None) -> Config:
 def production_problems(config: Config) -> list[str]:
     """Everything that makes `config` unfit for production, as sentences."""
     problems = []
-    for name, value in zip(
-        SECRET_NAMES, (config.portal_secret_key, config.review_secret_key, config.receipt_key), strict=True
-    ):
+    secrets_ = (config.portal_secret_key, config.review_secret_key, config.receipt_key, config.audit_key)
+    for name, value in zip(SECRET_NAMES, secrets_, strict=True):
         if not value:
             problems.append(f"{name} is not set.")
         elif value.startswith(DEV_PREFIX):
             problems.append(f"{name} is a development secret.")
         elif len(value) < _MIN_SECRET_CHARS:
             problems.append(f"{name} is shorter than {_MIN_SECRET_CHARS} characters.")
-    if len({config.portal_secret_key, config.review_secret_key, config.receipt_key}) < 3:
-        problems.append("The three secrets must all differ.")
+    if len(set(secrets_)) < len(secrets_):
+        problems.append("The four secrets must all differ.")
+    problems.extend(roots_problems(config))
     if not config.kdf.at_least(KdfParams.production_minimum()):
         problems.append(f"KDF parameters {config.kdf.encode()} are below {KdfParams.production_minimum().encode()}.")
     if config.database_url.startswith("sqlite") and ":memory:" in config.database_url:
@@ -181,6 +214,25 @@ def production_problems(config: Config) -> list[str]:
         problems.append("KANAL_SMTP_HOST is set but KANAL_SMTP_FROM (the sender address) is not.")
     if config.retention_days < 1 or config.notify_interval_minutes < 1:
         problems.append("KANAL_RETENTION_DAYS and KANAL_NOTIFY_INTERVAL_MINUTES must be at least 1.")
+    return problems
+
+
+def roots_problems(config: Config) -> list[str]:
+    """What is missing from the roster's roots of trust (docs/INSTALL.md)."""
+    from .trust import RootsError
+
+    if config.roster_roots_file and not Path(config.roster_roots_file).is_file():
+        return [f"KANAL_ROSTER_ROOTS_FILE names {config.roster_roots_file!r}, which is not a readable file."]
+    try:
+        roots = config.trust().roots()
+    except (RootsError, OSError) as error:
+        return [f"The roster's roots of trust cannot be read: {error}"]
+    problems = []
+    if not roots.founders:
+        problems.append("KANAL_ROSTER_ROOTS names no founding key holder (run the installation ceremony, "
+                        "docs/INSTALL.md).")
+    if not roots.recovery:
+        problems.append("KANAL_ROSTER_ROOTS names no recovery key.")
     return problems
 
 

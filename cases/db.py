@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
+from .trust import Trust
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,8 +44,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, trust: Trust) -> sessionmaker[Session]:
+    """Sessions that carry the installation's trust (cases.trust) in `session.info`."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"trust": trust})
 
 
 def create_schema(engine: Engine) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -222,6 +223,11 @@ class Reviewer(Base):
     login_verifier: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Hybrid signing key (crypto.signing): signs roster entries and anchors. Wrapped like the
+    # private key; a founder's is made at installation and wrapped under the activation passphrase
+    # until activation. What it may sign is decided by the roster (cases.roster), never by this row.
+    signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    wrapped_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
     activated_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -288,6 +294,7 @@ class ReviewerSession(Base):
     reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    wrapped_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
     # Last time a TOTP code was entered in this session (step-up for admin actions).
@@ -326,3 +333,50 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class RosterEntry(Base):
+    """One signed decision about who may read (cases.roster): append-only and chained.
+
+    `body` is canonical JSON; `hash` = SHA-256(prev_hash, body); `signatures` is
+    JSON [{"by": reviewer id, "sig": base64}]. Nothing here is trusted until it
+    verifies from the roots of trust kept outside the database (cases.trust).
+    """
+
+    __tablename__ = "roster_entry"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signatures: Mapped[str] = mapped_column(Text)
+
+
+class RosterProposal(Base):
+    """A roster change that waits for a second key holder (lifting a recusal, removing an affiliation)."""
+
+    __tablename__ = "roster_proposal"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(32))
+    opd_id: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditAnchor(Base):
+    """A head of the audit chain (and of the roster) that someone saw: written at every key holder's
+    login and with every roster entry, signed by that key holder when they have a signing key.
+    The newest one is also kept outside the database (cases.anchors)."""
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    roster_seq: Mapped[int] = mapped_column(Integer)
+    roster_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signer_id: Mapped[str | None] = mapped_column(String(32))
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)

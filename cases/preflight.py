@@ -20,7 +20,7 @@ def check_deployment(config: Config | None = None) -> Config:
         return config
     engine = make_engine(config.database_url)
     try:
-        with make_session_factory(engine)() as session:
+        with make_session_factory(engine, config.trust())() as session:
             active_recovery_key(session)
     except SQLAlchemyError as error:
         raise ConfigError(

@@ -141,7 +141,7 @@ def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: 
 
 
 def init_database(app: Flask, config: Config, **engine_kwargs: Any) -> sessionmaker[Session]:
-    factory = make_session_factory(make_engine(config.database_url, **engine_kwargs))
+    factory = make_session_factory(make_engine(config.database_url, **engine_kwargs), config.trust())
     app.extensions[_EXTENSION] = factory
 
     @app.after_request

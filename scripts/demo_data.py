@@ -45,7 +45,7 @@ def main() -> None:
         raise SystemExit("demo data is for development databases only")
     chance = random.Random(args.seed)  # noqa: S311 - demo data, not secrets
     now = to_hour(utc_now())
-    with make_session_factory(make_engine(config.database_url))() as session, session.begin():
+    with make_session_factory(make_engine(config.database_url), config.trust())() as session, session.begin():
         categories = list(session.scalars(select(Category).order_by(Category.position, Category.id)))
         opds = list(session.scalars(select(Opd).order_by(Opd.id)))
         reviewers = []

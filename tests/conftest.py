@@ -68,6 +68,8 @@ def config(db_url: str, data_dir: Path) -> Config:
         portal_secret_key="test-portal-" + secrets.token_hex(16),
         review_secret_key="test-review-" + secrets.token_hex(16),
         receipt_key="test-receipt-" + secrets.token_hex(16),
+        audit_key="test-audit-" + secrets.token_hex(16),
+        roster_roots_file=str(data_dir / "roster-roots.txt"),
         kdf=CHEAP_KDF,
     )
 
@@ -81,15 +83,15 @@ def engine(config: Config) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with make_session_factory(engine)() as session:
+def session(engine: Engine, config: Config) -> Iterator[Session]:
+    with make_session_factory(engine, config.trust())() as session:
         yield session
 
 
 @pytest.fixture
-def recovery_secret(engine: Engine) -> bytes:
+def recovery_secret(engine: Engine, config: Config) -> bytes:
     """Seed data and a recovery key installed; returns the recovery master secret."""
-    with make_session_factory(engine)() as session, session.begin():
+    with make_session_factory(engine, config.trust())() as session, session.begin():
         load_seed(session)
         _, master = generate_recovery_key(session)
     return master

@@ -18,7 +18,7 @@ from crypto.recovery import recovery_keypair
 def session(config: Config) -> Iterator[Session]:
     """A session on the CLI's database, without creating any table itself."""
     engine = make_engine(config.database_url)
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, config.trust())() as session:
         yield session
     engine.dispose()
 

@@ -58,7 +58,7 @@ def _text_of(message: EmailMessage) -> str:
 
 def test_notify_mails_only_that_there_is_activity(notifying_app: Flask, relay: Relay, engine: Engine,  # noqa: F811
                                                   config: Config) -> None:
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, config.trust())() as session:
         ana, case = _case_waiting_for(session, config)
         revealing = [case.id, case.id[:8], case.category.name_id, case.category.name_en, case.opd.name, "kanari"]
 
@@ -89,12 +89,12 @@ def test_notify_is_off_without_a_relay(config_app: Flask) -> None:
 
 def test_a_failed_run_exits_non_zero_and_keeps_the_mark(notifying_app: Flask, relay: Relay,  # noqa: F811
                                                         engine: Engine, config: Config) -> None:
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, config.trust())() as session:
         ana, _ = _case_waiting_for(session, config)
         ana_id = ana.id
     relay.reject.add("ana@pemda.example")
     result = notifying_app.test_cli_runner().invoke(args=["notify"])
     assert result.exit_code == 1 and "1 failed" in result.output
     assert "ana@" not in result.output
-    with make_session_factory(engine)() as session:
+    with make_session_factory(engine, config.trust())() as session:
         assert session.get(Reviewer, ana_id).notify_after is not None  # retried on the next run

@@ -22,7 +22,9 @@ def _ready(config: Config) -> Config:
     return dataclasses.replace(
         config, portal_secret_key=new_production_secret(), review_secret_key=new_production_secret(),
         receipt_key=new_production_secret(), kdf=KdfParams.production_minimum(), secure_cookies=True,
-        redis_url=REDIS,
+        redis_url=REDIS, audit_key=new_production_secret(),
+        roster_roots=config.roster_roots or "founder " + "ab" * 32 + "\nrecovery " + "cd" * 32,
+        roster_roots_file="",
     )
 
 
@@ -134,7 +136,8 @@ def test_an_uncompiled_catalog_is_a_problem(tmp_path: Path, monkeypatch: pytest.
 def test_production_start_refuses_plain_http_cookies_unless_onion(tmp_path: Path) -> None:
     env = {"KANAL_ENV": "production", "KANAL_DATA_DIR": str(tmp_path), "KANAL_SECURE_COOKIES": "0",
            "KANAL_PORTAL_SECRET_KEY": new_production_secret(), "KANAL_REVIEW_SECRET_KEY": new_production_secret(),
-           "KANAL_RECEIPT_KEY": new_production_secret()}
+           "KANAL_RECEIPT_KEY": new_production_secret(), "KANAL_AUDIT_KEY": new_production_secret(),
+           "KANAL_ROSTER_ROOTS": "founder " + "ab" * 32 + ";recovery " + "cd" * 32}
     with pytest.raises(ConfigError, match="KANAL_ONION=1"):
         load_config(env)
     config = load_config({**env, "KANAL_ONION": "1"})

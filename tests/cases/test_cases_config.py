@@ -10,9 +10,14 @@ from cases.config import DEV_PREFIX, SECRET_NAMES, ConfigError, load_config, new
 from crypto.passphrase import KdfParams
 
 
+# Roots of trust as the installation ceremony writes them (any well-formed fingerprints will do here).
+ROOTS = "founder " + "ab" * 32 + ";recovery " + "cd" * 32
+
+
 def _production(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {"KANAL_ENV": "production", "KANAL_DATA_DIR": str(tmp_path)}
     env.update({name: new_production_secret() for name in SECRET_NAMES})
+    env["KANAL_ROSTER_ROOTS"] = ROOTS
     env.update(overrides)
     return {k: v for k, v in env.items() if v != "<unset>"}
 

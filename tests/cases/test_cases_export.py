@@ -13,6 +13,7 @@ from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.conversation import reporter_adds, team_replies
 from cases.db import make_session_factory
+from cases.trust import trust_of
 from cases.errors import CaseNotFound
 from cases.evidence.store import Limits, Upload, prepare_file
 from cases.export import CaseExport, ExportRefused, ExportSelection, audit_detail, export_case, export_choices
@@ -76,7 +77,7 @@ def _seq(session: Session, case_id: str, kind: str, n: int = 0) -> int:
 
 def _export(session: Session, engine: Engine, reviewer: Reviewer, keys: KeyPair, case_id: str,
             selection: ExportSelection) -> CaseExport:
-    return export_case(session, sessions=make_session_factory(engine), reviewer=reviewer, case_id=case_id,
+    return export_case(session, sessions=make_session_factory(engine, trust_of(session)), reviewer=reviewer, case_id=case_id,
                        private_key=keys.private, selection=selection)
 
 
@@ -226,7 +227,7 @@ def test_exported_file_is_byte_identical_to_the_stored_cleaned_version(
     [choice] = choices.attachments
     members = _unzip(_export(session, engine, rina, keys, case_id,
                              ExportSelection(reason="x", attachment_seqs=frozenset({choice.seq}))))
-    stored = b"".join(download_attachment(session, sessions=make_session_factory(engine), reviewer=rina,
+    stored = b"".join(download_attachment(session, sessions=make_session_factory(engine, trust_of(session)), reviewer=rina,
                                           case_id=case_id, attachment_id=choice.info.attachment_id,
                                           private_key=keys.private).chunks)
     exported = members["attachments/1-bukti setoran.txt"]

@@ -49,8 +49,8 @@ def _reviewer(session: Session, username: str, *, email: str = "", approved: boo
 
 
 @pytest.fixture
-def sessions(engine: Engine, recovery_secret: bytes) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+def sessions(engine: Engine, config: Config, recovery_secret: bytes) -> sessionmaker[Session]:
+    return make_session_factory(engine, config.trust())
 
 
 def _next_hour() -> datetime:
