@@ -28,9 +28,9 @@ from sqlalchemy import insert, text  # noqa: E402
 from cases.case_list import CaseFilter, list_cases  # noqa: E402
 from cases.clock import to_hour, utc_now  # noqa: E402
 from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
-from cases.trust import Trust  # noqa: E402
 from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer  # noqa: E402
 from cases.seed import load_seed  # noqa: E402
+from cases.trust import Trust  # noqa: E402
 
 
 def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore[no-untyped-def]

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from cases.accounts import activate, authenticate, create_reviewer
 from cases.db import create_schema, make_engine, make_session_factory
-from cases.trust import Trust
 from cases.errors import LoginFailed, ReceiptNotRecognised
 from cases.recovery_keys import generate_recovery_key
 from cases.report_content import ReportContent
 from cases.reporter_status import open_case_by_receipt
 from cases.seed import active_categories, active_opds, load_seed
 from cases.submission import submit_report
+from cases.trust import Trust
 from crypto.passphrase import KdfParams
 
 ROUNDS = 300

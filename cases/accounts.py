@@ -21,10 +21,11 @@ from crypto import passphrase as pp
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair, generate_keypair
 from crypto.receipts import ALPHABET
+from crypto.signing import SigningKey, fingerprint, generate_signing_key
 
-from . import audit
+from . import audit, roster
 from .clock import utc_now
-from .errors import AccountExists, LoginFailed, PassphraseRejected
+from .errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
 from .models import Reviewer
 from .notifications import set_email
 from .throttle import clear_failures, reserve_attempt
@@ -39,6 +40,8 @@ _DUMMY_SALT = bytes(pp.SALT_BYTES)
 class LoginOutcome:
     reviewer: Reviewer
     keypair: KeyPair | None  # None while the account still needs activation
+    # The signing key: after a full login always; at activation only a founder's (made at installation).
+    signing: SigningKey | None = None
 
     @property
     def needs_activation(self) -> bool:
@@ -58,20 +61,8 @@ def new_activation_passphrase() -> str:
     return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(_ACTIVATION_GROUPS))
 
 
-def create_reviewer(
-    session: Session,
-    *,
-    username: str,
-    display_name: str,
-    is_admin: bool = False,
-    is_reviewer: bool = True,
-    created_by_id: str | None = None,
-    email: str = "",
-) -> tuple[Reviewer, str]:
-    """A pending account and its one-time activation passphrase (shown once).
-
-    `email` (optional) is where content-free activity notifications go.
-    """
+def _new_account(session: Session, *, username: str, display_name: str, is_admin: bool, is_reviewer: bool,
+                 created_by_id: str | None) -> tuple[Reviewer, str]:
     username = username.strip().lower()
     if session.scalars(select(Reviewer.id).where(Reviewer.username == username)).first() is not None:
         raise AccountExists()
@@ -88,10 +79,65 @@ def create_reviewer(
     )
     session.add(reviewer)
     session.flush()
-    audit.record(session, action="account.create", actor_id=created_by_id, detail=f"reviewer={reviewer.id}")
-    if email.strip():
-        set_email(session, actor_id=created_by_id, reviewer=reviewer, email=email)
     return reviewer, activation
+
+
+def create_reviewer(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    creator: Reviewer,
+    creator_key: SigningKey,
+    is_admin: bool = False,
+    is_reviewer: bool = True,
+    email: str = "",
+) -> tuple[Reviewer, str]:
+    """A pending account and its one-time activation passphrase (shown once).
+
+    The creator must be a key-holding admin in the verified roster; the
+    `account.create` entry they sign is what later stops them approving it.
+    `email` (optional) is where content-free activity notifications go.
+    """
+    member = roster.verified(session).member(creator.id)
+    if member is None or not member.key_holder or not member.admin or creator.signing_public_key != creator_key.public:
+        raise NotAKeyHolder()
+    reviewer, activation = _new_account(session, username=username, display_name=display_name, is_admin=is_admin,
+                                        is_reviewer=is_reviewer, created_by_id=creator.id)
+    roster.append(session, action="account.create", subject_id=reviewer.id,
+                  fields={"username": reviewer.username, "admin": is_admin, "reviewer": is_reviewer, "by": creator.id},
+                  signers=[(creator.id, creator_key)])
+    audit.record(session, action="account.create", actor_id=creator.id, detail=f"reviewer={reviewer.id}")
+    if email.strip():
+        set_email(session, actor_id=creator.id, reviewer=reviewer, email=email)
+    return reviewer, activation
+
+
+def create_founder(
+    session: Session, *, username: str, display_name: str, is_admin: bool = True, is_reviewer: bool = True,
+    email: str = "",
+) -> tuple[Reviewer, str, str]:
+    """A founding key holder (the installation ceremony, docs/INSTALL.md).
+
+    Their signing key is made now, wrapped under the one-time activation
+    passphrase until they activate, and signs the `founder` roster entry.
+    Returns the account, the activation passphrase and the signing-key
+    fingerprint that must go into the roots of trust: until it is there, the
+    entry verifies for nobody.
+    """
+    reviewer, activation = _new_account(session, username=username, display_name=display_name, is_admin=is_admin,
+                                        is_reviewer=is_reviewer, created_by_id=None)
+    key = generate_signing_key()
+    reviewer.signing_public_key = key.public
+    reviewer.wrapped_signing_key = pp.wrap_for_activation(activation, key, owner_id=reviewer.id)
+    reviewer.approved_at = utc_now()  # for display; what counts is the roots listing the fingerprint
+    roster.append(session, action="founder", subject_id=reviewer.id,
+                  fields={"username": reviewer.username, "signing_key": key.public.hex(), "admin": is_admin,
+                          "reviewer": is_reviewer}, signers=[(reviewer.id, key)])
+    audit.record(session, action="account.create", detail=f"reviewer={reviewer.id} founder")
+    if email.strip():
+        set_email(session, actor_id=None, reviewer=reviewer, email=email)
+    return reviewer, activation, fingerprint(key.public)
 
 
 def check_passphrase_policy(new_passphrase: str, *, username: str) -> None:
@@ -133,7 +179,13 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
         ):
             raise LoginFailed()
         clear_failures(reviewer)
-        return LoginOutcome(reviewer=reviewer, keypair=None)
+        signing = None
+        if reviewer.wrapped_signing_key is not None:  # a founder: the key made at installation
+            try:
+                signing = pp.unwrap_for_activation(passphrase, reviewer.wrapped_signing_key, owner_id=reviewer.id)
+            except CryptoError:
+                raise LoginFailed() from None
+        return LoginOutcome(reviewer=reviewer, keypair=None, signing=signing)
 
     if not (reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier and reviewer.wrapped_private_key):
         raise LoginFailed()  # a damaged account row never logs in, and never crashes the login page
@@ -143,16 +195,42 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
         if not pp.verifier_matches(keys.verifier, reviewer.login_verifier):
             raise LoginFailed()
         keypair = pp.unwrap_private_key(keys, reviewer.wrapped_private_key, owner_id=reviewer.id)
+        if reviewer.wrapped_signing_key is None:
+            signing = _first_signing_key(session, reviewer=reviewer, keys=keys, keypair=keypair)
+        else:
+            signing = pp.unwrap_signing_key(keys, reviewer.wrapped_signing_key, owner_id=reviewer.id)
     except (CryptoError, ValueError):  # ValueError: a salt Argon2id refuses
         raise LoginFailed() from None
     if not reviewer.totp_enabled:
         clear_failures(reviewer)  # no second step to come (enrolment follows)
     audit.record(session, action="login.passphrase", actor_id=reviewer.id)
-    return LoginOutcome(reviewer=reviewer, keypair=keypair)
+    return LoginOutcome(reviewer=reviewer, keypair=keypair, signing=signing)
 
 
-def activate(session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: pp.KdfParams) -> KeyPair:
-    """Set the reviewer's own passphrase and create their key pair."""
+def _bind_keys(session: Session, *, reviewer: Reviewer, keys: pp.PassphraseKeys, keypair: KeyPair,
+               signing: SigningKey) -> None:
+    """Store the signing key wrapped like the private key, and sign the `account.activate` entry."""
+    reviewer.signing_public_key = signing.public
+    reviewer.wrapped_signing_key = pp.wrap_signing_key(keys, signing, owner_id=reviewer.id)
+    roster.append(session, action="account.activate", subject_id=reviewer.id,
+                  fields={"signing_key": signing.public.hex(),
+                          "encryption_key": roster.encryption_fingerprint(keypair.public)},
+                  signers=[(reviewer.id, signing)])
+
+
+def _first_signing_key(session: Session, *, reviewer: Reviewer, keys: pp.PassphraseKeys,
+                       keypair: KeyPair) -> SigningKey:
+    """An account activated before signing keys existed gets one at its next login (it then
+    needs a roster approval, or the founding ceremony, before it is sealed anything new)."""
+    signing = generate_signing_key()
+    _bind_keys(session, reviewer=reviewer, keys=keys, keypair=keypair, signing=signing)
+    return signing
+
+
+def activate(session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: pp.KdfParams,
+             signing: SigningKey | None = None) -> tuple[KeyPair, SigningKey]:
+    """Set the reviewer's own passphrase and create their key pair and signing key
+    (a founder brings the signing key made at installation, `signing`)."""
     if reviewer.state != "pending":
         raise LoginFailed()
     check_passphrase_policy(new_passphrase, username=reviewer.username)
@@ -164,9 +242,12 @@ def activate(session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: 
     reviewer.login_verifier = keys.verifier
     reviewer.public_key = keypair.public
     reviewer.wrapped_private_key = pp.wrap_private_key(keys, keypair, owner_id=reviewer.id)
+    if signing is None or reviewer.signing_public_key != signing.public:
+        signing = generate_signing_key()
+    _bind_keys(session, reviewer=reviewer, keys=keys, keypair=keypair, signing=signing)
     reviewer.activation_hash = None
     reviewer.state = "active"
     reviewer.activated_at = utc_now()
     session.flush()
     audit.record(session, action="account.activate", actor_id=reviewer.id)
-    return keypair
+    return keypair, signing

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from crypto.derive import derive_key, unwrap, wrap
 from crypto.keys import KeyPair, keypair_from_private
+from crypto.signing import SigningKey as SigningKey  # re-exported for the apps, which never import crypto
+from crypto.signing import signing_key_from_private
 
 from .clock import utc_now
 from .models import Reviewer, ReviewerSession
 
 _WRAP_LABEL = "reviewer-session"
+_SIGNING_WRAP_LABEL = "reviewer-session-signing"
 MAX_TOKEN_CHARS = 64
 
 
@@ -39,7 +42,7 @@ STEP_UP = timedelta(minutes=5)
 
 
 def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | None, purpose: str = "full",
-                 stepped_up: bool = False) -> str:
+                 stepped_up: bool = False, signing: SigningKey | None = None) -> str:
     if purpose not in PURPOSES:
         raise ValueError(purpose)
     token = secrets.token_urlsafe(32)
@@ -47,12 +50,17 @@ def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | Non
     wrapped = None
     if keypair is not None:
         wrapped = wrap(_wrap_key(token), keypair.private, label=_WRAP_LABEL, context=reviewer.id.encode())
+    wrapped_signing = None
+    if signing is not None:
+        wrapped_signing = wrap(_wrap_key(token), signing.private, label=_SIGNING_WRAP_LABEL,
+                               context=reviewer.id.encode())
     session.add(
         ReviewerSession(
             id=_row_id(token),
             reviewer_id=reviewer.id,
             purpose=purpose,
             wrapped_private_key=wrapped,
+            wrapped_signing_key=wrapped_signing,
             created_at=now,
             last_seen_at=now,
             stepped_up_at=now if stepped_up else None,
@@ -96,6 +104,14 @@ def session_keypair(row: ReviewerSession, *, token: str) -> KeyPair | None:
         return None
     private = unwrap(_wrap_key(token), row.wrapped_private_key, label=_WRAP_LABEL, context=row.reviewer_id.encode())
     return keypair_from_private(private)
+
+
+def session_signing_key(row: ReviewerSession, *, token: str) -> SigningKey | None:
+    if row.wrapped_signing_key is None:
+        return None
+    private = unwrap(_wrap_key(token), row.wrapped_signing_key, label=_SIGNING_WRAP_LABEL,
+                     context=row.reviewer_id.encode())
+    return signing_key_from_private(private)
 
 
 def end_session(session: Session, *, token: str) -> None:

@@ -35,3 +35,7 @@ class PassphraseRejected(DomainError):
 
 class AccountExists(DomainError):
     """A reviewer with that name already exists."""
+
+
+class NotAKeyHolder(DomainError):
+    """The signed roster does not show this account as a key holder allowed to do that."""

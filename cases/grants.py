@@ -2,6 +2,13 @@
 
 The case key goes to every eligible reviewer, the recovery key and the
 reporter; the team key to eligible reviewers and the recovery key only.
+
+"Eligible" is decided by the signed roster verified from the roots of trust
+(cases.roster), not by the `reviewer` and `affiliation` rows: a reviewer row
+planted or edited by a database writer, a swapped public key, or a deleted
+affiliation row gets nothing. The rows can only take access away (a row
+marked disabled or affiliated is skipped even when the roster allows it).
+The recovery key is sealed to only when its fingerprint is a root.
 """
 
 from typing import Any
@@ -11,10 +18,11 @@ from sqlalchemy.orm import Session, aliased
 
 from crypto.keys import open_grant, seal_key
 
-from . import audit
+from . import audit, roster
 from .clock import to_hour, utc_now
 from .errors import CaseNotFound, RecoveryKeyMissing
 from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
+from .trust import trust_of
 
 
 def _eligible() -> ColumnElement[bool]:
@@ -32,13 +40,29 @@ def _not_recused(opd_id: Any) -> ColumnElement[bool]:
 
 
 def eligible_reviewers(session: Session, *, opd_id: int) -> list[Reviewer]:
-    """Who may be sealed a case about `opd_id`: eligible and not affiliated with it."""
-    return list(session.scalars(select(Reviewer).where(_eligible(), _not_recused(opd_id))))
+    """Who may be sealed a case about `opd_id`: a reader in the verified roster, not recused
+    from the unit there, whose row holds exactly the bound keys and is not affiliated either."""
+    verified = roster.verified(session)
+    candidates = session.scalars(select(Reviewer).where(_eligible(), _not_recused(opd_id)))
+    return [reviewer for reviewer in candidates if verified.reads(reviewer, opd_id)]
 
 
 def active_recovery_key(session: Session) -> RecoveryKey:
     key = session.scalars(select(RecoveryKey).where(RecoveryKey.active.is_(True))).first()
     if key is None:
+        raise RecoveryKeyMissing()
+    return key
+
+
+def recovery_key_verified(session: Session, key: RecoveryKey) -> bool:
+    return roster.encryption_fingerprint(key.public_key) in trust_of(session).roots().recovery
+
+
+def sealing_recovery_key(session: Session) -> RecoveryKey:
+    """The active recovery key, only if its fingerprint is a root: a recovery row swapped by a
+    database writer would otherwise receive every case. Refused like a missing key."""
+    key = active_recovery_key(session)
+    if not recovery_key_verified(session, key):
         raise RecoveryKeyMissing()
     return key
 
@@ -57,7 +81,8 @@ def _grant(case: Case, key: bytes, *, key_kind: str, recipient_kind: str, recipi
 
 
 def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes, reporter_public: bytes) -> None:
-    recovery = active_recovery_key(session)
+    recovery = sealing_recovery_key(session)
+    readers = eligible_reviewers(session, opd_id=case.opd_id)
     grants = [
         _grant(case, case_key, key_kind="case", recipient_kind="reporter", recipient_id=f"reporter:{case.id}",
                public=reporter_public),
@@ -65,7 +90,7 @@ def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: by
     for kind, key in (("case", case_key), ("team", team_key)):
         grants.append(_grant(case, key, key_kind=kind, recipient_kind="recovery", recipient_id=recovery.recipient_id,
                              public=recovery.public_key))
-        for reviewer in eligible_reviewers(session, opd_id=case.opd_id):
+        for reviewer in readers:
             assert reviewer.public_key is not None  # eligible_reviewers filters on it
             grants.append(_grant(case, key, key_kind=kind, recipient_kind="reviewer",
                                  recipient_id=reviewer.recipient_id, public=reviewer.public_key,
@@ -118,6 +143,10 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
         Reviewer.needs_grants.is_(True), Reviewer.id != holder.id, _eligible()))
     if not flagged:
         return 0
+    verified = roster.verified(session)
+    readers = [member.id for member in verified.members.values() if member.key_holder and member.reviewer]
+    if not verified.key_holder(holder.id) or not readers:
+        return 0  # only a verified key holder passes keys on, and only to verified readers
     target = aliased(Reviewer)
     existing = aliased(KeyGrant)
     rows = session.execute(
@@ -125,6 +154,7 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
         .join(Case, Case.id == KeyGrant.case_id)
         .join(target, and_(
             target.id != holder.id,
+            target.id.in_(readers),
             target.needs_grants.is_(True),
             target.state == "active",
             target.is_reviewer.is_(True),
@@ -142,7 +172,8 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     ).all()
     keys: dict[tuple[str, str], bytes] = {}
     targets: dict[str, Reviewer] = {}
-    for grant, _opd, reviewer in rows:
+    passed = [(grant, reviewer) for grant, opd, reviewer in rows if verified.reads(reviewer, opd)]
+    for grant, reviewer in passed:
         slot = (grant.case_id, grant.key_kind)
         if slot not in keys:
             keys[slot] = open_grant(grant.sealed, recipient_private=private_key, case_id=grant.case_id,
@@ -161,7 +192,7 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     for reviewer in session.scalars(select(Reviewer).where(Reviewer.needs_grants.is_(True))):
         if _missing_for(session, reviewer) <= 0:
             reviewer.needs_grants = False
-    return len(rows)
+    return len(passed)
 
 
 def revoke_grants(session: Session, *, reviewer: Reviewer, opd_id: int | None = None,

@@ -6,15 +6,19 @@ from sqlalchemy.orm import Session, aliased
 from crypto.keys import open_grant, seal_key
 from crypto.recovery import new_master_secret, recovery_keypair
 
-from . import audit
+from . import audit, roster
 from .clock import to_hour, utc_now
 from .errors import DomainError
 from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 
 
-def generate_recovery_key(session: Session, *, actor_id: str | None = None) -> tuple[RecoveryKey, bytes]:
-    """A new active recovery key; returns the master secret to show once and never store."""
-    master = new_master_secret()
+def generate_recovery_key(session: Session, *, actor_id: str | None = None,
+                          master: bytes | None = None) -> tuple[RecoveryKey, bytes]:
+    """A new active recovery key; returns the master secret to show once and never store.
+
+    Its fingerprint (`recovery_fingerprint`) must be among the roots of trust before any case is
+    sealed to it (docs/INSTALL.md)."""
+    master = master or new_master_secret()
     keypair = recovery_keypair(master)
     session.execute(update(RecoveryKey).values(active=False))
     key = RecoveryKey(public_key=keypair.public, active=True, created_at=utc_now())
@@ -39,9 +43,11 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
     key = session.scalars(select(RecoveryKey).where(RecoveryKey.public_key == keypair.public)).first()
     if key is None:
         raise RecoveryMismatch()
+    verified = roster.verified(session)
+    member = verified.member(reviewer.id)
     if reviewer.state != "active" or not reviewer.is_reviewer or reviewer.public_key is None \
-            or reviewer.approved_at is None:
-        raise DomainError("the reviewer must be active and approved")
+            or member is None or not member.key_holder or not verified.row_matches(reviewer):
+        raise DomainError("the reviewer must be active and approved in the signed roster")
     audit.record(session, action="recovery.use", detail=f"key={key.id} for={reviewer.id}")
     existing = aliased(KeyGrant)
     grants = session.execute(
@@ -52,7 +58,9 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
                ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
         .order_by(KeyGrant.case_id, KeyGrant.key_kind)
     ).all()
-    for grant, _opd in grants:
+    for grant, opd in grants:
+        if not verified.reads(reviewer, opd):
+            continue  # recused in the roster, even if a database writer deleted the affiliation row
         case_key = open_grant(grant.sealed, recipient_private=keypair.private, case_id=grant.case_id,
                               key_kind=grant.key_kind, recipient_id=key.recipient_id)
         session.add(KeyGrant(
@@ -64,4 +72,8 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
         audit.record(session, action="grant.create", case_id=grant.case_id,
                      detail=f"kind={grant.key_kind} to={reviewer.id} via=recovery")
     session.flush()
-    return len(grants)
+    return sum(1 for _grant, opd in grants if verified.reads(reviewer, opd))
+
+
+def recovery_fingerprint(key: RecoveryKey) -> str:
+    return roster.encryption_fingerprint(key.public_key)

@@ -19,7 +19,7 @@ from .clock import to_hour, utc_now
 from .deadlines import DeadlineRules, start_clocks
 from .errors import UnknownChoice
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
-from .grants import active_recovery_key, seal_new_case
+from .grants import seal_new_case, sealing_recovery_key
 from .models import Case, CaseItem, Category, Opd, new_id
 from .notifications import mark_activity
 from .report_content import ReportContent
@@ -59,7 +59,7 @@ def submit_report(
     opd = session.get(Opd, opd_id)
     if category is None or not category.active or opd is None or not opd.active:
         raise UnknownChoice()
-    active_recovery_key(session)  # refuse before doing work: no case without a recovery grant
+    sealing_recovery_key(session)  # refuse before doing work: no case without a (verified) recovery grant
     check_quota(session, case_id=None, files=list(files), limits=limits or Limits())
 
     receipt, lookup = _unused_receipt(session, receipt_key)

@@ -1,26 +1,44 @@
 """Managing the team: four-eyes approval, disabling, OPD affiliations (recusal).
 
-Admins create and disable accounts and set affiliations (with step-up in the
-review app). Approval is deliberately *not* an admin power: it takes a
-reviewer who already holds case keys and who did not create the account, so a
-corrupt admin cannot mint a sock puppet that reads every case.
+Every decision here is also a signed entry of the roster (cases.roster), and
+the roster, not these rows, decides who is sealed a key. Admins create and
+disable accounts and set affiliations (with step-up in the review app).
+Approval is deliberately *not* an admin power: it takes a key-holding reviewer
+who did not create the account, a fresh TOTP code, and the new reviewer's key
+fingerprints confirmed out of band. Lifting a recusal or removing an
+affiliation takes two key holders, neither of them the person concerned.
 """
 
+import base64
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from crypto.signing import SigningKey, fingerprint
+
+from . import audit, roster
 from .clock import utc_now
 from .custody import end_all_sessions
-from .errors import DomainError
+from .errors import DomainError, NotAKeyHolder
 from .grants import revoke_grants
-from .models import Affiliation, KeyGrant, Opd, Reviewer
+from .models import Affiliation, KeyGrant, Opd, Reviewer, RosterProposal
+from .roster import Member
+from .second_factor import check_code
 
 
 class ApprovalRefused(DomainError):
-    """`reason`: "self", "creator", "not_holder", "not_active" or "already"."""
+    """`reason`: "self", "creator", "not_holder", "not_active", "already", "not_created" or "code"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RemovalRefused(DomainError):
+    """`reason`: "own" (nobody removes their own), "same" (the proposer cannot confirm),
+    "not_holder", "none" (no such affiliation) or "stale" (it changed since it was proposed)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -31,21 +49,64 @@ def holds_keys(session: Session, reviewer: Reviewer) -> bool:
     return bool(session.scalar(select(exists().where(KeyGrant.reviewer_id == reviewer.id))))
 
 
-def approve_reviewer(session: Session, *, approver: Reviewer, reviewer: Reviewer) -> None:
-    if reviewer.approved_at is not None:
+def _holder(session: Session, actor: Reviewer, key: SigningKey) -> Member:
+    """The actor as a verified key holder signing with their own bound key, or NotAKeyHolder."""
+    member = roster.verified(session).member(actor.id)
+    if member is None or not member.key_holder or member.signing_key != key.public:
+        raise NotAKeyHolder()
+    return member
+
+
+@dataclass(frozen=True)
+class KeysToConfirm:
+    """What an approver reads aloud with the new reviewer before approving (out of band)."""
+
+    signing: str
+    encryption: str
+
+
+def keys_to_confirm(session: Session, reviewer: Reviewer) -> KeysToConfirm | None:
+    """The fingerprints the reviewer bound at activation, as the verified roster has them."""
+    member = roster.verified(session).member(reviewer.id)
+    if member is None or member.signing_key is None or member.encryption_key is None:
+        return None
+    return KeysToConfirm(signing=fingerprint(member.signing_key), encryption=member.encryption_key)
+
+
+def own_fingerprints(reviewer: Reviewer) -> KeysToConfirm | None:
+    if reviewer.signing_public_key is None or reviewer.public_key is None:
+        return None
+    return KeysToConfirm(signing=fingerprint(reviewer.signing_public_key),
+                         encryption=roster.encryption_fingerprint(reviewer.public_key))
+
+
+def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: SigningKey, reviewer: Reviewer,
+                     code: str, server_secret: bytes) -> None:
+    """Four eyes: a key-holding reviewer who neither is nor created the account, with a fresh TOTP code,
+    signs an approval that binds the fingerprints they confirmed with the new reviewer."""
+    verified = roster.verified(session)
+    member = verified.member(reviewer.id)
+    if reviewer.approved_at is not None or (member is not None and member.approved):
         raise ApprovalRefused("already")
     if approver.id == reviewer.id:
         raise ApprovalRefused("self")
-    if approver.id == reviewer.created_by_id:
+    if member is None or member.created_by is None:
+        raise ApprovalRefused("not_created")  # no signed account.create: planted, or made before the roster
+    if approver.id == member.created_by or approver.id == reviewer.created_by_id:
         raise ApprovalRefused("creator")
-    if reviewer.state != "active" or not reviewer.is_reviewer:
+    if reviewer.state != "active" or not reviewer.is_reviewer or member.encryption_key is None \
+            or member.signing_key is None or not verified.row_matches_unapproved(reviewer):
         raise ApprovalRefused("not_active")
-    # "Key-holding": an approved reviewer with a key pair, who receives every case
-    # they are not recused from. (Before the first report nobody holds a case key
-    # yet; requiring an actual grant would leave a new team unable to approve.)
-    if (approver.state != "active" or approver.approved_at is None or approver.public_key is None
-            or not approver.is_reviewer):
+    approver_member = verified.member(approver.id)
+    if (approver_member is None or not approver_member.key_holder or not approver_member.reviewer
+            or approver.state != "active" or approver_member.signing_key != approver_key.public):
         raise ApprovalRefused("not_holder")
+    if not check_code(reviewer=approver, code=code, server_secret=server_secret):
+        raise ApprovalRefused("code")
+    roster.append(session, action="account.approve", subject_id=reviewer.id,
+                  fields={"by": approver.id, "signing_key": fingerprint(member.signing_key),
+                          "encryption_key": member.encryption_key},
+                  signers=[(approver.id, approver_key)])
     reviewer.approved_at = utc_now()
     reviewer.approved_by_id = approver.id
     reviewer.needs_grants = True  # key holders' next visits seal existing cases to them
@@ -53,50 +114,112 @@ def approve_reviewer(session: Session, *, approver: Reviewer, reviewer: Reviewer
     audit.record(session, action="account.approve", actor_id=approver.id, detail=f"reviewer={reviewer.id}")
 
 
-def approve_at_installation(session: Session, *, reviewer: Reviewer) -> bool:
-    """The very first reviewer is approved by the installation itself; nobody after."""
-    if session.scalar(select(exists().where(Reviewer.approved_at.is_not(None)))):
-        return False
-    reviewer.approved_at = utc_now()
-    audit.record(session, action="account.approve", detail=f"reviewer={reviewer.id} by=installation")
-    return True
+def disable_reviewer(session: Session, *, actor: Reviewer | None, actor_key: SigningKey | None,
+                     reviewer: Reviewer) -> int:
+    """Disable the account, end its sessions and delete its grants. Returns grants deleted.
 
-
-def disable_reviewer(session: Session, *, actor: Reviewer | None, reviewer: Reviewer) -> int:
-    """Disable the account, end its sessions and delete its grants. Returns grants deleted."""
+    Signed into the roster when the actor is a key holder; a disable is a restriction, so it
+    takes effect in any case (the CLI of a lone operator may always take access away)."""
     reviewer.state = "disabled"
     reviewer.disabled_at = utc_now()
     end_all_sessions(session, reviewer_id=reviewer.id)
     deleted = revoke_grants(session, reviewer=reviewer, actor_id=actor.id if actor else None)
+    signers = [(actor.id, actor_key)] if actor is not None and actor_key is not None else []
+    roster.append(session, action="account.disable", subject_id=reviewer.id,
+                  fields={"by": actor.id if actor else None}, signers=signers)
     audit.record(session, action="account.disable", actor_id=actor.id if actor else None,
                  detail=f"reviewer={reviewer.id}")
     return deleted
 
 
-def add_affiliation(session: Session, *, actor: Reviewer, reviewer: Reviewer, opd_id: int, kind: str) -> int:
+def add_affiliation(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer, opd_id: int,
+                    kind: str) -> int:
     """Record that `reviewer` belongs to or is conflicted with an OPD; their grants
     for that OPD's cases are deleted at once. Returns grants deleted."""
     if kind not in ("member", "conflict"):
         raise ValueError(kind)
     if session.get(Opd, opd_id) is None:
         raise DomainError("unknown OPD")
+    if actor.id != reviewer.id:
+        _holder(session, actor, actor_key)
+    elif actor.signing_public_key != actor_key.public:
+        raise NotAKeyHolder()
     if session.get(Affiliation, (reviewer.id, opd_id)) is None:
         session.add(Affiliation(reviewer_id=reviewer.id, opd_id=opd_id, kind=kind, created_at=utc_now(),
                                 created_by_id=actor.id))
         session.flush()
+        roster.append(session, action="affiliation.add", subject_id=reviewer.id,
+                      fields={"opd": opd_id, "kind": kind, "by": actor.id}, signers=[(actor.id, actor_key)])
         audit.record(session, action="affiliation.add", actor_id=actor.id,
                      detail=f"reviewer={reviewer.id} opd={opd_id} kind={kind}")
     return revoke_grants(session, reviewer=reviewer, opd_id=opd_id, actor_id=actor.id)
 
 
-def remove_affiliation(session: Session, *, actor: Reviewer, reviewer: Reviewer, opd_id: int) -> None:
-    """Lift a recusal; key holders re-grant the cases at their next login."""
-    affiliation = session.get(Affiliation, (reviewer.id, opd_id))
-    if affiliation is not None:
-        session.delete(affiliation)
-        reviewer.needs_grants = True
-        audit.record(session, action="affiliation.remove", actor_id=actor.id,
-                     detail=f"reviewer={reviewer.id} opd={opd_id}")
+def propose_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer,
+                    opd_id: int) -> RosterProposal:
+    """First key holder's half of lifting a recusal or removing an affiliation (never one's own)."""
+    if actor.id == reviewer.id:
+        raise RemovalRefused("own")
+    try:
+        _holder(session, actor, actor_key)
+    except NotAKeyHolder:
+        raise RemovalRefused("not_holder") from None
+    if session.get(Affiliation, (reviewer.id, opd_id)) is None:
+        raise RemovalRefused("none")
+    existing = session.scalars(select(RosterProposal).where(
+        RosterProposal.subject_id == reviewer.id, RosterProposal.opd_id == opd_id)).first()
+    if existing is not None:
+        return existing
+    proposal = roster.new_proposal(action="affiliation.remove", subject_id=reviewer.id, by=actor.id,
+                                   seen=roster.head(session)[0], opd=opd_id)
+    row = RosterProposal(action="affiliation.remove", subject_id=reviewer.id, opd_id=opd_id,
+                         body=roster.canonical(proposal), proposed_by_id=actor.id,
+                         signature=roster.sign_proposal(actor_key, proposal), created_at=utc_now())
+    session.add(row)
+    session.flush()
+    audit.record(session, action="affiliation.propose_remove", actor_id=actor.id,
+                 detail=f"reviewer={reviewer.id} opd={opd_id}")
+    return row
+
+
+def confirm_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey, proposal_id: str) -> None:
+    """Second key holder's half: the affiliation goes, signed by both; key holders re-grant later."""
+    proposal = session.get(RosterProposal, proposal_id)
+    if proposal is None or proposal.opd_id is None:
+        raise RemovalRefused("none")
+    if actor.id == proposal.subject_id:
+        raise RemovalRefused("own")
+    if actor.id == proposal.proposed_by_id:
+        raise RemovalRefused("same")
+    try:
+        _holder(session, actor, actor_key)
+    except NotAKeyHolder:
+        raise RemovalRefused("not_holder") from None
+    affiliation = session.get(Affiliation, (proposal.subject_id, proposal.opd_id))
+    if affiliation is None:
+        session.delete(proposal)
+        raise RemovalRefused("none")
+    body = json.loads(proposal.body)
+    subject_member = roster.verified(session).member(proposal.subject_id)
+    added = subject_member.affiliations.get(proposal.opd_id) if subject_member else None
+    if added is None or not isinstance(body.get("seen"), int) or body["seen"] < added:
+        session.delete(proposal)
+        raise RemovalRefused("stale")  # the proposal saw an older affiliation (or none): propose again
+    roster.append(session, action="affiliation.remove", subject_id=proposal.subject_id,
+                  fields={"opd": proposal.opd_id, "by": actor.id, "proposal": body,
+                          "proposal_signature": base64.b64encode(proposal.signature).decode("ascii")},
+                  signers=[(actor.id, actor_key)])
+    session.delete(affiliation)
+    subject = session.get(Reviewer, proposal.subject_id)
+    if subject is not None:
+        subject.needs_grants = True
+    audit.record(session, action="affiliation.remove", actor_id=actor.id,
+                 detail=f"reviewer={proposal.subject_id} opd={proposal.opd_id} proposed_by={proposal.proposed_by_id}")
+    session.delete(proposal)
+
+
+def pending_removals(session: Session) -> list[RosterProposal]:
+    return list(session.scalars(select(RosterProposal).order_by(RosterProposal.created_at)))
 
 
 @dataclass(frozen=True)

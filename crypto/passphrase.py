@@ -21,10 +21,13 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from .derive import derive_key, unwrap, wrap
 from .errors import CryptoError
 from .keys import KeyPair, keypair_from_private
+from .signing import SigningKey, signing_key_from_private
 
 MAX_PASSPHRASE_CHARS = 1024
 SALT_BYTES = 16
 _WRAP_LABEL = "reviewer-private-key"
+_SIGNING_WRAP_LABEL = "reviewer-signing-key"
+_ACTIVATION_WRAP_LABEL = "founder-signing-key"
 _ENCODED = re.compile(r"argon2id\$m=(?P<m>[1-9][0-9]{0,7}),t=(?P<t>[1-9][0-9]{0,2}),p=(?P<p>[1-9][0-9]{0,1})")
 
 
@@ -100,3 +103,29 @@ def wrap_private_key(keys: PassphraseKeys, keypair: KeyPair, *, owner_id: str) -
 
 def unwrap_private_key(keys: PassphraseKeys, wrapped: bytes, *, owner_id: str) -> KeyPair:
     return keypair_from_private(unwrap(keys.wrapping_key, wrapped, label=_WRAP_LABEL, context=owner_id.encode()))
+
+
+def wrap_signing_key(keys: PassphraseKeys, key: SigningKey, *, owner_id: str) -> bytes:
+    return wrap(keys.wrapping_key, key.private, label=_SIGNING_WRAP_LABEL, context=owner_id.encode())
+
+
+def unwrap_signing_key(keys: PassphraseKeys, wrapped: bytes, *, owner_id: str) -> SigningKey:
+    return signing_key_from_private(
+        unwrap(keys.wrapping_key, wrapped, label=_SIGNING_WRAP_LABEL, context=owner_id.encode()))
+
+
+def _activation_key(activation: str, owner_id: str) -> bytes:
+    # The one-time activation passphrase carries 100 random bits: HKDF suffices (no Argon2id).
+    compact = activation.upper().replace("-", "").replace(" ", "")
+    return derive_key(compact.encode("utf-8"), label="activation-wrap", salt=owner_id.encode())
+
+
+def wrap_for_activation(activation: str, key: SigningKey, *, owner_id: str) -> bytes:
+    """A founder's signing key, made at installation, kept until they activate with `activation`."""
+    return wrap(_activation_key(activation, owner_id), key.private, label=_ACTIVATION_WRAP_LABEL,
+                context=owner_id.encode())
+
+
+def unwrap_for_activation(activation: str, wrapped: bytes, *, owner_id: str) -> SigningKey:
+    return signing_key_from_private(unwrap(_activation_key(activation, owner_id), wrapped,
+                                           label=_ACTIVATION_WRAP_LABEL, context=owner_id.encode()))

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from cases.config import Config, load_config
 from cases.custody import find_session
+from cases.integrity import findings
 from cases.web import db_session, make_app
 
 # The only endpoints reachable without a session. Everything else needs one.
@@ -46,6 +47,13 @@ def create_app(config: Config | None = None) -> Flask:
                 return redirect(url_for(home))
         g.session_row, g.session_token, g.reviewer = row, token, row.reviewer
         return None
+
+    @app.context_processor
+    def integrity_warnings() -> dict[str, object]:
+        """Every admin page says loudly when the database disagrees with the signed roster."""
+        if "reviewer" not in g or not g.reviewer.is_admin or g.session_row.purpose != "full":
+            return {}
+        return {"integrity_findings": findings(db_session())}
 
     from . import admin, auth, cases, cli, export, management
 

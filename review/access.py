@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from cases.custody import recently_stepped_up, session_keypair
+from cases.custody import SigningKey, recently_stepped_up, session_keypair, session_signing_key
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -19,6 +19,14 @@ def private_key() -> bytes:
     if keypair is None:
         abort(404)
     return keypair.private
+
+
+def signing_key() -> SigningKey:
+    """The signed-in reviewer's signing key (for roster decisions); 403 without one."""
+    key = session_signing_key(g.session_row, token=g.session_token)
+    if key is None:
+        abort(403)
+    return key
 
 
 def admin_only(view: Callable[P, R]) -> Callable[P, R]:

@@ -6,22 +6,34 @@ power: any key-holding reviewer other than the account's creator may do it.
 Any reviewer may declare their own conflict of interest.
 """
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from cases.accounts import create_reviewer
 from cases.audit import recent_events
-from cases.errors import AccountExists
+from cases.errors import AccountExists, NotAKeyHolder
 from cases.models import Reviewer
 from cases.notifications import InvalidEmail, set_email
 from cases.seed import active_opds
-from cases.team import ApprovalRefused, add_affiliation, approve_reviewer, disable_reviewer, remove_affiliation, team
+from cases.team import (
+    ApprovalRefused,
+    RemovalRefused,
+    add_affiliation,
+    approve_reviewer,
+    confirm_removal,
+    disable_reviewer,
+    keys_to_confirm,
+    own_fingerprints,
+    pending_removals,
+    propose_removal,
+    team,
+)
 from cases.web import db_session, small_int
 
-from .access import admin_only, step_up_required
-from .forms import AffiliationForm, ButtonForm, CreateReviewerForm, EmailForm
+from .access import admin_only, signing_key, step_up_required
+from .forms import AffiliationForm, ApproveForm, ButtonForm, CreateReviewerForm, EmailForm
 
 bp = Blueprint("admin", __name__)
 
@@ -31,6 +43,17 @@ _APPROVAL_MESSAGES = {
     "not_holder": _l("Only a reviewer who already holds case keys can approve."),
     "not_active": _l("This account has not set its passphrase yet."),
     "already": _l("This account is already approved."),
+    "not_created": _l("This account has no signed creation in the roster: it cannot be approved. "
+                      "Create it again from the team page."),
+    "code": _l("That code is not valid (or was already used). Approval needs a fresh code."),
+}
+
+_REMOVAL_MESSAGES = {
+    "own": _l("Nobody removes their own affiliation or conflict: another key holder must propose it."),
+    "same": _l("A second key holder, not the one who proposed it, must confirm."),
+    "not_holder": _l("Only a key holder in the signed roster can do that."),
+    "none": _l("That affiliation no longer exists."),
+    "stale": _l("The affiliation changed after it was proposed. Propose the removal again."),
 }
 
 
@@ -45,8 +68,13 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     affiliation_form = AffiliationForm()
     affiliation_form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
     create_form = extra.pop("create_form", None) or CreateReviewerForm(formdata=None)
-    return render_template("team.html", members=team(db_session()), create_form=create_form,
+    members = team(db_session())
+    names = {m.reviewer.id: m.reviewer.display_name for m in members}
+    opds = {o.id: o.name for o in active_opds(db_session())}
+    return render_template("team.html", members=members, create_form=create_form,
                            affiliation_form=affiliation_form, button=ButtonForm(),
+                           own_keys=own_fingerprints(g.reviewer), removals=pending_removals(db_session()),
+                           names=names, opds=opds,
                            email_form=EmailForm(formdata=None, email=g.reviewer.email or ""), **extra), status
 
 
@@ -65,8 +93,12 @@ def create() -> Response | tuple[str, int]:
     try:
         reviewer, one_time = create_reviewer(db_session(), username=form.username.data or "",
                                              display_name=form.display_name.data or "", is_admin=form.is_admin.data,
-                                             is_reviewer=form.is_reviewer.data, created_by_id=g.reviewer.id,
-                                             email=form.email.data or "")
+                                             is_reviewer=form.is_reviewer.data, creator=g.reviewer,
+                                             creator_key=signing_key(), email=form.email.data or "")
+    except NotAKeyHolder:
+        return _team_page(403, create_form=form,
+                          problem=_("Only an administrator who is a key holder in the signed roster can create "
+                                    "accounts."))
     except AccountExists:
         return _team_page(400, create_form=form, problem=_("An account with that name already exists."))
     except InvalidEmail:
@@ -75,15 +107,23 @@ def create() -> Response | tuple[str, int]:
     return _team_page(created=(reviewer.username, one_time))
 
 
-@bp.post("/team/<reviewer_id>/approve")
-def approve(reviewer_id: str) -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+@bp.route("/team/<reviewer_id>/approve", methods=["GET", "POST"])
+def approve(reviewer_id: str) -> Response | tuple[str, int]:
+    """Four eyes: the approver confirms the new reviewer's fingerprints out of band and enters a fresh code."""
+    reviewer = _reviewer(reviewer_id)
+    keys = keys_to_confirm(db_session(), reviewer)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("approve.html", reviewer=reviewer, keys=keys, form=form), status
+    config = current_app.extensions["kanal.config"]
     try:
-        approve_reviewer(db_session(), approver=g.reviewer, reviewer=_reviewer(reviewer_id))
-        flash(_("Approved. They receive case keys when a key holder is next active."))
+        approve_reviewer(db_session(), approver=g.reviewer, approver_key=signing_key(), reviewer=reviewer,
+                         code=form.code.data or "", server_secret=config.review_secret_key.encode())
     except ApprovalRefused as refused:
-        flash(str(_APPROVAL_MESSAGES[refused.reason]))
+        return render_template("approve.html", reviewer=reviewer, keys=keys, form=form,
+                               problem=_APPROVAL_MESSAGES[refused.reason]), 400
+    flash(_("Approved. They receive case keys when a key holder is next active."))
     return redirect(url_for("admin.team_page"))
 
 
@@ -97,7 +137,7 @@ def disable(reviewer_id: str) -> Response:
     if reviewer.id == g.reviewer.id:
         flash(_("You cannot disable your own account."))
     else:
-        disable_reviewer(db_session(), actor=g.reviewer, reviewer=reviewer)
+        disable_reviewer(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=reviewer)
         flash(_("Account disabled; its sessions and case keys are gone."))
     return redirect(url_for("admin.team_page"))
 
@@ -114,8 +154,13 @@ def _affiliation_form() -> AffiliationForm:
 def affiliate(reviewer_id: str) -> Response:
     form = _affiliation_form()
     if form.validate_on_submit():
-        removed = add_affiliation(db_session(), actor=g.reviewer, reviewer=_reviewer(reviewer_id),
-                                  opd_id=form.opd.data, kind=form.kind.data or "member")
+        try:
+            removed = add_affiliation(db_session(), actor=g.reviewer, actor_key=signing_key(),
+                                      reviewer=_reviewer(reviewer_id), opd_id=form.opd.data,
+                                      kind=form.kind.data or "member")
+        except NotAKeyHolder:
+            flash(str(_REMOVAL_MESSAGES["not_holder"]))
+            return redirect(url_for("admin.team_page"))
         flash(_("Affiliation saved; %(n)d case keys for that unit were removed.", n=removed))
     return redirect(url_for("admin.team_page"))
 
@@ -124,10 +169,28 @@ def affiliate(reviewer_id: str) -> Response:
 @admin_only
 @step_up_required("admin.team_page")
 def unaffiliate(reviewer_id: str) -> Response:
+    """Propose lifting a recusal or removing an affiliation: a second key holder must confirm."""
     opd_id = small_int(request.form.get("opd", ""))
     if ButtonForm().validate_on_submit() and opd_id is not None:
-        remove_affiliation(db_session(), actor=g.reviewer, reviewer=_reviewer(reviewer_id), opd_id=opd_id)
-        flash(_("Affiliation removed."))
+        try:
+            propose_removal(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=_reviewer(reviewer_id),
+                            opd_id=opd_id)
+            flash(_("Removal proposed. Another key holder must confirm it on this page."))
+        except RemovalRefused as refused:
+            flash(str(_REMOVAL_MESSAGES[refused.reason]))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.post("/team/removals/<proposal_id>/confirm")
+@step_up_required("admin.team_page")
+def confirm_unaffiliate(proposal_id: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        confirm_removal(db_session(), actor=g.reviewer, actor_key=signing_key(), proposal_id=proposal_id[:32])
+        flash(_("Affiliation removed. Key holders pass on that unit's cases at their next visit."))
+    except RemovalRefused as refused:
+        flash(str(_REMOVAL_MESSAGES[refused.reason]))
     return redirect(url_for("admin.team_page"))
 
 
@@ -136,8 +199,8 @@ def declare_conflict() -> Response:
     """A reviewer recuses themself from a unit's cases (no admin needed)."""
     form = _affiliation_form()
     if form.validate_on_submit():
-        removed = add_affiliation(db_session(), actor=g.reviewer, reviewer=g.reviewer, opd_id=form.opd.data,
-                                  kind="conflict")
+        removed = add_affiliation(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=g.reviewer,
+                                  opd_id=form.opd.data, kind="conflict")
         flash(_("Conflict declared; %(n)d case keys for that unit were removed from your account.", n=removed))
     return redirect(url_for("admin.team_page"))
 

@@ -17,7 +17,14 @@ from werkzeug.wrappers import Response
 from cases import audit
 from cases.accounts import activate, authenticate
 from cases.config import Config
-from cases.custody import end_all_sessions, end_session, mark_stepped_up, open_session, session_keypair
+from cases.custody import (
+    end_all_sessions,
+    end_session,
+    mark_stepped_up,
+    open_session,
+    session_keypair,
+    session_signing_key,
+)
 from cases.errors import LoginFailed, PassphraseRejected
 from cases.grants import regrant_from
 from cases.ratelimit import configured, everyone, limiter
@@ -55,10 +62,11 @@ def _server_secret() -> bytes:
 def _switch(reviewer_session_purpose: str, *, stepped_up: bool = False) -> None:
     """Replace the current session with a new one (new token) of the given purpose."""
     keypair = session_keypair(g.session_row, token=g.session_token)
+    signing = session_signing_key(g.session_row, token=g.session_token)
     reviewer = g.reviewer
     end_session(db_session(), token=g.session_token)
     session.clear()
-    session["sid"] = open_session(db_session(), reviewer=reviewer, keypair=keypair,
+    session["sid"] = open_session(db_session(), reviewer=reviewer, keypair=keypair, signing=signing,
                                   purpose=reviewer_session_purpose, stepped_up=stepped_up)
 
 
@@ -91,7 +99,8 @@ def login() -> Response | str | tuple[str, int]:
         purpose, target = "second_factor", "auth.code"
     else:
         purpose, target = "enrol", "auth.enrol"
-    session["sid"] = open_session(db_session(), reviewer=outcome.reviewer, keypair=outcome.keypair, purpose=purpose)
+    session["sid"] = open_session(db_session(), reviewer=outcome.reviewer, keypair=outcome.keypair,
+                                  signing=outcome.signing, purpose=purpose)
     return redirect(url_for(target))
 
 
@@ -132,13 +141,14 @@ def activate_account() -> Response | str | tuple[str, int]:
         return render_template("activate.html", form=form), (400 if form.is_submitted() else 200)
     reviewer = g.reviewer
     try:
-        keypair = activate(db_session(), reviewer=reviewer, new_passphrase=form.passphrase.data or "",
-                           kdf=_config().kdf)
+        keypair, signing = activate(db_session(), reviewer=reviewer, new_passphrase=form.passphrase.data or "",
+                                    kdf=_config().kdf, signing=session_signing_key(g.session_row,
+                                                                                   token=g.session_token))
     except PassphraseRejected as rejected:
         return render_template("activate.html", form=form, problem=_POLICY_MESSAGES[rejected.reason]), 400
     end_all_sessions(db_session(), reviewer_id=reviewer.id)
     session.clear()
-    session["sid"] = open_session(db_session(), reviewer=reviewer, keypair=keypair, purpose="enrol")
+    session["sid"] = open_session(db_session(), reviewer=reviewer, keypair=keypair, signing=signing, purpose="enrol")
     return redirect(url_for("auth.enrol"))
 
 

@@ -14,24 +14,27 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases import audit
-from cases.accounts import create_reviewer
+from cases import audit, roster
+from cases.accounts import authenticate, create_founder, create_reviewer
 from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config
-from cases.errors import AccountExists, DomainError, RecoveryKeyMissing
+from cases.errors import AccountExists, DomainError, LoginFailed, NotAKeyHolder, RecoveryKeyMissing
 from cases.grants import active_recovery_key
+from cases.integrity import findings
 from cases.migrations import UnversionedDatabase, new_revision, upgrade
 from cases.models import Reviewer
 from cases.notifications import InvalidEmail, NoticeText, send_due
 from cases.readiness import assess, explain
-from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
+from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
 from cases.retention import purge_expired
 from cases.seed import load_seed
 from cases.smtp_mail import SmtpSender, SmtpSettings
-from cases.team import approve_at_installation
+from cases.throttle import AccountLocked
+from cases.trust import trust_of
 from cases.web import session_factory
 from crypto.errors import CryptoError
 from crypto.recovery import parse_recovery_input, split_master_secret
+from crypto.signing import SigningKey, fingerprint
 
 
 def _session() -> Session:
@@ -53,6 +56,30 @@ def _print_recovery_secret(master: bytes) -> None:
 def _print_activation(username: str, activation: str) -> None:
     click.echo(f"Account '{username}' created. One-time activation passphrase (shown once):")
     click.echo(f"  {activation}")
+
+
+def _add_root(session: Session, *, kind: str, fp: str) -> None:
+    """Put a fingerprint into the roots of trust (the roots file), or say where it must go."""
+    written = trust_of(session).add_roots(**({"founders": [fp]} if kind == "founder" else {"recovery": [fp]}))
+    if written:
+        click.echo(f"Roots of trust: added '{kind} {fp}' to {trust_of(session).roots_file}. Keep a copy of that "
+                   "file with the other secrets.")
+    else:
+        click.echo("Roots of trust come from KANAL_ROSTER_ROOTS: add this line there (with the other secrets), "
+                   f"then restart the apps:\n  {kind} {fp}")
+
+
+def _key_holder(session: Session, username: str) -> tuple[Reviewer, "SigningKey"]:
+    """Who runs a CLI command that changes the roster: their passphrase unlocks their signing key."""
+    passphrase = click.prompt(f"Passphrase of '{username}'", hide_input=True, err=True)
+    config: Config = current_app.extensions["kanal.config"]
+    try:
+        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=config.kdf)
+    except (LoginFailed, AccountLocked):
+        raise click.ClickException(f"'{username}' and that passphrase do not match an active account.") from None
+    if outcome.signing is None or outcome.keypair is None:
+        raise click.ClickException(f"'{username}' has not activated their account yet.")
+    return outcome.reviewer, outcome.signing
 
 
 def register(app: Flask) -> None:
@@ -86,28 +113,57 @@ def register(app: Flask) -> None:
             categories, opds = load_seed(session)
         click.echo(f"Added {categories} categories and {opds} OPDs.")
 
-    @app.cli.command("create-reviewer")
+    @app.cli.command("create-founder")
     @click.argument("username")
     @click.option("--name", default="", help="Display name.")
-    @click.option("--admin", is_flag=True, help="Also an administrator.")
+    @click.option("--no-admin", is_flag=True, help="A reviewer who is not an administrator.")
     @click.option("--no-reviewer", is_flag=True, help="Administrator only: cannot read cases.")
     @click.option("--email", default="", help="Address for content-free activity notifications.")
-    def create_reviewer_command(username: str, name: str, admin: bool, no_reviewer: bool, email: str) -> None:
-        """Create an account and print its one-time activation passphrase."""
+    def create_founder_command(username: str, name: str, no_admin: bool, no_reviewer: bool, email: str) -> None:
+        """Installation ceremony: a founding key holder, whose fingerprint becomes a root of trust."""
         try:
             with _session() as session, session.begin():
-                reviewer, activation = create_reviewer(
-                    session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer,
-                    email=email,
-                )
-                first = not no_reviewer and approve_at_installation(session, reviewer=reviewer)
+                reviewer, activation, fp = create_founder(session, username=username, display_name=name,
+                                                          is_admin=not no_admin, is_reviewer=not no_reviewer,
+                                                          email=email)
+                _add_root(session, kind="founder", fp=fp)
         except AccountExists:
             raise click.ClickException(f"An account named '{username}' already exists.") from None
         except InvalidEmail:
             raise click.ClickException(f"'{email}' is not an e-mail address.") from None
         _print_activation(reviewer.username, activation)
-        if first:
-            click.echo("As the first reviewer, this account is approved by the installation (four eyes start now).")
+        click.echo(f"Founding key holder; signing-key fingerprint:\n  {fp}")
+
+    @app.cli.command("create-reviewer")
+    @click.argument("username")
+    @click.option("--by", "by", default="", help="The key-holding admin creating it (asked for their passphrase).")
+    @click.option("--name", default="", help="Display name.")
+    @click.option("--admin", is_flag=True, help="Also an administrator.")
+    @click.option("--no-reviewer", is_flag=True, help="Administrator only: cannot read cases.")
+    @click.option("--email", default="", help="Address for content-free activity notifications.")
+    def create_reviewer_command(username: str, by: str, name: str, admin: bool, no_reviewer: bool,
+                                email: str) -> None:
+        """Create an account and print its one-time activation passphrase.
+
+        Signed into the roster by the admin named with --by, who then cannot approve it (four eyes)."""
+        if not by:
+            raise click.ClickException("Say who creates the account: --by NAME (a key-holding admin, asked for "
+                                       "their passphrase). The first accounts are made with create-founder.")
+        try:
+            with _session() as session, session.begin():
+                creator, key = _key_holder(session, by)
+                reviewer, activation = create_reviewer(
+                    session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer,
+                    email=email, creator=creator, creator_key=key,
+                )
+        except NotAKeyHolder:
+            raise click.ClickException(f"'{by}' is not a key-holding admin in the signed roster.") from None
+        except AccountExists:
+            raise click.ClickException(f"An account named '{username}' already exists.") from None
+        except InvalidEmail:
+            raise click.ClickException(f"'{email}' is not an e-mail address.") from None
+        _print_activation(reviewer.username, activation)
+        click.echo(f"Created by '{by}', who cannot approve it: another key holder approves it on the team page.")
 
     @app.cli.command("generate-recovery-key")
     @click.option("--force", is_flag=True, help="Replace the active recovery key.")
@@ -124,7 +180,8 @@ def register(app: Flask) -> None:
                     raise click.ClickException("A recovery key is already installed (use --force to replace it).")
             except RecoveryKeyMissing:
                 pass
-            _, master = generate_recovery_key(session)
+            key, master = generate_recovery_key(session)
+            _add_root(session, kind="recovery", fp=recovery_fingerprint(key))
         if shares:
             click.echo(f"Recovery shares: any {threshold} of these {shares} rebuild the secret. Give each to a "
                        "different person, on paper; they are shown ONCE:")
@@ -197,6 +254,44 @@ def register(app: Flask) -> None:
         # The chain cannot show rows cut from its end: compare the head with one written down earlier.
         click.echo(f"Audit chain intact: {head[0]} events, head {head[1]}.")
 
+    @app.cli.group("roster")
+    def roster_group() -> None:
+        """The signed team roster (who may read)."""
+
+    @roster_group.command("verify")
+    def roster_verify() -> None:
+        """Verify the roster from the roots of trust; name every entry and account that does not verify."""
+        with _session() as session:
+            found = findings(session, fresh=True)
+            verified = roster.verified(session)
+        for finding in found:
+            click.echo(f"- {finding.detail}")
+        if found:
+            raise click.ClickException(f"{len(found)} problem(s): nothing is sealed to what does not verify.")
+        readers = sum(1 for m in verified.members.values() if m.key_holder and m.reviewer)
+        click.echo(f"Roster intact: {verified.head[0]} entries, head {verified.head[1].hex()}, "
+                   f"{readers} verified reader(s).")
+
+    @roster_group.command("found")
+    @click.argument("username")
+    def roster_found(username: str) -> None:
+        """Upgrade ceremony: make an existing, activated key holder a founder (asks their passphrase)."""
+        with _session() as session, session.begin():
+            reviewer, key = _key_holder(session, username)
+            roster.append(session, action="founder", subject_id=reviewer.id,
+                          fields={"username": reviewer.username, "signing_key": key.public.hex(),
+                                  "admin": reviewer.is_admin, "reviewer": reviewer.is_reviewer},
+                          signers=[(reviewer.id, key)])
+            assert reviewer.public_key is not None
+            roster.append(session, action="account.activate", subject_id=reviewer.id,
+                          fields={"signing_key": key.public.hex(),
+                                  "encryption_key": roster.encryption_fingerprint(reviewer.public_key)},
+                          signers=[(reviewer.id, key)])
+            audit.record(session, action="roster.found", detail=f"reviewer={reviewer.id}")
+            fp = fingerprint(key.public)
+            _add_root(session, kind="founder", fp=fp)
+        click.echo(f"'{username}' is a founding key holder; signing-key fingerprint:\n  {fp}")
+
     @app.cli.group("recovery")
     def recovery_group() -> None:
         """Use the organisation recovery key."""
@@ -241,12 +336,14 @@ def register(app: Flask) -> None:
                 master = None
             except RecoveryKeyMissing:
                 _, master = generate_recovery_key(session)
+            if master is not None:
+                _add_root(session, kind="recovery", fp=recovery_fingerprint(active_recovery_key(session)))
             created = None
             if session.scalars(select(Reviewer.id).limit(1)).first() is None:
-                reviewer, activation = create_reviewer(
+                reviewer, activation, fp = create_founder(
                     session, username="admin", display_name="Administrator", is_admin=True, is_reviewer=True
                 )
-                approve_at_installation(session, reviewer=reviewer)
+                _add_root(session, kind="founder", fp=fp)
                 created = (reviewer.username, activation)
         if master is not None:
             _print_recovery_secret(master)

@@ -38,6 +38,12 @@ class CodeForm(FlaskForm):
                        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
 
 
+class ApproveForm(FlaskForm):
+    confirmed = BooleanField(_l("I have read both fingerprints with the new reviewer (in person or by phone) "
+                                "and they match what their screen shows."), validators=[DataRequired()])
+    code = TextField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)])
+
+
 class StatusForm(FlaskForm):
     new_status = SelectField(_l("New status"), validators=[DataRequired()])
     reason = LongTextField(_l("Reason (internal, for the team)"), validators=[Length(max=20000)])

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from cases.config import Config
 from cases.db import create_schema, make_engine, make_session_factory
-from cases.recovery_keys import generate_recovery_key
+from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
+from cases.trust import trust_of
 from cases.seed import load_seed
 from cases.web import dispose
 from crypto.passphrase import KdfParams
@@ -93,7 +94,9 @@ def recovery_secret(engine: Engine, config: Config) -> bytes:
     """Seed data and a recovery key installed; returns the recovery master secret."""
     with make_session_factory(engine, config.trust())() as session, session.begin():
         load_seed(session)
-        _, master = generate_recovery_key(session)
+        key, master = generate_recovery_key(session)
+        # The installation ceremony puts its fingerprint among the roots of trust (outside the database).
+        assert trust_of(session).add_roots(recovery=[recovery_fingerprint(key)])
     return master
 
 

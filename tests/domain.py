@@ -1,13 +1,21 @@
-"""Small helpers for tests of the `cases` layer: submit a case, list grants and audit events."""
+"""Small helpers for tests of the `cases` layer: key holders and accounts made the real way (signed
+roster, roots of trust), submit a case, list grants and audit events."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.accounts import activate, authenticate, create_founder, create_reviewer
 from cases.config import Config
 from cases.models import AuditEvent, KeyGrant, Opd, Reviewer
 from cases.report_content import ReportContent
 from cases.seed import active_categories
 from cases.submission import submit_report
+from cases.trust import trust_of
+from crypto.keys import KeyPair
+from crypto.passphrase import KdfParams
+from crypto.signing import SigningKey
 
 
 def submit_case(session: Session, config: Config, what: str, opd: Opd) -> str:
@@ -24,3 +32,54 @@ def grants_of(session: Session, reviewer: Reviewer) -> set[tuple[str, str]]:
 
 def events(session: Session, action: str) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
+CHEAP_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
+
+
+@dataclass(frozen=True)
+class Holder:
+    reviewer: Reviewer
+    keypair: KeyPair
+    signing: SigningKey
+
+
+def founder(session: Session, username: str, *, admin: bool = False, reviewer: bool = True, email: str = "",
+            passphrase: str = PASSPHRASE) -> Holder:
+    """An activated founding key holder whose fingerprint is in the roots of trust: a verified reader."""
+    row, activation, fp = create_founder(session, username=username, display_name=username.title(),
+                                         is_admin=admin, is_reviewer=reviewer, email=email)
+    assert trust_of(session).add_roots(founders=[fp])
+    outcome = authenticate(session, username=username, passphrase=activation, kdf=CHEAP_KDF)
+    keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF,
+                                signing=outcome.signing)
+    session.flush()
+    return Holder(row, keypair, signing)
+
+
+def _house_founder(session: Session) -> Holder:
+    holder = session.info.get("test_founder")
+    if holder is None:
+        holder = founder(session, "pendiri", admin=True)
+        session.info["test_founder"] = holder
+    assert isinstance(holder, Holder)
+    return holder
+
+
+def account(session: Session, username: str, *, display_name: str = "", is_admin: bool = False,
+            is_reviewer: bool = True, email: str = "", by: Holder | None = None) -> tuple[Reviewer, str]:
+    """A pending account created the real way, by a key-holding admin (a house founder unless `by`)."""
+    creator = by or _house_founder(session)
+    return create_reviewer(session, username=username, display_name=display_name or username.title(),
+                           is_admin=is_admin, is_reviewer=is_reviewer, email=email, creator=creator.reviewer,
+                           creator_key=creator.signing)
+
+
+def activated(session: Session, username: str, *, by: Holder | None = None, passphrase: str = PASSPHRASE,
+              **kwargs: object) -> Holder:
+    """An account created by `by` and activated, but not approved: holds keys, reads nothing yet."""
+    row, _ = account(session, username, by=by, **kwargs)  # type: ignore[arg-type]
+    keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF)
+    session.flush()
+    return Holder(row, keypair, signing)

@@ -12,15 +12,13 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.clock import utc_now
 from cases.config import Config
 from cases.db import make_session_factory
 from cases.models import Case, Reviewer
 from cases.seed import active_opds
 from cases.web import dispose
-from tests.conftest import CHEAP_KDF
-from tests.domain import submit_case
+from tests.domain import founder, submit_case
 from tests.smtp_server import PASSWORD, USER, Relay, relay  # noqa: F401  (the fixture)
 
 CANARY = "kanari-7f3a9c setoran kepala bidang"
@@ -39,9 +37,7 @@ def notifying_app(config: Config, relay: Relay, engine: Engine, recovery_secret:
 
 def _case_waiting_for(session: Session, config: Config) -> tuple[Reviewer, Case]:
     """An approved key holder with an address, a report with a canary, and the hour already come."""
-    ana, _ = create_reviewer(session, username="ana", display_name="Ana", email="ana@pemda.example")
-    activate(session, reviewer=ana, new_passphrase="kopi tubruk di pasar johar pagi hari", kdf=CHEAP_KDF)
-    ana.approved_at = ana.activated_at
+    ana = founder(session, "ana", email="ana@pemda.example").reviewer
     session.commit()
     opd = active_opds(session)[0]
     case = session.get(Case, submit_case(session, config, CANARY, opd))

@@ -6,26 +6,27 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, authenticate, check_passphrase_policy, create_reviewer
+from cases.accounts import activate, authenticate, check_passphrase_policy
 from cases.errors import AccountExists, LoginFailed, PassphraseRejected
 from cases.models import AuditEvent, Reviewer
 from crypto import passphrase as pp
 from crypto.keys import keypair_from_private
 from tests.conftest import CHEAP_KDF
+from tests.domain import account
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 ACTIVATION = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}")
 
 
 def _active(session: Session, username: str = "rina") -> tuple[Reviewer, str]:
-    reviewer, one_time = create_reviewer(session, username=username, display_name="Rina")
+    reviewer, one_time = account(session, username=username, display_name="Rina")
     activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
     return reviewer, one_time
 
 
 def test_create_reviewer_returns_pending_account_and_one_time_passphrase(session: Session) -> None:
     # when an admin creates an account with a mixed-case, padded name
-    reviewer, one_time = create_reviewer(session, username="  Rina ", display_name=" Rina Wati ")
+    reviewer, one_time = account(session, username="  Rina ", display_name=" Rina Wati ")
     # then it is pending, without keys, and the passphrase is 5 Crockford groups of 4
     assert ACTIVATION.fullmatch(one_time)
     assert (reviewer.username, reviewer.display_name, reviewer.state) == ("rina", "Rina Wati", "pending")
@@ -35,24 +36,24 @@ def test_create_reviewer_returns_pending_account_and_one_time_passphrase(session
 
 def test_each_account_gets_a_different_activation_passphrase(session: Session) -> None:
     # given two accounts, then their one-time passphrases differ
-    _, first = create_reviewer(session, username="a", display_name="A")
-    _, second = create_reviewer(session, username="b", display_name="B")
+    _, first = account(session, username="a", display_name="A")
+    _, second = account(session, username="b", display_name="B")
     assert first != second
 
 
 @pytest.mark.parametrize("again", ["rina", "RINA", " Rina "])
 def test_duplicate_username_is_refused_case_insensitively(session: Session, again: str) -> None:
     # given an account "rina"
-    create_reviewer(session, username="rina", display_name="Rina")
+    account(session, username="rina", display_name="Rina")
     session.commit()
     # when another is created with the same name in another case, then it is refused
     with pytest.raises(AccountExists):
-        create_reviewer(session, username=again, display_name="Other")
+        account(session, username=again, display_name="Other")
 
 
 def test_activation_passphrase_logs_in_to_activation_only(session: Session) -> None:
     # given a pending account
-    reviewer, one_time = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, one_time = account(session, username="rina", display_name="Rina")
     # when it logs in with the one-time passphrase (typed loosely)
     for typed in (one_time, one_time.lower().replace("-", " ")):
         outcome = authenticate(session, username="Rina", passphrase=typed, kdf=CHEAP_KDF)
@@ -66,7 +67,7 @@ def test_activation_passphrase_logs_in_to_activation_only(session: Session) -> N
 ])
 def test_wrong_passphrase_or_unknown_user_fails_to_log_in(session: Session, username: str, passphrase: str) -> None:
     # given a pending and an active account
-    create_reviewer(session, username="joko", display_name="Joko")
+    account(session, username="joko", display_name="Joko")
     _active(session, "rina")
     # when a wrong passphrase or unknown name is used, then login fails
     with pytest.raises(LoginFailed):
@@ -77,9 +78,9 @@ def test_wrong_passphrase_or_unknown_user_fails_to_log_in(session: Session, user
 
 def test_activate_sets_a_key_pair_and_retires_the_one_time_passphrase(session: Session) -> None:
     # given a pending account
-    reviewer, one_time = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, one_time = account(session, username="rina", display_name="Rina")
     # when it is activated with its own passphrase
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
+    keypair, _ = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
     session.commit()
     # then it is active, holds the new public key and a wrapped private key
     assert reviewer.state == "active" and reviewer.activated_at is not None
@@ -102,8 +103,8 @@ def test_activating_twice_is_refused(session: Session) -> None:
 
 def test_login_with_own_passphrase_returns_the_stored_key_pair(session: Session) -> None:
     # given an active account
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
+    reviewer, _ = account(session, username="rina", display_name="Rina")
+    keypair, _ = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
     session.commit()
     session.expire_all()
     # when it logs in with its passphrase
@@ -144,7 +145,7 @@ def test_passphrase_policy(candidate: str, reason: str | None) -> None:
 
 def test_rejected_passphrase_leaves_the_account_pending(session: Session) -> None:
     # given a pending account, when activation uses a short passphrase
-    reviewer, one_time = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, one_time = account(session, username="rina", display_name="Rina")
     with pytest.raises(PassphraseRejected):
         activate(session, reviewer=reviewer, new_passphrase="pendek", kdf=CHEAP_KDF)
     # then it stays pending and the one-time passphrase still works

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 import cases.case_list as case_list
-from cases.accounts import activate, create_reviewer
 from cases.case_list import CaseFilter, CasePage, Dashboard, dashboard, list_cases
 from cases.config import Config
 from cases.conversation import reporter_adds
@@ -21,17 +20,15 @@ from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
 from cases.triage import add_label, assign, change_status
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 NOW = datetime(2024, 6, 1, 12, 0)
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username)
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at
-    return reviewer, keypair
+    holder = founder(session, username)
+    return holder.reviewer, holder.keypair
 
 
 def _submit(session: Session, config: Config, *, received: datetime | None = None, category: int = 0,

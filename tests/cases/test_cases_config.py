@@ -9,7 +9,6 @@ import pytest
 from cases.config import DEV_PREFIX, SECRET_NAMES, ConfigError, load_config, new_production_secret
 from crypto.passphrase import KdfParams
 
-
 # Roots of trust as the installation ceremony writes them (any well-formed fingerprints will do here).
 ROOTS = "founder " + "ab" * 32 + ";recovery " + "cd" * 32
 

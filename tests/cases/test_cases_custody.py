@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cases import custody
-from cases.accounts import activate, create_reviewer
 from cases.custody import end_all_sessions, end_session, find_session, open_session, purge_expired, session_keypair
 from cases.models import Reviewer, ReviewerSession
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import account, activated
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 IDLE = timedelta(minutes=30)
@@ -21,8 +20,8 @@ ABSOLUTE = timedelta(hours=12)
 
 
 def _active(session: Session, username: str = "rina") -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username)
-    return reviewer, activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
+    holder = activated(session, username)
+    return holder.reviewer, holder.keypair
 
 
 def _find(session: Session, token: str) -> ReviewerSession | None:
@@ -48,7 +47,7 @@ def test_session_round_trip_returns_the_same_private_key(session: Session) -> No
 
 def test_session_without_key_pair_yields_none(session: Session) -> None:
     # given a pending reviewer's activation-only session, then it holds no key
-    reviewer, _ = create_reviewer(session, username="joko", display_name="Joko")
+    reviewer, _ = account(session, username="joko", display_name="Joko")
     token = open_session(session, reviewer=reviewer, keypair=None, purpose="activation")
     row = _find(session, token)
     assert row is not None and row.wrapped_private_key is None

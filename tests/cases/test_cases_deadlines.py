@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.case_list import CaseFilter, dashboard, list_cases
 from cases.config import Config
 from cases.conversation import team_replies
@@ -16,7 +15,7 @@ from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
 from cases.triage import change_status
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 RECEIVED = datetime(2024, 3, 1, 14, 0)
@@ -25,10 +24,8 @@ SECOND = timedelta(seconds=1)
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username)
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at
-    return reviewer, keypair
+    holder = founder(session, username)
+    return holder.reviewer, holder.keypair
 
 
 def _submit(session: Session, config: Config, *, received: datetime | None = None,

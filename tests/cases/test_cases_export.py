@@ -7,13 +7,11 @@ import zipfile
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.conversation import reporter_adds, team_replies
 from cases.db import make_session_factory
-from cases.trust import trust_of
 from cases.errors import CaseNotFound
 from cases.evidence.store import Limits, Upload, prepare_file
 from cases.export import CaseExport, ExportRefused, ExportSelection, audit_detail, export_case, export_choices
@@ -24,8 +22,9 @@ from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
 from cases.triage import add_note, change_status
+from cases.trust import trust_of
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import founder
 from tests.pdf_text import pdf_text
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
@@ -44,10 +43,8 @@ class SizedStream(io.BytesIO):
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username.title())
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at
-    return reviewer, keypair
+    holder = founder(session, username)
+    return holder.reviewer, holder.keypair
 
 
 @pytest.fixture
@@ -75,9 +72,13 @@ def _seq(session: Session, case_id: str, kind: str, n: int = 0) -> int:
                                 .order_by(CaseItem.seq)))[n]
 
 
+def _sessions(engine: Engine, session: Session) -> sessionmaker[Session]:
+    return make_session_factory(engine, trust_of(session))
+
+
 def _export(session: Session, engine: Engine, reviewer: Reviewer, keys: KeyPair, case_id: str,
             selection: ExportSelection) -> CaseExport:
-    return export_case(session, sessions=make_session_factory(engine, trust_of(session)), reviewer=reviewer, case_id=case_id,
+    return export_case(session, sessions=_sessions(engine, session), reviewer=reviewer, case_id=case_id,
                        private_key=keys.private, selection=selection)
 
 
@@ -227,7 +228,7 @@ def test_exported_file_is_byte_identical_to_the_stored_cleaned_version(
     [choice] = choices.attachments
     members = _unzip(_export(session, engine, rina, keys, case_id,
                              ExportSelection(reason="x", attachment_seqs=frozenset({choice.seq}))))
-    stored = b"".join(download_attachment(session, sessions=make_session_factory(engine, trust_of(session)), reviewer=rina,
+    stored = b"".join(download_attachment(session, sessions=_sessions(engine, session), reviewer=rina,
                                           case_id=case_id, attachment_id=choice.info.attachment_id,
                                           private_key=keys.private).chunks)
     exported = members["attachments/1-bukti setoran.txt"]

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from cases.accounts import activate, create_reviewer
 from cases.clock import to_hour, utc_now
 from cases.config import Config
 from cases.conversation import reporter_adds
@@ -20,8 +19,7 @@ from cases.notifications import InvalidEmail, NoticeText, send_due, set_email
 from cases.seed import active_opds
 from cases.team import add_affiliation
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
-from tests.domain import events, submit_case
+from tests.domain import activated, events, founder, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 TEXT = NoticeText(subject="New activity", body="There is new activity.")
@@ -40,12 +38,9 @@ class RecordingSender:
 
 
 def _reviewer(session: Session, username: str, *, email: str = "", approved: bool = True) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username.title(), email=email)
-    keys = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    if approved:
-        reviewer.approved_at = reviewer.activated_at
+    holder = founder(session, username, email=email) if approved else activated(session, username, email=email)
     session.commit()
-    return reviewer, keys
+    return holder.reviewer, holder.keypair
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.case_list import CaseFilter, list_cases
 from cases.config import Config
 from cases.errors import CaseNotFound
@@ -16,16 +15,14 @@ from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds
 from cases.submission import submit_report
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import account, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username)
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at  # four eyes done (see test_cases_team.py)
-    return reviewer, keypair
+    holder = founder(session, username)  # a verified reader (four eyes: see test_cases_team.py)
+    return holder.reviewer, holder.keypair
 
 
 def _submit(session: Session, config: Config, what: str, *, hours_ago: int = 0) -> str:
@@ -83,7 +80,7 @@ def test_reviewer_added_after_a_case_does_not_see_or_read_it(
 
 def test_pending_reviewer_lists_nothing(session: Session, config: Config, recovery_secret: bytes) -> None:
     # given a case and a reviewer still pending, then the pending reviewer's list is empty
-    pending, _ = create_reviewer(session, username="joko", display_name="Joko")
+    pending, _ = account(session, username="joko", display_name="Joko")
     _active(session, "rina")
     _submit(session, config, "ada kasus")
     assert list_cases(session, reviewer=pending).rows == []

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.errors import DomainError
 from cases.grants import open_reviewer_key
@@ -20,20 +19,16 @@ from crypto.envelope import decrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
 from crypto.recovery import combine_shares, new_master_secret, parse_recovery_input, split_master_secret
-from tests.conftest import CHEAP_KDF
-from tests.domain import events, grants_of, submit_case
+from tests.domain import activated, events, founder, grants_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 MASTER = bytes(range(32))
 
 
 def _active(session: Session, username: str, *, approved: bool = True) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username.title())
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    if approved:
-        reviewer.approved_at = reviewer.activated_at
+    holder = founder(session, username) if approved else activated(session, username)
     session.flush()
-    return reviewer, keypair
+    return holder.reviewer, holder.keypair
 
 
 def _reads(session: Session, reviewer: Reviewer, keys: KeyPair, case_id: str) -> str:

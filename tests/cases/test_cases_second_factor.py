@@ -3,7 +3,6 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.accounts import create_reviewer
 from cases.models import AuditEvent, BackupCode, Reviewer
 from cases.second_factor import (
     check_code,
@@ -16,13 +15,14 @@ from cases.second_factor import (
 )
 from crypto.totp import STEP_SECONDS, backup_code_hash, current_code, open_secret
 from tests.actions import TotpClock
+from tests.domain import account
 
 SERVER_SECRET = b"test-review-secret-for-totp-only"
 NOW = 1_700_000_000.0
 
 
 def _reviewer(session: Session, username: str = "rina") -> Reviewer:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username.title())
+    reviewer, _ = account(session, username=username, display_name=username.title())
     return reviewer
 
 

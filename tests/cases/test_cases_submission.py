@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cases import submission
-from cases.accounts import activate, create_reviewer
+from cases.accounts import activate
 from cases.config import Config
 from cases.errors import RecoveryKeyMissing, UnknownChoice
 from cases.models import Base, Case, CaseItem, Category, KeyGrant, Opd, RecoveryKey, Reviewer
@@ -19,6 +19,7 @@ from crypto.envelope import decrypt_item
 from crypto.keys import KeyPair, open_grant
 from crypto.recovery import recovery_keypair
 from tests.conftest import CHEAP_KDF
+from tests.domain import account, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 CONTENT = ReportContent(what="Kasubbag meminta setoran tiap bulan.", who="Kasubbag Umum", amount_rupiah=500000)
@@ -31,10 +32,8 @@ def _submit(session: Session, config: Config, *, content: ReportContent = CONTEN
 
 
 def _active_reviewer(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username)
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at  # four eyes done (see test_cases_team.py)
-    return reviewer, keypair
+    holder = founder(session, username)  # a verified reader (four eyes: see test_cases_team.py)
+    return holder.reviewer, holder.keypair
 
 
 def _grants(session: Session, case_id: str, key_kind: str) -> list[KeyGrant]:
@@ -201,8 +200,8 @@ def test_pending_and_non_reviewer_accounts_get_no_grant(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
     # given a pending reviewer and an active admin who is not a reviewer
-    pending, _ = create_reviewer(session, username="pending", display_name="Pending")
-    admin, _ = create_reviewer(session, username="admin", display_name="Admin", is_admin=True, is_reviewer=False)
+    pending, _ = account(session, username="pending", display_name="Pending")
+    admin, _ = account(session, username="admin", display_name="Admin", is_admin=True, is_reviewer=False)
     activate(session, reviewer=admin, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
     # when a report is submitted
     case_id = _submit(session, config).case_id

@@ -7,12 +7,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from cases.accounts import activate, authenticate, create_reviewer
+from cases.accounts import activate, authenticate
 from cases.clock import utc_now
 from cases.errors import LoginFailed
 from cases.models import Reviewer
 from cases.throttle import FREE_FAILURES, MAX_LOCK, AccountLocked, clear_failures, lock_after, reserve_attempt
 from tests.conftest import CHEAP_KDF
+from tests.domain import account
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 WRONG = "teh poci di alun-alun tegal sore hari"
@@ -20,7 +21,7 @@ THREADS = 8
 
 
 def _active(session: Session, username: str = "rina") -> Reviewer:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username.title())
+    reviewer, _ = account(session, username=username, display_name=username.title())
     activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
     session.commit()
     return reviewer
@@ -46,7 +47,7 @@ def test_lock_after_grows_from_thirty_seconds_to_an_hour(failures: int, lock: ti
 
 def test_reserve_attempt_counts_and_locks_after_the_fourth(session: Session) -> None:
     # given a reviewer with no failures
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, _ = account(session, username="rina", display_name="Rina")
     session.commit()
     # when three attempts are reserved, then each is counted and the account is not locked
     for expected in (1, 2, 3):
@@ -63,7 +64,7 @@ def test_reserve_attempt_counts_and_locks_after_the_fourth(session: Session) -> 
 
 def test_reserve_attempt_while_locked_raises_with_the_unlock_time(session: Session) -> None:
     # given a locked reviewer
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, _ = account(session, username="rina", display_name="Rina")
     for _ in range(4):
         reserve_attempt(session, reviewer=reviewer)
     session.commit()
@@ -79,7 +80,7 @@ def test_reserve_attempt_while_locked_raises_with_the_unlock_time(session: Sessi
 
 def test_attempts_are_allowed_again_once_the_lock_has_passed(session: Session) -> None:
     # given a reviewer whose lock ran out a second ago
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, _ = account(session, username="rina", display_name="Rina")
     for _ in range(4):
         reserve_attempt(session, reviewer=reviewer)
     reviewer.locked_until = utc_now() - timedelta(seconds=1)
@@ -94,7 +95,7 @@ def test_attempts_are_allowed_again_once_the_lock_has_passed(session: Session) -
 
 def test_a_long_running_guesser_is_locked_for_an_hour_not_crashed(session: Session) -> None:
     # given a reviewer an attacker has kept guessing for two days (45 failures, last lock just over)
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, _ = account(session, username="rina", display_name="Rina")
     reviewer.failed_logins = 45
     reviewer.locked_until = utc_now() - timedelta(seconds=1)
     session.commit()
@@ -160,7 +161,7 @@ def test_unknown_user_counts_nothing_and_raises_login_failed(session: Session) -
 
 def test_clear_failures_unlocks(session: Session) -> None:
     # given a locked reviewer, when failures are cleared, then the next attempt is accepted
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
+    reviewer, _ = account(session, username="rina", display_name="Rina")
     for _ in range(4):
         reserve_attempt(session, reviewer=reviewer)
     clear_failures(reviewer)
@@ -173,7 +174,7 @@ def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine) -> None:
     # given a committed reviewer and eight requests arriving at once, each in its own session
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory() as setup:
-        reviewer, _ = create_reviewer(setup, username="rina", display_name="Rina")
+        reviewer, _ = account(setup, username="rina", display_name="Rina")
         setup.commit()
         reviewer_id = reviewer.id
     start = threading.Barrier(THREADS)

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.conversation import thread
 from cases.errors import CaseNotFound
@@ -30,7 +29,7 @@ from cases.triage import (
     set_priority,
 )
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 ALLOWED = {
@@ -44,10 +43,8 @@ PAIRS = list(product(STATUSES, STATUSES))
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    reviewer, _ = create_reviewer(session, username=username, display_name=username)
-    keypair = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at
-    return reviewer, keypair
+    holder = founder(session, username)
+    return holder.reviewer, holder.keypair
 
 
 def _submit(session: Session, config: Config, what: str = "setoran bulanan") -> str:
