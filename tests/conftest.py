@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from cases.config import Config
 from cases.db import create_schema, make_engine, make_session_factory
 from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
-from cases.trust import trust_of
 from cases.seed import load_seed
+from cases.trust import trust_of
 from cases.web import dispose
 from crypto.passphrase import KdfParams
 from tests.actions import TotpClock

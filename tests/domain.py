@@ -45,23 +45,34 @@ class Holder:
     signing: SigningKey
 
 
+def signing_of(session: Session, reviewer: Reviewer) -> SigningKey:
+    """The signing key of an account these helpers activated (what the reviewer's session would hold)."""
+    key: SigningKey = session.info["test_signing_keys"][reviewer.id]
+    return key
+
+
+def _remember(session: Session, holder: "Holder") -> "Holder":
+    session.info.setdefault("test_signing_keys", {})[holder.reviewer.id] = holder.signing
+    return holder
+
+
 def founder(session: Session, username: str, *, admin: bool = False, reviewer: bool = True, email: str = "",
-            passphrase: str = PASSPHRASE) -> Holder:
+            passphrase: str = PASSPHRASE, display_name: str = "") -> Holder:
     """An activated founding key holder whose fingerprint is in the roots of trust: a verified reader."""
-    row, activation, fp = create_founder(session, username=username, display_name=username.title(),
+    row, activation, fp = create_founder(session, username=username, display_name=display_name or username,
                                          is_admin=admin, is_reviewer=reviewer, email=email)
     assert trust_of(session).add_roots(founders=[fp])
     outcome = authenticate(session, username=username, passphrase=activation, kdf=CHEAP_KDF)
     keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF,
                                 signing=outcome.signing)
     session.flush()
-    return Holder(row, keypair, signing)
+    return _remember(session, Holder(row, keypair, signing))
 
 
 def _house_founder(session: Session) -> Holder:
     holder = session.info.get("test_founder")
     if holder is None:
-        holder = founder(session, "pendiri", admin=True)
+        holder = founder(session, "pendiri", admin=True, reviewer=False)
         session.info["test_founder"] = holder
     assert isinstance(holder, Holder)
     return holder
@@ -82,4 +93,4 @@ def activated(session: Session, username: str, *, by: Holder | None = None, pass
     row, _ = account(session, username, by=by, **kwargs)  # type: ignore[arg-type]
     keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF)
     session.flush()
-    return Holder(row, keypair, signing)
+    return _remember(session, Holder(row, keypair, signing))

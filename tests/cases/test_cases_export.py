@@ -43,7 +43,7 @@ class SizedStream(io.BytesIO):
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
-    holder = founder(session, username)
+    holder = founder(session, username, display_name=username.title())
     return holder.reviewer, holder.keypair
 
 

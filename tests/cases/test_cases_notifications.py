@@ -19,7 +19,7 @@ from cases.notifications import InvalidEmail, NoticeText, send_due, set_email
 from cases.seed import active_opds
 from cases.team import add_affiliation
 from crypto.keys import KeyPair
-from tests.domain import activated, events, founder, submit_case
+from tests.domain import activated, events, founder, signing_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 TEXT = NoticeText(subject="New activity", body="There is new activity.")
@@ -38,7 +38,10 @@ class RecordingSender:
 
 
 def _reviewer(session: Session, username: str, *, email: str = "", approved: bool = True) -> tuple[Reviewer, KeyPair]:
-    holder = founder(session, username, email=email) if approved else activated(session, username, email=email)
+    if approved:
+        holder = founder(session, username, email=email, display_name=username.title())
+    else:
+        holder = activated(session, username, email=email)
     session.commit()
     return holder.reviewer, holder.keypair
 
@@ -58,7 +61,8 @@ def test_a_submission_marks_only_key_holders_who_have_an_address(session: Sessio
     opd = active_opds(session)[0]
     holder, _ = _reviewer(session, "ana", email="ana@pemda.example")
     recused, _ = _reviewer(session, "budi", email="budi@pemda.example")
-    add_affiliation(session, actor=holder, reviewer=recused, opd_id=opd.id, kind="conflict")
+    add_affiliation(session, actor=holder, actor_key=signing_of(session, holder),
+                    reviewer=recused, opd_id=opd.id, kind="conflict")
     silent, _ = _reviewer(session, "citra")
     waiting, _ = _reviewer(session, "dewi", email="dewi@pemda.example", approved=False)
 
@@ -116,7 +120,8 @@ def test_recusal_after_the_mark_means_no_mail_about_that_case(session: Session, 
     opd = active_opds(session)[0]
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     submit_case(session, config, "Laporan", opd)
-    add_affiliation(session, actor=ana, reviewer=ana, opd_id=opd.id, kind="conflict")  # grants go with it
+    add_affiliation(session, actor=ana, actor_key=signing_of(session, ana),
+                    reviewer=ana, opd_id=opd.id, kind="conflict")  # grants go with it
     session.commit()
 
     sender = RecordingSender()

@@ -8,25 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.config import Config
-from cases.errors import DomainError
+from cases.errors import DomainError, RecoveryKeyMissing
 from cases.grants import open_reviewer_key
 from cases.models import CaseItem, RecoveryKey, Reviewer
-from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, reseal_with_recovery
+from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
 from cases.report_content import ReportContent
 from cases.seed import active_opds
 from cases.team import add_affiliation
+from cases.trust import trust_of
 from crypto.envelope import decrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
 from crypto.recovery import combine_shares, new_master_secret, parse_recovery_input, split_master_secret
-from tests.domain import activated, events, founder, grants_of, submit_case
+from tests.domain import activated, events, founder, grants_of, signing_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 MASTER = bytes(range(32))
 
 
 def _active(session: Session, username: str, *, approved: bool = True) -> tuple[Reviewer, KeyPair]:
-    holder = founder(session, username) if approved else activated(session, username)
+    holder = founder(session, username, display_name=username.title()) if approved else activated(session, username)
     session.flush()
     return holder.reviewer, holder.keypair
 
@@ -135,7 +136,8 @@ def test_reseal_skips_cases_the_reviewer_is_recused_from(session: Session, confi
     x, y = active_opds(session)[:2]
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     joko, _ = _active(session, "joko")
-    add_affiliation(session, actor=admin, reviewer=joko, opd_id=x.id, kind="member")
+    add_affiliation(session, actor=admin, actor_key=signing_of(session, admin),
+                    reviewer=joko, opd_id=x.id, kind="member")
     admin_grants = grants_of(session, admin)
     # when the recovery key reseals for joko, then he gets only Y
     assert reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko) == 2
@@ -183,7 +185,13 @@ def test_a_replaced_recovery_key_still_opens_the_cases_sealed_to_it(session: Ses
     # given a case sealed under the first key, then a new key installed and a case sealed under it
     opd = active_opds(session)[0]
     old_case = submit_case(session, config, "lama", opd)
-    _, new_master = generate_recovery_key(session)
+    new_key, new_master = generate_recovery_key(session)
+    # a case is sealed to the new key only once the ceremony puts it among the roots of trust
+    with pytest.raises(RecoveryKeyMissing):
+        submit_case(session, config, "belum", opd)
+    session.rollback()
+    new_key, new_master = generate_recovery_key(session)
+    trust_of(session).add_roots(recovery=[recovery_fingerprint(new_key)])
     new_case = submit_case(session, config, "baru", opd)
     joko, joko_keys = _active(session, "joko")
     # when each master secret is used, then each reseals the cases sealed to its own key

@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cases.accounts import activate, authenticate
 from cases.clock import utc_now
+from cases.config import Config
+from cases.db import make_session_factory
 from cases.errors import LoginFailed
 from cases.models import Reviewer
 from cases.throttle import FREE_FAILURES, MAX_LOCK, AccountLocked, clear_failures, lock_after, reserve_attempt
@@ -117,7 +119,7 @@ def test_lockout_holds_even_for_the_right_passphrase(session: Session) -> None:
     with pytest.raises(AccountLocked):
         _login(session, PASSPHRASE)
     # and once the lock passes, the right passphrase logs in and clears the count
-    reviewer = session.query(Reviewer).one()
+    reviewer = session.query(Reviewer).filter_by(username="rina").one()
     reviewer.locked_until = utc_now() - timedelta(seconds=1)
     session.commit()
     _login(session, PASSPHRASE)
@@ -170,9 +172,9 @@ def test_clear_failures_unlocks(session: Session) -> None:
     assert reviewer.failed_logins == 1 and reviewer.locked_until is None
 
 
-def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine) -> None:
+def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine, config: Config) -> None:
     # given a committed reviewer and eight requests arriving at once, each in its own session
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = make_session_factory(engine, config.trust())
     with factory() as setup:
         reviewer, _ = account(setup, username="rina", display_name="Rina")
         setup.commit()

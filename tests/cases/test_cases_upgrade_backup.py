@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config
-from cases.db import make_engine
+from cases.db import make_engine, make_session_factory
 from cases.grants import active_recovery_key
 from cases.migrations import alembic_config, upgrade
 from cases.models import AuditEvent, Case, CaseItem, KeyGrant, Opd, Reviewer
-from cases.recovery_keys import generate_recovery_key
+from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
 from cases.report_content import ReportContent
 from cases.seed import load_seed
+from cases.trust import trust_of
 from crypto.envelope import decrypt_item
 from crypto.keys import open_grant
 from crypto.recovery import recovery_keypair
@@ -40,9 +41,10 @@ def read_with_recovery(session: Session, master: bytes, case_id: str) -> str:
 
 
 def populate(engine: Engine, config: Config) -> tuple[bytes, str, dict[str, int]]:
-    with Session(engine) as session:
+    with make_session_factory(engine, config.trust())() as session:
         load_seed(session)
-        _key, master = generate_recovery_key(session)
+        key, master = generate_recovery_key(session)
+        trust_of(session).add_roots(recovery=[recovery_fingerprint(key)])
         session.commit()
         opd = session.scalars(select(Opd).order_by(Opd.id)).first()
         assert opd is not None
