@@ -94,3 +94,27 @@ def activated(session: Session, username: str, *, by: Holder | None = None, pass
     keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF)
     session.flush()
     return _remember(session, Holder(row, keypair, signing))
+
+
+SERVER_SECRET = b"test-review-secret-for-totp-only"
+
+
+def fresh_code(session: Session, reviewer: Reviewer) -> str:
+    """A TOTP code from a fresh step for `reviewer` (enrolled on first use), like their phone would show."""
+    from cases.second_factor import finish_enrolment, start_enrolment
+    from tests import actions
+
+    if not reviewer.totp_enabled:
+        secret = start_enrolment(reviewer=reviewer, server_secret=SERVER_SECRET)
+        actions.CLOCK.secrets[reviewer.username] = secret
+        assert finish_enrolment(session, reviewer=reviewer, code=actions.CLOCK.next_code(reviewer.username),
+                                server_secret=SERVER_SECRET) is not None
+    return actions.CLOCK.next_code(reviewer.username)
+
+
+def approve(session: Session, *, approver: Holder, reviewer: Reviewer) -> None:
+    """Four eyes done the real way: a fresh code, the approver's signing key."""
+    from cases.team import approve_reviewer
+
+    approve_reviewer(session, approver=approver.reviewer, approver_key=approver.signing, reviewer=reviewer,
+                     code=fresh_code(session, approver.reviewer), server_secret=SERVER_SECRET)
