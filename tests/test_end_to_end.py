@@ -18,9 +18,18 @@ from tests.actions import activate, check_status, enrol, full_login, login, subm
 NEW_PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 
 
-def create_account(review_app: Flask, username: str, *extra: str) -> str:
-    """Create an account with the real CLI; returns the one-time activation passphrase."""
-    result: Result = review_app.test_cli_runner().invoke(args=["create-reviewer", username, *extra])
+def create_account(review_app: Flask, username: str, *extra: str, passphrase: str = "") -> str:
+    """Create an account with the real CLI; returns the one-time activation passphrase.
+
+    With `--by NAME` in `extra`, NAME (a key-holding admin, whose `passphrase` is typed) creates it;
+    otherwise it is a founding key holder (`create-founder`: its fingerprint joins the roots of trust,
+    so it reads cases without anyone's approval). `--admin` makes a founder an administrator."""
+    if "--by" in extra:
+        command = ["create-reviewer", username, *extra]
+    else:
+        flags = [flag for flag in extra if flag != "--admin"]
+        command = ["create-founder", username, *flags, *([] if "--admin" in extra else ["--no-admin"])]
+    result: Result = review_app.test_cli_runner().invoke(args=command, input=passphrase + "\n" if passphrase else None)
     assert result.exit_code == 0, result.output
     match = re.search(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b", result.output)
     assert match, result.output
@@ -28,7 +37,7 @@ def create_account(review_app: Flask, username: str, *extra: str) -> str:
 
 
 def activated_reviewer(review_app: Flask, client: FlaskClient, username: str, *extra: str) -> None:
-    """A reviewer who has set a passphrase and TOTP, logged in (approved only if first)."""
+    """A reviewer who has set a passphrase and TOTP, logged in (a founder unless `--by` is given)."""
     one_time = create_account(review_app, username, *extra)
     assert login(client, username, one_time).headers["Location"].endswith("/activate")
     assert activate(client, NEW_PASSPHRASE).headers["Location"].endswith("/enrol")

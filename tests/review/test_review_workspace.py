@@ -37,16 +37,23 @@ def reviewer_id(session: Session, username: str) -> str:
 @pytest.fixture
 def admin(review_app: Flask) -> FlaskClient:
     client = review_app.test_client()
-    activated_reviewer(review_app, client, "admin", "--admin")  # first account: approved by the installation
+    activated_reviewer(review_app, client, "admin", "--admin")  # a founding key holder (installation ceremony)
     return client
 
 
 def approved_colleague(review_app: Flask, admin: FlaskClient, session: Session, name: str) -> FlaskClient:
+    """Another founding key holder: a verified reader the admin did not create."""
     client = review_app.test_client()
-    activated_reviewer(review_app, client, name)  # created on the CLI: admin did not create it
-    response = post(admin, f"/team/{reviewer_id(session, name)}/approve", {}, "/team")
-    assert response.status_code == 302
+    activated_reviewer(review_app, client, name)
     return client
+
+
+def approve_in_ui(client: FlaskClient, username: str, reviewer: str, code: str | None = None) -> "object":
+    """The approval page: fingerprints confirmed out of band, a fresh code."""
+    from tests.actions import CLOCK
+
+    page = f"/team/{reviewer}/approve"
+    return post(client, page, {"confirmed": "y", "code": CLOCK.next_code(username) if code is None else code}, page)
 
 
 def test_four_eyes_new_reviewer_reads_only_after_a_second_person_approves(
@@ -73,12 +80,20 @@ def test_four_eyes_new_reviewer_reads_only_after_a_second_person_approves(
     # Then the puppet reads nothing, and its creator cannot approve it
     assert case_ids(puppet) == []
     assert puppet.get(f"/cases/{case_id}").status_code == 404
-    refusal = post(admin, f"/team/{reviewer_id(session, 'boneka')}/approve", {}, "/team")
-    assert "tidak dapat menyetujuinya" in admin.get(refusal.headers["Location"]).get_data(as_text=True)
+    refusal = approve_in_ui(admin, "admin", reviewer_id(session, "boneka"))
+    assert refusal.status_code == 400 and "tidak dapat menyetujuinya" in refusal.get_data(as_text=True)
     assert session.get(Reviewer, reviewer_id(session, "boneka")).approved_at is None
 
-    # When another key holder approves, the keys follow at that holder's next visit
-    post(ani, f"/team/{reviewer_id(session, 'boneka')}/approve", {}, "/team")
+    # When another key holder approves without a fresh code, or with a wrong one, it is refused
+    page = ani.get(f"/team/{reviewer_id(session, 'boneka')}/approve").get_data(as_text=True)
+    fingerprints = re.findall(r'<code class="fingerprint">([0-9a-f ]+)</code>', page)
+    assert len(fingerprints) == 2 and fingerprints[0] in puppet.get("/team").get_data(as_text=True)
+    assert approve_in_ui(ani, "ani", reviewer_id(session, "boneka"), code="").status_code == 400
+    assert approve_in_ui(ani, "ani", reviewer_id(session, "boneka"), code="123456").status_code == 400
+    assert session.get(Reviewer, reviewer_id(session, "boneka")).approved_at is None
+
+    # When another key holder approves with a fresh code, the keys follow at that holder's next visit
+    assert approve_in_ui(ani, "ani", reviewer_id(session, "boneka")).status_code == 302
     ani.get("/")
     assert case_ids(puppet) == [case_id]
     assert "Pungutan untuk tanda tangan" in puppet.get(f"/cases/{case_id}").get_data(as_text=True)
