@@ -131,6 +131,7 @@ def create_founder(
     reviewer.signing_public_key = key.public
     reviewer.wrapped_signing_key = pp.wrap_for_activation(activation, key, owner_id=reviewer.id)
     reviewer.approved_at = utc_now()  # for display; what counts is the roots listing the fingerprint
+    reviewer.needs_grants = True  # a founder added later receives earlier cases at key holders' next visits
     roster.append(session, action="founder", subject_id=reviewer.id,
                   fields={"username": reviewer.username, "signing_key": key.public.hex(), "admin": is_admin,
                           "reviewer": is_reviewer}, signers=[(reviewer.id, key)])

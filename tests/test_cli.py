@@ -52,8 +52,8 @@ def test_recovery_key_is_not_replaced_by_accident(config_app: Flask) -> None:
 def test_duplicate_reviewer_is_refused(config_app: Flask) -> None:
     runner = config_app.test_cli_runner()
     runner.invoke(args=["init-db"])
-    assert runner.invoke(args=["create-reviewer", "nina"]).exit_code == 0
-    again = runner.invoke(args=["create-reviewer", "NINA"])
+    assert runner.invoke(args=["create-founder", "nina"]).exit_code == 0
+    again = runner.invoke(args=["create-founder", "NINA"])
     assert again.exit_code != 0 and "already exists" in again.output
 
 

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from cases.accounts import create_reviewer
 from cases.models import Case
 from tests.actions import activate, check_status, enrol, full_login, login, submit_report
+from tests.domain import account
 
 NEW_PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 
@@ -176,5 +176,5 @@ def test_timestamps_of_a_submission_are_rounded_to_the_hour(portal: FlaskClient,
 
 def test_reviewer_account_creation_uses_create_reviewer(session: Session, recovery_secret: bytes) -> None:
     # The CLI and the domain agree on how an account starts: pending, no key pair yet.
-    reviewer, _ = create_reviewer(session, username="Eko", display_name="")
+    reviewer, _ = account(session, "Eko")
     assert (reviewer.username, reviewer.state, reviewer.public_key) == ("eko", "pending", None)
