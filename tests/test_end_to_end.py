@@ -36,9 +36,10 @@ def create_account(review_app: Flask, username: str, *extra: str, passphrase: st
     return match.group(1)
 
 
-def activated_reviewer(review_app: Flask, client: FlaskClient, username: str, *extra: str) -> None:
+def activated_reviewer(review_app: Flask, client: FlaskClient, username: str, *extra: str,
+                       passphrase: str = "") -> None:
     """A reviewer who has set a passphrase and TOTP, logged in (a founder unless `--by` is given)."""
-    one_time = create_account(review_app, username, *extra)
+    one_time = create_account(review_app, username, *extra, passphrase=passphrase)
     assert login(client, username, one_time).headers["Location"].endswith("/activate")
     assert activate(client, NEW_PASSPHRASE).headers["Location"].endswith("/enrol")
     assert enrol(client, username).status_code == 200

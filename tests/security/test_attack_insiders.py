@@ -1,0 +1,259 @@
+"""Insiders (issue 14): a database writer, a lone admin, a conflicted reviewer gain no reader.
+
+Each test plays the attacker with the powers named: rows inserted, edited or deleted
+directly, hashes recomputed, a CLI run without a second person. The promise holds when
+nothing is sealed to the attacker's key and the admins are warned.
+"""
+
+import json
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cases import roster
+from cases.clock import utc_now
+from cases.config import Config
+from cases.grants import regrant_from
+from cases.integrity import findings
+from cases.models import Affiliation, KeyGrant, RecoveryKey, Reviewer, RosterEntry
+from cases.roster import canonical, entry_hash
+from cases.seed import active_opds
+from crypto.keys import generate_keypair, open_grant
+from crypto.recovery import new_master_secret, recovery_keypair
+from crypto.signing import generate_signing_key, sign
+from tests import actions
+from tests.actions import csrf_token, full_login, login
+from tests.domain import activated, events, founder, grants_of, submit_case
+from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer
+
+
+def _plant(session: Session, username: str = "siluman") -> tuple[Reviewer, bytes]:
+    """The database writer's reader: a row with their own key, active, approved, flagged for grants."""
+    keys = generate_keypair()
+    planted = Reviewer(username=username, display_name="Siluman", state="active", is_reviewer=True,
+                       public_key=keys.public, signing_public_key=generate_signing_key().public,
+                       created_at=utc_now(), activated_at=utc_now(), approved_at=utc_now(), needs_grants=True)
+    session.add(planted)
+    session.flush()
+    return planted, keys.private
+
+
+def _opened(session: Session, reviewer: Reviewer, private: bytes) -> int:
+    """How many grants the attacker's private key opens."""
+    opened = 0
+    for grant in session.scalars(select(KeyGrant).where(KeyGrant.recipient_id == reviewer.recipient_id)):
+        open_grant(grant.sealed, recipient_private=private, case_id=grant.case_id, key_kind=grant.key_kind,
+                   recipient_id=reviewer.recipient_id)
+        opened += 1
+    return opened
+
+
+def _append_forged(session: Session, *, action: str, subject: str, fields: dict[str, object],
+                   signer_id: str, signer_private: bytes) -> None:
+    """A database writer appends a well-chained entry, signed with a key of their own."""
+    last = session.scalars(select(RosterEntry).order_by(RosterEntry.seq.desc())).first()
+    assert last is not None
+    seq = last.seq + 1
+    body = canonical({**fields, "seq": seq, "action": action, "subject": subject, "audit": [0, "00" * 32]})
+    digest = entry_hash(last.hash, body)
+    import base64
+
+    signature = base64.b64encode(sign(signer_private, digest, purpose="roster")).decode()
+    session.add(RosterEntry(seq=seq, action=action, subject_id=subject, body=body, prev_hash=last.hash, hash=digest,
+                            signatures=json.dumps([{"by": signer_id, "sig": signature}])))
+    session.flush()
+
+
+def test_a_planted_reviewer_gets_no_grant_at_submission_nor_at_regrant(session: Session, config: Config,
+                                                                         recovery_secret: bytes) -> None:
+    # given a real key holder and three cases, and a reviewer row planted by direct insert
+    rina = founder(session, "rina")
+    opd = active_opds(session)[0]
+    before = [submit_case(session, config, f"kasus {n}", opd) for n in range(3)]
+    planted, private = _plant(session)
+    # when more reports arrive and the key holder's ordinary login re-grants
+    after = submit_case(session, config, "kasus baru", opd)
+    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    # then the planted key opens nothing, old or new
+    assert grants_of(session, planted) == set() and _opened(session, planted, private) == 0
+    assert {c for c, _ in grants_of(session, rina.reviewer)} == {*before, after}
+    # and every admin is warned by name
+    assert [f.subject for f in findings(session) if f.kind == "reviewer"] == ["siluman"]
+
+
+def test_a_swapped_public_key_gets_nothing(session: Session, config: Config, recovery_secret: bytes) -> None:
+    # given a verified reader whose public key the database writer replaces with their own
+    rina = founder(session, "rina")
+    attacker = generate_keypair()
+    rina.reviewer.public_key = attacker.public
+    session.flush()
+    # when a report arrives, then it is not sealed to that row at all, and the row is named
+    case_id = submit_case(session, config, "laporan", active_opds(session)[0])
+    assert (case_id, "case") not in grants_of(session, rina.reviewer)
+    assert any(f.subject == "rina" and "other than" in f.detail for f in findings(session))
+
+
+def test_forged_roster_entries_do_not_verify(session: Session, config: Config, recovery_secret: bytes) -> None:
+    # given a real key holder, and a planted account
+    rina = founder(session, "rina", admin=True)
+    planted, private = _plant(session)
+    own = generate_signing_key()
+    # when the writer appends, well chained, a creation, activation and approval signed with their own key,
+    # or claims rina signed the approval
+    _append_forged(session, action="account.create", subject=planted.id, signer_id=rina.reviewer.id,
+                   signer_private=own.private, fields={"by": rina.reviewer.id, "username": "siluman",
+                                                       "admin": False, "reviewer": True})
+    _append_forged(session, action="founder", subject=planted.id, signer_id=planted.id, signer_private=own.private,
+                   fields={"username": "siluman", "signing_key": own.public.hex(), "admin": True,
+                           "reviewer": True})
+    # then the roster names each entry as not verifying, and the planted reader still gets nothing
+    bad = {f.subject for f in roster.problems(session, fresh=True) if f.kind == "entry"}
+    assert len(bad) == 2
+    submit_case(session, config, "laporan", active_opds(session)[0])
+    assert grants_of(session, planted) == set() and _opened(session, planted, private) == 0
+
+
+@pytest.mark.parametrize("attack", ["delete", "reorder", "edit"])
+def test_a_rewritten_roster_adds_nobody(session: Session, config: Config, recovery_secret: bytes,
+                                        attack: str) -> None:
+    # given joko approved through the roster, and then recused from X
+    admin, rina = founder(session, "admin", admin=True), founder(session, "rina")
+    joko = activated(session, "joko", by=admin)
+    from tests.domain import approve
+
+    approve(session, approver=rina, reviewer=joko.reviewer)
+    entries = list(session.scalars(select(RosterEntry).order_by(RosterEntry.seq)))
+    approval = next(e for e in entries if e.action == "account.approve")
+    # when the writer deletes an entry before the approval, swaps two, or edits one and recomputes its hash
+    first = entries[0]
+    if attack == "delete":
+        session.delete(first)
+    elif attack == "reorder":
+        a, b = entries[0], entries[1]
+        a.seq, b.seq = -1, -2
+        session.flush()
+        a.seq, b.seq = 2, 1
+    else:
+        body = json.loads(first.body)
+        body["admin"] = not body.get("admin")
+        first.body = canonical(body)
+        first.hash = entry_hash(first.prev_hash, first.body)
+    session.flush()
+    session.expire_all()
+    verified = roster.verified(session, fresh=True)
+    # then the chain break is named, and nothing after it adds a reader: joko's approval does not count
+    assert any(f.kind == "entry" for f in verified.problems)
+    member = verified.member(joko.reviewer.id)
+    assert member is None or not member.approved
+    assert approval.seq >= 1
+
+
+def test_deleting_an_affiliation_row_does_not_lift_a_recusal(session: Session, config: Config,
+                                                             recovery_secret: bytes) -> None:
+    # given a reviewer recused from X by a signed roster entry
+    admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
+    x = active_opds(session)[0]
+    from cases.team import add_affiliation
+
+    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
+                    kind="conflict")
+    # when a database writer deletes the affiliation row (and flags him for grants)
+    session.execute(delete(Affiliation).where(Affiliation.reviewer_id == joko.reviewer.id))
+    joko.reviewer.needs_grants = True
+    session.flush()
+    # then cases about X are still never sealed to him
+    case_id = submit_case(session, config, "tentang X", x)
+    assert (case_id, "case") not in grants_of(session, joko.reviewer)
+    assert regrant_from(session, holder=admin.reviewer, private_key=admin.keypair.private) == 0
+    assert (case_id, "case") not in grants_of(session, joko.reviewer)
+
+
+def test_a_swapped_recovery_key_receives_nothing(session: Session, config: Config, recovery_secret: bytes) -> None:
+    # given the installed recovery key replaced in the database by the writer's own
+    key = session.scalars(select(RecoveryKey)).one()
+    attacker_master = new_master_secret()
+    key.public_key = recovery_keypair(attacker_master).public
+    session.commit()
+    # when a reporter submits, then nothing is sealed to the writer's key: the report is refused instead
+    from cases.errors import RecoveryKeyMissing
+
+    with pytest.raises(RecoveryKeyMissing):
+        submit_case(session, config, "laporan", active_opds(session)[0])
+    session.rollback()
+    assert session.scalars(select(KeyGrant)).all() == []
+    assert [f.kind for f in findings(session)] == ["recovery"]
+
+
+def test_the_cli_refuses_to_create_an_account_without_saying_who(review_app: Flask) -> None:
+    runner = review_app.test_cli_runner()
+    result = runner.invoke(args=["create-reviewer", "boneka"])
+    assert result.exit_code != 0 and "--by" in result.output
+    # and --by someone needs that someone's passphrase
+    client = review_app.test_client()
+    activated_reviewer(review_app, client, "admin", "--admin")
+    wrong = runner.invoke(args=["create-reviewer", "boneka", "--by", "admin"], input="bukan frasa sandinya\n")
+    assert wrong.exit_code != 0 and "do not match" in wrong.output
+
+
+def test_the_creator_on_the_cli_cannot_approve_in_the_ui(review_app: Flask, session: Session) -> None:
+    # given an admin who creates boneka on the CLI (records --by admin), and boneka activated
+    admin = review_app.test_client()
+    activated_reviewer(review_app, admin, "admin", "--admin")
+    puppet = review_app.test_client()
+    activated_reviewer(review_app, puppet, "boneka", "--by", "admin", passphrase=NEW_PASSPHRASE)
+    boneka = session.scalars(select(Reviewer).where(Reviewer.username == "boneka")).one()
+    assert boneka.created_by_id is not None
+    # when the admin approves with a fresh code, then it is refused as the creator's approval
+    page = f"/team/{boneka.id}/approve"
+    refused = admin.post(page, data={"csrf_token": csrf_token(admin, page), "confirmed": "y",
+                                     "code": actions.CLOCK.next_code("admin")})
+    assert refused.status_code == 400
+    session.expire_all()
+    assert session.get(Reviewer, boneka.id).approved_at is None
+    assert events(session, "account.approve") == []
+
+
+def test_a_planted_reviewer_raises_the_warning_on_every_admin_page(review_app: Flask, session: Session) -> None:
+    # given an admin, and a reviewer row planted by a database writer
+    admin = review_app.test_client()
+    activated_reviewer(review_app, admin, "admin", "--admin")
+    _plant(session)
+    session.commit()
+    # then the admin's pages carry the warning naming it; a non-admin colleague's do not
+    for page in ("/", "/dashboard", "/team"):
+        html = admin.get(page).get_data(as_text=True)
+        assert "Peringatan keutuhan" in html and "siluman" in html, page
+    colleague = review_app.test_client()
+    activated_reviewer(review_app, colleague, "ani")
+    assert "Peringatan keutuhan" not in colleague.get("/").get_data(as_text=True)
+    # and `roster verify` names the row and fails
+    result = review_app.test_cli_runner().invoke(args=["roster", "verify"])
+    assert result.exit_code != 0 and "siluman" in result.output
+
+
+def test_roster_verify_is_quiet_when_intact(review_app: Flask) -> None:
+    client = review_app.test_client()
+    activated_reviewer(review_app, client, "admin", "--admin")
+    result = review_app.test_cli_runner().invoke(args=["roster", "verify"])
+    assert result.exit_code == 0 and "Roster intact" in result.output
+    assert re.search(r"1 verified reader", result.output)
+
+
+def test_a_founder_made_at_installation_activates_with_the_key_made_then(review_app: Flask,
+                                                                          session: Session) -> None:
+    # given the installation ceremony's founder, activated in the browser
+    client = review_app.test_client()
+    activated_reviewer(review_app, client, "siti", "--admin")
+    siti = session.scalars(select(Reviewer).where(Reviewer.username == "siti")).one()
+    # then the signing key bound at activation is the one whose fingerprint is a root
+    verified = roster.verified(session, fresh=True)
+    assert verified.member(siti.id).founder and verified.row_matches(siti) and verified.problems == []
+    # and a login afterwards unwraps the same key (it signs: the audit and roster keep working)
+    from tests.actions import logout
+
+    logout(client)
+    assert full_login(client, "siti", NEW_PASSPHRASE).status_code == 302
+    assert login is not None
