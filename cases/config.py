@@ -200,7 +200,6 @@ def production_problems(config: Config) -> list[str]:
             problems.append(f"{name} is shorter than {_MIN_SECRET_CHARS} characters.")
     if len(set(secrets_)) < len(secrets_):
         problems.append("The four secrets must all differ.")
-    problems.extend(roots_problems(config))
     if not config.kdf.at_least(KdfParams.production_minimum()):
         problems.append(f"KDF parameters {config.kdf.encode()} are below {KdfParams.production_minimum().encode()}.")
     if config.database_url.startswith("sqlite") and ":memory:" in config.database_url:

@@ -1,7 +1,7 @@
 """`flask --app wsgi:review prod-check`: is this configuration fit for production?
 
 Problems make the command exit 1: the start-up refusals of `production_problems`
-(secrets, KDF, cookies, proxy trust), the database (reachable, migrated, a
+(secrets, KDF, cookies, proxy trust), the roster's roots of trust, the database (reachable, migrated, a
 recovery key installed), the shared rate-limit store, the compiled Indonesian
 catalog. Warnings are printed but pass: a SQLite database works for one small
 server, PostgreSQL is what production is tested with.
@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from limits.storage import storage_from_string
 
-from .config import Config, ConfigError, production_problems, read_config
+from .config import Config, ConfigError, production_problems, read_config, roots_problems
 from .preflight import check_deployment
 
 CATALOG = Path(__file__).resolve().parent.parent / "translations" / "id" / "LC_MESSAGES" / "messages.mo"
@@ -32,6 +32,7 @@ class Readiness:
 
 def assess(config: Config) -> Readiness:
     problems = production_problems(config)
+    problems += roots_problems(config)
     problems += _proxy_problems(config.forwarded_allow_ips, onion=config.onion)
     problems += _database_problems(config)
     problems += _limit_store_problems(config.redis_url)
@@ -86,7 +87,7 @@ def _proxy_problems(allowed: str, *, onion: bool) -> list[str]:
 
 def _database_problems(config: Config) -> list[str]:
     try:
-        check_deployment(dataclasses.replace(config, env="production"))
+        check_deployment(dataclasses.replace(config, env="production"), roots=False)
     except ConfigError as error:
         reason = str(error).replace("Refusing to start in production: ", "")
         return [reason[:1].upper() + reason[1:]]

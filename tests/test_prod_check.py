@@ -23,8 +23,8 @@ def _ready(config: Config) -> Config:
         config, portal_secret_key=new_production_secret(), review_secret_key=new_production_secret(),
         receipt_key=new_production_secret(), kdf=KdfParams.production_minimum(), secure_cookies=True,
         redis_url=REDIS, audit_key=new_production_secret(),
-        roster_roots=config.roster_roots or "founder " + "ab" * 32 + "\nrecovery " + "cd" * 32,
-        roster_roots_file="",
+        # a founder's fingerprint (any will do here), and the fixture's roots file holding the recovery key's
+        roster_roots="founder " + "ab" * 32 + ("" if config.roster_roots_file else "\nrecovery " + "cd" * 32),
     )
 
 
