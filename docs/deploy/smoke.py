@@ -306,6 +306,7 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
            "KANAL_REDIS_URL": REDIS_URL, "KANAL_SECURE_COOKIES": "1", "KANAL_FORWARDED_ALLOW_IPS": "127.0.0.1",
            "KANAL_PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
            "KANAL_REVIEW_SECRET_KEY": secrets.token_urlsafe(48), "KANAL_RECEIPT_KEY": secrets.token_urlsafe(48),
+           "KANAL_AUDIT_KEY": secrets.token_urlsafe(48), "KANAL_ROSTER_ROOTS_FILE": str(tmp / "etc" / "roster-roots"),
            "TMPDIR": str(tmp / "tmp")}
     for name in ("KANAL_KDF_MEMORY_KIB", "KANAL_KDF_ITERATIONS", "KANAL_KDF_LANES", "KANAL_ONION", "KANAL_WORKERS"):
         env.pop(name, None)  # production Argon2id parameters, HTTPS mode
@@ -320,15 +321,15 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
         def install() -> bool:
             cli(env, "db", "upgrade")
             cli(env, "seed")
-            cli(env, "generate-recovery-key")
-            created = cli(env, "create-reviewer", "ana", "--name", "Ana", "--admin").stdout
+            cli(env, "generate-recovery-key")  # its fingerprint goes into the roots file
+            created = cli(env, "create-founder", "ana", "--name", "Ana").stdout  # and the founder's
             match = re.search(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b", created)
             assert match, "no activation passphrase printed"
             reviewer.activation = match.group(1)
             return True
 
         reviewer = Reviewer("")
-        steps.run("db upgrade, seed, recovery key, reviewer (production mode, PostgreSQL)", install)
+        steps.run("db upgrade, seed, recovery key, founding key holder (production mode, PostgreSQL)", install)
 
         def prod_check(check_env: dict[str, str]) -> tuple[bool, str]:
             result = cli(check_env, "prod-check", check=False)
