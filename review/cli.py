@@ -268,7 +268,7 @@ def register(app: Flask) -> None:
             click.echo(f"- {finding.detail}")
         if found:
             raise click.ClickException(f"{len(found)} problem(s): nothing is sealed to what does not verify.")
-        readers = sum(1 for m in verified.members.values() if m.key_holder and m.reviewer)
+        readers = sum(1 for m in verified.members.values() if m.key_holder and m.reviewer and m.encryption_key)
         click.echo(f"Roster intact: {verified.head[0]} entries, head {verified.head[1].hex()}, "
                    f"{readers} verified reader(s).")
 
