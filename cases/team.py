@@ -73,11 +73,13 @@ def keys_to_confirm(session: Session, reviewer: Reviewer) -> KeysToConfirm | Non
     return KeysToConfirm(signing=fingerprint(member.signing_key), encryption=member.encryption_key)
 
 
-def own_fingerprints(reviewer: Reviewer) -> KeysToConfirm | None:
-    if reviewer.signing_public_key is None or reviewer.public_key is None:
+def own_fingerprints(*, signing: SigningKey | None, encryption_public: bytes | None) -> KeysToConfirm | None:
+    """What a reviewer reads out to their approver: computed from the keys their own passphrase
+    unlocked (the session), never from the database row, which a writer could have swapped."""
+    if signing is None or encryption_public is None:
         return None
-    return KeysToConfirm(signing=fingerprint(reviewer.signing_public_key),
-                         encryption=roster.encryption_fingerprint(reviewer.public_key))
+    return KeysToConfirm(signing=fingerprint(signing.public),
+                         encryption=roster.encryption_fingerprint(encryption_public))
 
 
 def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: SigningKey, reviewer: Reviewer,

@@ -257,3 +257,25 @@ def test_a_founder_made_at_installation_activates_with_the_key_made_then(review_
     logout(client)
     assert full_login(client, "siti", NEW_PASSPHRASE).status_code == 302
     assert login is not None
+
+
+def test_keys_bound_by_a_writer_show_as_a_mismatch_to_the_approver(session: Session, config: Config,
+                                                                    recovery_secret: bytes) -> None:
+    # given joko, created by an admin and activated with his own keys
+    from cases.team import keys_to_confirm, own_fingerprints
+
+    admin = founder(session, "admin", admin=True)
+    joko = activated(session, "joko", by=admin)
+    assert keys_to_confirm(session, joko.reviewer) == own_fingerprints(
+        signing=joko.signing, encryption_public=joko.keypair.public)
+    # when a database writer binds keys of their own with a self-signed activation, and swaps his row's keys
+    own_signing, own_keys = generate_signing_key(), generate_keypair()
+    _append_forged(session, action="account.activate", subject=joko.reviewer.id, signer_id=joko.reviewer.id,
+                   signer_private=own_signing.private,
+                   fields={"signing_key": own_signing.public.hex(),
+                           "encryption_key": roster.encryption_fingerprint(own_keys.public)})
+    joko.reviewer.public_key, joko.reviewer.signing_public_key = own_keys.public, own_signing.public
+    session.flush()
+    # then what the approver is shown differs from what joko reads from his own session's keys
+    assert keys_to_confirm(session, joko.reviewer) != own_fingerprints(
+        signing=joko.signing, encryption_public=joko.keypair.public)
