@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cases.accounts import activate, authenticate, create_reviewer
 from cases.clock import utc_now
+from cases.config import Config
+from cases.db import make_session_factory
 from cases.errors import LoginFailed
 from cases.models import Reviewer
 from cases.throttle import FREE_FAILURES, MAX_LOCK, AccountLocked, clear_failures, lock_after, reserve_attempt
@@ -169,9 +171,9 @@ def test_clear_failures_unlocks(session: Session) -> None:
     assert reviewer.failed_logins == 1 and reviewer.locked_until is None
 
 
-def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine) -> None:
+def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine, config: Config) -> None:
     # given a committed reviewer and eight requests arriving at once, each in its own session
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = make_session_factory(engine, config.trust())
     with factory() as setup:
         reviewer, _ = create_reviewer(setup, username="rina", display_name="Rina")
         setup.commit()

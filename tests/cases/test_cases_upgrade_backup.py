@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config
-from cases.db import make_engine
+from cases.db import make_engine, make_session_factory
 from cases.grants import active_recovery_key
 from cases.migrations import alembic_config, upgrade
 from cases.models import AuditEvent, Case, CaseItem, KeyGrant, Opd, Reviewer
@@ -40,7 +40,7 @@ def read_with_recovery(session: Session, master: bytes, case_id: str) -> str:
 
 
 def populate(engine: Engine, config: Config) -> tuple[bytes, str, dict[str, int]]:
-    with Session(engine) as session:
+    with make_session_factory(engine, config.trust())() as session:  # audit events need the audit key
         load_seed(session)
         _key, master = generate_recovery_key(session)
         session.commit()
