@@ -228,3 +228,17 @@ def test_forged_anchor_file_with_recomputed_unkeyed_mac_is_refused(session: Sess
     document["mac"] = hmac.new(b"", json.dumps(document, sort_keys=True).encode(), hashlib.sha256).hexdigest()
     path.write_text(json.dumps(document))
     assert any("MAC does not verify" in p for p in verify(session))
+
+
+def test_a_deleted_anchor_file_is_reported_alongside_a_broken_chain(session: Session) -> None:
+    # given an anchored log, when the file is removed and an event edited
+    events = _activity(session)
+    path = trust_of(session).anchor_path
+    assert path is not None
+    path.unlink()
+    session.execute(update(AuditEvent).where(AuditEvent.id == events[1].id).values(detail="kind=team"))
+    session.commit()
+    # then both are reported
+    problems = verify(session)
+    assert any("is missing, though anchors were recorded" in p for p in problems)
+    assert any(f"audit event {events[1].id}: hash does not match" in p for p in problems)
