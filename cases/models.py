@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -318,7 +319,7 @@ class RecoveryKey(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained record of what the team did.
+    """Append-only, keyed hash-chained record of what the team did (cases.audit).
 
     Reporter actions are deliberately not recorded here: an exact-time row
     between reviewer events would date a submission to the minute.
@@ -333,6 +334,8 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # 1: unkeyed SHA-256 (events from before schema 0004, which default to it); 2: HMAC under the audit key.
+    version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
 
 
 class RosterEntry(Base):

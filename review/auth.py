@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from cases import audit
+from cases import anchors, audit
 from cases.accounts import activate, authenticate
 from cases.config import Config
 from cases.custody import (
@@ -122,6 +122,7 @@ def second_factor() -> Response | str | tuple[str, int]:
         return render_template("code.html", form=form, failed=_("That code is not valid (or was already used).")), 401
     clear_failures(reviewer)
     audit.record(db_session(), action="login", actor_id=reviewer.id)
+    anchors.check_at_login(db_session(), signer_id=reviewer.id)  # anchors the head; problems reach admins
     _switch("full", stepped_up=True)
     _regrant()
     return redirect(url_for("cases.case_list"))
@@ -166,6 +167,7 @@ def enrol_totp() -> Response | str | tuple[str, int]:
         codes = finish_enrolment(db_session(), reviewer=reviewer, code=form.code.data or "",
                                  server_secret=_server_secret())
         if codes is not None:
+            anchors.check_at_login(db_session(), signer_id=reviewer.id)
             _switch("full", stepped_up=True)
             _regrant()
             return render_template("backup_codes.html", codes=codes)

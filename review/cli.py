@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases import audit, roster
+from cases import anchors, audit, roster
 from cases.accounts import authenticate, create_founder, create_reviewer
 from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config
@@ -22,7 +22,7 @@ from cases.errors import AccountExists, DomainError, LoginFailed, NotAKeyHolder,
 from cases.grants import active_recovery_key
 from cases.integrity import findings
 from cases.migrations import UnversionedDatabase, new_revision, upgrade
-from cases.models import Reviewer
+from cases.models import AuditAnchor, Reviewer
 from cases.notifications import InvalidEmail, NoticeText, send_due
 from cases.readiness import assess, explain
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
@@ -245,14 +245,39 @@ def register(app: Flask) -> None:
 
     @audit_group.command("verify")
     def audit_verify() -> None:
-        """Check the audit log's hash chain (edited, deleted or reordered rows)."""
+        """Check the whole audit log: the keyed chain, the anchor file and every anchor."""
         with _session() as session:
-            broken = audit.verify_chain(session)
-            head = audit.chain_head(session)
-        if broken is not None:
-            raise click.ClickException(f"Audit chain broken at event {broken}.")
-        # The chain cannot show rows cut from its end: compare the head with one written down earlier.
-        click.echo(f"Audit chain intact: {head[0]} events, head {head[1]}.")
+            problems = anchors.verify(session)
+            head = anchors.heads(session)
+            count, _ = audit.chain_head(session)
+            anchored = session.scalar(select(func.count()).select_from(AuditAnchor)) or 0
+        if problems:
+            click.echo(f"Audit log broken: {len(problems)} problem(s).", err=True)
+            for problem in problems:
+                click.echo(f"  - {problem}", err=True)
+            raise SystemExit(1)
+        click.echo(f"Audit log intact: {count} events, {anchored} anchors; head {head.describe()}.")
+
+    @audit_group.command("accept-restore")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def audit_accept_restore(yes: bool) -> None:
+        """After restoring a database backup on purpose: anchor its heads, giving up the newer anchor."""
+        with _session() as session:
+            try:
+                given_up = anchors.accept_restore(session)
+            except anchors.RestoreRefused as refused:
+                click.echo("Refused: the database contradicts itself, which a restore does not explain:", err=True)
+                for problem in refused.problems:
+                    click.echo(f"  - {problem}", err=True)
+                raise SystemExit(1) from None
+            click.echo("Accepting the restored database gives up:")
+            for line in given_up:
+                click.echo(f"  - {line}")
+            if not yes and not click.confirm("Anchor the restored database's heads?"):
+                session.rollback()
+                raise SystemExit(1)
+            session.commit()
+        click.echo("Anchored. The restore is recorded in the audit log (audit.accept_restore).")
 
     @app.cli.group("roster")
     def roster_group() -> None:

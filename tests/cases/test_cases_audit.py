@@ -1,12 +1,13 @@
-"""cases.audit: a hash-chained log in which any edit, deletion or re-dating shows."""
+"""cases.audit: a keyed hash-chained log in which any edit, deletion or re-dating shows."""
 
 from datetime import timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from cases.audit import GENESIS, _event_hash, record, verify_chain
+from cases.audit import GENESIS, KEYED, keyed_hash, record, verify_chain
 from cases.models import AuditEvent
+from cases.trust import trust_of
 
 
 def _three_events(session: Session) -> list[AuditEvent]:
@@ -26,6 +27,10 @@ def test_events_are_chained_from_genesis(session: Session) -> None:
     assert first.prev_hash == GENESIS
     assert second.prev_hash == first.hash and third.prev_hash == second.hash
     assert len({first.hash, second.hash, third.hash}) == 3 and all(len(e.hash) == 32 for e in (first, second, third))
+    # and each hash is keyed: an HMAC under the audit key, recorded as version 2
+    assert all(e.version == KEYED for e in (first, second, third))
+    key = trust_of(session).audit_key
+    assert third.hash == keyed_hash(key, second.hash, third.at, "r1", "logout", None, "")
 
 
 def test_record_stores_what_it_was_given(session: Session) -> None:
@@ -98,9 +103,10 @@ def test_changed_time_is_found(session: Session) -> None:
 
 
 def test_edit_with_recomputed_hash_breaks_the_next_link(session: Session) -> None:
-    # given three events, when a forger edits the middle one and recomputes its own hash
+    # given three events, when a forger who even holds the audit key edits the middle one and recomputes its hash
     _, second, third = _three_events(session)
-    forged = _event_hash(second.prev_hash, second.at, second.actor_id, second.action, second.case_id, "forged")
+    key = trust_of(session).audit_key
+    forged = keyed_hash(key, second.prev_hash, second.at, second.actor_id, second.action, second.case_id, "forged")
     session.execute(update(AuditEvent).where(AuditEvent.id == second.id).values(detail="forged", hash=forged))
     session.commit()
     session.expire_all()

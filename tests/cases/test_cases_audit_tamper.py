@@ -3,8 +3,9 @@
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from cases.audit import _event_hash, record, verify_chain
+from cases.audit import keyed_hash, record, verify_chain
 from cases.models import AuditEvent
+from cases.trust import trust_of
 
 FIELDS = ("at", "actor_id", "action", "case_id", "detail", "prev_hash", "hash")
 
@@ -84,8 +85,10 @@ def test_appended_row_that_does_not_link_is_found(session: Session) -> None:
     # given four events, when a row is inserted by hand with a self-consistent hash but a made-up link
     *_, fourth = _four_events(session)
     fake_prev = bytes(range(32))
+    key = trust_of(session).audit_key
+    forged = keyed_hash(key, fake_prev, fourth.at, "r9", "login.passphrase", None, "")
     fake = AuditEvent(at=fourth.at, actor_id="r9", action="login.passphrase", case_id=None, detail="",
-                      prev_hash=fake_prev, hash=_event_hash(fake_prev, fourth.at, "r9", "login.passphrase", None, ""))
+                      prev_hash=fake_prev, hash=forged)
     session.add(fake)
     session.commit()
     session.expire_all()

@@ -41,7 +41,7 @@ def read_with_recovery(session: Session, master: bytes, case_id: str) -> str:
 
 
 def populate(engine: Engine, config: Config) -> tuple[bytes, str, dict[str, int]]:
-    with make_session_factory(engine, config.trust())() as session:
+    with make_session_factory(engine, config.trust())() as session:  # audit events need the audit key
         load_seed(session)
         key, master = generate_recovery_key(session)
         trust_of(session).add_roots(recovery=[recovery_fingerprint(key)])
