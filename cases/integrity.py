@@ -1,13 +1,14 @@
 """What every admin must be told loudly: the database disagrees with what the installation trusts.
 
-Gathers the roster's findings (cases.roster) and the recovery key's check; the
+Gathers the roster's findings (cases.roster), the audit log's anchors
+(cases.anchors) and the recovery key's check; the
 review app shows them as a banner on every admin page and `roster verify`
 prints them. Cheap per page: the verified roster is cached by its head.
 """
 
 from sqlalchemy.orm import Session
 
-from . import roster
+from . import anchors, roster
 from .errors import RecoveryKeyMissing
 from .grants import active_recovery_key, recovery_key_verified
 from .roster import Finding
@@ -15,6 +16,7 @@ from .roster import Finding
 
 def findings(session: Session, *, fresh: bool = False) -> list[Finding]:
     found = roster.problems(session, fresh=fresh)
+    found += [Finding("audit", "", problem) for problem in anchors.integrity_problems(session)]
     try:
         key = active_recovery_key(session)
     except RecoveryKeyMissing:

@@ -50,6 +50,8 @@ from sqlalchemy.orm import Session
 from crypto.derive import encode_fields
 from crypto.signing import SigningKey, fingerprint, sign, verify
 
+from . import anchor_file
+from .anchor_file import AnchorFileInvalid
 from .models import AuditEvent, Reviewer, RosterEntry
 from .trust import trust_of
 
@@ -360,17 +362,40 @@ def verify_entries(entries: list[RosterEntry], *, founders: frozenset[str]) -> V
                           problems=verifier.problems)
 
 
+def _anchored_head(session: Session) -> tuple[int, bytes] | None:
+    """The roster head kept in the anchor file (outside the database), if any."""
+    trust = trust_of(session)
+    if trust.anchor_path is None:
+        return None
+    try:
+        state = anchor_file.read(trust.anchor_path, trust.audit_key)
+    except AnchorFileInvalid:
+        return None  # reported by cases.anchors; a forged file must not take the team's access away either
+    return (state.heads.roster_seq, state.heads.roster_hash) if state and state.heads.roster_seq else None
+
+
 def verified(session: Session, *, fresh: bool = False) -> VerifiedRoster:
-    """The roster as verified from the roots, cached per process by its head (and the roots)."""
+    """The roster as verified from the roots, cached per process by its head, the roots and the
+    anchored head.
+
+    A roster cut back below the head anchored outside the database (a deleted recusal or disable
+    at its tail) fails closed: nobody is a reader until the entries come back or an operator
+    accepts a restored backup (`flask audit accept-restore`)."""
     trust = trust_of(session)
     roots = trust.roots()
-    key = (head(session), roots)
+    anchored = _anchored_head(session)
+    key = (head(session), roots, anchored)
     cached = trust.cache.get("roster")
     if not fresh and cached is not None and cached[0] == key:
         result: VerifiedRoster = cached[1]
         return result
     entries = list(session.scalars(select(RosterEntry).order_by(RosterEntry.seq)))
     result = verify_entries(entries, founders=roots.founders)
+    if anchored is not None and not any(e.seq == anchored[0] and e.hash == anchored[1] for e in entries):
+        result = VerifiedRoster(head=result.head, members={}, problems=[*result.problems, Finding(
+            "entry", str(anchored[0]), f"roster entry {anchored[0]} anchored outside the database is missing or "
+            "different: the roster was cut back or rewritten; nothing is sealed to any reviewer until it is "
+            "restored (or `flask audit accept-restore` after a deliberate restore)")])
     trust.cache["roster"] = (key, result)
     return result
 

@@ -122,7 +122,8 @@ def second_factor() -> Response | str | tuple[str, int]:
         return render_template("code.html", form=form, failed=_("That code is not valid (or was already used).")), 401
     clear_failures(reviewer)
     audit.record(db_session(), action="login", actor_id=reviewer.id)
-    anchors.check_at_login(db_session(), signer_id=reviewer.id)  # anchors the head; problems reach admins
+    anchors.check_at_login(db_session(), signer_id=reviewer.id,  # anchors the head; problems reach admins
+                           signing_key=session_signing_key(g.session_row, token=g.session_token))
     _switch("full", stepped_up=True)
     _regrant()
     return redirect(url_for("cases.case_list"))
@@ -167,7 +168,8 @@ def enrol_totp() -> Response | str | tuple[str, int]:
         codes = finish_enrolment(db_session(), reviewer=reviewer, code=form.code.data or "",
                                  server_secret=_server_secret())
         if codes is not None:
-            anchors.check_at_login(db_session(), signer_id=reviewer.id)
+            anchors.check_at_login(db_session(), signer_id=reviewer.id,
+                                   signing_key=session_signing_key(g.session_row, token=g.session_token))
             _switch("full", stepped_up=True)
             _regrant()
             return render_template("backup_codes.html", codes=codes)
