@@ -43,9 +43,14 @@ def add_item(session: Session, *, case: Case, key: bytes, key_kind: str, kind: s
     """Seal `plaintext` as item `seq` of `case`, bound to everything its row says (not committed)."""
     item = CaseItem(id=new_id(), case_id=case.id, seq=seq, kind=kind, author=author, reviewer_id=reviewer_id,
                     key_kind=key_kind, created_at=created_at or to_hour(utc_now()))
-    item.ciphertext = encrypt_item(key, plaintext, metadata_of(item, attachment_id=attachment_id))
+    seal_item(item, key, plaintext, attachment_id=attachment_id)
     session.add(item)
     return item
+
+
+def seal_item(item: CaseItem, key: bytes, plaintext: bytes, *, attachment_id: str | None = None) -> None:
+    """(Re)encrypt `item` in the current format, bound to what its row says now."""
+    item.ciphertext = encrypt_item(key, plaintext, metadata_of(item, attachment_id=attachment_id))
 
 
 def open_item(item: CaseItem, key: bytes, *, attachment_id: str | None = None) -> bytes:

@@ -227,7 +227,11 @@ def store_file(session: Session, *, case: Case, case_key: bytes, prepared: Prepa
 
 def attachment_info(item: CaseItem, case_key: bytes, *, attachment_id: str | None) -> AttachmentInfo:
     """The details of the file whose attachment row (`attachment_id`) points at `item`; ItemTampered otherwise."""
-    info = AttachmentInfo(**json.loads(open_item(item, case_key, attachment_id=attachment_id)))
+    plaintext = open_item(item, case_key, attachment_id=attachment_id)
+    try:
+        info = AttachmentInfo(**json.loads(plaintext))
+    except (ValueError, TypeError):  # an authentic item that is not a file's details (a re-pointed legacy row)
+        raise ItemTampered(item.seq) from None
     if info.attachment_id != attachment_id:  # implied by the binding; also catches re-pointed legacy rows
         raise ItemTampered(item.seq)
     return info
