@@ -12,15 +12,14 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crypto.envelope import decrypt_item, encrypt_item
-
 from . import audit
 from .clock import to_hour, utc_now
 from .deadlines import DeadlineRules, team_contacted_reporter
-from .errors import DomainError
+from .errors import DomainError, ItemTampered
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, attachment_info, check_quota, store_file
 from .grants import open_reviewer_key
-from .models import Case, CaseItem, Reviewer, new_id
+from .items import add_item, next_seq, open_item
+from .models import Attachment, Case, CaseItem, Reviewer
 from .notifications import mark_activity
 
 MAX_MESSAGE_CHARS = 20000
@@ -38,6 +37,9 @@ class EmptyMessage(DomainError):
 
 @dataclass(frozen=True)
 class ThreadEntry:
+    """One item of the thread. When `tampered`, it failed its integrity check: `text` and
+    `attachment` are None, and `kind` and `author` are only what the (changed) row claims."""
+
     seq: int
     kind: str  # "message" or "attachment"
     author: str  # "reporter" or "team"
@@ -45,25 +47,13 @@ class ThreadEntry:
     created_at: datetime
     text: str | None
     attachment: AttachmentInfo | None
-
-
-def next_seq(session: Session, case: Case) -> int:
-    # Lock the case row so two writers never take the same number (PostgreSQL);
-    # SQLite serialises writers anyway.
-    session.flush()  # refresh would otherwise discard a number taken but not yet written
-    session.refresh(case, with_for_update=True)
-    case.item_seq += 1
-    return case.item_seq
+    tampered: bool = False
 
 
 def _add_message(session: Session, *, case: Case, case_key: bytes, author: str, text: str,
                  reviewer_id: str | None = None) -> CaseItem:
-    item_id = new_id()
-    item = CaseItem(id=item_id, case_id=case.id, seq=next_seq(session, case), kind="message", author=author,
-                    reviewer_id=reviewer_id, key_kind="case", created_at=to_hour(utc_now()),
-                    ciphertext=encrypt_item(case_key, text.encode("utf-8"), case_id=case.id, item_id=item_id))
-    session.add(item)
-    return item
+    return add_item(session, case=case, key=case_key, key_kind="case", kind="message", author=author,
+                    plaintext=text.encode("utf-8"), seq=next_seq(session, case), reviewer_id=reviewer_id)
 
 
 def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, files: list[PreparedFile],
@@ -119,24 +109,28 @@ def thread(session: Session, *, case: Case, case_key: bytes, audience: Audience,
     """
     kinds = REPORTER_KINDS + (TEAM_ONLY_KINDS if audience == "team" and team_key is not None else ())
     rows = session.execute(
-        select(CaseItem, Reviewer.display_name)
+        select(CaseItem, Reviewer.display_name, Attachment.id)
         .outerjoin(Reviewer, CaseItem.reviewer_id == Reviewer.id)
+        .outerjoin(Attachment, Attachment.item_id == CaseItem.id)
         .where(CaseItem.case_id == case.id, CaseItem.kind.in_(kinds))
         .order_by(CaseItem.seq)
     ).all()
     entries = []
-    for item, reviewer_name in rows:
+    for item, reviewer_name, attachment_id in rows:
         key = case_key if item.key_kind == "case" else team_key
         if key is None or (audience == "reporter" and item.key_kind != "case"):
             continue  # never decrypt, or show, a team-key item to the reporter
-        text, attachment = None, None
-        if item.kind == "attachment":
-            attachment = attachment_info(item, key)
-        else:
-            text = decrypt_item(key, item.ciphertext, case_id=case.id, item_id=item.id).decode("utf-8")
+        text, attachment, tampered = None, None, False
+        try:
+            if item.kind == "attachment":
+                attachment = attachment_info(item, key, attachment_id=attachment_id)
+            else:
+                text = open_item(item, key, attachment_id=attachment_id).decode("utf-8")
+        except ItemTampered:
+            tampered = True  # shown as such, never as content under a label a database writer chose
         entries.append(ThreadEntry(
             seq=item.seq, kind=item.kind, author=item.author,
             reviewer_name=reviewer_name if audience == "team" else None,
-            created_at=item.created_at, text=text, attachment=attachment,
+            created_at=item.created_at, text=text, attachment=attachment, tampered=tampered,
         ))
     return entries

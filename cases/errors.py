@@ -39,3 +39,13 @@ class AccountExists(DomainError):
 
 class NotAKeyHolder(DomainError):
     """The signed roster does not show this account as a key holder allowed to do that."""
+
+
+class ItemTampered(DomainError):
+    """An item failed its integrity check: its ciphertext, or a column bound to it (author, kind,
+    key kind, seq, the attachment pointing at it), was changed in the database. `seq` is the
+    number the row claims."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"item {seq} failed its integrity check")
+        self.seq = seq

@@ -18,16 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto.envelope import decrypt_item
-
 from . import audit
 from .clock import utc_now
 from .conversation import ThreadEntry, thread
-from .errors import CaseNotFound, DomainError
+from .errors import CaseNotFound, DomainError, ItemTampered
 from .evidence.store import AttachmentInfo, open_download
 from .export_pdf import render_pdf
 from .export_zip import ZipMember, stream_zip
 from .grants import open_reviewer_key
+from .items import open_report
 from .models import AuditEvent, Case, CaseItem, CaseLabel, Reviewer
 from .report_content import ReportContent
 
@@ -39,8 +38,9 @@ NOTE_KINDS = ("note", "status_note")
 
 class ExportRefused(DomainError):
     """`problem` is "reason" (no export reason), "contact_reason" (contact
-    details asked for without a reason) or "unknown_item" (a message or file
-    that is not part of this case)."""
+    details asked for without a reason), "unknown_item" (a message or file
+    that is not part of this case) or "tampered" (a selected part, or the report
+    when it or the contact details are asked for, failed its integrity check)."""
 
     def __init__(self, problem: str) -> None:
         super().__init__(problem)
@@ -132,9 +132,12 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="minutes") + "Z" if moment is not None else None
 
 
-def _report(session: Session, case: Case, case_key: bytes) -> ReportContent:
-    item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
-    return ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
+def _report(session: Session, case: Case, case_key: bytes) -> ReportContent | None:
+    """The report, or None when it failed its integrity check."""
+    try:
+        return open_report(session, case=case, case_key=case_key)
+    except ItemTampered:
+        return None
 
 
 def _open_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes) -> tuple[Case, bytes]:
@@ -147,7 +150,8 @@ def _open_case(session: Session, *, reviewer: Reviewer, case_id: str, private_ke
 def export_choices(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes) -> ExportChoices:
     """The parts of a case a reviewer holding its key may export (audited as a view)."""
     case, case_key = _open_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
-    entries = thread(session, case=case, case_key=case_key, audience="team")
+    entries = [e for e in thread(session, case=case, case_key=case_key, audience="team") if not e.tampered]
+    report = _report(session, case, case_key)
     notes = session.scalar(select(CaseItem.id).where(CaseItem.case_id == case.id, CaseItem.kind.in_(NOTE_KINDS))
                            .limit(1))
     audit.record(session, action="case.view", actor_id=reviewer.id, case_id=case.id, detail="export form")
@@ -157,7 +161,7 @@ def export_choices(session: Session, *, reviewer: Reviewer, case_id: str, privat
         messages=[MessageChoice(e.seq, e.author, e.created_at, (e.text or "")[:PREVIEW_CHARS])
                   for e in entries if e.kind == "message"],
         attachments=[AttachmentChoice(e.seq, e.author, e.attachment) for e in entries if e.attachment is not None],
-        has_contact=bool(_report(session, case, case_key).contact.strip()),
+        has_contact=report is not None and bool(report.contact.strip()),
         note_count=1 if notes is not None else 0,
     )
 
@@ -209,7 +213,7 @@ def _status_history(session: Session, case: Case) -> list[dict[str, Any]]:
 
 def _entry(e: ThreadEntry) -> dict[str, Any]:
     return {"seq": e.seq, "kind": e.kind, "author": e.author, "reviewer": e.reviewer_name,
-            "created_at": _iso(e.created_at), "text": e.text}
+            "created_at": _iso(e.created_at), "text": e.text, "integrity_failed": e.tampered}
 
 
 def _safe_member_name(index: int, name: str) -> str:
@@ -238,8 +242,11 @@ def export_case(session: Session, *, sessions: sessionmaker[Session], reviewer: 
     if any(e is None or e.kind != "message" for e in messages) or any(
             e is None or e.attachment is None for e in attached):
         raise ExportRefused("unknown_item")
-    generated = now or utc_now()
     report = _report(session, case, case_key)
+    if any(e is not None and e.tampered for e in messages + attached) or (
+            report is None and (selection.include_report or selection.include_contact)):
+        raise ExportRefused("tampered")
+    generated = now or utc_now()
     files: list[ExportFile] = []
     for index, entry in enumerate(attached, start=1):
         assert entry is not None and entry.attachment is not None
@@ -251,7 +258,7 @@ def export_case(session: Session, *, sessions: sessionmaker[Session], reviewer: 
 
         files.append(ExportFile(_safe_member_name(index, info.name), info, _hash_file(fresh()), fresh()))
     report_part: dict[str, Any] | None = None
-    if selection.include_report:
+    if selection.include_report and report is not None:
         report_part = {"what": report.what, "who": report.who, "when": report.when, "where": report.where,
                        "how": report.how, "amount_rupiah": report.amount_rupiah}
     labels = list(session.scalars(select(CaseLabel.label).where(CaseLabel.case_id == case.id)
@@ -269,7 +276,8 @@ def export_case(session: Session, *, sessions: sessionmaker[Session], reviewer: 
                       "attachments": sorted(selection.attachment_seqs), "status_history": selection.include_history,
                       "internal_notes": selection.include_notes, "contact": selection.include_contact},
         "report": report_part,
-        "contact": ({"text": report.contact, "reason": contact_reason} if selection.include_contact else None),
+        "contact": ({"text": report.contact, "reason": contact_reason}
+                    if selection.include_contact and report is not None else None),
         "messages": [_entry(e) for e in messages if e is not None],
         "attachments": [{"seq": e.seq, "author": e.author, "created_at": _iso(e.created_at), "file": f.path,
                          "name": f.info.name, "mime": f.info.mime, "type": f.info.label, "size": f.info.size,

@@ -122,7 +122,8 @@ def _entries(pdf: _Document, title: str, entries: list[dict[str, Any]]) -> None:
     pdf.heading(title)
     for entry in entries:
         pdf.paragraph(f"#{entry['seq']} · {_author(entry)} · {_when(entry['created_at'])}", bold=True, size=9)
-        pdf.paragraph(entry["text"])
+        pdf.paragraph(entry["text"] if not entry["integrity_failed"] else
+                      _("This item failed its integrity check and is not shown."))
         pdf.ln(2)
     if not entries:
         pdf.paragraph("—")

@@ -4,7 +4,8 @@ Problems make the command exit 1: the start-up refusals of `production_problems`
 (secrets, KDF, cookies, proxy trust), the roster's roots of trust, the database (reachable, migrated, a
 recovery key installed), the shared rate-limit store, the compiled Indonesian
 catalog. Warnings are printed but pass: a SQLite database works for one small
-server, PostgreSQL is what production is tested with.
+server, PostgreSQL is what production is tested with; items still in format 1
+have unauthenticated metadata until `items upgrade` runs.
 
 `python -m cases.readiness` gives the same report when the apps themselves
 refuse to start (production's start-up check stops `flask --app ...` first).
@@ -17,8 +18,11 @@ from pathlib import Path
 
 import click
 from limits.storage import storage_from_string
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Config, ConfigError, production_problems, read_config, roots_problems
+from .db import make_engine
+from .item_upgrade import legacy_counts
 from .preflight import check_deployment
 
 CATALOG = Path(__file__).resolve().parent.parent / "translations" / "id" / "LC_MESSAGES" / "messages.mo"
@@ -45,6 +49,7 @@ def assess(config: Config) -> Readiness:
     if not config.database_url.startswith("postgresql"):
         warnings.append("DATABASE_URL is not PostgreSQL: SQLite serves one small server, but production is "
                         "tested on PostgreSQL (concurrent workers, pg_dump backups).")
+    warnings += _legacy_item_warnings(config.database_url)
     return Readiness(problems=problems, warnings=warnings)
 
 
@@ -92,6 +97,22 @@ def _database_problems(config: Config) -> list[str]:
         reason = str(error).replace("Refusing to start in production: ", "")
         return [reason[:1].upper() + reason[1:]]
     return []
+
+
+def _legacy_item_warnings(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            items, streams = legacy_counts(connection)
+    except SQLAlchemyError:
+        return []  # unreachable or not migrated: already a problem above
+    finally:
+        engine.dispose()
+    if not items and not streams:
+        return []
+    return [f"{items} item(s) and {streams} file stream(s) are still in format 1: a database writer could relabel "
+            "their author, kind or order unnoticed. Run flask --app wsgi:review items upgrade (with the recovery "
+            "secret on standard input)."]
 
 
 def _limit_store_problems(redis_url: str) -> list[str]:

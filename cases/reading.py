@@ -11,16 +11,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto.envelope import decrypt_item
-
 from . import audit
 from .clock import utc_now
 from .conversation import ThreadEntry, thread
 from .deadlines import next_due, overdue_kinds
-from .errors import CaseNotFound
+from .errors import CaseNotFound, ItemTampered
 from .evidence.store import Download, open_download
 from .grants import open_reviewer_key
-from .models import STATUSES, Case, CaseItem, CaseLabel, CaseRead, KeyGrant, Reviewer
+from .items import open_report
+from .models import STATUSES, Case, CaseLabel, CaseRead, KeyGrant, Reviewer
 from .report_content import ReportContent
 from .triage import TRANSITIONS, needs_outcome, needs_reason
 
@@ -55,7 +54,7 @@ class Transition:
 @dataclass(frozen=True)
 class CaseDetail:
     summary: CaseSummary
-    report: ReportContent
+    report: ReportContent | None  # None: it failed its integrity check (cases.items)
     thread: list[ThreadEntry]
     transitions: list[Transition]
     assignable: list[tuple[str, str]]  # (reviewer id, display name) of those who hold the case key
@@ -89,8 +88,10 @@ def read_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key
     case_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key)
     team_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key,
                                  key_kind="team")
-    item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
-    report = ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
+    try:
+        report: ReportContent | None = open_report(session, case=case, case_key=case_key)
+    except ItemTampered:
+        report = None
     entries = thread(session, case=case, case_key=case_key, audience="team", team_key=team_key)
     assignable = [(rid, name) for rid, name in session.execute(
         select(Reviewer.id, Reviewer.display_name).join(KeyGrant, KeyGrant.reviewer_id == Reviewer.id)
@@ -107,7 +108,8 @@ def read_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key
 
 def download_attachment(session: Session, *, sessions: sessionmaker[Session], reviewer: Reviewer, case_id: str,
                         attachment_id: str, private_key: bytes) -> Download:
-    """An evidence file for a reviewer holding the case key; audited."""
+    """An evidence file for a reviewer holding the case key; audited. ItemTampered when its details
+    item fails its integrity check (the content itself is checked as it streams)."""
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=private_key)
     download = open_download(sessions, session, case_id=case_id, attachment_id=attachment_id, case_key=case_key)
     audit.record(session, action="attachment.download", actor_id=reviewer.id, case_id=case_id,

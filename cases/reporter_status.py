@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crypto import receipts
-from crypto.envelope import decrypt_item, encrypt_item
+from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair, generate_keypair, new_symmetric_key, open_grant, seal_key
 
 from .conversation import ThreadEntry, thread
-from .errors import ReceiptNotRecognised
+from .errors import ItemTampered, ReceiptNotRecognised
+from .items import open_report
 from .models import Case, CaseItem, KeyGrant
 from .report_content import ReportContent
 
@@ -27,7 +28,9 @@ _DUMMY_SALT = bytes(32)
 _DUMMY_KEY = new_symmetric_key()
 _DUMMY_GRANT = seal_key(_DUMMY_KEY, recipient_public=generate_keypair().public, case_id="dummy", key_kind="case",
                         recipient_id="reporter:dummy")
-_DUMMY_ITEM = encrypt_item(_DUMMY_KEY, ReportContent(what="x" * 600).to_bytes(), case_id="dummy", item_id="dummy")
+_DUMMY_METADATA = ItemMetadata(case_id="dummy", item_id="dummy", author="reporter", kind="report", key_kind="case",
+                               seq=1)
+_DUMMY_ITEM = encrypt_item(_DUMMY_KEY, ReportContent(what="x" * 600).to_bytes(), _DUMMY_METADATA)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class ReporterView:
     category_code: str
     opd_name: str
     received_at: datetime
-    report: ReportContent
+    report: ReportContent | None  # None: it failed its integrity check (cases.items)
     thread: list[ThreadEntry]
     dates: ReporterDates
 
@@ -85,7 +88,7 @@ def _dummy_work(receipt: str | None) -> None:
     with contextlib.suppress(CryptoError):
         open_grant(_DUMMY_GRANT, recipient_private=keypair.private, case_id="dummy", key_kind="case",
                    recipient_id="reporter:dummy")
-    decrypt_item(_DUMMY_KEY, _DUMMY_ITEM, case_id="dummy", item_id="dummy")
+    decrypt_item(_DUMMY_KEY, _DUMMY_ITEM, _DUMMY_METADATA)
 
 
 def open_case_by_receipt(session: Session, *, receipt_text: str, receipt_key: bytes) -> tuple[Case, KeyPair]:
@@ -112,8 +115,10 @@ def reporter_case_key(session: Session, *, case: Case, private_key: bytes) -> by
 
 def reporter_view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) -> ReporterView:
     """What the reporter sees; `zone` is the deployment's time zone, for the calendar days."""
-    item = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")).one()
-    report = ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case.id, item_id=item.id))
+    try:
+        report: ReportContent | None = open_report(session, case=case, case_key=case_key)
+    except ItemTampered:
+        report = None
     return ReporterView(
         case_id=case.id,
         status=case.status,

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto import receipts
-from crypto.envelope import encrypt_item
 from crypto.keys import new_symmetric_key
 
 from .clock import to_hour, utc_now
@@ -20,7 +19,8 @@ from .deadlines import DeadlineRules, start_clocks
 from .errors import UnknownChoice
 from .evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
 from .grants import seal_new_case, sealing_recovery_key
-from .models import Case, CaseItem, Category, Opd, new_id
+from .items import add_item
+from .models import Case, Category, Opd, new_id
 from .notifications import mark_activity
 from .report_content import ReportContent
 
@@ -82,19 +82,8 @@ def submit_report(
     start_clocks(case, rules or DeadlineRules(first_response_hours=first_response_hours))
     session.add(case)
     case_key, team_key = new_symmetric_key(), new_symmetric_key()
-    item_id = new_id()
-    session.add(
-        CaseItem(
-            id=item_id,
-            case_id=case.id,
-            seq=1,
-            kind="report",
-            author="reporter",
-            key_kind="case",
-            created_at=hour,
-            ciphertext=encrypt_item(case_key, content.to_bytes(), case_id=case.id, item_id=item_id),
-        )
-    )
+    add_item(session, case=case, key=case_key, key_kind="case", kind="report", author="reporter",
+             plaintext=content.to_bytes(), seq=1, created_at=hour)
     seal_new_case(session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public)
     session.flush()
     stored = tuple(

@@ -12,15 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crypto.envelope import encrypt_item
-
 from . import audit
-from .clock import to_hour, utc_now
-from .conversation import next_seq
+from .clock import utc_now
 from .deadlines import CLOSED, DeadlineRules, team_contacted_reporter
 from .errors import CaseNotFound, DomainError
 from .grants import open_reviewer_key
-from .models import Case, CaseItem, CaseLabel, KeyGrant, Reviewer, new_id
+from .items import add_item, next_seq
+from .models import Case, CaseLabel, KeyGrant, Reviewer
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"verifying", "rejected"}),
@@ -70,11 +68,8 @@ def _readable_case(session: Session, *, reviewer: Reviewer, case_id: str, privat
 
 def _add_item(session: Session, *, case: Case, key: bytes, key_kind: str, kind: str, text: str,
               reviewer: Reviewer) -> None:
-    item_id = new_id()
-    session.add(CaseItem(id=item_id, case_id=case.id, seq=next_seq(session, case), kind=kind, author="team",
-                         reviewer_id=reviewer.id, key_kind=key_kind, created_at=to_hour(utc_now()),
-                         ciphertext=encrypt_item(key, text[:MAX_TEXT_CHARS].encode(), case_id=case.id,
-                                                 item_id=item_id)))
+    add_item(session, case=case, key=key, key_kind=key_kind, kind=kind, author="team",
+             plaintext=text[:MAX_TEXT_CHARS].encode(), seq=next_seq(session, case), reviewer_id=reviewer.id)
 
 
 def change_status(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, new_status: str,

@@ -11,7 +11,7 @@ from cases.case_list import CaseFilter, dashboard, list_cases
 from cases.config import Config
 from cases.conversation import EmptyMessage, team_replies
 from cases.deadlines import DeadlineRules
-from cases.errors import CaseNotFound, DomainError
+from cases.errors import CaseNotFound, DomainError, ItemTampered
 from cases.grants import regrant_from, unreadable_cases
 from cases.reading import download_attachment, read_case
 from cases.retention import purge_soon
@@ -234,6 +234,9 @@ def download(case_id: str, attachment_id: str) -> Response:
                                    case_id=case_id, attachment_id=attachment_id, private_key=private_key())
     except CaseNotFound:
         abort(404)
+    except ItemTampered:  # the case page shows which item failed
+        flash(_("This file failed its integrity check and cannot be downloaded."))
+        return redirect(url_for("cases.case_view", case_id=case_id))
     # Never rendered by the browser: a download, of an opaque type, in a sandbox.
     ascii_name = file.info.name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     response = Response(file.chunks, mimetype="application/octet-stream", direct_passthrough=True)

@@ -21,6 +21,7 @@ from cases.config import Config
 from cases.errors import AccountExists, DomainError, LoginFailed, NotAKeyHolder, RecoveryKeyMissing
 from cases.grants import active_recovery_key
 from cases.integrity import findings
+from cases.item_upgrade import upgrade_legacy_items
 from cases.migrations import UnversionedDatabase, new_revision, upgrade
 from cases.models import AuditAnchor, Reviewer
 from cases.notifications import InvalidEmail, NoticeText, send_due
@@ -51,6 +52,15 @@ def _upgrade(revision: str = "head") -> None:
 def _print_recovery_secret(master: bytes) -> None:
     click.echo("Recovery master secret (shown ONCE; write it down and keep it offline):")
     click.echo("  " + " ".join(master.hex()[i : i + 8] for i in range(0, 64, 8)))
+
+
+def _read_recovery_secret() -> bytes:
+    """The master secret (hex) or k SLIP-39 shares (one per line) from standard input, never the shell history."""
+    try:
+        return parse_recovery_input(sys.stdin.read())
+    except CryptoError:
+        raise click.ClickException("Those shares do not rebuild a recovery secret (too few, or mistyped).") \
+            from None
 
 
 def _print_activation(username: str, activation: str) -> None:
@@ -329,12 +339,7 @@ def register(app: Flask) -> None:
         Reads the master secret (hex) or k SLIP-39 shares (one per line) from
         standard input, so it never appears in the shell history.
         """
-        text = sys.stdin.read()
-        try:
-            master = parse_recovery_input(text)
-        except CryptoError:
-            raise click.ClickException("Those shares do not rebuild a recovery secret (too few, or mistyped).") \
-                from None
+        master = _read_recovery_secret()
         with _session() as session, session.begin():
             reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username.lower())).first()
             if reviewer is None:
@@ -346,6 +351,29 @@ def register(app: Flask) -> None:
             except DomainError as refused:
                 raise click.ClickException(f"Refused: {refused}.") from None
         click.echo(f"Sealed {count} keys to '{username}'.")
+
+    @app.cli.group("items")
+    def items_group() -> None:
+        """The encrypted case items (report, messages, notes, files)."""
+
+    @items_group.command("upgrade")
+    def items_upgrade() -> None:
+        """Re-encrypt items and files of format 1 as format 2, binding their metadata, with the recovery key.
+
+        Reads the master secret (hex) or k SLIP-39 shares (one per line) from
+        standard input, like `recovery reseal`. Safe to run again.
+        """
+        master = _read_recovery_secret()
+        with _session() as session, session.begin():
+            try:
+                report = upgrade_legacy_items(session, master_secret=master)
+            except RecoveryMismatch:
+                raise click.ClickException("That secret does not belong to an installed recovery key.") from None
+        click.echo(f"Upgraded {report.items} item(s) and {report.streams} file stream(s) in {report.cases} case(s).")
+        if report.failed or report.without_grant:
+            click.echo(f"Left as they were: {report.failed} item(s) or stream(s) that failed their integrity check, "
+                       f"{report.without_grant} case(s) without a grant for this recovery key.")
+            raise SystemExit(1)
 
     @app.cli.command("dev-setup")
     def dev_setup() -> None:

@@ -24,6 +24,7 @@ _PROBLEMS = {
     "reason": _l("Write the reason for this export."),
     "contact_reason": _l("Contact details are only included with a stated reason."),
     "unknown_item": _l("A selected message or file is not part of this case."),
+    "tampered": _l("A selected part failed its integrity check and cannot be exported."),
 }
 
 

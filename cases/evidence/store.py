@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crypto.envelope import decrypt_item, encrypt_item
 from crypto.errors import CryptoError
 from crypto.spool import EncryptedSpool
 from crypto.stream import CHUNK_SIZE, Readable, decrypt_stream, encrypt_stream, new_header
 
 from ..clock import to_hour, utc_now
-from ..errors import CaseNotFound, DomainError
+from ..errors import CaseNotFound, DomainError, ItemTampered
+from ..items import add_item, open_item
 from ..models import Attachment, AttachmentChunk, Case, CaseItem, new_id
 from .scrub import Outcome, scrub
 from .sniff import HEAD_BYTES, FileKind, sniff
@@ -195,24 +195,29 @@ def stored_this_hour(session: Session) -> int:
 
 def store_file(session: Session, *, case: Case, case_key: bytes, prepared: PreparedFile, author: str,
                seq: int, reviewer_id: str | None = None) -> AttachmentInfo:
-    """Encrypt and store one prepared file as item `seq` of `case` (not committed)."""
-    attachment_id, item_id = new_id(), new_id()
+    """Encrypt and store one prepared file as item `seq` of `case` (not committed).
+
+    The details item binds the attachment id and the content stream binds the
+    details item's id, so neither can be re-paired with another in the database.
+    """
+    attachment_id = new_id()
     info = AttachmentInfo(attachment_id, prepared.name, prepared.kind.mime, prepared.kind.label, prepared.size,
                           prepared.outcome, prepared.caveat)
     details = json.dumps(dataclasses.asdict(info), ensure_ascii=False).encode()
     hour = to_hour(utc_now())
-    session.add(CaseItem(id=item_id, case_id=case.id, seq=seq, kind="attachment", author=author,
-                         reviewer_id=reviewer_id, key_kind="case", created_at=hour,
-                         ciphertext=encrypt_item(case_key, details, case_id=case.id, item_id=item_id)))
+    item = add_item(session, case=case, key=case_key, key_kind="case", kind="attachment", author=author,
+                    plaintext=details, seq=seq, reviewer_id=reviewer_id, attachment_id=attachment_id,
+                    created_at=hour)
     session.flush()  # the attachment row refers to the item
     header = new_header()
-    attachment = Attachment(id=attachment_id, case_id=case.id, item_id=item_id, header=header, chunk_count=0,
+    attachment = Attachment(id=attachment_id, case_id=case.id, item_id=item.id, header=header, chunk_count=0,
                             created_at=hour)
     session.add(attachment)
     session.flush()
     count = 0
     for count, chunk in enumerate(
-        encrypt_stream(case_key, header, prepared.reader, case_id=case.id, attachment_id=attachment_id), start=1
+        encrypt_stream(case_key, header, prepared.reader, case_id=case.id, attachment_id=attachment_id,
+                       item_id=item.id), start=1
     ):
         session.execute(insert(AttachmentChunk), [{"attachment_id": attachment_id, "seq": count - 1, "data": chunk}])
     attachment.chunk_count = count
@@ -220,9 +225,16 @@ def store_file(session: Session, *, case: Case, case_key: bytes, prepared: Prepa
     return info
 
 
-def attachment_info(item: CaseItem, case_key: bytes) -> AttachmentInfo:
-    values = json.loads(decrypt_item(case_key, item.ciphertext, case_id=item.case_id, item_id=item.id))
-    return AttachmentInfo(**values)
+def attachment_info(item: CaseItem, case_key: bytes, *, attachment_id: str | None) -> AttachmentInfo:
+    """The details of the file whose attachment row (`attachment_id`) points at `item`; ItemTampered otherwise."""
+    plaintext = open_item(item, case_key, attachment_id=attachment_id)
+    try:
+        info = AttachmentInfo(**json.loads(plaintext))
+    except (ValueError, TypeError):  # an authentic item that is not a file's details (a re-pointed legacy row)
+        raise ItemTampered(item.seq) from None
+    if info.attachment_id != attachment_id:  # implied by the binding; also catches re-pointed legacy rows
+        raise ItemTampered(item.seq)
+    return info
 
 
 @dataclass(frozen=True)
@@ -243,9 +255,10 @@ def open_download(sessions: sessionmaker[Session], session: Session, *, case_id:
     if attachment is None:
         raise CaseNotFound()
     item = session.get(CaseItem, attachment.item_id)
-    assert item is not None
-    info = attachment_info(item, case_key)
-    header, count = attachment.header, attachment.chunk_count
+    if item is None:
+        raise ItemTampered(0)
+    info = attachment_info(item, case_key, attachment_id=attachment.id)
+    header, count, item_id = attachment.header, attachment.chunk_count, item.id
 
     def ciphertext() -> Iterator[bytes]:
         with sessions() as reader:
@@ -257,5 +270,5 @@ def open_download(sessions: sessionmaker[Session], session: Session, *, case_id:
                 yield data
 
     return Download(info, decrypt_stream(case_key, header, ciphertext(), case_id=case_id,
-                                         attachment_id=attachment_id))
+                                         attachment_id=attachment_id, item_id=item_id))
 

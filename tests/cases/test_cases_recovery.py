@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from cases.config import Config
 from cases.errors import DomainError, RecoveryKeyMissing
 from cases.grants import open_reviewer_key
+from cases.items import open_item
 from cases.models import CaseItem, RecoveryKey, Reviewer
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
 from cases.report_content import ReportContent
 from cases.seed import active_opds
 from cases.team import add_affiliation
 from cases.trust import trust_of
-from crypto.envelope import decrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
 from crypto.recovery import combine_shares, new_master_secret, parse_recovery_input, split_master_secret
@@ -35,7 +35,7 @@ def _active(session: Session, username: str, *, approved: bool = True) -> tuple[
 def _reads(session: Session, reviewer: Reviewer, keys: KeyPair, case_id: str) -> str:
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private)
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "report")).one()
-    return ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case_id, item_id=item.id)).what
+    return ReportContent.from_bytes(open_item(item, case_key)).what
 
 
 def test_any_three_of_five_shares_rebuild_the_master_secret() -> None:

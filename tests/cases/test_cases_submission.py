@@ -10,12 +10,12 @@ from cases import submission
 from cases.accounts import activate
 from cases.config import Config
 from cases.errors import RecoveryKeyMissing, UnknownChoice
+from cases.items import open_item
 from cases.models import Base, Case, CaseItem, Category, KeyGrant, Opd, RecoveryKey, Reviewer
 from cases.report_content import ReportContent
 from cases.seed import active_categories, active_opds, load_seed
 from cases.submission import SubmittedReport, submit_report
 from crypto import receipts
-from crypto.envelope import decrypt_item
 from crypto.keys import KeyPair, open_grant
 from crypto.recovery import recovery_keypair
 from tests.conftest import CHEAP_KDF
@@ -137,7 +137,7 @@ def test_recovery_secret_decrypts_the_report_back_to_the_same_content(
                           key_kind="case", recipient_id=recovery_id)
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id)).one()
     # then the report item decrypts to exactly what was submitted
-    plaintext = decrypt_item(case_key, item.ciphertext, case_id=case_id, item_id=item.id)
+    plaintext = open_item(item, case_key)
     assert ReportContent.from_bytes(plaintext) == CONTENT
     assert (item.kind, item.author, item.key_kind) == ("report", "reporter", "case")
     assert CONTENT.what.encode() not in item.ciphertext

@@ -15,6 +15,7 @@ from cases.config import Config
 from cases.custody import mark_stepped_up, open_session, recently_stepped_up
 from cases.errors import CaseNotFound, LoginFailed
 from cases.grants import open_reviewer_key, regrant_from, unreadable_cases
+from cases.items import open_item
 from cases.models import Affiliation, CaseItem, Opd, Reviewer, ReviewerSession, RosterEntry
 from cases.reading import read_case
 from cases.report_content import ReportContent
@@ -29,7 +30,6 @@ from cases.team import (
     disable_reviewer,
     propose_removal,
 )
-from crypto.envelope import decrypt_item
 from crypto.keys import KeyPair
 from crypto.signing import fingerprint
 from tests.conftest import CHEAP_KDF
@@ -60,7 +60,7 @@ def _opds(session: Session) -> tuple[Opd, Opd]:
 
 def _report(session: Session, case_id: str, case_key: bytes) -> str:
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "report")).one()
-    return ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case_id, item_id=item.id)).what
+    return ReportContent.from_bytes(open_item(item, case_key)).what
 
 
 def _refusal(session: Session, approver: Holder, reviewer: Reviewer, code: str | None = None) -> str:

@@ -15,13 +15,13 @@ from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config
 from cases.db import make_engine, make_session_factory
 from cases.grants import active_recovery_key
+from cases.items import open_item
 from cases.migrations import alembic_config, upgrade
 from cases.models import AuditEvent, Case, CaseItem, KeyGrant, Opd, Reviewer
 from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
 from cases.report_content import ReportContent
 from cases.seed import load_seed
 from cases.trust import trust_of
-from crypto.envelope import decrypt_item
 from crypto.keys import open_grant
 from crypto.recovery import recovery_keypair
 from tests.domain import submit_case
@@ -37,7 +37,7 @@ def read_with_recovery(session: Session, master: bytes, case_id: str) -> str:
     case_key = open_grant(grant.sealed, recipient_private=recovery_keypair(master).private, case_id=case_id,
                           key_kind="case", recipient_id=key.recipient_id)
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "report")).one()
-    return ReportContent.from_bytes(decrypt_item(case_key, item.ciphertext, case_id=case_id, item_id=item.id)).what
+    return ReportContent.from_bytes(open_item(item, case_key)).what
 
 
 def populate(engine: Engine, config: Config) -> tuple[bytes, str, dict[str, int]]:

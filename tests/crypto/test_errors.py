@@ -1,13 +1,14 @@
 """The single CryptoError, and the package's independence from the web and database layers."""
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 import crypto
 from crypto.derive import unwrap, wrap
-from crypto.envelope import decrypt_item, encrypt_item
+from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
 
 PACKAGE_DIR = Path(crypto.__file__).resolve().parent
@@ -49,11 +50,13 @@ def test_crypto_error_has_one_fixed_message() -> None:
 def test_different_failures_are_indistinguishable() -> None:
     # given failures with different causes (wrong key, truncation, wrong binding, bad version)
     key = bytes(32)
-    item = encrypt_item(key, b"text", case_id="c", item_id="i")
+    meta = ItemMetadata(case_id="c", item_id="i", author="team", kind="note", key_kind="team", seq=2)
+    item = encrypt_item(key, b"text", meta)
     attempts = [
-        lambda: decrypt_item(b"\x01" * 32, item, case_id="c", item_id="i"),
-        lambda: decrypt_item(key, item[:10], case_id="c", item_id="i"),
-        lambda: decrypt_item(key, item, case_id="other", item_id="i"),
+        lambda: decrypt_item(b"\x01" * 32, item, meta),
+        lambda: decrypt_item(key, item[:10], meta),
+        lambda: decrypt_item(key, item, dataclasses.replace(meta, case_id="other")),
+        lambda: decrypt_item(key, item, dataclasses.replace(meta, author="reporter")),
         lambda: unwrap(key, b"\x02" + wrap(key, b"s", label="l")[1:], label="l"),
     ]
     # when each is attempted

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crypto.envelope import decrypt_item, encrypt_item
+from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import generate_keypair, open_grant
 from crypto.receipts import ALPHABET, normalise
@@ -19,6 +19,7 @@ from crypto.spool import BLOCK, EncryptedSpool
 from crypto.stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, new_header
 
 KEY = bytes(range(32))
+META = ItemMetadata(case_id="c", item_id="i", author="reporter", kind="message", key_kind="case", seq=2)
 RECIPIENT = generate_keypair()
 BOUNDED = settings(max_examples=200, deadline=None, derandomize=True)
 SLOW = settings(max_examples=50, deadline=None, derandomize=True)
@@ -57,24 +58,24 @@ def test_a_receipt_survives_the_ways_people_retype_it(receipt: str, data: st.Dat
 @given(st.binary(max_size=300))
 def test_item_decoder_only_ever_raises_crypto_error(blob: bytes) -> None:
     with pytest.raises(CryptoError):
-        decrypt_item(KEY, blob, case_id="c", item_id="i")
+        decrypt_item(KEY, blob, META)
 
 
 @SLOW
 @given(st.binary(min_size=1, max_size=200), st.integers(min_value=0, max_value=10_000))
 def test_a_flipped_item_never_decrypts(plaintext: bytes, position: int) -> None:
-    sealed = bytearray(encrypt_item(KEY, plaintext, case_id="c", item_id="i"))
+    sealed = bytearray(encrypt_item(KEY, plaintext, META))
     sealed[position % len(sealed)] ^= 0x01
     with pytest.raises(CryptoError):
-        decrypt_item(KEY, bytes(sealed), case_id="c", item_id="i")
+        decrypt_item(KEY, bytes(sealed), META)
 
 
 @SLOW
 @given(st.binary(min_size=1, max_size=200), st.integers(min_value=0, max_value=10_000))
 def test_a_cut_item_never_decrypts(plaintext: bytes, cut: int) -> None:
-    sealed = encrypt_item(KEY, plaintext, case_id="c", item_id="i")
+    sealed = encrypt_item(KEY, plaintext, META)
     with pytest.raises(CryptoError):
-        decrypt_item(KEY, sealed[: cut % len(sealed)], case_id="c", item_id="i")
+        decrypt_item(KEY, sealed[: cut % len(sealed)], META)
 
 
 @BOUNDED
@@ -82,7 +83,7 @@ def test_a_cut_item_never_decrypts(plaintext: bytes, cut: int) -> None:
 def test_stream_decoder_only_ever_raises_crypto_error(header: bytes, chunks: list[bytes]) -> None:
     for candidate in (header, new_header()):
         with pytest.raises(CryptoError):
-            list(decrypt_stream(KEY, candidate, chunks, case_id="c", attachment_id="a"))
+            list(decrypt_stream(KEY, candidate, chunks, case_id="c", attachment_id="a", item_id="i"))
 
 
 @SLOW
@@ -90,7 +91,7 @@ def test_stream_decoder_only_ever_raises_crypto_error(header: bytes, chunks: lis
 def test_a_tampered_stream_never_decrypts(size: int, where: int, cut: bool) -> None:
     # given a real encrypted stream, with one bit flipped or cut short somewhere
     header = new_header()
-    chunks = list(encrypt_stream(KEY, header, io.BytesIO(bytes(size)), case_id="c", attachment_id="a"))
+    chunks = list(encrypt_stream(KEY, header, io.BytesIO(bytes(size)), case_id="c", attachment_id="a", item_id="i"))
     joined = bytearray(b"".join(chunks))
     position = where % len(joined)
     if cut:
@@ -100,7 +101,7 @@ def test_a_tampered_stream_never_decrypts(size: int, where: int, cut: bool) -> N
         tampered = [bytes(joined[i : i + CHUNK_SIZE + 16]) for i in range(0, len(joined), CHUNK_SIZE + 16)]
     # then decryption fails with CryptoError
     with pytest.raises(CryptoError):
-        list(decrypt_stream(KEY, header, tampered, case_id="c", attachment_id="a"))
+        list(decrypt_stream(KEY, header, tampered, case_id="c", attachment_id="a", item_id="i"))
 
 
 @SLOW

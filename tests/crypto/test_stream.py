@@ -6,13 +6,23 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from crypto.derive import derive_key, encode_fields
 from crypto.errors import CryptoError
-from crypto.stream import CHUNK_SIZE, HEADER_BYTES, TAG_BYTES, decrypt_stream, encrypt_stream, new_header
+from crypto.stream import (
+    CHUNK_SIZE,
+    HEADER_BYTES,
+    TAG_BYTES,
+    decrypt_stream,
+    encrypt_stream,
+    is_legacy,
+    new_header,
+)
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
-CASE, ATTACHMENT = "case-1", "att-1"
+CASE, ATTACHMENT, ITEM = "case-1", "att-1", "item-1"
 SIZES = [0, 1, 65535, 65536, 65537, 3 * 65536, 200_000]
 
 
@@ -20,7 +30,8 @@ def _seal(
     plaintext: bytes, *, key: bytes = KEY, header: bytes | None = None, attachment_id: str = ATTACHMENT
 ) -> tuple[bytes, list[bytes]]:
     header = header or new_header()
-    chunks = list(encrypt_stream(key, header, io.BytesIO(plaintext), case_id=CASE, attachment_id=attachment_id))
+    chunks = list(encrypt_stream(key, header, io.BytesIO(plaintext), case_id=CASE, attachment_id=attachment_id,
+                                 item_id=ITEM))
     return header, chunks
 
 
@@ -31,9 +42,11 @@ def _open(
     key: bytes = KEY,
     case_id: str = CASE,
     attachment_id: str = ATTACHMENT,
+    item_id: str = ITEM,
 ) -> bytes:
     # decrypt_stream is a generator: only consuming it runs the checks
-    return b"".join(decrypt_stream(key, header, chunks, case_id=case_id, attachment_id=attachment_id))
+    return b"".join(decrypt_stream(key, header, chunks, case_id=case_id, attachment_id=attachment_id,
+                                   item_id=item_id))
 
 
 def _flip(data: bytes, index: int, bit: int = 0) -> bytes:
@@ -63,10 +76,10 @@ def test_chunk_count_and_full_chunk_size(size: int) -> None:
 
 
 def test_header_is_version_and_random_salt() -> None:
-    # given two fresh headers, then each is 0x01 || 32 random bytes
+    # given two fresh headers, then each is 0x02 || 32 random bytes
     first, second = new_header(), new_header()
     assert len(first) == HEADER_BYTES == 33
-    assert first[:1] == second[:1] == b"\x01"
+    assert first[:1] == second[:1] == b"\x02" and not is_legacy(first)
     assert first[1:] != second[1:]
 
 
@@ -79,7 +92,7 @@ def test_short_reads_from_the_source_still_give_full_chunks() -> None:
     plaintext = os.urandom(2 * CHUNK_SIZE + 10)
     header = new_header()
     # when encrypted
-    chunks = list(encrypt_stream(KEY, header, Trickle(plaintext), case_id=CASE, attachment_id=ATTACHMENT))
+    chunks = list(encrypt_stream(KEY, header, Trickle(plaintext), case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM))
     # then the layout is the same as from a reader returning everything at once
     assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE + TAG_BYTES] * 2 + [10 + TAG_BYTES]
     assert _open(header, chunks) == plaintext
@@ -96,7 +109,7 @@ def test_decryption_yields_plaintext_incrementally() -> None:
             consumed += 1
             yield chunk
 
-    plaintext = decrypt_stream(KEY, header, feed(), case_id=CASE, attachment_id=ATTACHMENT)
+    plaintext = decrypt_stream(KEY, header, feed(), case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM)
     # when the first plaintext chunk is taken
     first = next(plaintext)
     # then it arrives after reading at most two ciphertext chunks (bounded memory)
@@ -108,7 +121,7 @@ def test_decryption_yields_plaintext_incrementally() -> None:
 def test_encryption_reads_incrementally() -> None:
     # given a large source, when the first ciphertext chunk is taken
     source = io.BytesIO(os.urandom(10 * CHUNK_SIZE))
-    encrypted = encrypt_stream(KEY, new_header(), source, case_id=CASE, attachment_id=ATTACHMENT)
+    encrypted = encrypt_stream(KEY, new_header(), source, case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM)
     next(encrypted)
     # then no more than two chunks of plaintext have been read
     assert source.tell() <= 2 * CHUNK_SIZE
@@ -208,6 +221,44 @@ def test_wrong_attachment_id_fails(sealed: tuple[bytes, list[bytes]]) -> None:
         _open(header, chunks, attachment_id="att-2")
 
 
+def test_stream_moved_to_another_details_item_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    # given a stream bound to details item "item-1", when opened for item "item-2", then it fails
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(header, chunks, item_id="item-2")
+
+
+def _legacy_stream(plaintext: bytes) -> tuple[bytes, list[bytes]]:
+    """A version 1 stream built by hand: associated data = version, case id, attachment id (no item id)."""
+    header = b"\x01" + os.urandom(32)
+    cipher = AESGCM(derive_key(KEY, label="attachment-stream", salt=header[1:]))
+    aad = encode_fields(b"\x01", CASE.encode(), ATTACHMENT.encode())
+    return header, [cipher.encrypt(bytes(11) + b"\x01", plaintext, aad)]
+
+
+def test_version_1_stream_still_opens_with_its_weaker_binding() -> None:
+    # given a stream written before it was bound to its details item
+    header, chunks = _legacy_stream(b"bukti lama")
+    # then it is recognised as legacy and opens under its case and attachment id (any item id)
+    assert is_legacy(header)
+    assert _open(header, chunks, item_id="whatever") == b"bukti lama"
+    with pytest.raises(CryptoError):
+        _open(header, chunks, attachment_id="att-2")
+
+
+def test_version_2_stream_relabelled_as_version_1_fails(sealed: tuple[bytes, list[bytes]]) -> None:
+    # given a version 2 stream whose header a database writer set to version 1, then it fails
+    header, chunks = sealed
+    with pytest.raises(CryptoError):
+        _open(b"\x01" + header[1:], chunks)
+
+
+def test_nothing_is_encrypted_as_version_1() -> None:
+    with pytest.raises(CryptoError):
+        list(encrypt_stream(KEY, b"\x01" + bytes(32), io.BytesIO(b"x"), case_id=CASE, attachment_id=ATTACHMENT,
+                            item_id=ITEM))
+
+
 def test_chunk_moved_between_attachments_fails() -> None:
     # given two attachments of the same case under the same key and header
     header = new_header()
@@ -240,8 +291,8 @@ def test_chunk_shorter_than_a_tag_fails() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    [b"", b"\x01", b"\x01" + bytes(31), b"\x01" + bytes(33), b"\x02" + bytes(32), b"\x00" + bytes(32)],
-    ids=["empty", "version-only", "short-salt", "long-salt", "version-2", "version-0"],
+    [b"", b"\x02", b"\x02" + bytes(31), b"\x02" + bytes(33), b"\x03" + bytes(32), b"\x00" + bytes(32)],
+    ids=["empty", "version-only", "short-salt", "long-salt", "version-3", "version-0"],
 )
 def test_malformed_header_fails(header: bytes) -> None:
     _, chunks = _seal(b"laporan")
