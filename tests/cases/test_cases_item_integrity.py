@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.conversation import reporter_adds, team_replies, thread
 from cases.db import make_session_factory
@@ -29,7 +28,7 @@ from cases.submission import submit_report
 from cases.triage import add_note
 from cases.trust import trust_of
 from crypto.keys import KeyPair
-from tests.conftest import CHEAP_KDF
+from tests.domain import founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 REPORT = "Kepala bidang meminta setoran bulanan."
@@ -60,9 +59,8 @@ def _file(name: str, text: bytes) -> Upload:
 
 @pytest.fixture
 def scene(session: Session, config: Config, recovery_secret: bytes) -> Scene:
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
-    keys = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at
+    holder = founder(session, "rina", display_name="Rina")
+    reviewer, keys = holder.reviewer, holder.keypair
     files = [prepare_file(_file(name, text), limits=Limits())
              for name, text in (("a.txt", b"berkas A\n"), ("b.txt", b"berkas B\n"))]
     case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=active_opds(session)[0].id,

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, create_reviewer
 from cases.config import Config
 from cases.conversation import team_replies
 from cases.db import make_session_factory
@@ -26,7 +25,7 @@ from cases.triage import add_note
 from cases.trust import trust_of
 from crypto.keys import KeyPair
 from crypto.recovery import new_master_secret
-from tests.conftest import CHEAP_KDF
+from tests.domain import founder
 from tests.legacy_format import downgrade_item, downgrade_stream
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
@@ -53,9 +52,8 @@ class OldCase:
 @pytest.fixture
 def old_case(session: Session, config: Config, recovery_secret: bytes) -> OldCase:
     """A case written before this change: every item and its file in format 1."""
-    reviewer, _ = create_reviewer(session, username="rina", display_name="Rina")
-    keys = activate(session, reviewer=reviewer, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
-    reviewer.approved_at = reviewer.activated_at
+    holder = founder(session, "rina", display_name="Rina")
+    reviewer, keys = holder.reviewer, holder.keypair
     prepared = prepare_file(Upload("setoran.txt", SizedStream(FILE)), limits=Limits())
     case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=active_opds(session)[0].id,
                             content=ReportContent(what=REPORT), receipt_key=config.receipt_key_bytes,
