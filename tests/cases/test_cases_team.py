@@ -144,7 +144,7 @@ def test_another_key_holder_approves_binding_the_keys_and_it_is_audited(session:
 def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, config: Config,
                                                            recovery_secret: bytes) -> None:
     # given key holder rina, and joko activated but not approved (even if his row says approved and flagged)
-    rina = founder(session, "rina")
+    rina, sari = founder(session, "rina"), founder(session, "sari")
     joko = activated(session, "joko")
     joko.reviewer.needs_grants = True
     opd, _ = _opds(session)
@@ -154,7 +154,6 @@ def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, con
     assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
     assert grants_of(session, joko.reviewer) == set()
     # when sari (another holder) approves him and rina's session re-grants
-    sari = founder(session, "sari")
     approve(session, approver=sari, reviewer=joko.reviewer)
     assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 2
     session.commit()

@@ -16,6 +16,8 @@ def _production(config: Config) -> Config:
         portal_secret_key=new_production_secret(),
         review_secret_key=new_production_secret(),
         receipt_key=new_production_secret(),
+        audit_key=new_production_secret(),
+        roster_roots="founder " + "ab" * 32,  # the fixture's roots file names the recovery key
     )
 
 
