@@ -44,7 +44,7 @@ test-deps:
 	./scripts/test-deps.sh
 
 test: test-deps $(STAMP) compile-translations lint $(AXE)
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q --durations=15
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q -n 2 --durations=15
 
 # Production stack on loopback (PostgreSQL + Redis + gunicorn + nginx, onion mode) and a smoke scenario.
 smoke: $(STAMP) compile-translations
