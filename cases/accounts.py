@@ -26,7 +26,7 @@ from crypto.signing import SigningKey, fingerprint, generate_signing_key
 from . import audit, roster
 from .clock import utc_now
 from .errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
-from .models import Reviewer
+from .models import RecoveryKey, Reviewer
 from .notifications import set_email
 from .throttle import clear_failures, reserve_attempt
 
@@ -115,7 +115,7 @@ def create_reviewer(
 
 def create_founder(
     session: Session, *, username: str, display_name: str, is_admin: bool = True, is_reviewer: bool = True,
-    email: str = "",
+    email: str = "", vouch_recovery: RecoveryKey | None = None,
 ) -> tuple[Reviewer, str, str]:
     """A founding key holder (the installation ceremony, docs/INSTALL.md).
 
@@ -123,7 +123,8 @@ def create_founder(
     passphrase until they activate, and signs the `founder` roster entry.
     Returns the account, the activation passphrase and the signing-key
     fingerprint that must go into the roots of trust: until it is there, the
-    entry verifies for nobody.
+    entry verifies for nobody. With `vouch_recovery`, the founder also signs a
+    `recovery.install` entry for the recovery key installed at the same ceremony.
     """
     reviewer, activation = _new_account(session, username=username, display_name=display_name, is_admin=is_admin,
                                         is_reviewer=is_reviewer, created_by_id=None)
@@ -135,6 +136,10 @@ def create_founder(
     roster.append(session, action="founder", subject_id=reviewer.id,
                   fields={"username": reviewer.username, "signing_key": key.public.hex(), "admin": is_admin,
                           "reviewer": is_reviewer}, signers=[(reviewer.id, key)])
+    if vouch_recovery is not None:
+        roster.append(session, action="recovery.install", subject_id=reviewer.id,
+                      fields={"by": reviewer.id, "recovery": roster.encryption_fingerprint(vouch_recovery.public_key)},
+                      signers=[(reviewer.id, key)])
     audit.record(session, action="account.create", detail=f"reviewer={reviewer.id} founder")
     if email.strip():
         set_email(session, actor_id=None, reviewer=reviewer, email=email)

@@ -77,7 +77,9 @@ def record_anchor(session: Session, *, signer_id: str | None = None,
     anchor paper over the cut."""
     if signing_key is not None and signer_id is None:
         raise ValueError("a signed anchor names its signer")
-    clean = not _tail_problems(session, trust_of(session))[1]
+    # An anchor already queued in this transaction was checked clean; what was added since is ours
+    # (and the file it is queued for is written only at commit, so it would look missing here).
+    clean = _PENDING in session.info or not _tail_problems(session, trust_of(session))[1]
     row = _add_row(session, heads(session), signer_id, signing_key)
     if clean:
         _queue(session, _Pending(_row_heads(row)))

@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from crypto.derive import encode_fields
 from crypto.signing import SigningKey, fingerprint, sign, verify
 
-from . import anchor_file
+from . import anchor_file, anchors
 from .anchor_file import AnchorFileInvalid
 from .models import AuditEvent, Reviewer, RosterEntry
 from .trust import trust_of
@@ -114,6 +114,10 @@ def append(session: Session, *, action: str, subject_id: str | None, fields: dic
                         signatures=json.dumps(signatures))
     session.add(entry)
     session.flush()
+    # The new roster head is anchored (a row now, the file outside the database after commit):
+    # cutting this entry off later makes the roster fail closed (`verified`).
+    signer_id, key = signers[0] if signers else (None, None)
+    anchors.record_anchor(session, signer_id=signer_id, signing_key=key)
     return entry
 
 

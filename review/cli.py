@@ -19,11 +19,11 @@ from cases.accounts import authenticate, create_founder, create_reviewer
 from cases.backup import BackupRefused, backup_sqlite
 from cases.config import Config
 from cases.errors import AccountExists, DomainError, LoginFailed, NotAKeyHolder, RecoveryKeyMissing
-from cases.grants import active_recovery_key
+from cases.grants import active_recovery_key, recovery_key_verified
 from cases.integrity import findings
 from cases.item_upgrade import upgrade_legacy_items
 from cases.migrations import UnversionedDatabase, new_revision, upgrade
-from cases.models import AuditAnchor, Reviewer
+from cases.models import AuditAnchor, RecoveryKey, Reviewer
 from cases.notifications import InvalidEmail, NoticeText, send_due
 from cases.readiness import assess, explain
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
@@ -77,6 +77,15 @@ def _add_root(session: Session, *, kind: str, fp: str) -> None:
     else:
         click.echo("Roots of trust come from KANAL_ROSTER_ROOTS: add this line there (with the other secrets), "
                    f"then restart the apps:\n  {kind} {fp}")
+
+
+def _recovery_to_vouch(session: Session) -> RecoveryKey | None:
+    """The installed recovery key, for the founder to sign into the roster, when it is a root."""
+    try:
+        key = active_recovery_key(session)
+    except RecoveryKeyMissing:
+        return None
+    return key if recovery_key_verified(session, key) else None
 
 
 def _key_holder(session: Session, username: str) -> tuple[Reviewer, "SigningKey"]:
@@ -135,7 +144,7 @@ def register(app: Flask) -> None:
             with _session() as session, session.begin():
                 reviewer, activation, fp = create_founder(session, username=username, display_name=name,
                                                           is_admin=not no_admin, is_reviewer=not no_reviewer,
-                                                          email=email)
+                                                          email=email, vouch_recovery=_recovery_to_vouch(session))
                 _add_root(session, kind="founder", fp=fp)
         except AccountExists:
             raise click.ClickException(f"An account named '{username}' already exists.") from None
@@ -394,7 +403,8 @@ def register(app: Flask) -> None:
             created = None
             if session.scalars(select(Reviewer.id).limit(1)).first() is None:
                 reviewer, activation, fp = create_founder(
-                    session, username="admin", display_name="Administrator", is_admin=True, is_reviewer=True
+                    session, username="admin", display_name="Administrator", is_admin=True, is_reviewer=True,
+                    vouch_recovery=_recovery_to_vouch(session),
                 )
                 _add_root(session, kind="founder", fp=fp)
                 created = (reviewer.username, activation)

@@ -279,3 +279,35 @@ def test_keys_bound_by_a_writer_show_as_a_mismatch_to_the_approver(session: Sess
     # then what the approver is shown differs from what joko reads from his own session's keys
     assert keys_to_confirm(session, joko.reviewer) != own_fingerprints(
         signing=joko.signing, encryption_public=joko.keypair.public)
+
+
+def test_cutting_a_recusal_off_the_roster_tail_fails_closed(session: Session, config: Config,
+                                                            recovery_secret: bytes) -> None:
+    # given joko recused from X by the newest roster entry, committed (so its head is anchored outside the database)
+    from cases.team import add_affiliation
+
+    admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
+    x = active_opds(session)[0]
+    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
+                    kind="conflict")
+    session.commit()
+    # when a database writer deletes that entry and the affiliation row: the chain left behind is intact
+    session.execute(delete(RosterEntry).where(RosterEntry.action == "affiliation.add"))
+    session.execute(delete(Affiliation))
+    session.commit()
+    # then the roster fails closed: the cut is named, nobody is a reader, a new case about X reaches no reviewer
+    assert any("anchored outside the database" in f.detail for f in findings(session))
+    case_id = submit_case(session, config, "tentang X", x)
+    assert (case_id, "case") not in grants_of(session, joko.reviewer)
+    assert (case_id, "case") not in grants_of(session, admin.reviewer)
+
+
+def test_the_founder_signs_the_recovery_key_installed_with_them(review_app: Flask, session: Session) -> None:
+    # given the installation ceremony: a recovery key among the roots, then a founder
+    result = review_app.test_cli_runner().invoke(args=["create-founder", "siti"])
+    assert result.exit_code == 0, result.output
+    # then the roster holds a verified recovery.install entry signed by that founder
+    entry = session.scalars(select(RosterEntry).where(RosterEntry.action == "recovery.install")).one()
+    key = session.scalars(select(RecoveryKey)).one()
+    assert roster.encryption_fingerprint(key.public_key) in entry.body
+    assert roster.problems(session, fresh=True) == []
