@@ -34,7 +34,7 @@ from crypto.signing import verify as verify_signature
 
 from . import anchor_file, audit
 from .anchor_file import AnchorFileInvalid, AnchorState, Heads
-from .models import AuditAnchor, AuditEvent, Reviewer, RosterEntry
+from .models import AuditAnchor, AuditEvent, RosterEntry
 from .trust import Trust, trust_of
 
 PURPOSE = "anchor"
@@ -168,12 +168,14 @@ def _compare(where: str, anchored: Heads, event_hash: Callable[[int], bytes | No
 def _signature_problems(session: Session, row: AuditAnchor) -> list[str]:
     if row.signature is None:
         return []
-    # TODO(issue 14): trust only signing keys the verified roster binds (cases.roster).
-    signer = session.get(Reviewer, row.signer_id) if row.signer_id else None
-    if signer is None or signer.signing_public_key is None:
-        return [f"anchor {row.id} is signed by an unknown key holder"]
-    if not verify_signature(signer.signing_public_key, _row_heads(row).encode(), row.signature, purpose=PURPOSE):
-        return [f"anchor {row.id}: the signature of {signer.username} does not verify (the anchor was edited)"]
+    from . import roster  # here: roster anchors its own entries through this module
+
+    member = roster.verified(session).member(row.signer_id) if row.signer_id else None
+    if member is None or member.signing_key is None:
+        return [f"anchor {row.id} is signed by a key the signed roster does not bind"]
+    if not verify_signature(member.signing_key, _row_heads(row).encode(), row.signature, purpose=PURPOSE):
+        return [f"anchor {row.id}: the signature of {member.username or row.signer_id} does not verify "
+                "(the anchor was edited)"]
     return []
 
 

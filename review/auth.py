@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from cases import anchors, audit
+from cases import anchors, audit, roster
 from cases.accounts import activate, authenticate
 from cases.config import Config
 from cases.custody import (
+    SigningKey,
     end_all_sessions,
     end_session,
     mark_stepped_up,
@@ -123,10 +124,18 @@ def second_factor() -> Response | str | tuple[str, int]:
     clear_failures(reviewer)
     audit.record(db_session(), action="login", actor_id=reviewer.id)
     anchors.check_at_login(db_session(), signer_id=reviewer.id,  # anchors the head; problems reach admins
-                           signing_key=session_signing_key(g.session_row, token=g.session_token))
+                           signing_key=_bound_signing_key())
     _switch("full", stepped_up=True)
     _regrant()
     return redirect(url_for("cases.case_list"))
+
+
+def _bound_signing_key() -> SigningKey | None:
+    """The signing key for the login anchor, when the signed roster binds it (not yet, for an account
+    made before the roster: its anchor goes unsigned rather than signed by a key nobody vouches for)."""
+    key = session_signing_key(g.session_row, token=g.session_token)
+    member = roster.verified(db_session()).member(g.reviewer.id)
+    return key if key is not None and member is not None and member.signing_key == key.public else None
 
 
 def _regrant() -> None:
@@ -168,8 +177,7 @@ def enrol_totp() -> Response | str | tuple[str, int]:
         codes = finish_enrolment(db_session(), reviewer=reviewer, code=form.code.data or "",
                                  server_secret=_server_secret())
         if codes is not None:
-            anchors.check_at_login(db_session(), signer_id=reviewer.id,
-                                   signing_key=session_signing_key(g.session_row, token=g.session_token))
+            anchors.check_at_login(db_session(), signer_id=reviewer.id, signing_key=_bound_signing_key())
             _switch("full", stepped_up=True)
             _regrant()
             return render_template("backup_codes.html", codes=codes)

@@ -24,6 +24,7 @@ from cases.audit import record
 from cases.models import AuditAnchor, AuditEvent, Reviewer
 from cases.trust import trust_of
 from crypto.signing import generate_signing_key
+from tests.domain import founder
 
 
 def _events(session: Session, count: int, action: str = "case.view") -> list[AuditEvent]:
@@ -82,12 +83,9 @@ def test_the_file_never_goes_back_to_an_older_head(session: Session) -> None:
 
 
 def test_signed_anchor_verifies_and_an_edited_one_does_not(session: Session) -> None:
-    # given a key holder with a signing key who anchors the log
-    key = generate_signing_key()
-    holder = Reviewer(username="sari", display_name="Sari", created_at=datetime.now(UTC).replace(tzinfo=None),
-                      signing_public_key=key.public)
-    session.add(holder)
-    session.flush()
+    # given a key holder whose signing key the roster binds, who anchors the log
+    sari = founder(session, "sari")
+    holder, key = sari.reviewer, sari.signing
     _events(session, 2)
     row = record_anchor(session, signer_id=holder.id, signing_key=key)
     session.commit()
@@ -100,6 +98,20 @@ def test_signed_anchor_verifies_and_an_edited_one_does_not(session: Session) -> 
     session.commit()
     # then the signature no longer verifies
     assert any(f"anchor {row.id}: the signature of sari does not verify" in p for p in verify(session))
+
+
+def test_an_anchor_signed_by_a_key_the_roster_does_not_bind_is_named(session: Session) -> None:
+    # given a planted row with a signing key of the writer's own, and an anchor it signed
+    key = generate_signing_key()
+    planted = Reviewer(username="siluman", display_name="Siluman", created_at=datetime.now(UTC).replace(tzinfo=None),
+                       signing_public_key=key.public)
+    session.add(planted)
+    session.flush()
+    _events(session, 1)
+    row = record_anchor(session, signer_id=planted.id, signing_key=key)
+    session.commit()
+    # then verification does not take the row's key on trust
+    assert any(f"anchor {row.id} is signed by a key the signed roster does not bind" in p for p in verify(session))
 
 
 def test_a_signed_anchor_needs_its_signer(session: Session) -> None:
