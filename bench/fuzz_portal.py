@@ -38,7 +38,7 @@ from sqlalchemy import text  # noqa: E402
 
 from cases.config import Config  # noqa: E402
 from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
-from cases.recovery_keys import generate_recovery_key  # noqa: E402
+from cases.recovery_keys import generate_recovery_key, recovery_fingerprint  # noqa: E402
 from cases.seed import load_seed  # noqa: E402
 from cases.web import dispose  # noqa: E402
 from crypto.passphrase import KdfParams  # noqa: E402
@@ -125,7 +125,8 @@ def throwaway_database(db: str) -> Iterator[Config]:
     create_schema(engine)
     with make_session_factory(engine, config.trust())() as session, session.begin():
         load_seed(session)
-        generate_recovery_key(session)
+        key, _ = generate_recovery_key(session)
+        config.trust().add_roots(recovery=[recovery_fingerprint(key)])
     engine.dispose()
     try:
         yield config

@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from cases.accounts import activate, authenticate, create_reviewer
+from cases.accounts import activate, authenticate, new_account_row
 from cases.db import create_schema, make_engine, make_session_factory
 from cases.errors import LoginFailed, ReceiptNotRecognised
-from cases.recovery_keys import generate_recovery_key
+from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
 from cases.report_content import ReportContent
 from cases.reporter_status import open_case_by_receipt
 from cases.seed import active_categories, active_opds, load_seed
@@ -35,16 +35,19 @@ def median_ms(samples: list[float]) -> float:
 
 
 def main() -> None:
-    engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'timing.db'}")
+    directory = Path(tempfile.mkdtemp())
+    engine = make_engine(f"sqlite:///{directory / 'timing.db'}")
     create_schema(engine)
-    with make_session_factory(engine, Trust(audit_key=b"bench-audit-key"))() as session:
+    trust = Trust(audit_key=b"bench-audit-key", roots_file=directory / "roster-roots.txt")
+    with make_session_factory(engine, trust)() as session:
         load_seed(session)
-        generate_recovery_key(session)
+        recovery, _ = generate_recovery_key(session)
+        trust.add_roots(recovery=[recovery_fingerprint(recovery)])
         receipt = submit_report(session, category_id=active_categories(session)[0].id,
                                 opd_id=active_opds(session)[0].id, content=ReportContent(what="x" * 600),
                                 receipt_key=KEY).receipt
         kdf = KdfParams()  # production parameters: the login cost is the Argon2id derivation
-        reviewer, _ = create_reviewer(session, username="siti", display_name="Siti")
+        reviewer, _ = new_account_row(session, username="siti", display_name="Siti")
         activate(session, reviewer=reviewer, new_passphrase="kopi tubruk di pasar johar pagi hari", kdf=kdf)
         session.commit()
 

@@ -61,8 +61,11 @@ def new_activation_passphrase() -> str:
     return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(_ACTIVATION_GROUPS))
 
 
-def _new_account(session: Session, *, username: str, display_name: str, is_admin: bool, is_reviewer: bool,
-                 created_by_id: str | None) -> tuple[Reviewer, str]:
+def new_account_row(session: Session, *, username: str, display_name: str, is_admin: bool = False,
+                    is_reviewer: bool = True, created_by_id: str | None = None) -> tuple[Reviewer, str]:
+    """A pending account row and its activation passphrase, with no roster entry: on its own it can
+    never be approved or read anything (the roster decides). Used by the two functions below, and
+    by demo data."""
     username = username.strip().lower()
     if session.scalars(select(Reviewer.id).where(Reviewer.username == username)).first() is not None:
         raise AccountExists()
@@ -102,7 +105,7 @@ def create_reviewer(
     member = roster.verified(session).member(creator.id)
     if member is None or not member.key_holder or not member.admin or creator.signing_public_key != creator_key.public:
         raise NotAKeyHolder()
-    reviewer, activation = _new_account(session, username=username, display_name=display_name, is_admin=is_admin,
+    reviewer, activation = new_account_row(session, username=username, display_name=display_name, is_admin=is_admin,
                                         is_reviewer=is_reviewer, created_by_id=creator.id)
     roster.append(session, action="account.create", subject_id=reviewer.id,
                   fields={"username": reviewer.username, "admin": is_admin, "reviewer": is_reviewer, "by": creator.id},
@@ -126,7 +129,7 @@ def create_founder(
     entry verifies for nobody. With `vouch_recovery`, the founder also signs a
     `recovery.install` entry for the recovery key installed at the same ceremony.
     """
-    reviewer, activation = _new_account(session, username=username, display_name=display_name, is_admin=is_admin,
+    reviewer, activation = new_account_row(session, username=username, display_name=display_name, is_admin=is_admin,
                                         is_reviewer=is_reviewer, created_by_id=None)
     key = generate_signing_key()
     reviewer.signing_public_key = key.public

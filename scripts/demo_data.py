@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from cases.accounts import create_reviewer  # noqa: E402
+from cases.accounts import new_account_row  # noqa: E402
 from cases.clock import to_hour, utc_now  # noqa: E402
 from cases.config import load_config  # noqa: E402
 from cases.db import make_engine, make_session_factory  # noqa: E402
@@ -51,7 +51,7 @@ def main() -> None:
         reviewers = []
         for username, name in REVIEWERS:
             reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username)).first()
-            reviewers.append(reviewer or create_reviewer(session, username=username, display_name=name)[0])
+            reviewers.append(reviewer or new_account_row(session, username=username, display_name=name)[0])
         category_weights = [float(chance.choice((1, 3, 6, 10))) for _ in categories]
         category_weights[-2] = 0.1  # a rare kind: its count shows as "< 5" on the statistics page
         opd_weights = [chance.choice((1, 1, 2, 5, 12)) for _ in opds]
