@@ -7,7 +7,7 @@ while the data streams in.
 
 from typing import IO, cast
 
-from flask import Request, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -21,6 +21,7 @@ from cases.evidence.store import (
     spool_too_large,
     upload_spool,
 )
+from cases.web import NulFreeRequest
 
 REFUSAL_MESSAGES = {
     "too_large": _l("“%(name)s” is larger than %(mb)d MB and was not accepted."),
@@ -41,7 +42,10 @@ def limits() -> Limits:
                   hour_bytes=config.max_upload_mb_per_hour * 1024 * 1024)
 
 
-class PortalRequest(Request):
+class PortalRequest(NulFreeRequest):
+    """The shared request (form values without NULs) whose file parts stream into the encrypted
+    spool with the per-file limit."""
+
     def _get_file_stream(
         self,
         total_content_length: int | None,

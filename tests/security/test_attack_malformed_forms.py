@@ -101,3 +101,14 @@ def test_numbers_in_forms_and_queries_that_are_not_plain_small_numbers_are_ignor
         response = admin.post("/team/nobody/affiliations/remove",
                               data={"csrf_token": csrf_token(admin, "/team"), "opd": number})
         assert response.status_code < 500, number
+
+
+def test_the_portal_drops_nuls_from_form_values_like_the_review_app(portal_app: Flask, review_app: Flask) -> None:
+    """One request class for both apps: the portal's (which streams files into the spool) is the shared
+    NUL-dropping one, so a NUL typed into a portal field never reaches the database either."""
+    for app in (portal_app, review_app):
+        with app.test_request_context("/lapor", method="POST",
+                                      data={"what": "setoran\x00 bulanan", "who\x00": "x"}):
+            from flask import request
+
+            assert request.form["what"] == "setoran bulanan" and request.form["who"] == "x", app.name
