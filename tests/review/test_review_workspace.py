@@ -231,3 +231,42 @@ def test_an_enrolled_secret_is_never_shown_again(admin: FlaskClient) -> None:
     response = admin.get("/enrol")
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
     assert admin.post("/enrol", data={"csrf_token": csrf_token(admin, "/login"), "code": "123456"}).status_code == 302
+
+
+def test_lifting_a_recusal_in_the_ui_takes_a_second_key_holder(
+    review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session
+) -> None:
+    # Given ani recused from the unit of a case, by the admin
+    ani = approved_colleague(review_app, admin, session, "ani")
+    submit_report(portal)
+    case_id = case_ids(admin)[0]
+    opd_id = session.get(Case, case_id).opd_id
+    post(admin, f"/team/{reviewer_id(session, 'ani')}/affiliations", {"opd": str(opd_id), "kind": "member"}, "/team")
+    assert ani.get(f"/cases/{case_id}").status_code == 404
+
+    # When the admin tries to remove her own affiliation (with another unit), she cannot even propose it
+    other = session.scalars(select(Opd.id).where(Opd.id != opd_id)).first()
+    post(admin, "/me/conflicts", {"opd": str(other), "kind": "conflict"}, "/team")
+    own = post(admin, f"/team/{reviewer_id(session, 'admin')}/affiliations/remove", {"opd": str(other)}, "/team")
+    assert "Tidak seorang pun dapat menghapus" in admin.get(own.headers["Location"]).get_data(as_text=True)
+
+    # When the admin proposes lifting ani's recusal, nothing changes yet, and she cannot confirm it herself
+    post(admin, f"/team/{reviewer_id(session, 'ani')}/affiliations/remove", {"opd": str(opd_id)}, "/team")
+    from cases.models import RosterProposal
+
+    proposal = session.scalars(select(RosterProposal).where(
+        RosterProposal.subject_id == reviewer_id(session, "ani"))).one()
+    assert post(admin, f"/team/removals/{proposal.id}/confirm", {}, "/team").status_code == 302
+    admin.get("/")
+    assert ani.get(f"/cases/{case_id}").status_code == 404
+
+    # And ani cannot confirm the lifting of her own recusal
+    post(ani, f"/team/removals/{proposal.id}/confirm", {}, "/team")
+    admin.get("/")
+    assert ani.get(f"/cases/{case_id}").status_code == 404
+
+    # When a second key holder confirms, the keys follow at the next key holder's visit
+    ketua = approved_colleague(review_app, admin, session, "ketua")
+    assert post(ketua, f"/team/removals/{proposal.id}/confirm", {}, "/team").status_code == 302
+    admin.get("/")
+    assert ani.get(f"/cases/{case_id}").status_code == 200
