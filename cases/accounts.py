@@ -232,8 +232,9 @@ def _first_signing_key(session: Session, *, reviewer: Reviewer, keys: pp.Passphr
     """An account activated before signing keys existed gets one at its next login (it then
     needs a roster approval, or the founding ceremony, before it is sealed anything new)."""
     signing = generate_signing_key()
-    _bind_keys(session, reviewer=reviewer, keys=keys, keypair=keypair, signing=signing)
-    return signing
+    reviewer.signing_public_key = signing.public
+    reviewer.wrapped_signing_key = pp.wrap_signing_key(keys, signing, owner_id=reviewer.id)
+    return signing  # bound into the roster only by `roster found` (docs/INSTALL.md, upgrading)
 
 
 def activate(session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: pp.KdfParams,

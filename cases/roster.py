@@ -21,17 +21,18 @@ entry's position: an old signed entry cannot be replayed at the tail.
                         encryption_key (fp)     (proof of possession)
     account.approve     by, signing_key (fp),   `by`: a key-holding reviewer who
                         encryption_key (fp)     is neither the subject nor its creator
-    account.disable     by                      `by`, a key holder and admin
+    account.disable     by                      `by`, a key holder
     affiliation.add     opd, kind, by           `by`: an admin, or the subject itself
     affiliation.remove  opd, by, proposal,      the proposer (over the proposal) and
                         proposal_signature      `by`, two distinct key holders, neither
                                                 the subject
     recovery.install    recovery (fp), by       `by`, a key holder
 
-Restrictions (disable, affiliation.add) take effect even when their signature
-does not verify: an unsigned restriction can only take a reader away (and is
-reported), never add one. Everything that adds a reader needs valid
-signatures and an unbroken chain up to it.
+The verification fails closed — nobody is a reader — on a broken chain, a
+malformed or unknown entry, or a restriction (disable, affiliation.add) whose
+signature does not verify: any of those could hide or alter a restriction. A
+granting entry that does not verify is ignored and named (ignoring it can only
+take access away).
 
 The verified roster is cached per process, keyed by the roster head, so a
 submission costs one small query when nothing changed.
@@ -239,11 +240,7 @@ class _Verifier:
         signer = self.members.get(signer_id)
         return signer is not None and signer.key_holder and self.signed_by(entry, signer_id, signer.signing_key)
 
-    def restrict(self, entry: RosterEntry, body: dict[str, Any], subject: str, signed: bool) -> None:
-        if not signed:
-            self.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq} ({entry.action}): "
-                                         "signature does not verify; applied anyway, because it only takes "
-                                         "access away"))
+    def restrict(self, entry: RosterEntry, body: dict[str, Any], subject: str) -> None:
         member = self.member(subject)
         if entry.action == "account.disable":
             member.disabled = True
@@ -335,35 +332,47 @@ def _body(entry: RosterEntry) -> dict[str, Any] | None:
 
 
 def verify_entries(entries: list[RosterEntry], *, founders: frozenset[str]) -> VerifiedRoster:
-    """Walk the roster from the roots; pure (no database), so tests can feed it anything."""
+    """Walk the roster from the roots; pure (no database), so tests can feed it anything.
+
+    Fails closed (no member is a reader) on anything that could hide a restriction: a broken
+    chain (a deleted, reordered or edited entry anywhere), an entry whose body and columns
+    disagree, an unknown action, a restriction whose signature does not verify (its content
+    cannot be trusted, so neither can what it restricts). A granting entry that does not verify
+    is only ignored and named: ignoring it can only take access away."""
     verifier = _Verifier(founders)
-    prev, intact = GENESIS, True
+    prev, closed = GENESIS, False
     for expected_seq, entry in enumerate(entries, 1):
-        if intact and (entry.seq != expected_seq or entry.prev_hash != prev
-                       or entry.hash != entry_hash(prev, entry.body)):
+        if entry.seq != expected_seq or entry.prev_hash != prev or entry.hash != entry_hash(prev, entry.body):
             verifier.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq}: the chain is "
-                                             "broken here (deleted, reordered or edited entries); nothing from "
-                                             "here on adds a reader"))
-            intact = False
+                                             "broken here (deleted, reordered or edited entries)"))
+            closed = True
+            break
         prev = entry.hash
         body = _body(entry)
         subject = entry.subject_id or ""
-        if entry.action in RESTRICTING:
-            signed = intact and body is not None and verifier.holder_signed(entry, body.get("by"))
-            if entry.action == "affiliation.add" and body is not None and body.get("by") == subject:
-                signed = intact and verifier.signed_by(entry, subject, verifier.member(subject).signing_key)
-            verifier.restrict(entry, body or {}, subject, signed)
-        elif entry.action in GRANTING:
-            if intact and (body is None or not verifier.grant(entry, body, subject)):
-                verifier.problems.append(Finding("entry", str(entry.seq),
-                                                     f"roster entry {entry.seq} ({entry.action}): does not verify; "
-                                                     "ignored"))
-        else:
+        if body is None or entry.action not in RESTRICTING + GRANTING:
+            verifier.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq} "
+                                             f"({entry.action}): malformed or unknown"))
+            closed = True
+        elif entry.action in RESTRICTING:
+            if body.get("by") == subject and entry.action == "affiliation.add":
+                signed = verifier.signed_by(entry, subject, verifier.member(subject).signing_key)
+            else:
+                signed = verifier.holder_signed(entry, body.get("by"))
+            if not signed:
+                verifier.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq} "
+                                                 f"({entry.action}): its signature does not verify"))
+                closed = True
+            verifier.restrict(entry, body, subject)
+        elif not verifier.grant(entry, body, subject):
             verifier.problems.append(Finding("entry", str(entry.seq),
-                                             f"roster entry {entry.seq}: unknown action {entry.action!r}; ignored"))
+                                             f"roster entry {entry.seq} ({entry.action}): does not verify; ignored"))
+    if closed:
+        verifier.problems.append(Finding("entry", "", "the roster cannot be trusted as a whole: nothing is sealed "
+                                         "to any reviewer until it is repaired (restore it, or remove what was added)"))
     last = entries[-1] if entries else None
-    return VerifiedRoster(head=(last.seq, last.hash) if last else (0, GENESIS), members=verifier.members,
-                          problems=verifier.problems)
+    return VerifiedRoster(head=(last.seq, last.hash) if last else (0, GENESIS),
+                          members={} if closed else verifier.members, problems=verifier.problems)
 
 
 def _anchored_head(session: Session) -> tuple[int, bytes] | None:

@@ -116,21 +116,18 @@ def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: Sign
     audit.record(session, action="account.approve", actor_id=approver.id, detail=f"reviewer={reviewer.id}")
 
 
-def disable_reviewer(session: Session, *, actor: Reviewer | None, actor_key: SigningKey | None,
-                     reviewer: Reviewer) -> int:
+def disable_reviewer(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer) -> int:
     """Disable the account, end its sessions and delete its grants. Returns grants deleted.
 
-    Signed into the roster when the actor is a key holder; a disable is a restriction, so it
-    takes effect in any case (the CLI of a lone operator may always take access away)."""
+    Signed into the roster by the actor, a key holder (NotAKeyHolder otherwise)."""
+    _holder(session, actor, actor_key)
     reviewer.state = "disabled"
     reviewer.disabled_at = utc_now()
     end_all_sessions(session, reviewer_id=reviewer.id)
-    deleted = revoke_grants(session, reviewer=reviewer, actor_id=actor.id if actor else None)
-    signers = [(actor.id, actor_key)] if actor is not None and actor_key is not None else []
-    roster.append(session, action="account.disable", subject_id=reviewer.id,
-                  fields={"by": actor.id if actor else None}, signers=signers)
-    audit.record(session, action="account.disable", actor_id=actor.id if actor else None,
-                 detail=f"reviewer={reviewer.id}")
+    deleted = revoke_grants(session, reviewer=reviewer, actor_id=actor.id)
+    roster.append(session, action="account.disable", subject_id=reviewer.id, fields={"by": actor.id},
+                  signers=[(actor.id, actor_key)])
+    audit.record(session, action="account.disable", actor_id=actor.id, detail=f"reviewer={reviewer.id}")
     return deleted
 
 
@@ -142,16 +139,21 @@ def add_affiliation(session: Session, *, actor: Reviewer, actor_key: SigningKey,
         raise ValueError(kind)
     if session.get(Opd, opd_id) is None:
         raise DomainError("unknown OPD")
+    member = roster.verified(session).member(actor.id)
     if actor.id != reviewer.id:
         _holder(session, actor, actor_key)
     elif actor.signing_public_key != actor_key.public:
         raise NotAKeyHolder()
+    # A self-declared conflict is signed into the roster by the key the roster bound to the reviewer;
+    # an account the roster does not know yet reads nothing anyway: its recusal is kept as the row.
+    signed = actor.id != reviewer.id or (member is not None and member.signing_key == actor_key.public)
     if session.get(Affiliation, (reviewer.id, opd_id)) is None:
         session.add(Affiliation(reviewer_id=reviewer.id, opd_id=opd_id, kind=kind, created_at=utc_now(),
                                 created_by_id=actor.id))
         session.flush()
-        roster.append(session, action="affiliation.add", subject_id=reviewer.id,
-                      fields={"opd": opd_id, "kind": kind, "by": actor.id}, signers=[(actor.id, actor_key)])
+        if signed:
+            roster.append(session, action="affiliation.add", subject_id=reviewer.id,
+                          fields={"opd": opd_id, "kind": kind, "by": actor.id}, signers=[(actor.id, actor_key)])
         audit.record(session, action="affiliation.add", actor_id=actor.id,
                      detail=f"reviewer={reviewer.id} opd={opd_id} kind={kind}")
     return revoke_grants(session, reviewer=reviewer, opd_id=opd_id, actor_id=actor.id)

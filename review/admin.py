@@ -144,8 +144,11 @@ def disable(reviewer_id: str) -> Response:
     if reviewer.id == g.reviewer.id:
         flash(_("You cannot disable your own account."))
     else:
-        disable_reviewer(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=reviewer)
-        flash(_("Account disabled; its sessions and case keys are gone."))
+        try:
+            disable_reviewer(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=reviewer)
+            flash(_("Account disabled; its sessions and case keys are gone."))
+        except NotAKeyHolder:
+            flash(str(_REMOVAL_MESSAGES["not_holder"]))
     return redirect(url_for("admin.team_page"))
 
 

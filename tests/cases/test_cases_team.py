@@ -91,7 +91,8 @@ def test_approval_refuses_an_approver_who_is_not_a_key_holding_reviewer(session:
         approver = activated(session, "sari")
     elif approver_kind == "disabled":
         approver = founder(session, "sari")
-        disable_reviewer(session, actor=None, actor_key=None, reviewer=approver.reviewer)
+        admin = founder(session, "admin", admin=True)
+        disable_reviewer(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=approver.reviewer)
     else:
         approver = founder(session, "sari", admin=True, reviewer=False)
     # when they approve joko, then it is refused as not a key holder

@@ -144,11 +144,53 @@ def test_a_rewritten_roster_adds_nobody(session: Session, config: Config, recove
     session.flush()
     session.expire_all()
     verified = roster.verified(session, fresh=True)
-    # then the chain break is named, and nothing after it adds a reader: joko's approval does not count
+    # then the break is named, and the roster fails closed: nobody is a reader, joko's approval does not count
     assert any(f.kind == "entry" for f in verified.problems)
-    member = verified.member(joko.reviewer.id)
-    assert member is None or not member.approved
-    assert approval.seq >= 1
+    assert verified.members == {} and approval.seq >= 1
+    case_id = submit_case(session, config, "laporan", active_opds(session)[0])
+    assert {c for c, _ in grants_of(session, rina.reviewer)} & {case_id} == set()
+
+
+@pytest.mark.parametrize("attack", ["delete", "edit"])
+def test_a_recusal_removed_from_the_middle_of_the_roster_fails_closed(session: Session, config: Config,
+                                                                      recovery_secret: bytes, attack: str) -> None:
+    # given joko recused from X, and later entries after the recusal (another founder joins)
+    from cases.team import add_affiliation
+
+    admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
+    x, y = active_opds(session)[:2]
+    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
+                    kind="member")
+    founder(session, "rina")
+    recusal = session.scalars(select(RosterEntry).where(RosterEntry.action == "affiliation.add")).one()
+    # when the writer deletes the recusal and renumbers and rechains what follows (no anchor to compare),
+    # or edits its unit to another one and rechains
+    later = list(session.scalars(select(RosterEntry).where(RosterEntry.seq > recusal.seq)
+                                 .order_by(RosterEntry.seq)))
+    prev = recusal.prev_hash
+    if attack == "delete":
+        session.delete(recusal)
+        session.flush()
+    else:
+        body = json.loads(recusal.body)
+        body["opd"] = y.id
+        recusal.body = canonical(body)
+        recusal.hash = entry_hash(prev, recusal.body)
+        prev = recusal.hash
+    for entry in later:
+        if attack == "delete":
+            entry.seq -= 1
+        entry.prev_hash, entry.hash = prev, entry_hash(prev, entry.body)
+        prev = entry.hash
+    session.execute(delete(Affiliation))
+    session.flush()
+    config.anchor_path.unlink(missing_ok=True)  # the anchor file would catch a cut head: the roster alone holds
+    session.expire_all()
+    # then the roster fails closed: a case about X reaches no reviewer
+    verified = roster.verified(session, fresh=True)
+    assert verified.members == {} and any(f.kind == "entry" for f in verified.problems)
+    case_id = submit_case(session, config, "tentang X", x)
+    assert (case_id, "case") not in grants_of(session, joko.reviewer)
 
 
 def test_deleting_an_affiliation_row_does_not_lift_a_recusal(session: Session, config: Config,
