@@ -218,6 +218,7 @@ class _Verifier:
         self.members: dict[str, Member] = {}
         self.problems: list[Finding] = []
         self.proposals_used: set[str] = set()
+        self.founded: set[str] = set()
 
     def member(self, reviewer_id: str) -> Member:
         return self.members.setdefault(reviewer_id, Member(id=reviewer_id))
@@ -252,25 +253,32 @@ class _Verifier:
         member = self.member(subject)
         if action == "founder":
             key = bytes.fromhex(body["signing_key"]) if isinstance(body.get("signing_key"), str) else b""
-            if fingerprint(key) not in self.founders or not self.signed_by(entry, subject, key):
+            fp = fingerprint(key)
+            # A root binds one account, once, as its first entry: no second founder entry to widen a
+            # founder's roles, no twin account under the same root key to escape a recusal.
+            if (fp not in self.founders or fp in self.founded or member.founder or member.created_by
+                    or member.signing_key is not None or not self.signed_by(entry, subject, key)):
                 return False
+            self.founded.add(fp)
             member.founder = member.approved = True
             member.signing_key, member.username = key, str(body.get("username", ""))
             member.admin, member.reviewer = bool(body.get("admin")), bool(body.get("reviewer"))
             return True
         if action == "account.create":
             by = body.get("by")
-            if not self.holder_signed(entry, by) or not self.members[str(by)].admin or member.created_by:
+            if (by == subject or member.created_by or member.founder or member.signing_key is not None
+                    or not self.holder_signed(entry, by) or not self.members[str(by)].admin):
                 return False
             member.created_by, member.username = str(by), str(body.get("username", ""))
             member.admin, member.reviewer = bool(body.get("admin")), bool(body.get("reviewer"))
             return True
         if action == "account.activate":
             key = bytes.fromhex(body["signing_key"]) if isinstance(body.get("signing_key"), str) else b""
-            if member.founder and key != member.signing_key:
+            if member.founder and (key != member.signing_key or member.encryption_key is not None):
                 return False
-            if not member.founder and (member.created_by is None or member.approved):
-                return False  # keys are bound once, before approval
+            if not member.founder and (member.created_by is None or member.approved
+                                       or member.encryption_key is not None):
+                return False  # keys are bound once, before approval: the first activation stands
             if not self.signed_by(entry, subject, key) or not isinstance(body.get("encryption_key"), str):
                 return False
             member.signing_key, member.encryption_key = key, body["encryption_key"]

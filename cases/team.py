@@ -29,7 +29,7 @@ from .second_factor import check_code
 
 
 class ApprovalRefused(DomainError):
-    """`reason`: "self", "creator", "not_holder", "not_active", "already", "not_created" or "code"."""
+    """`reason`: "self", "creator", "not_holder", "not_active", "already", "not_created", "changed" or "code"."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -83,9 +83,10 @@ def own_fingerprints(*, signing: SigningKey | None, encryption_public: bytes | N
 
 
 def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: SigningKey, reviewer: Reviewer,
-                     code: str, server_secret: bytes) -> None:
+                     code: str, server_secret: bytes, shown: KeysToConfirm | None = None) -> None:
     """Four eyes: a key-holding reviewer who neither is nor created the account, with a fresh TOTP code,
-    signs an approval that binds the fingerprints they confirmed with the new reviewer."""
+    signs an approval that binds the fingerprints they confirmed with the new reviewer (`shown`:
+    what the approval page displayed; refused as "changed" when the roster now binds others)."""
     verified = roster.verified(session)
     member = verified.member(reviewer.id)
     if reviewer.approved_at is not None or (member is not None and member.approved):
@@ -103,6 +104,9 @@ def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: Sign
     if (approver_member is None or not approver_member.key_holder or not approver_member.reviewer
             or approver.state != "active" or approver_member.signing_key != approver_key.public):
         raise ApprovalRefused("not_holder")
+    if shown is not None and shown != KeysToConfirm(signing=fingerprint(member.signing_key),
+                                                   encryption=member.encryption_key):
+        raise ApprovalRefused("changed")
     if not check_code(reviewer=approver, code=code, server_secret=server_secret):
         raise ApprovalRefused("code")
     roster.append(session, action="account.approve", subject_id=reviewer.id,

@@ -20,6 +20,7 @@ from cases.notifications import InvalidEmail, set_email
 from cases.seed import active_opds
 from cases.team import (
     ApprovalRefused,
+    KeysToConfirm,
     RemovalRefused,
     add_affiliation,
     approve_reviewer,
@@ -47,6 +48,7 @@ _APPROVAL_MESSAGES = {
     "not_created": _l("This account has no signed creation in the roster: it cannot be approved. "
                       "Create it again from the team page."),
     "code": _l("That code is not valid (or was already used). Approval needs a fresh code."),
+    "changed": _l("The keys of this account changed after the page was shown. Read the fingerprints again."),
 }
 
 _REMOVAL_MESSAGES = {
@@ -120,13 +122,17 @@ def approve(reviewer_id: str) -> Response | tuple[str, int]:
     reviewer = _reviewer(reviewer_id)
     keys = keys_to_confirm(db_session(), reviewer)
     form = ApproveForm()
+    if keys is not None and request.method == "GET":
+        form.signing_fp.data, form.encryption_fp.data = keys.signing, keys.encryption
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("approve.html", reviewer=reviewer, keys=keys, form=form), status
     config = current_app.extensions["kanal.config"]
     try:
         approve_reviewer(db_session(), approver=g.reviewer, approver_key=signing_key(), reviewer=reviewer,
-                         code=form.code.data or "", server_secret=config.review_secret_key.encode())
+                         code=form.code.data or "", server_secret=config.review_secret_key.encode(),
+                         shown=KeysToConfirm(signing=form.signing_fp.data or "",
+                                             encryption=form.encryption_fp.data or ""))
     except ApprovalRefused as refused:
         return render_template("approve.html", reviewer=reviewer, keys=keys, form=form,
                                problem=_APPROVAL_MESSAGES[refused.reason]), 400

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
@@ -39,6 +39,10 @@ class CodeForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
+    # The fingerprints the approver was shown: the approval signs only these (a key bound in the
+    # database between showing the page and approving is refused).
+    signing_fp = HiddenField(validators=[DataRequired(), Length(max=80)])
+    encryption_fp = HiddenField(validators=[DataRequired(), Length(max=80)])
     confirmed = BooleanField(_l("I have read both fingerprints with the new reviewer (in person or by phone) "
                                 "and they match what their screen shows."), validators=[DataRequired()])
     code = TextField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)])

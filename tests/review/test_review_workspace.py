@@ -53,7 +53,10 @@ def approve_in_ui(client: FlaskClient, username: str, reviewer: str, code: str |
     from tests.actions import CLOCK
 
     page = f"/team/{reviewer}/approve"
-    return post(client, page, {"confirmed": "y", "code": CLOCK.next_code(username) if code is None else code}, page)
+    html = client.get(page).get_data(as_text=True)
+    shown = dict(re.findall(r'name="(signing_fp|encryption_fp)" type="hidden" value="([0-9a-f ]*)"', html))
+    return post(client, page, {"confirmed": "y", "code": CLOCK.next_code(username) if code is None else code,
+                               **shown}, page)
 
 
 def test_four_eyes_new_reviewer_reads_only_after_a_second_person_approves(

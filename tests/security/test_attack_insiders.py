@@ -24,8 +24,7 @@ from cases.seed import active_opds
 from crypto.keys import generate_keypair, open_grant
 from crypto.recovery import new_master_secret, recovery_keypair
 from crypto.signing import generate_signing_key, sign
-from tests import actions
-from tests.actions import csrf_token, full_login, login
+from tests.actions import full_login, login
 from tests.domain import activated, events, founder, grants_of, submit_case
 from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer
 
@@ -249,9 +248,9 @@ def test_the_creator_on_the_cli_cannot_approve_in_the_ui(review_app: Flask, sess
     boneka = session.scalars(select(Reviewer).where(Reviewer.username == "boneka")).one()
     assert boneka.created_by_id is not None
     # when the admin approves with a fresh code, then it is refused as the creator's approval
-    page = f"/team/{boneka.id}/approve"
-    refused = admin.post(page, data={"csrf_token": csrf_token(admin, page), "confirmed": "y",
-                                     "code": actions.CLOCK.next_code("admin")})
+    from tests.review.test_review_workspace import approve_in_ui
+
+    refused = approve_in_ui(admin, "admin", boneka.id)
     assert refused.status_code == 400
     session.expire_all()
     assert session.get(Reviewer, boneka.id).approved_at is None
@@ -301,7 +300,7 @@ def test_a_founder_made_at_installation_activates_with_the_key_made_then(review_
     assert login is not None
 
 
-def test_keys_bound_by_a_writer_show_as_a_mismatch_to_the_approver(session: Session, config: Config,
+def test_keys_bound_by_a_writer_after_activation_are_ignored(session: Session, config: Config,
                                                                     recovery_secret: bytes) -> None:
     # given joko, created by an admin and activated with his own keys
     from cases.team import keys_to_confirm, own_fingerprints
@@ -318,9 +317,16 @@ def test_keys_bound_by_a_writer_show_as_a_mismatch_to_the_approver(session: Sess
                            "encryption_key": roster.encryption_fingerprint(own_keys.public)})
     joko.reviewer.public_key, joko.reviewer.signing_public_key = own_keys.public, own_signing.public
     session.flush()
-    # then what the approver is shown differs from what joko reads from his own session's keys
-    assert keys_to_confirm(session, joko.reviewer) != own_fingerprints(
+    # then the first activation stands (the forged one is named and ignored), so the approver is still shown
+    # joko's own keys, and the swapped row cannot be approved nor read
+    assert keys_to_confirm(session, joko.reviewer) == own_fingerprints(
         signing=joko.signing, encryption_public=joko.keypair.public)
+    assert any("account.activate" in f.detail for f in roster.problems(session, fresh=True))
+    rina = founder(session, "rina")
+    from tests.domain import approve
+
+    with pytest.raises(Exception, match="not_active"):
+        approve(session, approver=rina, reviewer=joko.reviewer)
 
 
 def test_cutting_a_recusal_off_the_roster_tail_fails_closed(session: Session, config: Config,
@@ -353,3 +359,48 @@ def test_the_founder_signs_the_recovery_key_installed_with_them(review_app: Flas
     key = session.scalars(select(RecoveryKey)).one()
     assert roster.encryption_fingerprint(key.public_key) in entry.body
     assert roster.problems(session, fresh=True) == []
+
+
+def test_an_approval_signs_only_the_fingerprints_shown(session: Session, config: Config,
+                                                       recovery_secret: bytes) -> None:
+    # given joko waiting for approval, and an approval page that showed other fingerprints than the roster binds
+    from cases.team import ApprovalRefused, KeysToConfirm, approve_reviewer
+    from tests.domain import SERVER_SECRET, fresh_code
+
+    admin, rina = founder(session, "admin", admin=True), founder(session, "rina")
+    joko = activated(session, "joko", by=admin)
+    shown = KeysToConfirm(signing="00" * 32, encryption="11" * 32)
+    # when rina approves what she was shown, then it is refused and nothing is signed
+    with pytest.raises(ApprovalRefused, match="changed"):
+        approve_reviewer(session, approver=rina.reviewer, approver_key=rina.signing, reviewer=joko.reviewer,
+                         code=fresh_code(session, rina.reviewer), server_secret=SERVER_SECRET, shown=shown)
+    assert not roster.verified(session).member(joko.reviewer.id).approved
+
+
+def test_a_root_key_binds_one_founder_once(session: Session, config: Config, recovery_secret: bytes) -> None:
+    # given an admin-only founder recused from X, with their root signing key in hand (and database access)
+    from cases.team import add_affiliation
+
+    admin = founder(session, "admin", admin=True, reviewer=False)
+    keeper = founder(session, "keeper", admin=True)
+    x = active_opds(session)[0]
+    add_affiliation(session, actor=keeper.reviewer, actor_key=keeper.signing, reviewer=admin.reviewer, opd_id=x.id,
+                    kind="conflict")
+    twin, twin_private = _plant(session, "kembar")
+    twin.signing_public_key = admin.signing.public
+    # when they sign a second founder entry for themselves (now a reader), and a founder entry for a twin account
+    _append_forged(session, action="founder", subject=admin.reviewer.id, signer_id=admin.reviewer.id,
+                   signer_private=admin.signing.private,
+                   fields={"username": "admin", "signing_key": admin.signing.public.hex(), "admin": True,
+                           "reviewer": True})
+    _append_forged(session, action="founder", subject=twin.id, signer_id=twin.id,
+                   signer_private=admin.signing.private,
+                   fields={"username": "kembar", "signing_key": admin.signing.public.hex(), "admin": True,
+                           "reviewer": True})
+    # then neither widens anything: the admin stays no reader, the twin is no member, a case about X reaches neither
+    verified = roster.verified(session, fresh=True)
+    assert not verified.member(admin.reviewer.id).reviewer and verified.member(twin.id) is None or \
+        not verified.member(twin.id).founder
+    case_id = submit_case(session, config, "tentang X", x)
+    assert grants_of(session, twin) == set() and (case_id, "case") not in grants_of(session, admin.reviewer)
+    assert twin_private
