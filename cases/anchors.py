@@ -83,6 +83,12 @@ def record_anchor(session: Session, *, signer_id: str | None = None,
     row = _add_row(session, heads(session), signer_id, signing_key)
     if clean:
         _queue(session, _Pending(_row_heads(row)))
+    else:
+        # The audit half stays where it was (the next anchor must not paper over a cut), but the
+        # roster's own signed head is still anchored: a roster entry made while the audit log is in
+        # question cannot be cut off quietly once the log looks clean again.
+        now = _row_heads(row)
+        _queue(session, _Pending(Heads(0, audit.GENESIS, now.roster_seq, now.roster_hash)))
     return row
 
 

@@ -404,3 +404,45 @@ def test_a_root_key_binds_one_founder_once(session: Session, config: Config, rec
     case_id = submit_case(session, config, "tentang X", x)
     assert grants_of(session, twin) == set() and (case_id, "case") not in grants_of(session, admin.reviewer)
     assert twin_private
+
+
+def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(session: Session, config: Config,
+                                                                   recovery_secret: bytes) -> None:
+    # given an anchored, approved team (found by an attacker's review of this code)
+    from sqlalchemy import func
+
+    from cases import anchors
+    from cases.models import AuditAnchor, AuditEvent
+    from cases.team import add_affiliation
+    from tests.domain import approve
+
+    admin, rina = founder(session, "admin", admin=True), founder(session, "rina")
+    joko = activated(session, "joko", by=admin)
+    approve(session, approver=rina, reviewer=joko.reviewer)
+    session.commit()
+    assert anchors.check_at_login(session) == []
+    session.commit()
+    max_event = session.scalar(select(func.max(AuditEvent.id)))
+    max_anchor = session.scalar(select(func.max(AuditAnchor.id)))
+    max_seq = session.scalar(select(func.max(RosterEntry.seq)))
+    # when a writer breaks the anchored event for a while, so anchors freeze, while the admin recuses joko
+    victim = session.get(AuditEvent, max_event)
+    original = victim.detail
+    victim.detail = original + " "
+    session.commit()
+    opd = active_opds(session)[0]
+    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer,
+                    opd_id=opd.id, kind="conflict")
+    session.commit()
+    # and then undoes the break and cuts everything after it (roster entry, anchors, events, the row)
+    session.get(AuditEvent, max_event).detail = original
+    session.execute(delete(RosterEntry).where(RosterEntry.seq > max_seq))
+    session.execute(delete(AuditAnchor).where(AuditAnchor.id > max_anchor))
+    session.execute(delete(AuditEvent).where(AuditEvent.id > max_event))
+    session.execute(delete(Affiliation))
+    session.commit()
+    session.expire_all()
+    # then the roster's head was anchored all the same: the cut is named and nothing reaches joko
+    assert any("anchored outside the database" in f.detail for f in roster.problems(session, fresh=True))
+    case_id = submit_case(session, config, "sesudah", opd)
+    assert (case_id, "case") not in grants_of(session, joko.reviewer)
