@@ -11,12 +11,13 @@ marked disabled or affiliated is skipped even when the roster allows it).
 The recovery key is sealed to only when its fingerprint is a root.
 """
 
+import logging
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from crypto.keys import open_grant, seal_key
+from crypto.keys import key_tag, open_grant, seal_key, tag_matches
 
 from . import audit, roster
 from .clock import to_hour, utc_now
@@ -80,8 +81,32 @@ def _grant(case: Case, key: bytes, *, key_kind: str, recipient_kind: str, recipi
     )
 
 
+_TAG = 32
+logger = logging.getLogger(__name__)
+
+
+def _tag(session: Session, case: Case, kind: str, key: bytes) -> bytes:
+    return key_tag(trust_of(session).audit_key, key, case_id=case.id, opd_id=case.opd_id, key_kind=kind)
+
+
+def key_belongs(session: Session, case: Case, kind: str, key: bytes) -> bool:
+    """Is `key` the case's own key of that kind, for the unit it was submitted about? False for a key a
+    database writer sealed into the grants, a case moved to another unit, or a case from before tags
+    (until `items upgrade`)."""
+    tag = case.seal_tag
+    if tag is None or len(tag) != 2 * _TAG:
+        return False
+    expected = tag[:_TAG] if kind == "case" else tag[_TAG:]
+    return tag_matches(expected, _tag(session, case, kind, key))
+
+
+def tag_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes) -> None:
+    case.seal_tag = _tag(session, case, "case", case_key) + _tag(session, case, "team", team_key)
+
+
 def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes, reporter_public: bytes) -> None:
     recovery = sealing_recovery_key(session)
+    tag_case(session, case, case_key=case_key, team_key=team_key)
     readers = eligible_reviewers(session, opd_id=case.opd_id)
     grants = [
         _grant(case, case_key, key_kind="case", recipient_kind="reporter", recipient_id=f"reporter:{case.id}",
@@ -113,9 +138,17 @@ def reviewer_grant(session: Session, *, case_id: str, reviewer: Reviewer, key_ki
 
 def open_reviewer_key(session: Session, *, case_id: str, reviewer: Reviewer, private_key: bytes,
                       key_kind: str = "case") -> bytes:
+    """The reviewer's key of that kind for the case; CaseNotFound without a grant, and when the key
+    fails its tag (swapped into the grants, or the case moved to another unit: logged for the team)."""
     grant = reviewer_grant(session, case_id=case_id, reviewer=reviewer, key_kind=key_kind)
-    return open_grant(grant.sealed, recipient_private=private_key, case_id=case_id, key_kind=key_kind,
-                      recipient_id=reviewer.recipient_id)
+    key = open_grant(grant.sealed, recipient_private=private_key, case_id=case_id, key_kind=key_kind,
+                     recipient_id=reviewer.recipient_id)
+    case = session.get(Case, case_id)
+    if case is None or not key_belongs(session, case, key_kind, key):
+        logger.error("The %s key of case %s fails its tag: not used (run `flask audit verify` and check "
+                     "the case's grants and unit).", key_kind, case_id)
+        raise CaseNotFound()
+    return key
 
 
 REGRANT_BATCH = 200
@@ -173,11 +206,19 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     keys: dict[tuple[str, str], bytes] = {}
     targets: dict[str, Reviewer] = {}
     passed = [(grant, reviewer) for grant, opd, reviewer in rows if verified.reads(reviewer, opd)]
+    refused: set[tuple[str, str]] = set()
     for grant, reviewer in passed:
         slot = (grant.case_id, grant.key_kind)
+        if slot in refused:
+            continue
         if slot not in keys:
-            keys[slot] = open_grant(grant.sealed, recipient_private=private_key, case_id=grant.case_id,
-                                    key_kind=grant.key_kind, recipient_id=holder.recipient_id)
+            key = open_grant(grant.sealed, recipient_private=private_key, case_id=grant.case_id,
+                             key_kind=grant.key_kind, recipient_id=holder.recipient_id)
+            case = session.get(Case, grant.case_id)
+            if case is None or not key_belongs(session, case, grant.key_kind, key):
+                refused.add(slot)  # never pass on a key that fails its tag (moved unit, swapped key)
+                continue
+            keys[slot] = key
         assert reviewer.public_key is not None
         targets[reviewer.id] = reviewer
         session.add(KeyGrant(
@@ -192,7 +233,7 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     for reviewer in session.scalars(select(Reviewer).where(Reviewer.needs_grants.is_(True))):
         if _missing_for(session, reviewer) <= 0:
             reviewer.needs_grants = False
-    return len(passed)
+    return sum(1 for grant, _reviewer in passed if (grant.case_id, grant.key_kind) not in refused)
 
 
 def revoke_grants(session: Session, *, reviewer: Reviewer, opd_id: int | None = None,

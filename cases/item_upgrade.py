@@ -29,8 +29,9 @@ from crypto.stream import decrypt_stream, encrypt_stream, new_header
 from . import audit
 from .errors import ItemTampered
 from .evidence.store import attachment_info
+from .grants import tag_case
 from .items import open_item, seal_item
-from .models import Attachment, AttachmentChunk, CaseItem, KeyGrant, RecoveryKey
+from .models import Attachment, AttachmentChunk, Case, CaseItem, KeyGrant, RecoveryKey
 from .recovery_keys import RecoveryMismatch
 
 _LEGACY_ITEM = func.substr(CaseItem.ciphertext, 1, 1) == LEGACY_VERSION
@@ -44,6 +45,7 @@ class UpgradeReport:
     streams: int  # file streams re-encrypted as format 2
     failed: int  # items or streams that did not open as they should: left as they are
     without_grant: int  # cases this recovery key holds no grant for: left as they are
+    tagged: int = 0  # cases from before key tags, tagged now (their keys and unit as they stand)
 
 
 def legacy_counts(connection: Connection | Session) -> tuple[int, int]:
@@ -138,13 +140,18 @@ def upgrade_legacy_items(session: Session, *, master_secret: bytes) -> UpgradeRe
         raise RecoveryMismatch()
     audit.record(session, action="recovery.use", detail=f"key={key.id} for=items-upgrade")
     case_ids = sorted(set(session.scalars(select(CaseItem.case_id).where(_LEGACY_ITEM).distinct()))
-                      | set(session.scalars(select(Attachment.case_id).where(_LEGACY_STREAM).distinct())))
-    items = streams = failed = without_grant = 0
+                      | set(session.scalars(select(Attachment.case_id).where(_LEGACY_STREAM).distinct()))
+                      | set(session.scalars(select(Case.id).where(Case.seal_tag.is_(None)))))
+    items = streams = failed = without_grant = tagged = 0
     for case_id in case_ids:
         keys = _case_keys(session, case_id, key, keypair.private)
         if not keys:
             without_grant += 1
             continue
+        case = session.get(Case, case_id)
+        if case is not None and case.seal_tag is None and {"case", "team"} <= keys.keys():
+            tag_case(session, case, case_key=keys["case"], team_key=keys["team"])
+            tagged += 1
         rows = session.execute(select(CaseItem, Attachment.id).outerjoin(Attachment, Attachment.item_id == CaseItem.id)
                                .where(CaseItem.case_id == case_id, _LEGACY_ITEM).order_by(CaseItem.seq)).all()
         for item, attachment_id in rows:
@@ -157,5 +164,5 @@ def upgrade_legacy_items(session: Session, *, master_secret: bytes) -> UpgradeRe
             streams, failed = streams + done, failed + (not done)
     session.flush()
     return UpgradeReport(cases=len(case_ids), items=items, streams=streams, failed=failed,
-                         without_grant=without_grant)
+                         without_grant=without_grant, tagged=tagged)
 

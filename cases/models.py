@@ -90,6 +90,10 @@ class Case(Base):
     # "most urgent first" and "overdue" are index walks, not sorts of every case.
     next_due: Mapped[datetime | None] = mapped_column(DateTime)
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("case.id"))
+    # HMAC tags (crypto.keys.key_tag, under KANAL_AUDIT_KEY) of the case key and the team key, each
+    # bound to this case and its unit: a key swapped into the grants, or the case moved to another
+    # unit to slip past a recusal, fails the check before the key is used or passed on.
+    seal_tag: Mapped[bytes | None] = mapped_column(LargeBinary(64))
 
     category: Mapped[Category] = relationship()
     opd: Mapped[Opd] = relationship()

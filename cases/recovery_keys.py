@@ -9,6 +9,7 @@ from crypto.recovery import new_master_secret, recovery_keypair
 from . import audit, roster
 from .clock import to_hour, utc_now
 from .errors import DomainError
+from .grants import key_belongs
 from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 
 
@@ -58,11 +59,16 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
                ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
         .order_by(KeyGrant.case_id, KeyGrant.key_kind)
     ).all()
+    skipped: set[str] = set()
     for grant, opd in grants:
         if not verified.reads(reviewer, opd):
             continue  # recused in the roster, even if a database writer deleted the affiliation row
         case_key = open_grant(grant.sealed, recipient_private=keypair.private, case_id=grant.case_id,
                               key_kind=grant.key_kind, recipient_id=key.recipient_id)
+        case = session.get(Case, grant.case_id)
+        if case is None or not key_belongs(session, case, grant.key_kind, case_key):
+            skipped.add(grant.id)
+            continue  # a key that fails its tag (moved unit, swapped key) is never passed on
         session.add(KeyGrant(
             case_id=grant.case_id, key_kind=grant.key_kind, recipient_kind="reviewer",
             recipient_id=reviewer.recipient_id, reviewer_id=reviewer.id, created_at=to_hour(utc_now()),
@@ -72,7 +78,7 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
         audit.record(session, action="grant.create", case_id=grant.case_id,
                      detail=f"kind={grant.key_kind} to={reviewer.id} via=recovery")
     session.flush()
-    return sum(1 for _grant, opd in grants if verified.reads(reviewer, opd))
+    return sum(1 for grant, opd in grants if verified.reads(reviewer, opd) and grant.id not in skipped)
 
 
 def recovery_fingerprint(key: RecoveryKey) -> str:

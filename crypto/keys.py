@@ -13,6 +13,8 @@ recipient id are bound in HPKE `info`, so a grant copied onto another case,
 kind or recipient row fails to open. Format: version byte || HPKE output.
 """
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 
@@ -105,3 +107,16 @@ def open_grant(sealed: bytes, *, recipient_private: bytes, case_id: str, key_kin
     if len(key) != KEY_BYTES:
         raise CryptoError()
     return key
+
+
+def key_tag(secret: bytes, key: bytes, *, case_id: str, opd_id: int, key_kind: str) -> bytes:
+    """HMAC-SHA256 that binds a case or team key to its case and unit, under a secret kept outside
+    the database: anyone can seal a key of their choosing to a public key (HPKE base mode), and the
+    unit is a plain column, so whoever opens a grant checks this before trusting either."""
+    tag_key = derive_key(secret, label="case-key-tag")
+    return hmac.new(tag_key, encode_fields(case_id.encode(), str(opd_id).encode(), key_kind.encode(), key),
+                    hashlib.sha256).digest()
+
+
+def tag_matches(expected: bytes, computed: bytes) -> bool:
+    return hmac.compare_digest(expected, computed)

@@ -378,7 +378,8 @@ def register(app: Flask) -> None:
                 report = upgrade_legacy_items(session, master_secret=master)
             except RecoveryMismatch:
                 raise click.ClickException("That secret does not belong to an installed recovery key.") from None
-        click.echo(f"Upgraded {report.items} item(s) and {report.streams} file stream(s) in {report.cases} case(s).")
+        click.echo(f"Upgraded {report.items} item(s) and {report.streams} file stream(s) in {report.cases} case(s); "
+                   f"tagged the keys of {report.tagged} case(s) from before key tags.")
         if report.failed or report.without_grant:
             click.echo(f"Left as they were: {report.failed} item(s) or stream(s) that failed their integrity check, "
                        f"{report.without_grant} case(s) without a grant for this recovery key.")

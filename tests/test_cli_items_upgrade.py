@@ -39,7 +39,7 @@ def test_upgrade_with_the_master_secret(review_app: Flask, session: Session, old
     assert legacy_counts(session) == (1, 0)
     result = review_app.test_cli_runner().invoke(args=["items", "upgrade"], input=recovery_secret.hex() + "\n")
     assert result.exit_code == 0, result.output
-    assert "Upgraded 1 item(s) and 0 file stream(s) in 1 case(s)." in result.output
+    assert "Upgraded 1 item(s) and 0 file stream(s) in 1 case(s);" in result.output
     session.expire_all()
     assert legacy_counts(session) == (0, 0)
 

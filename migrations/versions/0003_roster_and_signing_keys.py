@@ -73,8 +73,8 @@ def downgrade() -> None:
     with op.batch_alter_table("roster_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_roster_entry_subject_id"))
     op.drop_table("roster_entry")
-    with op.batch_alter_table("reviewer_session", schema=None) as batch_op:
-        batch_op.drop_column("wrapped_signing_key")
-    with op.batch_alter_table("reviewer", schema=None) as batch_op:
-        batch_op.drop_column("wrapped_signing_key")
-        batch_op.drop_column("signing_public_key")
+    # Plain DROP COLUMN (SQLite has it since 3.35): a batch copy of `reviewer` would recreate the
+    # table, and with foreign keys on SQLite would cascade that to sessions, codes and affiliations.
+    op.drop_column("reviewer_session", "wrapped_signing_key")
+    op.drop_column("reviewer", "wrapped_signing_key")
+    op.drop_column("reviewer", "signing_public_key")

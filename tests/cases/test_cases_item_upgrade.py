@@ -112,7 +112,7 @@ def test_upgrade_reseals_everything_and_binds_the_metadata(
     report = upgrade_legacy_items(session, master_secret=recovery_secret)
     session.commit()
     # then every item and the file are format 2, and read as before
-    assert dataclasses.astuple(report) == (1, 4, 1, 0, 0)
+    assert dataclasses.astuple(report) == (1, 4, 1, 0, 0, 0)
     assert legacy_counts(session) == (0, 0) and _legacy_item_warnings(config.database_url) == []
     assert TEAM_TEXT in _texts(session, old_case).values()
     assert _download(session, old_case) == FILE
@@ -120,7 +120,7 @@ def test_upgrade_reseals_everything_and_binds_the_metadata(
     _relabel_team_reply(session, old_case)
     assert TEAM_TEXT not in _texts(session, old_case).values()
     # and running it again changes nothing
-    assert dataclasses.astuple(upgrade_legacy_items(session, master_secret=recovery_secret)) == (0, 0, 0, 0, 0)
+    assert dataclasses.astuple(upgrade_legacy_items(session, master_secret=recovery_secret)) == (0, 0, 0, 0, 0, 0)
 
 
 def test_upgrade_with_a_wrong_secret_is_refused(session: Session, old_case: OldCase) -> None:

@@ -446,3 +446,50 @@ def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(session: Sess
     assert any("anchored outside the database" in f.detail for f in roster.problems(session, fresh=True))
     case_id = submit_case(session, config, "sesudah", opd)
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
+
+
+def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(session: Session, config: Config,
+                                                                     recovery_secret: bytes) -> None:
+    # given joko recused from X and a case about X he was never sealed
+    from cases.team import add_affiliation
+
+    admin, rina, joko = founder(session, "admin", admin=True), founder(session, "rina"), founder(session, "joko")
+    x, y = active_opds(session)[:2]
+    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
+                    kind="conflict")
+    case_id = submit_case(session, config, "tentang X", x)
+    # when a database writer moves the case to unit Y and flags joko, then rina's re-grant passes nothing on
+    from cases.models import Case
+
+    session.get(Case, case_id).opd_id = y.id
+    joko.reviewer.needs_grants = True
+    session.flush()
+    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    assert (case_id, "case") not in grants_of(session, joko.reviewer)
+    # and nobody opens the moved case's keys (404 rather than a key bound to another unit)
+    from cases.errors import CaseNotFound
+    from cases.grants import open_reviewer_key
+
+    with pytest.raises(CaseNotFound):
+        open_reviewer_key(session, case_id=case_id, reviewer=rina.reviewer, private_key=rina.keypair.private)
+
+
+def test_a_team_key_swapped_into_the_grants_is_never_used(session: Session, config: Config,
+                                                          recovery_secret: bytes) -> None:
+    # given a fresh case, and a database writer who seals a team key of their own to every team-key recipient
+    from cases.errors import CaseNotFound
+    from cases.triage import add_note
+    from crypto.keys import new_symmetric_key, seal_key
+
+    rina = founder(session, "rina")
+    case_id = submit_case(session, config, "laporan", active_opds(session)[0])
+    own = new_symmetric_key()
+    for grant in session.scalars(select(KeyGrant).where(KeyGrant.case_id == case_id, KeyGrant.key_kind == "team")):
+        public = rina.keypair.public if grant.reviewer_id else session.scalars(select(RecoveryKey)).one().public_key
+        grant.sealed = seal_key(own, recipient_public=public, case_id=case_id, key_kind="team",
+                                recipient_id=grant.recipient_id)
+    session.flush()
+    # when rina writes an internal note, then the swapped key is refused: nothing is encrypted to the writer
+    with pytest.raises(CaseNotFound):
+        add_note(session, reviewer=rina.reviewer, case_id=case_id, private_key=rina.keypair.private,
+                 text="catatan rahasia tim")
