@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cases import anchors, audit, roster
 from cases.accounts import authenticate, create_founder, create_reviewer
 from cases.backup import BackupRefused, backup_sqlite
+from cases.clock import utc_now
 from cases.config import Config
 from cases.errors import AccountExists, DomainError, LoginFailed, NotAKeyHolder, RecoveryKeyMissing
 from cases.grants import active_recovery_key, recovery_key_verified
@@ -28,6 +29,7 @@ from cases.notifications import InvalidEmail, NoticeText, send_due
 from cases.readiness import assess, explain
 from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
 from cases.retention import purge_expired
+from cases.second_factor import check_code, use_backup_code
 from cases.seed import load_seed
 from cases.smtp_mail import SmtpSender, SmtpSettings
 from cases.throttle import AccountLocked
@@ -98,6 +100,11 @@ def _key_holder(session: Session, username: str) -> tuple[Reviewer, "SigningKey"
         raise click.ClickException(f"'{username}' and that passphrase do not match an active account.") from None
     if outcome.signing is None or outcome.keypair is None:
         raise click.ClickException(f"'{username}' has not activated their account yet.")
+    if outcome.reviewer.totp_enabled:  # the same two factors as the review app's login
+        code = click.prompt(f"Code from the authenticator app of '{username}'", err=True)
+        if not (check_code(reviewer=outcome.reviewer, code=code, server_secret=config.review_secret_key.encode())
+                or use_backup_code(session, reviewer=outcome.reviewer, code=code)):
+            raise click.ClickException("That code is not valid (or was already used).")
     return outcome.reviewer, outcome.signing
 
 
@@ -331,6 +338,8 @@ def register(app: Flask) -> None:
                           fields={"signing_key": key.public.hex(),
                                   "encryption_key": roster.encryption_fingerprint(reviewer.public_key)},
                           signers=[(reviewer.id, key)])
+            reviewer.approved_at = reviewer.approved_at or utc_now()  # the row mirrors the roster
+            reviewer.needs_grants = True  # key holders pass earlier cases on at their next visit
             audit.record(session, action="roster.found", detail=f"reviewer={reviewer.id}")
             fp = fingerprint(key.public)
             _add_root(session, kind="founder", fp=fp)

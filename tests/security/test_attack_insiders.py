@@ -24,6 +24,7 @@ from cases.seed import active_opds
 from crypto.keys import generate_keypair, open_grant
 from crypto.recovery import new_master_secret, recovery_keypair
 from crypto.signing import generate_signing_key, sign
+from tests import actions
 from tests.actions import full_login, login
 from tests.domain import activated, events, founder, grants_of, submit_case
 from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer
@@ -237,6 +238,12 @@ def test_the_cli_refuses_to_create_an_account_without_saying_who(review_app: Fla
     activated_reviewer(review_app, client, "admin", "--admin")
     wrong = runner.invoke(args=["create-reviewer", "boneka", "--by", "admin"], input="bukan frasa sandinya\n")
     assert wrong.exit_code != 0 and "do not match" in wrong.output
+    # and, like the review app's login, a fresh code from the admin's authenticator app
+    no_code = runner.invoke(args=["create-reviewer", "boneka", "--by", "admin"], input=NEW_PASSPHRASE + "\n123456\n")
+    assert no_code.exit_code != 0 and "code is not valid" in no_code.output
+    done = runner.invoke(args=["create-reviewer", "boneka", "--by", "admin"],
+                         input=NEW_PASSPHRASE + "\n" + actions.CLOCK.next_code("admin") + "\n")
+    assert done.exit_code == 0, done.output
 
 
 def test_the_creator_on_the_cli_cannot_approve_in_the_ui(review_app: Flask, session: Session) -> None:
@@ -493,3 +500,27 @@ def test_a_team_key_swapped_into_the_grants_is_never_used(session: Session, conf
     with pytest.raises(CaseNotFound):
         add_note(session, reviewer=rina.reviewer, case_id=case_id, private_key=rina.keypair.private,
                  text="catatan rahasia tim")
+
+
+def test_the_upgrade_ceremony_makes_an_existing_key_holder_a_founder(review_app: Flask, session: Session,
+                                                                     config: Config) -> None:
+    # given an account activated before the roster existed (no roster entry at all)
+    from cases.accounts import activate, new_account_row
+    from cases.models import AuditAnchor
+    from tests.domain import CHEAP_KDF, PASSPHRASE
+
+    lama, _ = new_account_row(session, username="lama", display_name="Lama")
+    activate(session, reviewer=lama, new_passphrase=PASSPHRASE, kdf=CHEAP_KDF)
+    session.execute(delete(RosterEntry))
+    session.execute(delete(AuditAnchor))
+    session.commit()
+    assert roster.verified(session, fresh=True).member(lama.id) is None
+    # when the operator runs `roster found lama` and lama types her passphrase
+    result = review_app.test_cli_runner().invoke(args=["roster", "found", "lama"], input=PASSPHRASE + "\n")
+    assert result.exit_code == 0, result.output
+    # then her fingerprint is a root, the roster verifies, and a new case is sealed to her
+    session.expire_all()
+    verified = roster.verified(session, fresh=True)
+    assert verified.member(lama.id).founder and verified.problems == [] and verified.row_matches(lama)
+    case_id = submit_case(session, config, "laporan", active_opds(session)[0])
+    assert (case_id, "case") in grants_of(session, lama)
