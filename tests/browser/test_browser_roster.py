@@ -305,8 +305,9 @@ def test_a_new_reviewer_is_approved_by_a_second_key_holder_in_the_browser(
         assert banner.count() == 1, path
         assert "Peringatan keutuhan" in banner.inner_text() and "siluman" in banner.inner_text(), path
     sources["team-admin-integrity"] = response.text()
-    assert admin.evaluate("getComputedStyle(document.querySelector('section.integrity')).borderTopColor") \
-        != "rgba(0, 0, 0, 0)"
+    border = admin.evaluate("getComputedStyle(document.querySelector('section.integrity')).borderTopColor")
+    red, green, blue = (int(n) for n in re.findall(r"\d+", border)[:3])
+    assert red >= 128 and green < 80 and blue < 80, border  # red, and loud
     shots.take(admin, "review-integrity-warning")
     problems["/team as admin, with the warning"] = accessible(browser, admin.context, review_url + "/team")
     # (the warning is for admins: ketua and joko are reviewers only)
