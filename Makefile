@@ -10,6 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 STAMP := $(VENV)/.installed
 
 AXE := .cache/node_modules/axe-core/axe.min.js
+VNU := .cache/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: run test test-deps smoke lint translations compile-translations clean bench load fault fuzz-long slow-clients
 
@@ -39,11 +40,15 @@ lint: $(STAMP)
 $(AXE): | test-deps
 	npm install --silent --no-audit --no-fund --prefix .cache axe-core@4.14.1
 
+# The Nu HTML checker (needs Java, from test-deps) for the browser tests, from npm, pinned.
+$(VNU): | test-deps
+	npm install --silent --no-audit --no-fund --prefix .cache vnu-jar@26.9.27
+
 # Debian packages the suite needs (Chromium, nginx, tor, systemd-analyze), installed when missing.
 test-deps:
 	./scripts/test-deps.sh
 
-test: test-deps $(STAMP) compile-translations lint $(AXE)
+test: test-deps $(STAMP) compile-translations lint $(AXE) $(VNU)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -q -n 2 --durations=15
 
 # Production stack on loopback (PostgreSQL + Redis + gunicorn + nginx, onion mode) and a smoke scenario.

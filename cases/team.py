@@ -235,16 +235,22 @@ class TeamMember:
     reviewer: Reviewer
     affiliations: list[tuple[Opd, str]]
     holds_keys: bool
+    # The row says approved, but the signed roster does not (planted, edited, or not yet founded).
+    unverified: bool = False
 
 
 def team(session: Session) -> list[TeamMember]:
+    verified = roster.verified(session)
     members = []
     for reviewer in session.scalars(select(Reviewer).order_by(Reviewer.username)):
         affiliations = [(opd, kind) for opd, kind in session.execute(
             select(Opd, Affiliation.kind).join(Affiliation, Affiliation.opd_id == Opd.id)
             .where(Affiliation.reviewer_id == reviewer.id).order_by(Opd.name)
         )]
-        members.append(TeamMember(reviewer, affiliations, holds_keys(session, reviewer)))
+        member = verified.member(reviewer.id)
+        unverified = reviewer.approved_at is not None and reviewer.state == "active" and (
+            member is None or not member.key_holder or not verified.row_matches(reviewer))
+        members.append(TeamMember(reviewer, affiliations, holds_keys(session, reviewer), unverified))
     return members
 
 

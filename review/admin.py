@@ -51,6 +51,12 @@ _APPROVAL_MESSAGES = {
     "changed": _l("The keys of this account changed after the page was shown. Read the fingerprints again."),
 }
 
+_STATE_LABELS = {
+    "pending": _l("waiting for activation"),
+    "active": _l("active"),
+    "disabled": _l("disabled"),
+}
+
 _REMOVAL_MESSAGES = {
     "own": _l("Nobody removes their own affiliation or conflict: another key holder must propose it."),
     "same": _l("A second key holder, not the one who proposed it, must confirm."),
@@ -83,7 +89,7 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     return render_template("team.html", members=members, create_form=create_form,
                            affiliation_form=affiliation_form, button=ButtonForm(),
                            own_keys=_own_keys(), removals=pending_removals(db_session()),
-                           names=names, opds=opds,
+                           names=names, opds=opds, state_labels=_STATE_LABELS,
                            email_form=EmailForm(formdata=None, email=g.reviewer.email or ""), **extra), status
 
 

@@ -11,8 +11,7 @@ directly into the database then raises the red integrity banner on the admin's
 pages (and only there).
 
 axe-core runs on the team pages and the approval page (serious and critical
-findings fail), and so does the Nu HTML checker when vnu.jar and Java are there
-(`npm install --prefix .cache vnu-jar`; without them that check is left out).
+findings fail), and so does the Nu HTML checker (vnu.jar and Java, which `make test` installs).
 Screenshots go to the test's temporary directory (and to KANAL_SCREENSHOTS),
 numbered 10 to 12 to follow the ones in docs/screenshots.
 """
@@ -52,13 +51,6 @@ VNU = Path(os.environ.get("KANAL_VNU_JAR", ROOT / ".cache" / "node_modules" / "v
 FINGERPRINT = re.compile(r"[0-9a-f]{4}(?: [0-9a-f]{4}){15}")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
-# Known, and tolerated here until team.html names them: the team table's per-row affiliation selects
-# (#opd-<id>, #kind-<id>) and "Declare a conflict of interest" (#own-opd) have no label (axe: select-name).
-_SELECT = r"#(?:opd|kind)-[0-9a-f]+|#own-opd"
-KNOWN_ON_TEAM_PAGE = re.compile(rf"select-name: (?:{_SELECT})(?:, (?:{_SELECT}))*")
-# Known, and tolerated until team.html renders its forms' tokens without an id (`csrf_token(id=False)`):
-# every form on the team page repeats id="csrf_token" (Nu HTML checker: duplicate ID).
-KNOWN_HTML_ERRORS = {"Duplicate ID “csrf_token”."}
 
 
 class Authenticators:
@@ -167,7 +159,7 @@ def accessible(browser: "sync_api.Browser", signed_in: "sync_api.BrowserContext"
         context.add_cookies(signed_in.cookies())
         page = context.new_page()
         assert page.goto(url).status == 200
-        found = [v for v in serious_violations(page) if not KNOWN_ON_TEAM_PAGE.fullmatch(v)]
+        found = serious_violations(page)
         page.set_viewport_size(PHONE)
         overflow = page.evaluate("""() => [...document.querySelectorAll('code.fingerprint')]
             .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
@@ -185,13 +177,12 @@ def html_errors(pages: dict[str, str], directory: Path) -> list[str]:
         files.append(directory / f"{name}.html")
         files[-1].write_text(html)
     java = shutil.which("java")
-    assert java and VNU.exists()
+    assert java and VNU.exists(), "the Nu HTML checker is missing: `make test` installs Java and vnu.jar"
     result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json",  # noqa: S603
                              *map(str, files)], capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
     return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']} ({m.get('extract', '')!r})"
-            for m in messages if (m.get("type") == "error" or m.get("subType") == "fatal")
-            and m["message"] not in KNOWN_HTML_ERRORS]
+            for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
 
 
 @pytest.fixture
@@ -319,6 +310,6 @@ def test_a_new_reviewer_is_approved_by_a_second_key_holder_in_the_browser(
     assert failing == [], "\n".join(failing)
     assert len(list((tmp_path / "screenshots").glob("*.png"))) == 3
 
-    if shutil.which("java") and VNU.exists():  # (otherwise not checked: `make test` does not install it)
-        errors = html_errors(sources, tmp_path / "html")
-        assert errors == [], "\n".join(errors)
+    # The Nu HTML checker on every page as served (`make test` installs Java and vnu.jar).
+    errors = html_errors(sources, tmp_path / "html")
+    assert errors == [], "\n".join(errors)

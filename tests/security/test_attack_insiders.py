@@ -274,6 +274,7 @@ def test_a_planted_reviewer_raises_the_warning_on_every_admin_page(review_app: F
     for page in ("/", "/dashboard", "/team"):
         html = admin.get(page).get_data(as_text=True)
         assert "Peringatan keutuhan" in html and "siluman" in html, page
+    assert admin.get("/team").get_data(as_text=True).count("tidak ada dalam daftar tim bertanda tangan") == 1
     colleague = review_app.test_client()
     activated_reviewer(review_app, colleague, "ani")
     assert "Peringatan keutuhan" not in colleague.get("/").get_data(as_text=True)
