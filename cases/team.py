@@ -163,15 +163,19 @@ def add_affiliation(session: Session, *, actor: Reviewer, actor_key: SigningKey,
     return revoke_grants(session, reviewer=reviewer, opd_id=opd_id, actor_id=actor.id)
 
 
+def _removal_holder(session: Session, actor: Reviewer, key: SigningKey) -> None:
+    try:
+        _holder(session, actor, key)
+    except NotAKeyHolder:
+        raise RemovalRefused("not_holder") from None
+
+
 def propose_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer,
                     opd_id: int) -> RosterProposal:
     """First key holder's half of lifting a recusal or removing an affiliation (never one's own)."""
     if actor.id == reviewer.id:
         raise RemovalRefused("own")
-    try:
-        _holder(session, actor, actor_key)
-    except NotAKeyHolder:
-        raise RemovalRefused("not_holder") from None
+    _removal_holder(session, actor, actor_key)
     if session.get(Affiliation, (reviewer.id, opd_id)) is None:
         raise RemovalRefused("none")
     existing = session.scalars(select(RosterProposal).where(
@@ -199,10 +203,7 @@ def confirm_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey,
         raise RemovalRefused("own")
     if actor.id == proposal.proposed_by_id:
         raise RemovalRefused("same")
-    try:
-        _holder(session, actor, actor_key)
-    except NotAKeyHolder:
-        raise RemovalRefused("not_holder") from None
+    _removal_holder(session, actor, actor_key)
     affiliation = session.get(Affiliation, (proposal.subject_id, proposal.opd_id))
     if affiliation is None:
         session.delete(proposal)
