@@ -28,7 +28,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("reviewer", schema=None) as batch_op:
-        batch_op.drop_column("notified_at")
-        batch_op.drop_column("notify_after")
-        batch_op.drop_column("email")
+    # Plain DROP COLUMN (SQLite has it since 3.35): a batch copy of `reviewer` would recreate the table,
+    # and with foreign keys on SQLite would cascade that to sessions, backup codes and affiliations.
+    op.drop_column("reviewer", "notified_at")
+    op.drop_column("reviewer", "notify_after")
+    op.drop_column("reviewer", "email")

@@ -17,14 +17,14 @@ from cases.db import make_engine, make_session_factory
 from cases.grants import active_recovery_key
 from cases.items import open_item
 from cases.migrations import alembic_config, upgrade
-from cases.models import AuditEvent, Case, CaseItem, KeyGrant, Opd, Reviewer
+from cases.models import Affiliation, AuditEvent, BackupCode, Case, CaseItem, KeyGrant, Opd, Reviewer
 from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
 from cases.report_content import ReportContent
 from cases.seed import load_seed
 from cases.trust import trust_of
 from crypto.keys import open_grant
 from crypto.recovery import recovery_keypair
-from tests.domain import submit_case
+from tests.domain import founder, submit_case
 
 CANARY = "KANARI-UPGRADE-7F3A setoran bulanan"
 
@@ -49,12 +49,19 @@ def populate(engine: Engine, config: Config) -> tuple[bytes, str, dict[str, int]
         opd = session.scalars(select(Opd).order_by(Opd.id)).first()
         assert opd is not None
         case_id = submit_case(session, config, CANARY, opd)
+        # a reviewer with a recusal and a backup code: rows hanging off `reviewer` (a table copy on
+        # SQLite would cascade its drop to them)
+        holder = founder(session, "rina")
+        session.add(Affiliation(reviewer_id=holder.reviewer.id, opd_id=opd.id, kind="conflict",
+                                created_at=holder.reviewer.created_at))
+        session.add(BackupCode(reviewer_id=holder.reviewer.id, code_hash=bytes(32)))
+        session.commit()
         return master, case_id, counts(session)
 
 
 def counts(session: Session) -> dict[str, int]:
     return {model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
-            for model in (Case, CaseItem, KeyGrant, AuditEvent, Opd, Reviewer)}
+            for model in (Case, CaseItem, KeyGrant, AuditEvent, Opd, Reviewer, Affiliation, BackupCode)}
 
 
 def test_data_from_the_first_migration_reaches_head_intact(db_url: str, config: Config) -> None:
