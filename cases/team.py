@@ -20,10 +20,10 @@ from crypto.signing import SigningKey, fingerprint
 
 from . import audit, roster
 from .clock import utc_now
-from .custody import end_all_sessions
+from .custody import end_all_sessions, session_keypair, session_signing_key
 from .errors import DomainError, NotAKeyHolder
 from .grants import revoke_grants
-from .models import Affiliation, KeyGrant, Opd, Reviewer, RosterProposal
+from .models import Affiliation, KeyGrant, Opd, Reviewer, ReviewerSession, RosterProposal
 from .roster import Member
 from .second_factor import check_code
 
@@ -71,6 +71,13 @@ def keys_to_confirm(session: Session, reviewer: Reviewer) -> KeysToConfirm | Non
     if member is None or member.signing_key is None or member.encryption_key is None:
         return None
     return KeysToConfirm(signing=fingerprint(member.signing_key), encryption=member.encryption_key)
+
+
+def session_fingerprints(row: ReviewerSession, *, token: str) -> KeysToConfirm | None:
+    """The signed-in reviewer's own fingerprints, from the keys their session holds (no key leaves here)."""
+    keypair = session_keypair(row, token=token)
+    return own_fingerprints(signing=session_signing_key(row, token=token),
+                            encryption_public=keypair.public if keypair else None)
 
 
 def own_fingerprints(*, signing: SigningKey | None, encryption_public: bytes | None) -> KeysToConfirm | None:

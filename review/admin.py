@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from cases.accounts import create_reviewer
 from cases.audit import recent_events
-from cases.custody import session_keypair, session_signing_key
 from cases.errors import AccountExists, NotAKeyHolder
 from cases.models import Reviewer
 from cases.notifications import InvalidEmail, set_email
@@ -27,9 +26,9 @@ from cases.team import (
     confirm_removal,
     disable_reviewer,
     keys_to_confirm,
-    own_fingerprints,
     pending_removals,
     propose_removal,
+    session_fingerprints,
     team,
 )
 from cases.web import db_session, small_int
@@ -73,12 +72,6 @@ def _reviewer(reviewer_id: str) -> Reviewer:
     return reviewer
 
 
-def _own_keys() -> object:
-    keypair = session_keypair(g.session_row, token=g.session_token)
-    return own_fingerprints(signing=session_signing_key(g.session_row, token=g.session_token),
-                            encryption_public=keypair.public if keypair else None)
-
-
 def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     affiliation_form = AffiliationForm()
     affiliation_form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
@@ -88,7 +81,8 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     opds = {o.id: o.name for o in active_opds(db_session())}
     return render_template("team.html", members=members, create_form=create_form,
                            affiliation_form=affiliation_form, button=ButtonForm(),
-                           own_keys=_own_keys(), removals=pending_removals(db_session()),
+                           own_keys=session_fingerprints(g.session_row, token=g.session_token),
+                           removals=pending_removals(db_session()),
                            names=names, opds=opds, state_labels=_STATE_LABELS,
                            email_form=EmailForm(formdata=None, email=g.reviewer.email or ""), **extra), status
 
