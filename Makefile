@@ -32,6 +32,7 @@ run: $(STAMP) compile-translations
 	KANAL_DATA_DIR=$(DATA_DIR) PORTAL_PORT=$(PORTAL_PORT) REVIEW_PORT=$(REVIEW_PORT) BIN=$(BIN) ./scripts/run-dev.sh
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy crypto cases portal review wsgi.py
 	$(BIN)/bandit -q -c pyproject.toml -r crypto cases portal review wsgi.py

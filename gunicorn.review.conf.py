@@ -9,8 +9,13 @@ import os
 import runpy
 from pathlib import Path
 
-globals().update({name: value for name, value in runpy.run_path(str(Path(__file__).with_name("gunicorn.conf.py")))
-                  .items() if not name.startswith("__")})
+globals().update(
+    {
+        name: value
+        for name, value in runpy.run_path(str(Path(__file__).with_name("gunicorn.conf.py"))).items()
+        if not name.startswith("__")
+    }
+)
 
 bind = os.environ.get("KANAL_REVIEW_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("KANAL_REVIEW_WORKERS", min(4, multiprocessing.cpu_count() + 1)))

@@ -56,8 +56,22 @@ class Sampler(threading.Thread):
 
 def start(app: str, port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and config
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1", "--bind",
-         f"127.0.0.1:{port}", f"wsgi:{app}"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            f"wsgi:{app}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/static/portal.css", timeout=1)  # noqa: S310
@@ -86,11 +100,16 @@ def post_form(client: urllib.request.OpenerDirector, url: str, fields: dict[str,
 
 def multipart(fields: dict[str, str], name: str, size: int) -> tuple[Iterator[bytes], int, str]:
     boundary = secrets.token_hex(16)
-    head = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-        for key, value in fields.items()
-    ) + (f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="{name}"\r\n'
-         f"Content-Type: audio/ogg\r\n\r\n").encode()
+    head = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+            for key, value in fields.items()
+        )
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="{name}"\r\n'
+            f"Content-Type: audio/ogg\r\n\r\n"
+        ).encode()
+    )
     tail = f"\r\n--{boundary}--\r\n".encode()
     block = b"OggS" + os.urandom(1024 * 1024 - 4)
 
@@ -112,11 +131,23 @@ def main() -> None:
     args = parser.parse_args()
     size = args.mb * 1024 * 1024
     data_dir = tempfile.mkdtemp(prefix="kanal-bench-")
-    env = {**os.environ, "KANAL_DATA_DIR": data_dir, "KANAL_MAX_FILE_MB": str(args.mb + 5),
-           "KANAL_MAX_CASE_MB": str(args.mb + 10), "KANAL_KDF_MEMORY_KIB": "8192", "KANAL_KDF_ITERATIONS": "1",
-           "KANAL_KDF_LANES": "1"}
-    setup = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
-                           cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "KANAL_DATA_DIR": data_dir,
+        "KANAL_MAX_FILE_MB": str(args.mb + 5),
+        "KANAL_MAX_CASE_MB": str(args.mb + 10),
+        "KANAL_KDF_MEMORY_KIB": "8192",
+        "KANAL_KDF_ITERATIONS": "1",
+        "KANAL_KDF_LANES": "1",
+    }
+    setup = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     one_time = re.search(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b", setup.stdout).group(1)  # type: ignore[union-attr]
     portal, portal_worker = start("portal", 8310, env)
     review, review_worker = start("review", 8311, env)
@@ -133,9 +164,12 @@ def main() -> None:
         }
         idle_portal = rss_kib(portal_worker)
         body, length, boundary = multipart(fields, "rekaman.ogg", size)
-        request = urllib.request.Request("http://127.0.0.1:8310/lapor", data=body, method="POST",
-                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                                  "Content-Length": str(length)})
+        request = urllib.request.Request(
+            "http://127.0.0.1:8310/lapor",
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(length)},
+        )
         sampler = Sampler(portal_worker)
         sampler.start()
         began = time.perf_counter()
@@ -161,13 +195,20 @@ def main() -> None:
         assert received == size, (received, size)
         report = {
             "file_mib": args.mb,
-            "upload": {"idle_rss_mib": round(idle_portal / 1024, 1), "peak_rss_mib": round(peak_upload / 1024, 1),
-                       "above_idle_mib": round((peak_upload - idle_portal) / 1024, 1),
-                       "seconds": round(upload_seconds, 2), "mib_per_s": round(args.mb / upload_seconds, 1)},
-            "download": {"idle_rss_mib": round(idle_review / 1024, 1),
-                         "peak_rss_mib": round(peak_download / 1024, 1),
-                         "above_idle_mib": round((peak_download - idle_review) / 1024, 1),
-                         "seconds": round(download_seconds, 2), "mib_per_s": round(args.mb / download_seconds, 1)},
+            "upload": {
+                "idle_rss_mib": round(idle_portal / 1024, 1),
+                "peak_rss_mib": round(peak_upload / 1024, 1),
+                "above_idle_mib": round((peak_upload - idle_portal) / 1024, 1),
+                "seconds": round(upload_seconds, 2),
+                "mib_per_s": round(args.mb / upload_seconds, 1),
+            },
+            "download": {
+                "idle_rss_mib": round(idle_review / 1024, 1),
+                "peak_rss_mib": round(peak_download / 1024, 1),
+                "above_idle_mib": round((peak_download - idle_review) / 1024, 1),
+                "seconds": round(download_seconds, 2),
+                "mib_per_s": round(args.mb / download_seconds, 1),
+            },
         }
         print(json.dumps(report, indent=2))
     finally:

@@ -44,22 +44,48 @@ def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore
             received = now - timedelta(hours=rng.randint(0, 24 * 400))
             status = rng.choices(STATUSES, weights=(5, 10, 10, 5, 50, 20))[0]
             case_id = secrets.token_hex(10)
-            answered = (None if status == "new" and rng.random() < 0.5
-                        else received + timedelta(hours=rng.randint(1, 40)))
-            batch_cases.append({
-                "id": case_id, "category_id": rng.choice(categories), "opd_id": rng.choice(opds), "status": status,
-                "priority": "normal", "received_at": received, "updated_at": received,
-                "first_response_due": received + timedelta(hours=24), "first_response_at": answered,
-                "next_due": None if status in ("closed", "rejected") else (
-                    received + timedelta(hours=24) if answered is None else received + timedelta(days=30)
-                    if status in ("new", "verifying") else received + timedelta(days=90)),
-                "assessment_due": received + timedelta(days=30), "feedback_due": received + timedelta(days=90),
-                "receipt_lookup": secrets.token_bytes(32), "reporter_salt": secrets.token_bytes(32),
-                "item_seq": 1, "reporter_seq": 1,
-            })
-            batch_grants.append({"case_id": case_id, "key_kind": "case", "recipient_kind": "reviewer",
-                                 "recipient_id": f"reviewer:{reviewer_id}", "reviewer_id": reviewer_id,
-                                 "sealed": b"\x01" + bytes(40), "created_at": received})
+            answered = (
+                None if status == "new" and rng.random() < 0.5 else received + timedelta(hours=rng.randint(1, 40))
+            )
+            batch_cases.append(
+                {
+                    "id": case_id,
+                    "category_id": rng.choice(categories),
+                    "opd_id": rng.choice(opds),
+                    "status": status,
+                    "priority": "normal",
+                    "received_at": received,
+                    "updated_at": received,
+                    "first_response_due": received + timedelta(hours=24),
+                    "first_response_at": answered,
+                    "next_due": None
+                    if status in ("closed", "rejected")
+                    else (
+                        received + timedelta(hours=24)
+                        if answered is None
+                        else received + timedelta(days=30)
+                        if status in ("new", "verifying")
+                        else received + timedelta(days=90)
+                    ),
+                    "assessment_due": received + timedelta(days=30),
+                    "feedback_due": received + timedelta(days=90),
+                    "receipt_lookup": secrets.token_bytes(32),
+                    "reporter_salt": secrets.token_bytes(32),
+                    "item_seq": 1,
+                    "reporter_seq": 1,
+                }
+            )
+            batch_grants.append(
+                {
+                    "case_id": case_id,
+                    "key_kind": "case",
+                    "recipient_kind": "reviewer",
+                    "recipient_id": f"reviewer:{reviewer_id}",
+                    "reviewer_id": reviewer_id,
+                    "sealed": b"\x01" + bytes(40),
+                    "created_at": received,
+                }
+            )
             if rng.random() < 0.1:
                 batch_labels.append({"case_id": case_id, "label": rng.choice(["perlu audit", "kpk", "prioritas"])})
             if len(batch_cases) == 5000 or n == count - 1:
@@ -103,17 +129,27 @@ def run(url: str, count: int) -> dict[str, object]:
         opd = session.execute(text("SELECT id FROM opd ORDER BY id LIMIT 1")).scalar_one()
         figures = {
             "first_page_urgency": timed(lambda: list_cases(session, reviewer=reviewer)),
-            "filtered_status_opd": timed(lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(
-                statuses=("verifying", "investigating"), opd_id=opd))),
-            "filtered_overdue_label": timed(lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(
-                overdue=True, label="perlu audit"))),
-            "page_100_newest": timed(lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(
-                sort="newest", page=100))),
+            "filtered_status_opd": timed(
+                lambda: list_cases(
+                    session, reviewer=reviewer, filters=CaseFilter(statuses=("verifying", "investigating"), opd_id=opd)
+                )
+            ),
+            "filtered_overdue_label": timed(
+                lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(overdue=True, label="perlu audit"))
+            ),
+            "page_100_newest": timed(
+                lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(sort="newest", page=100))
+            ),
         }
         rows = len(list_cases(session, reviewer=reviewer).rows)
     engine.dispose()
-    return {"dialect": engine.dialect.name, "cases": count, "fill_seconds": round(fill_seconds, 1),
-            "page_rows": rows, **figures}
+    return {
+        "dialect": engine.dialect.name,
+        "cases": count,
+        "fill_seconds": round(fill_seconds, 1),
+        "page_rows": rows,
+        **figures,
+    }
 
 
 def main() -> None:

@@ -41,8 +41,9 @@ CLUSTER = ("15", "main")
 class Chaos(threading.Thread):
     """Kills workers, then the master (and restarts it); or restarts PostgreSQL once."""
 
-    def __init__(self, server: Server, env: dict[str, str], log: Path, *, kills: int, every: float,
-                 postgres: bool) -> None:
+    def __init__(
+        self, server: Server, env: dict[str, str], log: Path, *, kills: int, every: float, postgres: bool
+    ) -> None:
         super().__init__(daemon=True)
         self.server, self.env, self.log = server, env, log
         self.kills, self.every, self.postgres = kills, every, postgres
@@ -61,8 +62,11 @@ class Chaos(threading.Thread):
     def restart_postgres(self) -> None:
         time.sleep(self.every)
         began = time.perf_counter()
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *CLUSTER, "restart"],  # noqa: S603,S607
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", *CLUSTER, "restart"],  # noqa: S603,S607
+            check=True,
+            capture_output=True,
+        )
         self.events.append(f"PostgreSQL restarted (pg_ctlcluster took {time.perf_counter() - began:.1f} s)")
 
     def kill_processes(self) -> None:
@@ -85,8 +89,9 @@ class Chaos(threading.Thread):
         began = time.perf_counter()
         self.server.log.close()
         self.server = Server("wsgi:portal", self.env, self.log, port=self.server.port)
-        self.events.append(f"gunicorn restarted on the same port, serving again after "
-                           f"{time.perf_counter() - began:.1f} s")
+        self.events.append(
+            f"gunicorn restarted on the same port, serving again after {time.perf_counter() - began:.1f} s"
+        )
 
 
 def main() -> int:
@@ -132,18 +137,27 @@ def main() -> int:
     for event in chaos.events:
         print(f"  event: {event}")
     print(outcome.summary())
-    print(f"failed attempts: {len(failed_pages)} (connection reset or refused: {outcome.statuses.get(0, 0)}, "
-          f"5xx: {outcome.server_errors}, of which showing the 'try again' error page: {retry_pages}); "
-          f"statuses of all attempts: {dict(outcome.statuses)}")
+    print(
+        f"failed attempts: {len(failed_pages)} (connection reset or refused: {outcome.statuses.get(0, 0)}, "
+        f"5xx: {outcome.server_errors}, of which showing the 'try again' error page: {retry_pages}); "
+        f"statuses of all attempts: {dict(outcome.statuses)}"
+    )
     print(f"reporters without a receipt after {args.retries} retries: {outcome.sent - len(outcome.receipts)}")
     print(f"false receipts (returned, but the case does not open with its content): {outcome.false_receipts}")
-    print(f"cases stored without a receipt reaching the client (worker died after commit): "
-          f"{outcome.stored - len(outcome.receipts)}")
+    print(
+        f"cases stored without a receipt reaching the client (worker died after commit): "
+        f"{outcome.stored - len(outcome.receipts)}"
+    )
     print(f"integrity: {outcome.checks}")
     other_errors = [r.status for r in with_page if r.status < 500]
-    ok = (outcome.false_receipts == 0 and outcome.verified == len(outcome.receipts)
-          and outcome.stored >= len(outcome.receipts) and integrity_ok(outcome.checks)
-          and retry_pages == outcome.server_errors and not other_errors)
+    ok = (
+        outcome.false_receipts == 0
+        and outcome.verified == len(outcome.receipts)
+        and outcome.stored >= len(outcome.receipts)
+        and integrity_ok(outcome.checks)
+        and retry_pages == outcome.server_errors
+        and not other_errors
+    )
     print("NOTHING RETURNED WAS LOST" if ok else "LOSS OR ERRORS")
     return 0 if ok else 1
 

@@ -44,11 +44,42 @@ from cases.web import dispose  # noqa: E402
 from crypto.passphrase import KdfParams  # noqa: E402
 from crypto.receipts import new_receipt  # noqa: E402
 
-PATHS = ["/", "/lapor", "/status", "/laporan-saya", "/lupakan", "/panduan", "/tersimpan", "/terima-kasih",
-         "/statistik", "/robots.txt", "/healthz", "/static/portal.css", "/static/../wsgi.py", "/%00", "/lapor/",
-         "/" + "a" * 300]
-FIELDS = ["csrf_token", "category", "opd", "what", "who", "when", "where", "how", "amount", "contact", "homepage",
-          "receipt", "text", "evidence", "lang", "x"]
+PATHS = [
+    "/",
+    "/lapor",
+    "/status",
+    "/laporan-saya",
+    "/lupakan",
+    "/panduan",
+    "/tersimpan",
+    "/terima-kasih",
+    "/statistik",
+    "/robots.txt",
+    "/healthz",
+    "/static/portal.css",
+    "/static/../wsgi.py",
+    "/%00",
+    "/lapor/",
+    "/" + "a" * 300,
+]
+FIELDS = [
+    "csrf_token",
+    "category",
+    "opd",
+    "what",
+    "who",
+    "when",
+    "where",
+    "how",
+    "amount",
+    "contact",
+    "homepage",
+    "receipt",
+    "text",
+    "evidence",
+    "lang",
+    "x",
+]
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
 
@@ -64,15 +95,29 @@ def random_text(rng: random.Random) -> str:
     if kind == 3:
         return "Rp " + ".".join(str(rng.randrange(1000)) for _ in range(rng.randrange(1, 8)))
     if kind == 4:
-        return rng.choice(["<script>alert(1)</script>", "' OR 1=1 --", "{{7*7}}", "%s%n", "\x00", "\r\n\r\n",
-                           "../../etc/passwd", "=cmd|' /C calc'!A0", "\ud7ff\ufeff\u202e", "😀" * 50])
+        return rng.choice(
+            [
+                "<script>alert(1)</script>",
+                "' OR 1=1 --",
+                "{{7*7}}",
+                "%s%n",
+                "\x00",
+                "\r\n\r\n",
+                "../../etc/passwd",
+                "=cmd|' /C calc'!A0",
+                "\ud7ff\ufeff\u202e",
+                "😀" * 50,
+            ]
+        )
     if kind == 5:
         return "x" * rng.choice([19, 20, 2000, 20001, 100_000])
     length = rng.randrange(0, 400)
     alphabet = rng.choice([None, "abc 0123456789-", "\x00\x01\x1f\x7f\u0085\u2028", "ĀăЖ中文العربية"])
     if alphabet is None:
-        return "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(0xA0, 0xD7FF),
-                                       rng.randrange(0xE000, 0x10FFFF)])) for _ in range(length))
+        return "".join(
+            chr(rng.choice([rng.randrange(32, 127), rng.randrange(0xA0, 0xD7FF), rng.randrange(0xE000, 0x10FFFF)]))
+            for _ in range(length)
+        )
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
@@ -83,14 +128,22 @@ def header_text(rng: random.Random) -> str:
 
 def make_config(data_dir: Path, database_url: str) -> Config:
     unlimited = "1000000000/minute"
-    return Config(env="test", data_dir=data_dir, database_url=database_url,
-                  portal_secret_key="fuzz-portal-" + secrets.token_hex(16),
-                  review_secret_key="fuzz-review-" + secrets.token_hex(16),
-                  receipt_key="fuzz-receipt-" + secrets.token_hex(16),
-                  audit_key="fuzz-audit-" + secrets.token_hex(16), roster_roots_file=str(data_dir / "roster-roots.txt"),
-                  kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1),
-                  limit_status=unlimited, limit_status_global=unlimited, limit_submit=unlimited,
-                  limit_submit_global=unlimited, max_upload_mb_per_hour=10**9)
+    return Config(
+        env="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        portal_secret_key="fuzz-portal-" + secrets.token_hex(16),
+        review_secret_key="fuzz-review-" + secrets.token_hex(16),
+        receipt_key="fuzz-receipt-" + secrets.token_hex(16),
+        audit_key="fuzz-audit-" + secrets.token_hex(16),
+        roster_roots_file=str(data_dir / "roster-roots.txt"),
+        kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1),
+        limit_status=unlimited,
+        limit_status_global=unlimited,
+        limit_submit=unlimited,
+        limit_submit_global=unlimited,
+        max_upload_mb_per_hour=10**9,
+    )
 
 
 def main() -> int:
@@ -147,8 +200,10 @@ def fuzz(config: Config, rng: random.Random, n: int, minutes: float) -> int:
     app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
     logging.getLogger().setLevel(logging.CRITICAL)  # the app logs each 500; they are counted here instead
     form = app.test_client().get("/lapor").get_data(as_text=True)
-    choices = {name: re.findall(r'<option value="(\d+)"', part)
-               for name, part in zip(("category", "opd"), form.split('name="opd"'), strict=True)}
+    choices = {
+        name: re.findall(r'<option value="(\d+)"', part)
+        for name, part in zip(("category", "opd"), form.split('name="opd"'), strict=True)
+    }
     statuses: Counter[int] = Counter()
     by_endpoint: Counter[str] = Counter()
     escaped: list[str] = []
@@ -180,13 +235,21 @@ def fuzz(config: Config, rng: random.Random, n: int, minutes: float) -> int:
                     data[name] = rng.choice(choices[name])
                 data["what"] = "Laporan uji acak yang cukup panjang. " + random_text(rng)
             if rng.random() < 0.1:
-                data["evidence"] = (io.BytesIO(rng.randbytes(rng.randrange(0, 5000))),
-                                    rng.choice(["a.pdf", "b.jpg", "c.docx", "../x.exe", "", "\x00.png", "d.ogg"]))
+                data["evidence"] = (
+                    io.BytesIO(rng.randbytes(rng.randrange(0, 5000))),
+                    rng.choice(["a.pdf", "b.jpg", "c.docx", "../x.exe", "", "\x00.png", "d.ogg"]),
+                )
         headers = {"Accept-Language": rng.choice(["id", "en", "*", "xx", "en;q=abc", header_text(rng)])}
         query = {"lang": random_text(rng)[:50]} if rng.random() < 0.2 else None
         try:
-            response = client.open(path, method=method, data=data, headers=headers, query_string=query,
-                                   content_type="multipart/form-data" if "evidence" in data else None)
+            response = client.open(
+                path,
+                method=method,
+                data=data,
+                headers=headers,
+                query_string=query,
+                content_type="multipart/form-data" if "evidence" in data else None,
+            )
         except Exception:  # noqa: BLE001 - that is what is being counted
             escaped.append(traceback.format_exc(limit=3))
             continue
@@ -200,12 +263,23 @@ def fuzz(config: Config, rng: random.Random, n: int, minutes: float) -> int:
             sys.stderr.write(f"{done} inputs, {time.perf_counter() - began:.0f} s, 500s: {len(server_errors)}\n")
     seconds = time.perf_counter() - began
     dispose(app)
-    print(json.dumps({"database": "postgresql" if config.database_url.startswith("postgresql") else "sqlite",
-                      "inputs": done, "seconds": round(seconds, 1),
-                      "server_errors_5xx": len(server_errors),
-                      "uncaught_exceptions": len(escaped), "statuses": dict(sorted(statuses.items())),
-                      "receipts_issued": receipts, "endpoints": len(by_endpoint),
-                      "first_server_errors": server_errors[:5], "first_exceptions": escaped[:3]}, indent=2))
+    print(
+        json.dumps(
+            {
+                "database": "postgresql" if config.database_url.startswith("postgresql") else "sqlite",
+                "inputs": done,
+                "seconds": round(seconds, 1),
+                "server_errors_5xx": len(server_errors),
+                "uncaught_exceptions": len(escaped),
+                "statuses": dict(sorted(statuses.items())),
+                "receipts_issued": receipts,
+                "endpoints": len(by_endpoint),
+                "first_server_errors": server_errors[:5],
+                "first_exceptions": escaped[:3],
+            },
+            indent=2,
+        )
+    )
     return 0 if not server_errors and not escaped else 1
 
 

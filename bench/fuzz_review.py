@@ -83,11 +83,16 @@ def main() -> int:
         case_pages = [client.get(f"/cases/{case_id}").get_data(as_text=True) for case_id in case_ids]
         case_pages += [client.get(f"/cases/{case_id}/export").get_data(as_text=True) for case_id in case_ids]
         files = sorted(set(re.findall(r'/files/([0-9a-f]+)"', "".join(case_pages))))
-        reviewers = sorted(set(re.findall(r'/team/([0-9a-f]+)/', pages[1])))
+        reviewers = sorted(set(re.findall(r"/team/([0-9a-f]+)/", pages[1])))
         fields = sorted(set(NAME.findall("".join(pages + case_pages))) | {"code", "passphrase", "next"})
         assert case_ids and files and reviewers, (case_ids, files, reviewers)
-        values = {"case_id": case_ids, "attachment_id": files, "reviewer_id": reviewers, "name": TABLES,
-                  "filename": ["review.css", "review.js", "../wsgi.py", "favicon.svg"]}
+        values = {
+            "case_id": case_ids,
+            "attachment_id": files,
+            "reviewer_id": reviewers,
+            "name": TABLES,
+            "filename": ["review.css", "review.js", "../wsgi.py", "favicon.svg"],
+        }
         rules = [rule for rule in review_app.url_map.iter_rules()]
         statuses: Counter[int] = Counter()
         server_errors: list[str] = []
@@ -96,8 +101,10 @@ def main() -> int:
         began = time.perf_counter()
         for done in range(1, args.n + 1):
             rule = rng.choice(rules)
-            params = {arg: (rng.choice(values[arg]) if rng.random() < 0.8 else random_text(rng)[:80] or "x")
-                      for arg in rule.arguments}
+            params = {
+                arg: (rng.choice(values[arg]) if rng.random() < 0.8 else random_text(rng)[:80] or "x")
+                for arg in rule.arguments
+            }
             try:
                 path = review_app.url_map.bind("localhost").build(rule.endpoint, params)
             except Exception:  # noqa: BLE001 - text a URL cannot carry: send it raw instead
@@ -114,11 +121,19 @@ def main() -> int:
                         data["csrf_token"] = found.group(1)
                 if rng.random() < 0.05:
                     data["file"] = (io.BytesIO(rng.randbytes(rng.randrange(0, 3000))), "x.pdf")
-            query = {rng.choice(fields + ["status", "page", "sort", "lang"]): random_text(rng)[:60]
-                     } if rng.random() < 0.3 else None
+            query = (
+                {rng.choice(fields + ["status", "page", "sort", "lang"]): random_text(rng)[:60]}
+                if rng.random() < 0.3
+                else None
+            )
             try:
-                response = client.open(path, method=method, data=data, query_string=query,
-                                       content_type="multipart/form-data" if "file" in data else None)
+                response = client.open(
+                    path,
+                    method=method,
+                    data=data,
+                    query_string=query,
+                    content_type="multipart/form-data" if "file" in data else None,
+                )
             except Exception:  # noqa: BLE001 - that is what is being counted
                 escaped.append(traceback.format_exc(limit=3))
                 continue
@@ -133,10 +148,23 @@ def main() -> int:
         seconds = time.perf_counter() - began
         dispose(review_app)
         dispose(portal_app)
-    print(json.dumps({"database": args.db, "inputs": args.n, "seconds": round(seconds, 1),
-                      "server_errors_5xx": len(server_errors), "uncaught_exceptions": len(escaped),
-                      "statuses": dict(sorted(statuses.items())), "rules": len(rules), "relogins": relogins,
-                      "first_server_errors": server_errors[:5], "first_exceptions": escaped[:3]}, indent=2))
+    print(
+        json.dumps(
+            {
+                "database": args.db,
+                "inputs": args.n,
+                "seconds": round(seconds, 1),
+                "server_errors_5xx": len(server_errors),
+                "uncaught_exceptions": len(escaped),
+                "statuses": dict(sorted(statuses.items())),
+                "rules": len(rules),
+                "relogins": relogins,
+                "first_server_errors": server_errors[:5],
+                "first_exceptions": escaped[:3],
+            },
+            indent=2,
+        )
+    )
     return 0 if not server_errors and not escaped else 1
 
 

@@ -34,9 +34,14 @@ CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
 ONE_TIME = re.compile(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b")
 # A load test is, by design, a flood: the per-visit and global limits are raised for it.
-UNLIMITED = {"KANAL_LIMIT_SUBMIT": "1000000/hour", "KANAL_LIMIT_SUBMIT_GLOBAL": "1000000/minute",
-             "KANAL_LIMIT_STATUS": "1000000/minute", "KANAL_LIMIT_STATUS_GLOBAL": "1000000/minute",
-             "KANAL_LIMIT_LOGIN_GLOBAL": "1000000/minute", "KANAL_MAX_UPLOAD_MB_PER_HOUR": "1000000"}
+UNLIMITED = {
+    "KANAL_LIMIT_SUBMIT": "1000000/hour",
+    "KANAL_LIMIT_SUBMIT_GLOBAL": "1000000/minute",
+    "KANAL_LIMIT_STATUS": "1000000/minute",
+    "KANAL_LIMIT_STATUS_GLOBAL": "1000000/minute",
+    "KANAL_LIMIT_LOGIN_GLOBAL": "1000000/minute",
+    "KANAL_MAX_UPLOAD_MB_PER_HOUR": "1000000",
+}
 CHEAP_KDF = {"KANAL_KDF_MEMORY_KIB": "1024", "KANAL_KDF_ITERATIONS": "1", "KANAL_KDF_LANES": "1"}
 
 
@@ -50,8 +55,9 @@ def opener() -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
 
-def request(client: urllib.request.OpenerDirector, url: str, fields: dict[str, str] | None = None,
-            timeout: float = 120) -> tuple[int, str]:
+def request(
+    client: urllib.request.OpenerDirector, url: str, fields: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[int, str]:
     """(status, body); status 0 when the connection failed (refused, reset, timed out)."""
     data = urllib.parse.urlencode(fields).encode() if fields is not None else None
     try:
@@ -91,9 +97,16 @@ def submit(base: str, canary: str, choices: Choices) -> Submitted:
     token = CSRF.search(page)
     if status != 200 or not token:
         return Submitted(status, None, page)
-    status, page = request(client, base + "/lapor", {
-        "csrf_token": token.group(1), "category": choices.category, "opd": choices.opd,
-        "what": f"Setoran bulanan dari staf ke atasan setiap tanggal lima. {canary}"})
+    status, page = request(
+        client,
+        base + "/lapor",
+        {
+            "csrf_token": token.group(1),
+            "category": choices.category,
+            "opd": choices.opd,
+            "what": f"Setoran bulanan dari staf ke atasan setiap tanggal lima. {canary}",
+        },
+    )
     found = RECEIPT.search(page)
     return Submitted(status, found.group(1).strip() if status == 200 and found else None, page)
 
@@ -132,8 +145,12 @@ class Deployment:
             with sqlite3.connect(self.sqlite_path) as connection:
                 value = connection.execute(sql).fetchone()[0]
                 return value if isinstance(value, str) else int(value)
-        out = subprocess.run(["psql", f"{PG}/{self.pg_name}", "-tAc", sql],  # noqa: S603,S607
-                             capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run(
+            ["psql", f"{PG}/{self.pg_name}", "-tAc", sql],  # noqa: S603,S607
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return int(out) if out.lstrip("-").isdigit() else out
 
     def drop(self) -> None:
@@ -141,12 +158,20 @@ class Deployment:
         if not os.environ.get("KANAL_BENCH_KEEP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
         if self.db == "postgresql":
-            subprocess.run(["psql", f"{PG}/postgres", "-qc",  # noqa: S603,S607
-                            f"DROP DATABASE IF EXISTS {self.pg_name} WITH (FORCE)"], capture_output=True)
+            subprocess.run(
+                [  # noqa: S607
+                    "psql",
+                    f"{PG}/postgres",
+                    "-qc",  # noqa: S603,S607
+                    f"DROP DATABASE IF EXISTS {self.pg_name} WITH (FORCE)",
+                ],
+                capture_output=True,
+            )
 
 
-def deploy(db: str, *, extra: dict[str, str] | None = None, prefix: str = "kanal-bench-",
-           pg_name: str = "kanal_load") -> Deployment:
+def deploy(
+    db: str, *, extra: dict[str, str] | None = None, prefix: str = "kanal-bench-", pg_name: str = "kanal_load"
+) -> Deployment:
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     (tmp / "tmp").mkdir()
     env = {**os.environ, "KANAL_DATA_DIR": str(tmp / "data"), "TMPDIR": str(tmp / "tmp"), **(extra or {})}
@@ -155,8 +180,14 @@ def deploy(db: str, *, extra: dict[str, str] | None = None, prefix: str = "kanal
         for sql in (f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)", f"CREATE DATABASE {pg_name}"):
             subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=True, capture_output=True)  # noqa: S603,S607
         env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
-    setup = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
-                           cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    setup = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     found = ONE_TIME.search(setup.stdout)
     assert found, "dev-setup printed no one-time passphrase"
     return Deployment(db, tmp, env, found.group(1), pg_name)
@@ -165,15 +196,40 @@ def deploy(db: str, *, extra: dict[str, str] | None = None, prefix: str = "kanal
 class Server:
     """gunicorn with the shared gunicorn.conf.py on a loopback port."""
 
-    def __init__(self, target: str, env: dict[str, str], log: Path, *, workers: int = 4,
-                 port: int | None = None, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        target: str,
+        env: dict[str, str],
+        log: Path,
+        *,
+        workers: int = 4,
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("a")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and config
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{self.port}", "--pythonpath", "bench", *extra_args, target],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--pythonpath",
+                "bench",
+                *extra_args,
+                target,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.wait_ready()
 
     def wait_ready(self, path: str = "/static/portal.css", seconds: float = 60) -> None:
@@ -215,8 +271,9 @@ def integrity(deployment: Deployment) -> dict[str, int | str]:
     found = {name: deployment.scalar(sql) for name, sql in INTEGRITY.items()}
     if deployment.db == "sqlite":
         found["PRAGMA integrity_check"] = deployment.scalar("PRAGMA integrity_check")
-        found["PRAGMA foreign_key_check rows"] = len(sqlite3.connect(deployment.sqlite_path)
-                                                    .execute("PRAGMA foreign_key_check").fetchall())
+        found["PRAGMA foreign_key_check rows"] = len(
+            sqlite3.connect(deployment.sqlite_path).execute("PRAGMA foreign_key_check").fetchall()
+        )
     return found
 
 
@@ -233,10 +290,16 @@ def csrf(client: urllib.request.OpenerDirector, url: str) -> str:
 def reviewer(review: str, one_time: str, passphrase: str = PASS) -> tuple[urllib.request.OpenerDirector, list[str]]:
     """Activate the admin, enrol TOTP: a fully logged-in reviewer client, and the backup codes."""
     client = opener()
-    request(client, review + "/login", {"csrf_token": csrf(client, review + "/login"), "username": "admin",
-                                        "passphrase": one_time})
-    request(client, review + "/activate", {"csrf_token": csrf(client, review + "/activate"), "passphrase": passphrase,
-                                           "confirm": passphrase})
+    request(
+        client,
+        review + "/login",
+        {"csrf_token": csrf(client, review + "/login"), "username": "admin", "passphrase": one_time},
+    )
+    request(
+        client,
+        review + "/activate",
+        {"csrf_token": csrf(client, review + "/activate"), "passphrase": passphrase, "confirm": passphrase},
+    )
     page = request(client, review + "/enrol")[1]
     found = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
     assert found, "no enrolment secret"
@@ -244,8 +307,9 @@ def reviewer(review: str, one_time: str, passphrase: str = PASS) -> tuple[urllib
     secret = base64.b32decode(compact + "=" * (-len(compact) % 8))
     token = CSRF.search(page)
     assert token
-    page = request(client, review + "/enrol", {"csrf_token": token.group(1),
-                                                "code": current_code(secret, now=time.time())})[1]
+    page = request(
+        client, review + "/enrol", {"csrf_token": token.group(1), "code": current_code(secret, now=time.time())}
+    )[1]
     codes = re.findall(r"<li><code>([^<]+)</code></li>", page)
     assert codes, "no backup codes"
     return client, codes

@@ -52,12 +52,20 @@ class Outcome:
         return sum(count for status, count in self.statuses.items() if status >= 500)
 
     def summary(self) -> str:
-        return (f"sent: {self.sent}, receipts returned: {len(self.receipts)}, cases stored: {self.stored}, "
-                f"cases verified: {self.verified}, 5xx: {self.server_errors}")
+        return (
+            f"sent: {self.sent}, receipts returned: {len(self.receipts)}, cases stored: {self.stored}, "
+            f"cases verified: {self.verified}, 5xx: {self.server_errors}"
+        )
 
 
-def send(base: str, count: int, concurrency: int, *, retries: int = 0,
-         on_result: Callable[[int, Submitted], None] | None = None) -> Outcome:
+def send(
+    base: str,
+    count: int,
+    concurrency: int,
+    *,
+    retries: int = 0,
+    on_result: Callable[[int, Submitted], None] | None = None,
+) -> Outcome:
     """`count` reporters; one who gets no receipt tries again (all of it: form and POST) up to
     `retries` times after a short pause, as the error page asks. Statuses count every attempt."""
     marks = canaries(count)
@@ -115,11 +123,16 @@ def main() -> int:
     assert outcome.checks is not None
     print(f"load test: database {args.db}, gunicorn workers {args.workers}, concurrency {args.concurrency}")
     print(outcome.summary())
-    print(f"throughput: {args.n / outcome.seconds:.1f} submissions/s over {outcome.seconds:.1f} s "
-          f"(form GET + POST each); statuses: {dict(outcome.statuses)}")
+    print(
+        f"throughput: {args.n / outcome.seconds:.1f} submissions/s over {outcome.seconds:.1f} s "
+        f"(form GET + POST each); statuses: {dict(outcome.statuses)}"
+    )
     print(f"integrity: {outcome.checks}")
-    ok = (len(outcome.receipts) == args.n == outcome.stored == outcome.verified and outcome.server_errors == 0
-          and integrity_ok(outcome.checks))
+    ok = (
+        len(outcome.receipts) == args.n == outcome.stored == outcome.verified
+        and outcome.server_errors == 0
+        and integrity_ok(outcome.checks)
+    )
     print("NOTHING LOST" if ok else "LOSS OR ERRORS")
     return 0 if ok else 1
 

@@ -43,19 +43,25 @@ def build(count: int) -> dict[str, float]:
             row, activation, fp = create_founder(session, username=name, display_name=name)
             trust.add_roots(founders=[fp])
             signing = authenticate(session, username=name, passphrase=activation, kdf=CHEAP).signing
-            holders.append((row, activate(session, reviewer=row, new_passphrase=PASS, kdf=CHEAP,
-                                          signing=signing)[1]))
+            holders.append((row, activate(session, reviewer=row, new_passphrase=PASS, kdf=CHEAP, signing=signing)[1]))
         (admin, admin_key), (ketua, ketua_key) = holders
         secret = start_enrolment(reviewer=ketua, server_secret=SECRET)
         now = time.time()
         finish_enrolment(session, reviewer=ketua, code=current_code(secret, now=now), server_secret=SECRET)
         for n in range(count):
-            row, _ = create_reviewer(session, username=f"r{n}", display_name=f"R {n}", creator=admin,
-                                     creator_key=admin_key)
+            row, _ = create_reviewer(
+                session, username=f"r{n}", display_name=f"R {n}", creator=admin, creator_key=admin_key
+            )
             activate(session, reviewer=row, new_passphrase=PASS, kdf=CHEAP)
             ketua.totp_last_step = None  # one code per approval in a bench, not one per 30 s
-            approve_reviewer(session, approver=ketua, approver_key=ketua_key, reviewer=row,
-                             code=current_code(secret, now=now), server_secret=SECRET)
+            approve_reviewer(
+                session,
+                approver=ketua,
+                approver_key=ketua_key,
+                reviewer=row,
+                code=current_code(secret, now=now),
+                server_secret=SECRET,
+            )
         session.commit()
         entries = roster.head(session)[0]
         cold = []
@@ -71,9 +77,12 @@ def build(count: int) -> dict[str, float]:
             warm.append(time.perf_counter() - began)
         assert len(readers) == count + 2
     engine.dispose()
-    return {"reviewers": count + 2, "roster_entries": entries,
-            "cold_verification_ms": round(statistics.median(cold) * 1000, 2),
-            "per_submission_readers_ms": round(statistics.median(warm) * 1000, 3)}
+    return {
+        "reviewers": count + 2,
+        "roster_entries": entries,
+        "cold_verification_ms": round(statistics.median(cold) * 1000, 2),
+        "per_submission_readers_ms": round(statistics.median(warm) * 1000, 3),
+    }
 
 
 def main() -> None:

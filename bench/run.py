@@ -52,21 +52,37 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
-    return {"nproc": str(os.cpu_count()), "memory": f"{int(mem.split()[0]) // 1024} MiB", "cpu": cpu,
-            "python": platform.python_version(), "load_average_at_start": " ".join(
-                Path("/proc/loadavg").read_text().split()[:3])}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        line.split(":", 1)[1].strip()
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "nproc": str(os.cpu_count()),
+        "memory": f"{int(mem.split()[0]) // 1024} MiB",
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "load_average_at_start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
 
 
 def summary(samples: list[float]) -> dict[str, float]:
     """Milliseconds: p50, p99 (inclusive quantiles), n."""
     ordered = sorted(samples)
     cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 2), "p99_ms": round(cuts[98] * 1000, 2),
-            "n": len(ordered)}
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(cuts[98] * 1000, 2),
+        "n": len(ordered),
+    }
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -167,8 +183,11 @@ def logins(review: str, rounds: int, backup_codes: list[str]) -> dict[str, float
         samples.append(time.perf_counter() - began)
         assert status == 302, status
         if index % 3 == 2:
-            status, _ = request(client, review + "/login/code", {"csrf_token": csrf(client, review + "/login/code"),
-                                                                 "code": backup_codes.pop()})
+            status, _ = request(
+                client,
+                review + "/login/code",
+                {"csrf_token": csrf(client, review + "/login/code"), "code": backup_codes.pop()},
+            )
             assert status == 302, status
     return {**summary(samples), "kdf_interleaved_p50_ms": summary(derivations)["p50_ms"]}
 
@@ -183,8 +202,14 @@ def case_views(review: str, client: urllib.request.OpenerDirector, rounds: int) 
 
 
 def attachment(mb: int) -> dict[str, object]:
-    out = subprocess.run([sys.executable, "bench/attachment_memory.py", "--mb", str(mb)],  # noqa: S603
-                         cwd=ROOT, capture_output=True, text=True, check=True, timeout=600).stdout
+    out = subprocess.run(
+        [sys.executable, "bench/attachment_memory.py", "--mb", str(mb)],  # noqa: S603
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
     result: dict[str, object] = json.loads(out)
     return result
 
@@ -203,9 +228,11 @@ def main() -> int:
     report["kdf_one_derivation"] = kdf_cost(5 if quick else 9)
     deployment = deploy("sqlite", extra=UNLIMITED, prefix="kanal-benchrun-")  # production KDF parameters
     logs = deployment.tmp
-    servers = [Server("hello_app:app", deployment.env, logs / "hello.log"),
-               Server("wsgi:portal", deployment.env, logs / "portal.log"),
-               Server("wsgi:review", deployment.env, logs / "review.log")]
+    servers = [
+        Server("hello_app:app", deployment.env, logs / "hello.log"),
+        Server("wsgi:portal", deployment.env, logs / "portal.log"),
+        Server("wsgi:review", deployment.env, logs / "review.log"),
+    ]
     hello, portal, review = (server.base for server in servers)
     try:
         # activated first: cases are sealed to the reviewers active when they arrive
@@ -249,59 +276,120 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
 
     def row(name: str, value: float, target: str, met: bool | None, detail: str) -> None:
-        rows.append({"measure": name, "value": value, "target": target,
-                     "met": "yes" if met else ("no" if met is not None else "—"), "detail": detail})
+        rows.append(
+            {
+                "measure": name,
+                "value": value,
+                "target": target,
+                "met": "yes" if met else ("no" if met is not None else "—"),
+                "detail": detail,
+            }
+        )
 
     for level in sub:
         portal, hello = sub[level]["portal"], sub[level]["hello"]
         share = ratio(portal["per_s"], hello["per_s"])
-        row(f"submission throughput, concurrency {level} ÷ bare Flask", share,
-            "≥ 0.5" if level == "8" else "", share >= 0.5 if level == "8" else None,
-            f"{portal['per_s']}/s vs {hello['per_s']}/s")
-        row(f"submission p50 / p99 latency, concurrency {level} ÷ bare Flask",
-            ratio(portal["p50_ms"], hello["p50_ms"]), "", None,
-            f"p50 {portal['p50_ms']} vs {hello['p50_ms']} ms; p99 {portal['p99_ms']} vs {hello['p99_ms']} ms")
+        row(
+            f"submission throughput, concurrency {level} ÷ bare Flask",
+            share,
+            "≥ 0.5" if level == "8" else "",
+            share >= 0.5 if level == "8" else None,
+            f"{portal['per_s']}/s vs {hello['per_s']}/s",
+        )
+        row(
+            f"submission p50 / p99 latency, concurrency {level} ÷ bare Flask",
+            ratio(portal["p50_ms"], hello["p50_ms"]),
+            "",
+            None,
+            f"p50 {portal['p50_ms']} vs {hello['p50_ms']} ms; p99 {portal['p99_ms']} vs {hello['p99_ms']} ms",
+        )
     one = sub["1"]["portal"]
-    row("submission p50 at concurrency 1 ÷ one KDF derivation", ratio(one["p50_ms"], kdf["p50_ms"]), "", None,
-        f"{one['p50_ms']} ms vs Argon2id {kdf['p50_ms']} ms: no passphrase KDF on the reporter's path")
-    row("status check p50 (valid receipt) ÷ bare Flask GET", ratio(status["valid"]["p50_ms"],
-                                                                   status["hello_get"]["p50_ms"]),
-        "≤ 2", ratio(status["valid"]["p50_ms"], status["hello_get"]["p50_ms"]) <= 2,
-        f"{status['valid']['p50_ms']} vs {status['hello_get']['p50_ms']} ms")
-    row("status check p50 (invalid receipt) ÷ bare Flask GET", ratio(status["invalid"]["p50_ms"],
-                                                                     status["hello_get"]["p50_ms"]),
-        "≤ 2", ratio(status["invalid"]["p50_ms"], status["hello_get"]["p50_ms"]) <= 2,
-        f"{status['invalid']['p50_ms']} vs {status['hello_get']['p50_ms']} ms")
+    row(
+        "submission p50 at concurrency 1 ÷ one KDF derivation",
+        ratio(one["p50_ms"], kdf["p50_ms"]),
+        "",
+        None,
+        f"{one['p50_ms']} ms vs Argon2id {kdf['p50_ms']} ms: no passphrase KDF on the reporter's path",
+    )
+    row(
+        "status check p50 (valid receipt) ÷ bare Flask GET",
+        ratio(status["valid"]["p50_ms"], status["hello_get"]["p50_ms"]),
+        "≤ 2",
+        ratio(status["valid"]["p50_ms"], status["hello_get"]["p50_ms"]) <= 2,
+        f"{status['valid']['p50_ms']} vs {status['hello_get']['p50_ms']} ms",
+    )
+    row(
+        "status check p50 (invalid receipt) ÷ bare Flask GET",
+        ratio(status["invalid"]["p50_ms"], status["hello_get"]["p50_ms"]),
+        "≤ 2",
+        ratio(status["invalid"]["p50_ms"], status["hello_get"]["p50_ms"]) <= 2,
+        f"{status['invalid']['p50_ms']} vs {status['hello_get']['p50_ms']} ms",
+    )
     difference = round(status["valid"]["p50_ms"] - status["invalid"]["p50_ms"], 2)
-    row("status check p50 valid − invalid (ms)", difference, "within noise", None,
-        f"valid p99 {status['valid']['p99_ms']} ms, invalid p99 {status['invalid']['p99_ms']} ms")
+    row(
+        "status check p50 valid − invalid (ms)",
+        difference,
+        "within noise",
+        None,
+        f"valid p99 {status['valid']['p99_ms']} ms, invalid p99 {status['invalid']['p99_ms']} ms",
+    )
     login_ratio = ratio(login["p50_ms"], login["kdf_interleaved_p50_ms"])
-    row("reviewer login p50 ÷ one KDF derivation", login_ratio, "≤ 1.25", login_ratio <= 1.25,
-        f"{login['p50_ms']} vs {login['kdf_interleaved_p50_ms']} ms ({kdf['params']}, interleaved)")
-    row("case view (decrypt) p50 ÷ bare Flask GET", ratio(view["p50_ms"], status["hello_get"]["p50_ms"]), "", None,
-        f"{view['p50_ms']} ms (p99 {view['p99_ms']} ms)")
+    row(
+        "reviewer login p50 ÷ one KDF derivation",
+        login_ratio,
+        "≤ 1.25",
+        login_ratio <= 1.25,
+        f"{login['p50_ms']} vs {login['kdf_interleaved_p50_ms']} ms ({kdf['params']}, interleaved)",
+    )
+    row(
+        "case view (decrypt) p50 ÷ bare Flask GET",
+        ratio(view["p50_ms"], status["hello_get"]["p50_ms"]),
+        "",
+        None,
+        f"{view['p50_ms']} ms (p99 {view['p99_ms']} ms)",
+    )
     small, large = lists
     for key, label in (("first_page_urgency", "case list first page"), ("filtered_status_opd", "filtered page")):
         value = ratio(large[key]["median_ms"], small[key]["median_ms"])
-        row(f"{label} at {large['cases']:,} ÷ at {small['cases']:,} cases", value, "≤ 1.3", value <= 1.3,
-            f"{large[key]['median_ms']} vs {small[key]['median_ms']} ms (SQLite)")
+        row(
+            f"{label} at {large['cases']:,} ÷ at {small['cases']:,} cases",
+            value,
+            "≤ 1.3",
+            value <= 1.3,
+            f"{large[key]['median_ms']} vs {small[key]['median_ms']} ms (SQLite)",
+        )
     above = upload["upload"]["above_idle_mib"]
-    row(f"upload {report['attachment_100mb']['file_mib']} MiB: peak RSS above idle (MiB)",  # type: ignore[index]
-        above, "≤ 32", above <= 32, f"{upload['upload']['mib_per_s']} MiB/s")
-    row(f"download {report['attachment_100mb']['file_mib']} MiB: peak RSS above idle (MiB)",  # type: ignore[index]
-        upload["download"]["above_idle_mib"], "≤ 32", upload["download"]["above_idle_mib"] <= 32,
-        f"{upload['download']['mib_per_s']} MiB/s")
+    row(
+        f"upload {report['attachment_100mb']['file_mib']} MiB: peak RSS above idle (MiB)",  # type: ignore[index]
+        above,
+        "≤ 32",
+        above <= 32,
+        f"{upload['upload']['mib_per_s']} MiB/s",
+    )
+    row(
+        f"download {report['attachment_100mb']['file_mib']} MiB: peak RSS above idle (MiB)",  # type: ignore[index]
+        upload["download"]["above_idle_mib"],
+        "≤ 32",
+        upload["download"]["above_idle_mib"] <= 32,
+        f"{upload['download']['mib_per_s']} MiB/s",
+    )
     return rows
 
 
 def markdown(report: dict[str, object]) -> str:
     info: dict[str, str] = report["machine"]  # type: ignore[assignment]
-    lines = [f"# make bench — {report['when']}", "",
-             f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, "
-             f"load average at start {info['load_average_at_start']}. Shared and noisy: compare ratios only.", "",
-             "| measure | ratio / value | target | met | measured |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {r['measure']} | {r['value']} | {r['target']} | {r['met']} | {r['detail']} |"
-              for r in report["ratios"]]  # type: ignore[attr-defined]
+    lines = [
+        f"# make bench — {report['when']}",
+        "",
+        f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, "
+        f"load average at start {info['load_average_at_start']}. Shared and noisy: compare ratios only.",
+        "",
+        "| measure | ratio / value | target | met | measured |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {r['measure']} | {r['value']} | {r['target']} | {r['met']} | {r['detail']} |" for r in report["ratios"]
+    ]  # type: ignore[attr-defined]
     lines += ["", f"Total run time: {report.get('seconds', '?')} s. Raw figures: bench/results/latest.json.", ""]
     return "\n".join(lines)
 

@@ -91,15 +91,18 @@ class Attack(threading.Thread):
         for _ in range(self.loris):
             self.connect(b"GET /lapor HTTP/1.1\r\nHost: localhost\r\n", b"X-Slow-Header: a\r\n" * 100000)
         for _ in range(self.uploads):
-            self.connect(b"POST /lapor HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded"
-                         b"\r\nContent-Length: 10000000\r\n\r\n", b"what=" + b"a" * 9_999_995)
+            self.connect(
+                b"POST /lapor HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded"
+                b"\r\nContent-Length: 10000000\r\n\r\n",
+                b"what=" + b"a" * 9_999_995,
+            )
         offsets = [0] * len(self.sockets)
         while self.running:
             for index, (sock, stream) in enumerate(self.sockets):
                 is_loris = index < self.loris
                 size = 1 if is_loris else 100
                 try:
-                    sent = sock.send(stream[offsets[index]: offsets[index] + size])
+                    sent = sock.send(stream[offsets[index] : offsets[index] + size])
                     offsets[index] += sent
                 except (BlockingIOError, InterruptedError):
                     pass
@@ -133,9 +136,12 @@ def probe(base: str, count: int) -> dict[str, object]:
         except OSError:
             failures += 1
         time.sleep(0.5)
-    return {"ok": len(latencies), "failed_or_timed_out": failures,
-            "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-            "max_ms": round(max(latencies) * 1000, 1) if latencies else None}
+    return {
+        "ok": len(latencies),
+        "failed_or_timed_out": failures,
+        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+    }
 
 
 def measure(base: str, attack_port: int, args: argparse.Namespace) -> dict[str, object]:
@@ -155,16 +161,22 @@ def main() -> int:
     parser.add_argument("--probes", type=int, default=10)
     args = parser.parse_args()
     deployment = deploy("sqlite", extra={**UNLIMITED, **CHEAP_KDF}, prefix="kanal-slow-")
-    results: dict[str, object] = {"attack": f"{args.loris} slowloris connections + {args.uploads} slow uploads",
-                                  "probe_timeout_s": PROBE_TIMEOUT}
+    results: dict[str, object] = {
+        "attack": f"{args.loris} slowloris connections + {args.uploads} slow uploads",
+        "probe_timeout_s": PROBE_TIMEOUT,
+    }
     try:
         sync = Server("wsgi:portal", deployment.env, deployment.tmp / "sync.log")
         try:
             results["gunicorn sync, direct"] = measure(sync.base, sync.port, args)
         finally:
             sync.stop()
-        threaded = Server("wsgi:portal", deployment.env, deployment.tmp / "gthread.log",
-                          extra_args=("--worker-class", "gthread", "--threads", "8"))
+        threaded = Server(
+            "wsgi:portal",
+            deployment.env,
+            deployment.tmp / "gthread.log",
+            extra_args=("--worker-class", "gthread", "--threads", "8"),
+        )
         try:
             results["gunicorn gthread (4 x 8 threads), direct"] = measure(threaded.base, threaded.port, args)
         finally:
@@ -173,9 +185,19 @@ def main() -> int:
         port = free_port()
         run = deployment.tmp / "nginx"
         conf = nginx_conf(run, port, behind.port)
-        nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(run), "-g",  # noqa: S603
-                                  f"daemon off; pid {run}/nginx.pid; user root;"],
-                                 stdout=subprocess.DEVNULL, stderr=(run / "stderr.log").open("w"))
+        nginx = subprocess.Popen(
+            [
+                NGINX,
+                "-c",
+                str(conf),
+                "-p",
+                str(run),
+                "-g",  # noqa: S603
+                f"daemon off; pid {run}/nginx.pid; user root;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(run / "stderr.log").open("w"),
+        )
         try:
             proxy = f"http://127.0.0.1:{port}"
             wait_until_serving(proxy)

@@ -3,6 +3,7 @@
     PYTHONPATH=. .venv/bin/python bench/submission_ab.py 150
 
 Five readers, 13 grants a case; works on trees from before the roster (no cases.trust) too."""
+
 import statistics
 import sys
 import tempfile
@@ -19,13 +20,14 @@ from crypto.passphrase import KdfParams
 CHEAP = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 PASS = "kopi tubruk di pasar johar pagi hari"
 d = Path(tempfile.mkdtemp())
-engine = make_engine(f"sqlite:///{d/'x.db'}")
+engine = make_engine(f"sqlite:///{d / 'x.db'}")
 create_schema(engine)
 try:
     from cases.accounts import activate, authenticate, create_founder
     from cases.recovery_keys import recovery_fingerprint
     from cases.trust import Trust
-    trust = Trust(audit_key=b"k"*32, roots_file=d/"roots.txt", anchor_path=d/"a.json")
+
+    trust = Trust(audit_key=b"k" * 32, roots_file=d / "roots.txt", anchor_path=d / "a.json")
     factory = make_session_factory(engine, trust)
     new = True
 except ImportError:
@@ -51,11 +53,19 @@ with factory() as s:
     times = []
     for _ in range(int(sys.argv[1])):
         t = time.perf_counter()
-        submit_report(s, category_id=cat, opd_id=opd, content=ReportContent(what="setoran " * 80), receipt_key=b"r"*32)
+        submit_report(
+            s, category_id=cat, opd_id=opd, content=ReportContent(what="setoran " * 80), receipt_key=b"r" * 32
+        )
         s.commit()
         times.append(time.perf_counter() - t)
     from sqlalchemy import func, select
 
     from cases.models import KeyGrant
-    print(("new" if new else "base"), round(statistics.median(times)*1000, 3), "ms median;",
-          s.scalar(select(func.count()).select_from(KeyGrant)) // int(sys.argv[1]), "grants/case")
+
+    print(
+        ("new" if new else "base"),
+        round(statistics.median(times) * 1000, 3),
+        "ms median;",
+        s.scalar(select(func.count()).select_from(KeyGrant)) // int(sys.argv[1]),
+        "grants/case",
+    )

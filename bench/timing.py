@@ -43,9 +43,13 @@ def main() -> None:
         load_seed(session)
         recovery, _ = generate_recovery_key(session)
         trust.add_roots(recovery=[recovery_fingerprint(recovery)])
-        receipt = submit_report(session, category_id=active_categories(session)[0].id,
-                                opd_id=active_opds(session)[0].id, content=ReportContent(what="x" * 600),
-                                receipt_key=KEY).receipt
+        receipt = submit_report(
+            session,
+            category_id=active_categories(session)[0].id,
+            opd_id=active_opds(session)[0].id,
+            content=ReportContent(what="x" * 600),
+            receipt_key=KEY,
+        ).receipt
         kdf = KdfParams()  # production parameters: the login cost is the Argon2id derivation
         reviewer, _ = new_account_row(session, username="siti", display_name="Siti")
         activate(session, reviewer=reviewer, new_passphrase="kopi tubruk di pasar johar pagi hari", kdf=kdf)
@@ -68,12 +72,19 @@ def main() -> None:
                 bucket.append(time.perf_counter() - began)
                 session.rollback()  # keep the failure counter from locking the account
     engine.dispose()
-    print(json.dumps({
-        "receipt_valid_ms": median_ms(hit), "receipt_unknown_ms": median_ms(miss),
-        "receipt_difference_ms": round(median_ms(hit) - median_ms(miss), 3),
-        "login_existing_ms": median_ms(known), "login_unknown_ms": median_ms(unknown),
-        "login_difference_ms": round(median_ms(known) - median_ms(unknown), 3),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "receipt_valid_ms": median_ms(hit),
+                "receipt_unknown_ms": median_ms(miss),
+                "receipt_difference_ms": round(median_ms(hit) - median_ms(miss), 3),
+                "login_existing_ms": median_ms(known),
+                "login_unknown_ms": median_ms(unknown),
+                "login_difference_ms": round(median_ms(known) - median_ms(unknown), 3),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,15 @@ def new_activation_passphrase() -> str:
     return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(_ACTIVATION_GROUPS))
 
 
-def new_account_row(session: Session, *, username: str, display_name: str, is_admin: bool = False,
-                    is_reviewer: bool = True, created_by_id: str | None = None) -> tuple[Reviewer, str]:
+def new_account_row(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    is_admin: bool = False,
+    is_reviewer: bool = True,
+    created_by_id: str | None = None,
+) -> tuple[Reviewer, str]:
     """A pending account row and its activation passphrase, with no roster entry: on its own it can
     never be approved or read anything (the roster decides). Used by the two functions below, and
     by demo data."""
@@ -105,11 +112,21 @@ def create_reviewer(
     member = roster.verified(session).member(creator.id)
     if member is None or not member.key_holder or not member.admin or creator.signing_public_key != creator_key.public:
         raise NotAKeyHolder()
-    reviewer, activation = new_account_row(session, username=username, display_name=display_name, is_admin=is_admin,
-                                        is_reviewer=is_reviewer, created_by_id=creator.id)
-    roster.append(session, action="account.create", subject_id=reviewer.id,
-                  fields={"username": reviewer.username, "admin": is_admin, "reviewer": is_reviewer, "by": creator.id},
-                  signers=[(creator.id, creator_key)])
+    reviewer, activation = new_account_row(
+        session,
+        username=username,
+        display_name=display_name,
+        is_admin=is_admin,
+        is_reviewer=is_reviewer,
+        created_by_id=creator.id,
+    )
+    roster.append(
+        session,
+        action="account.create",
+        subject_id=reviewer.id,
+        fields={"username": reviewer.username, "admin": is_admin, "reviewer": is_reviewer, "by": creator.id},
+        signers=[(creator.id, creator_key)],
+    )
     audit.record(session, action="account.create", actor_id=creator.id, detail=f"reviewer={reviewer.id}")
     if email.strip():
         set_email(session, actor_id=creator.id, reviewer=reviewer, email=email)
@@ -117,8 +134,14 @@ def create_reviewer(
 
 
 def create_founder(
-    session: Session, *, username: str, display_name: str, is_admin: bool = True, is_reviewer: bool = True,
-    email: str = "", vouch_recovery: RecoveryKey | None = None,
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    is_admin: bool = True,
+    is_reviewer: bool = True,
+    email: str = "",
+    vouch_recovery: RecoveryKey | None = None,
 ) -> tuple[Reviewer, str, str]:
     """A founding key holder (the installation ceremony, docs/INSTALL.md).
 
@@ -129,20 +152,39 @@ def create_founder(
     entry verifies for nobody. With `vouch_recovery`, the founder also signs a
     `recovery.install` entry for the recovery key installed at the same ceremony.
     """
-    reviewer, activation = new_account_row(session, username=username, display_name=display_name, is_admin=is_admin,
-                                        is_reviewer=is_reviewer, created_by_id=None)
+    reviewer, activation = new_account_row(
+        session,
+        username=username,
+        display_name=display_name,
+        is_admin=is_admin,
+        is_reviewer=is_reviewer,
+        created_by_id=None,
+    )
     key = generate_signing_key()
     reviewer.signing_public_key = key.public
     reviewer.wrapped_signing_key = pp.wrap_for_activation(activation, key, owner_id=reviewer.id)
     reviewer.approved_at = utc_now()  # for display; what counts is the roots listing the fingerprint
     reviewer.needs_grants = True  # a founder added later receives earlier cases at key holders' next visits
-    roster.append(session, action="founder", subject_id=reviewer.id,
-                  fields={"username": reviewer.username, "signing_key": key.public.hex(), "admin": is_admin,
-                          "reviewer": is_reviewer}, signers=[(reviewer.id, key)])
+    roster.append(
+        session,
+        action="founder",
+        subject_id=reviewer.id,
+        fields={
+            "username": reviewer.username,
+            "signing_key": key.public.hex(),
+            "admin": is_admin,
+            "reviewer": is_reviewer,
+        },
+        signers=[(reviewer.id, key)],
+    )
     if vouch_recovery is not None:
-        roster.append(session, action="recovery.install", subject_id=reviewer.id,
-                      fields={"by": reviewer.id, "recovery": roster.encryption_fingerprint(vouch_recovery.public_key)},
-                      signers=[(reviewer.id, key)])
+        roster.append(
+            session,
+            action="recovery.install",
+            subject_id=reviewer.id,
+            fields={"by": reviewer.id, "recovery": roster.encryption_fingerprint(vouch_recovery.public_key)},
+            signers=[(reviewer.id, key)],
+        )
     audit.record(session, action="account.create", detail=f"reviewer={reviewer.id} founder")
     if email.strip():
         set_email(session, actor_id=None, reviewer=reviewer, email=email)
@@ -216,19 +258,24 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
     return LoginOutcome(reviewer=reviewer, keypair=keypair, signing=signing)
 
 
-def _bind_keys(session: Session, *, reviewer: Reviewer, keys: pp.PassphraseKeys, keypair: KeyPair,
-               signing: SigningKey) -> None:
+def _bind_keys(
+    session: Session, *, reviewer: Reviewer, keys: pp.PassphraseKeys, keypair: KeyPair, signing: SigningKey
+) -> None:
     """Store the signing key wrapped like the private key, and sign the `account.activate` entry."""
     reviewer.signing_public_key = signing.public
     reviewer.wrapped_signing_key = pp.wrap_signing_key(keys, signing, owner_id=reviewer.id)
-    roster.append(session, action="account.activate", subject_id=reviewer.id,
-                  fields={"signing_key": signing.public.hex(),
-                          "encryption_key": roster.encryption_fingerprint(keypair.public)},
-                  signers=[(reviewer.id, signing)])
+    roster.append(
+        session,
+        action="account.activate",
+        subject_id=reviewer.id,
+        fields={"signing_key": signing.public.hex(), "encryption_key": roster.encryption_fingerprint(keypair.public)},
+        signers=[(reviewer.id, signing)],
+    )
 
 
-def _first_signing_key(session: Session, *, reviewer: Reviewer, keys: pp.PassphraseKeys,
-                       keypair: KeyPair) -> SigningKey:
+def _first_signing_key(
+    session: Session, *, reviewer: Reviewer, keys: pp.PassphraseKeys, keypair: KeyPair
+) -> SigningKey:
     """An account activated before signing keys existed gets one at its next login (it then
     needs a roster approval, or the founding ceremony, before it is sealed anything new)."""
     signing = generate_signing_key()
@@ -237,8 +284,9 @@ def _first_signing_key(session: Session, *, reviewer: Reviewer, keys: pp.Passphr
     return signing  # bound into the roster only by `roster found` (docs/INSTALL.md, upgrading)
 
 
-def activate(session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: pp.KdfParams,
-             signing: SigningKey | None = None) -> tuple[KeyPair, SigningKey]:
+def activate(
+    session: Session, *, reviewer: Reviewer, new_passphrase: str, kdf: pp.KdfParams, signing: SigningKey | None = None
+) -> tuple[KeyPair, SigningKey]:
     """Set the reviewer's own passphrase and create their key pair and signing key
     (a founder brings the signing key made at installation, `signing`)."""
     if reviewer.state != "pending":

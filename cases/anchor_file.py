@@ -44,20 +44,31 @@ class Heads:
 
     def encode(self) -> bytes:
         """What an anchor signature covers."""
-        return encode_fields(b"kanal-integritas/v1/anchor", str(self.event_id).encode(), self.event_hash,
-                             str(self.roster_seq).encode(), self.roster_hash)
+        return encode_fields(
+            b"kanal-integritas/v1/anchor",
+            str(self.event_id).encode(),
+            self.event_hash,
+            str(self.roster_seq).encode(),
+            self.roster_hash,
+        )
 
     def describe(self) -> str:
-        return (f"event {self.event_id} ({self.event_hash.hex()[:16]}...), "
-                f"roster entry {self.roster_seq} ({self.roster_hash.hex()[:16]}...)")
+        return (
+            f"event {self.event_id} ({self.event_hash.hex()[:16]}...), "
+            f"roster entry {self.roster_seq} ({self.roster_hash.hex()[:16]}...)"
+        )
 
     def newest(self, other: "Heads") -> "Heads":
         """Each head moved forward as far as either goes; a tie keeps ours (a different hash at the
         same id is for verification to report, not for a writer to settle)."""
-        event = (other.event_id, other.event_hash) if other.event_id > self.event_id else (
-            self.event_id, self.event_hash)
-        roster = (other.roster_seq, other.roster_hash) if other.roster_seq > self.roster_seq else (
-            self.roster_seq, self.roster_hash)
+        event = (
+            (other.event_id, other.event_hash) if other.event_id > self.event_id else (self.event_id, self.event_hash)
+        )
+        roster = (
+            (other.roster_seq, other.roster_hash)
+            if other.roster_seq > self.roster_seq
+            else (self.roster_seq, self.roster_hash)
+        )
         return Heads(event[0], event[1], roster[0], roster[1])
 
 
@@ -98,8 +109,12 @@ def _parse(key: bytes, text: str) -> AnchorState:
             raise AnchorFileInvalid("its MAC does not verify (edited, or written under another audit key)")
         if document["format"] != _FORMAT:
             raise AnchorFileInvalid(f"unknown format {document['format']!r}")
-        heads = Heads(int(document["event_id"]), bytes.fromhex(document["event_hash"]),
-                      int(document["roster_seq"]), bytes.fromhex(document["roster_hash"]))
+        heads = Heads(
+            int(document["event_id"]),
+            bytes.fromhex(document["event_hash"]),
+            int(document["roster_seq"]),
+            bytes.fromhex(document["roster_hash"]),
+        )
         return AnchorState(heads, int(document["sweep_from"]), tuple(str(p) for p in document["problems"]))
     except AnchorFileInvalid:
         raise
@@ -178,14 +193,20 @@ def update(path: Path, key: bytes, change: Callable[[AnchorState | None], Anchor
         return True
 
 
-def advance(path: Path, key: bytes, heads: Heads, *, sweep_from: int | None = None,
-            problems: tuple[str, ...] | None = None) -> bool:
+def advance(
+    path: Path, key: bytes, heads: Heads, *, sweep_from: int | None = None, problems: tuple[str, ...] | None = None
+) -> bool:
     """Move the heads forward (never back), and set the sweep position and verdict when given."""
+
     def change(current: AnchorState | None) -> AnchorState:
         base = current or AnchorState(EMPTY)
-        return replace(base, heads=base.heads.newest(heads),
-                       sweep_from=base.sweep_from if sweep_from is None else sweep_from,
-                       problems=base.problems if problems is None else problems)
+        return replace(
+            base,
+            heads=base.heads.newest(heads),
+            sweep_from=base.sweep_from if sweep_from is None else sweep_from,
+            problems=base.problems if problems is None else problems,
+        )
+
     return update(path, key, change)
 
 

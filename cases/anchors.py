@@ -52,9 +52,14 @@ def heads(session: Session) -> Heads:
     """The newest audit event and the roster head as this transaction sees them."""
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     roster = session.execute(
-        select(RosterEntry.seq, RosterEntry.hash).order_by(RosterEntry.seq.desc()).limit(1)).first()
-    return Heads(last[0] if last else 0, last[1] if last else audit.GENESIS,
-                 roster[0] if roster else 0, roster[1] if roster else audit.GENESIS)
+        select(RosterEntry.seq, RosterEntry.hash).order_by(RosterEntry.seq.desc()).limit(1)
+    ).first()
+    return Heads(
+        last[0] if last else 0,
+        last[1] if last else audit.GENESIS,
+        roster[0] if roster else 0,
+        roster[1] if roster else audit.GENESIS,
+    )
 
 
 # --- writing anchors ------------------------------------------------------------------------------
@@ -68,8 +73,9 @@ class _Pending:
     restore: bool = False
 
 
-def record_anchor(session: Session, *, signer_id: str | None = None,
-                  signing_key: SigningKey | None = None) -> AuditAnchor:
+def record_anchor(
+    session: Session, *, signer_id: str | None = None, signing_key: SigningKey | None = None
+) -> AuditAnchor:
     """Anchor the current heads: an `AuditAnchor` row now, the anchor file once the transaction commits.
 
     The file moves only when the chain from its anchor to this head verifies:
@@ -94,8 +100,14 @@ def record_anchor(session: Session, *, signer_id: str | None = None,
 
 def _add_row(session: Session, now: Heads, signer_id: str | None, signing_key: SigningKey | None) -> AuditAnchor:
     signature = sign(signing_key.private, now.encode(), purpose=PURPOSE) if signing_key is not None else None
-    row = AuditAnchor(event_id=now.event_id, event_hash=now.event_hash, roster_seq=now.roster_seq,
-                      roster_hash=now.roster_hash, signer_id=signer_id, signature=signature)
+    row = AuditAnchor(
+        event_id=now.event_id,
+        event_hash=now.event_hash,
+        roster_seq=now.roster_seq,
+        roster_hash=now.roster_hash,
+        signer_id=signer_id,
+        signature=signature,
+    )
     session.add(row)
     session.flush()
     return row
@@ -108,10 +120,12 @@ def _row_heads(row: AuditAnchor) -> Heads:
 def _queue(session: Session, pending: _Pending) -> None:
     earlier: _Pending | None = session.info.get(_PENDING)
     if earlier is not None and not pending.restore:
-        pending = _Pending(earlier.heads.newest(pending.heads),
-                           pending.sweep_from if pending.sweep_from is not None else earlier.sweep_from,
-                           pending.problems if pending.problems is not None else earlier.problems,
-                           earlier.restore)
+        pending = _Pending(
+            earlier.heads.newest(pending.heads),
+            pending.sweep_from if pending.sweep_from is not None else earlier.sweep_from,
+            pending.problems if pending.problems is not None else earlier.problems,
+            earlier.restore,
+        )
     session.info[_PENDING] = pending
 
 
@@ -125,11 +139,17 @@ def _write_after_commit(session: Session) -> None:
         return
     try:
         if pending.restore:
-            anchor_file.replace_state(trust.anchor_path, trust.audit_key,
-                                      AnchorState(pending.heads, pending.sweep_from or 0, ()))
+            anchor_file.replace_state(
+                trust.anchor_path, trust.audit_key, AnchorState(pending.heads, pending.sweep_from or 0, ())
+            )
         else:
-            anchor_file.advance(trust.anchor_path, trust.audit_key, pending.heads,
-                                sweep_from=pending.sweep_from, problems=pending.problems)
+            anchor_file.advance(
+                trust.anchor_path,
+                trust.audit_key,
+                pending.heads,
+                sweep_from=pending.sweep_from,
+                problems=pending.problems,
+            )
     except OSError as error:  # committed already: say so loudly, the next login anchors again
         logger.error("The anchor file %s was not written (%s).", trust.anchor_path, error.strerror)
 
@@ -151,17 +171,19 @@ def _read_state(trust: Trust) -> tuple[AnchorState | None, list[str]]:
         return None, [f"the anchor file {trust.anchor_path} is not valid: {error}"]
 
 
-def _compare(where: str, anchored: Heads, event_hash: Callable[[int], bytes | None],
-             roster_hash: Callable[[int], bytes | None]) -> list[str]:
+def _compare(
+    where: str, anchored: Heads, event_hash: Callable[[int], bytes | None], roster_hash: Callable[[int], bytes | None]
+) -> list[str]:
     problems = []
     if anchored.event_id > 0:
         found = event_hash(anchored.event_id)
         if found is None:
-            problems.append(f"{where} records audit event {anchored.event_id}, which is gone: "
-                            "the log was cut back (events deleted, or an older backup restored)")
+            problems.append(
+                f"{where} records audit event {anchored.event_id}, which is gone: "
+                "the log was cut back (events deleted, or an older backup restored)"
+            )
         elif not hmac.compare_digest(found, anchored.event_hash):
-            problems.append(f"{where} records audit event {anchored.event_id} with another hash: "
-                            "the log was rewritten")
+            problems.append(f"{where} records audit event {anchored.event_id} with another hash: the log was rewritten")
     if anchored.roster_seq > 0:
         found = roster_hash(anchored.roster_seq)
         if found is None:
@@ -180,8 +202,10 @@ def _signature_problems(session: Session, row: AuditAnchor) -> list[str]:
     if member is None or member.signing_key is None:
         return [f"anchor {row.id} is signed by a key the signed roster does not bind"]
     if not verify_signature(member.signing_key, _row_heads(row).encode(), row.signature, purpose=PURPOSE):
-        return [f"anchor {row.id}: the signature of {member.username or row.signer_id} does not verify "
-                "(the anchor was edited)"]
+        return [
+            f"anchor {row.id}: the signature of {member.username or row.signer_id} does not verify "
+            "(the anchor was edited)"
+        ]
     return []
 
 
@@ -210,8 +234,9 @@ def _tail_problems(session: Session, trust: Trust) -> tuple[AnchorState | None, 
     elif not problems and session.scalar(select(AuditAnchor.id).limit(1)) is not None:
         problems.append(f"the anchor file {trust.anchor_path} is missing, though anchors were recorded")
     newest = session.scalar(select(func.max(AuditAnchor.id))) or 0
-    rows = session.scalars(select(AuditAnchor).where(
-        (AuditAnchor.event_id >= start) | (AuditAnchor.id == newest)).order_by(AuditAnchor.id))
+    rows = session.scalars(
+        select(AuditAnchor).where((AuditAnchor.event_id >= start) | (AuditAnchor.id == newest)).order_by(AuditAnchor.id)
+    )
     for row in rows:
         problems += _compare(f"anchor {row.id}", _row_heads(row), _event_hash_of(session), _roster_hash_of(session))
         problems += _signature_problems(session, row)
@@ -235,11 +260,11 @@ def verify(session: Session) -> list[str]:
             seen[event_id] = stored
     problems += _chain_problems(breaks)
     roster: dict[int, bytes] = {
-        seq: digest for seq, digest in session.execute(select(RosterEntry.seq, RosterEntry.hash))}
+        seq: digest for seq, digest in session.execute(select(RosterEntry.seq, RosterEntry.hash))
+    }
     if state is not None:
         problems += _compare("the anchor file", state.heads, seen.get, roster.get)
-        problems += [f"the last login check found: {problem}" for problem in state.problems
-                     if problem not in problems]
+        problems += [f"the last login check found: {problem}" for problem in state.problems if problem not in problems]
     elif rows and not file_unreadable:
         problems.append(f"the anchor file {trust.anchor_path} is missing, though anchors were recorded")
     for row in rows:
@@ -260,8 +285,9 @@ def _sweep(session: Session, state: AnchorState | None) -> tuple[list[str], int]
     return _chain_problems(breaks), (0 if last < start or last >= head else last + 1)
 
 
-def check_at_login(session: Session, *, signer_id: str | None = None,
-                   signing_key: SigningKey | None = None) -> list[str]:
+def check_at_login(
+    session: Session, *, signer_id: str | None = None, signing_key: SigningKey | None = None
+) -> list[str]:
     """The login check: problems (empty when intact). When intact, the heads are anchored
     (signed when `signing_key` is given); otherwise nothing moves and the problems are
     kept in the anchor file for every admin's page (`integrity_problems`)."""
@@ -289,8 +315,11 @@ def integrity_problems(session: Session) -> list[str]:
     """What admins must see: the last login check's findings and a fresh cheap check,
     cached per process until the heads, the newest anchor or the anchor file change."""
     trust = trust_of(session)
-    key = (heads(session), session.scalar(select(func.max(AuditAnchor.id))),
-           anchor_file.stamp(trust.anchor_path) if trust.anchor_path else None)
+    key = (
+        heads(session),
+        session.scalar(select(func.max(AuditAnchor.id))),
+        anchor_file.stamp(trust.anchor_path) if trust.anchor_path else None,
+    )
     cached = trust.cache.get(_VERDICT)
     if cached is not None and cached[0] == key:
         return list(cached[1])
@@ -330,8 +359,7 @@ def accept_restore(session: Session, *, actor_id: str | None = None) -> list[str
         was = state.heads.describe()
     else:
         was = "none"
-    audit.record(session, action="audit.accept_restore", actor_id=actor_id,
-                 detail=f"anchor was {was}"[:500])
+    audit.record(session, action="audit.accept_restore", actor_id=actor_id, detail=f"anchor was {was}"[:500])
     row = _add_row(session, heads(session), None, None)
     _queue(session, _Pending(_row_heads(row), sweep_from=0, restore=True))
     trust.cache.pop(_VERDICT, None)

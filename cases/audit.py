@@ -102,8 +102,17 @@ class ChainBreak:
         return f"audit event {self.event_id}: {self.reason}"
 
 
-_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.case_id,
-            AuditEvent.detail, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.version)
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.action,
+    AuditEvent.case_id,
+    AuditEvent.detail,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+    AuditEvent.version,
+)
 _BATCH = 2000
 
 
@@ -113,8 +122,9 @@ def _rows(session: Session, first_id: int, limit: int | None) -> Iterator[Any]:
     remaining = limit
     while remaining is None or remaining > 0:
         size = _BATCH if remaining is None else min(_BATCH, remaining)
-        batch = session.execute(select(*_COLUMNS).where(AuditEvent.id >= first_id)
-                                .order_by(AuditEvent.id).limit(size)).all()
+        batch = session.execute(
+            select(*_COLUMNS).where(AuditEvent.id >= first_id).order_by(AuditEvent.id).limit(size)
+        ).all()
         yield from batch
         if len(batch) < size:
             return
@@ -123,8 +133,9 @@ def _rows(session: Session, first_id: int, limit: int | None) -> Iterator[Any]:
             remaining -= len(batch)
 
 
-def walk(session: Session, *, first_id: int = 0,
-         limit: int | None = None) -> Iterator[tuple[int, bytes, ChainBreak | None]]:
+def walk(
+    session: Session, *, first_id: int = 0, limit: int | None = None
+) -> Iterator[tuple[int, bytes, ChainBreak | None]]:
     """Check the events from id `first_id` on (at most `limit` of them), in id order, each against
     its predecessor.
 
@@ -136,8 +147,11 @@ def walk(session: Session, *, first_id: int = 0,
     """
     key = trust_of(session).audit_key
     before = session.execute(
-        select(AuditEvent.hash, AuditEvent.version).where(AuditEvent.id < first_id)
-        .order_by(AuditEvent.id.desc()).limit(1)).first()
+        select(AuditEvent.hash, AuditEvent.version)
+        .where(AuditEvent.id < first_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
     prev, prev_version = (before[0], before[1]) if before else (GENESIS, UNKEYED)
     for row in _rows(session, first_id, limit):
         event_id, at, actor_id, action, case_id, detail, prev_hash, stored, version = row
@@ -151,13 +165,15 @@ def walk(session: Session, *, first_id: int = 0,
         if expected is None:
             problem = ChainBreak(event_id, f"unknown version {version}")
         elif not hmac.compare_digest(prev_hash, prev):
-            problem = ChainBreak(event_id, "does not link to the event before it "
-                                           "(an event was deleted, inserted or moved)")
+            problem = ChainBreak(
+                event_id, "does not link to the event before it (an event was deleted, inserted or moved)"
+            )
         elif version < prev_version:
             problem = ChainBreak(event_id, "unkeyed event after a keyed one (relabelled and recomputed)")
         elif not hmac.compare_digest(stored, expected):
-            problem = ChainBreak(event_id, "hash does not match its contents (edited, or recomputed "
-                                           "without the audit key)")
+            problem = ChainBreak(
+                event_id, "hash does not match its contents (edited, or recomputed without the audit key)"
+            )
         yield event_id, stored, problem
         prev, prev_version = stored, max(prev_version, version if version in (UNKEYED, KEYED) else prev_version)
 
@@ -173,8 +189,9 @@ def verify_chain(session: Session) -> int | None:
 AUDIT_PAGE = 100
 
 
-def recent_events(session: Session, *, actor_id: str | None = None, case_id: str | None = None,
-                  page: int = 1) -> list[AuditEvent]:
+def recent_events(
+    session: Session, *, actor_id: str | None = None, case_id: str | None = None, page: int = 1
+) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)

@@ -108,12 +108,19 @@ def _page_ids(session: Session, base: Any, flt: CaseFilter, offset: int, limit: 
     return ids
 
 
-def list_cases(session: Session, *, reviewer: Reviewer, filters: CaseFilter | None = None,
-               limit: int = PAGE_SIZE, now: datetime | None = None) -> CasePage:
+def list_cases(
+    session: Session,
+    *,
+    reviewer: Reviewer,
+    filters: CaseFilter | None = None,
+    limit: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> CasePage:
     flt = filters or CaseFilter()
     now = now or utc_now()
-    granted = exists().where(KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case",
-                             KeyGrant.recipient_id == reviewer.recipient_id)
+    granted = exists().where(
+        KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case", KeyGrant.recipient_id == reviewer.recipient_id
+    )
     base = _filtered(select(Case.id).where(granted), flt, now)
     asked = max(flt.page, 1)
     probe = (asked - 1) * limit + max(COUNT_AHEAD, limit) + 1
@@ -123,33 +130,54 @@ def list_cases(session: Session, *, reviewer: Reviewer, filters: CaseFilter | No
     pages = max(1, -(-total // limit))
     page = min(asked, pages)
     ids = _page_ids(session, base, flt, (page - 1) * limit, limit)
-    details = {
-        case.id: (case, cat_id, cat_en, opd, seen, assignee)
-        for case, cat_id, cat_en, opd, seen, assignee in session.execute(
-            select(Case, Category.name_id, Category.name_en, Opd.name, func.coalesce(CaseRead.seen_seq, 0),
-                   Reviewer.display_name)
-            .join(Category, Case.category_id == Category.id)
-            .join(Opd, Case.opd_id == Opd.id)
-            .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
-            .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id)
-            .where(Case.id.in_(ids))
-        )
-    } if ids else {}
+    details = (
+        {
+            case.id: (case, cat_id, cat_en, opd, seen, assignee)
+            for case, cat_id, cat_en, opd, seen, assignee in session.execute(
+                select(
+                    Case,
+                    Category.name_id,
+                    Category.name_en,
+                    Opd.name,
+                    func.coalesce(CaseRead.seen_seq, 0),
+                    Reviewer.display_name,
+                )
+                .join(Category, Case.category_id == Category.id)
+                .join(Opd, Case.opd_id == Opd.id)
+                .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
+                .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id)
+                .where(Case.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
     labels: dict[str, list[str]] = {}
     if ids:
-        for case_id, label in session.execute(select(CaseLabel.case_id, CaseLabel.label)
-                                              .where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)):
+        for case_id, label in session.execute(
+            select(CaseLabel.case_id, CaseLabel.label).where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)
+        ):
             labels.setdefault(case_id, []).append(label)
     rows = []
     for case_id in ids:
         case, cat_id, cat_en, opd, seen, assignee = details[case_id]
-        rows.append(CaseRow(
-            id=case.id, status=case.status, priority=case.priority, category_name_id=cat_id,
-            category_name_en=cat_en, opd_name=opd, received_at=case.received_at,
-            first_response_due=case.first_response_due, next_due=case.next_due,
-            overdue=case.next_due is not None and case.next_due < now, unread=case.reporter_seq > seen,
-            assignee=assignee, labels=tuple(labels.get(case.id, ())),
-        ))
+        rows.append(
+            CaseRow(
+                id=case.id,
+                status=case.status,
+                priority=case.priority,
+                category_name_id=cat_id,
+                category_name_en=cat_en,
+                opd_name=opd,
+                received_at=case.received_at,
+                first_response_due=case.first_response_due,
+                next_due=case.next_due,
+                overdue=case.next_due is not None and case.next_due < now,
+                unread=case.reporter_seq > seen,
+                assignee=assignee,
+                labels=tuple(labels.get(case.id, ())),
+            )
+        )
     return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt, exact=exact)
 
 
@@ -169,8 +197,14 @@ class Dashboard:
 def _compliance(session: Session, now: datetime, days: int) -> tuple[int, int]:
     window = and_(Case.received_at >= now - timedelta(days=days), Case.first_response_due <= now)
     due = session.scalar(select(func.count()).select_from(Case).where(window)) or 0
-    on_time = session.scalar(select(func.count()).select_from(Case).where(
-        window, Case.first_response_at.is_not(None), Case.first_response_at <= Case.first_response_due)) or 0
+    on_time = (
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(window, Case.first_response_at.is_not(None), Case.first_response_at <= Case.first_response_due)
+        )
+        or 0
+    )
     return on_time, due
 
 

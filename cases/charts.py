@@ -71,6 +71,7 @@ class Column:
 @dataclass(frozen=True)
 class ColumnChart:
     """Vertical columns over time; the baseline is at y = COLUMN_TOP + COLUMN_HEIGHT."""
+
     title: str
     width: int
     columns: tuple[Column, ...]

@@ -100,9 +100,12 @@ class Config:
         """The audit key and the roster's roots of trust, for the session factory."""
         from .trust import Trust
 
-        return Trust(audit_key=self.audit_key.encode("utf-8"), roots_text=self.roster_roots,
-                     roots_file=Path(self.roster_roots_file) if self.roster_roots_file else None,
-                     anchor_path=self.anchor_path)
+        return Trust(
+            audit_key=self.audit_key.encode("utf-8"),
+            roots_text=self.roster_roots,
+            roots_file=Path(self.roster_roots_file) if self.roster_roots_file else None,
+            anchor_path=self.anchor_path,
+        )
 
     def __repr__(self) -> str:  # keep secrets out of tracebacks and logs
         return f"Config(env={self.env!r}, data_dir={str(self.data_dir)!r})"
@@ -205,8 +208,10 @@ def production_problems(config: Config) -> list[str]:
     if config.database_url.startswith("sqlite") and ":memory:" in config.database_url:
         problems.append("DATABASE_URL points at an in-memory database.")
     if not config.secure_cookies and not config.onion:
-        problems.append("KANAL_SECURE_COOKIES=0 sends the session cookie over plain HTTP and drops HSTS; "
-                        "only an onion-only portal may do that, and says so with KANAL_ONION=1.")
+        problems.append(
+            "KANAL_SECURE_COOKIES=0 sends the session cookie over plain HTTP and drops HSTS; "
+            "only an onion-only portal may do that, and says so with KANAL_ONION=1."
+        )
     if "*" in config.forwarded_allow_ips:
         problems.append("KANAL_FORWARDED_ALLOW_IPS=* lets any client claim HTTPS; name the proxy's address.")
     if config.smtp_host and not config.smtp_from:
@@ -228,8 +233,9 @@ def roots_problems(config: Config) -> list[str]:
         return [f"The roster's roots of trust cannot be read: {error}"]
     problems = []
     if not roots.founders:
-        problems.append("KANAL_ROSTER_ROOTS names no founding key holder (run the installation ceremony, "
-                        "docs/INSTALL.md).")
+        problems.append(
+            "KANAL_ROSTER_ROOTS names no founding key holder (run the installation ceremony, docs/INSTALL.md)."
+        )
     if not roots.recovery:
         problems.append("KANAL_ROSTER_ROOTS names no recovery key.")
     return problems

@@ -50,14 +50,25 @@ class ThreadEntry:
     tampered: bool = False
 
 
-def _add_message(session: Session, *, case: Case, case_key: bytes, author: str, text: str,
-                 reviewer_id: str | None = None) -> CaseItem:
-    return add_item(session, case=case, key=case_key, key_kind="case", kind="message", author=author,
-                    plaintext=text.encode("utf-8"), seq=next_seq(session, case), reviewer_id=reviewer_id)
+def _add_message(
+    session: Session, *, case: Case, case_key: bytes, author: str, text: str, reviewer_id: str | None = None
+) -> CaseItem:
+    return add_item(
+        session,
+        case=case,
+        key=case_key,
+        key_kind="case",
+        kind="message",
+        author=author,
+        plaintext=text.encode("utf-8"),
+        seq=next_seq(session, case),
+        reviewer_id=reviewer_id,
+    )
 
 
-def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, files: list[PreparedFile],
-                  limits: Limits) -> list[AttachmentInfo]:
+def reporter_adds(
+    session: Session, *, case: Case, case_key: bytes, text: str, files: list[PreparedFile], limits: Limits
+) -> list[AttachmentInfo]:
     """The reporter replies and/or adds evidence, all or nothing."""
     text = text.strip()
     if case.status in CLOSED_STATUSES:
@@ -68,8 +79,9 @@ def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, f
     if text:
         _add_message(session, case=case, case_key=case_key, author="reporter", text=text[:MAX_MESSAGE_CHARS])
     stored = [
-        store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter",
-                   seq=next_seq(session, case))
+        store_file(
+            session, case=case, case_key=case_key, prepared=prepared, author="reporter", seq=next_seq(session, case)
+        )
         for prepared in files
     ]
     case.reporter_seq = case.item_seq
@@ -79,8 +91,15 @@ def reporter_adds(session: Session, *, case: Case, case_key: bytes, text: str, f
     return stored
 
 
-def team_replies(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, text: str,
-                 rules: DeadlineRules | None = None) -> None:
+def team_replies(
+    session: Session,
+    *,
+    reviewer: Reviewer,
+    case_id: str,
+    private_key: bytes,
+    text: str,
+    rules: DeadlineRules | None = None,
+) -> None:
     """A reviewer writes to the reporter (raises CaseNotFound without a grant)."""
     text = text.strip()
     if not text:
@@ -88,8 +107,9 @@ def team_replies(session: Session, *, reviewer: Reviewer, case_id: str, private_
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=private_key)
     case = session.get(Case, case_id)
     assert case is not None  # a grant exists, so the case does
-    _add_message(session, case=case, case_key=case_key, author="team", text=text[:MAX_MESSAGE_CHARS],
-                 reviewer_id=reviewer.id)
+    _add_message(
+        session, case=case, case_key=case_key, author="team", text=text[:MAX_MESSAGE_CHARS], reviewer_id=reviewer.id
+    )
     case.updated_at = utc_now()
     team_contacted_reporter(case, case.updated_at, rules or DeadlineRules())
     session.flush()
@@ -100,8 +120,9 @@ REPORTER_KINDS = ("message", "attachment", "outcome")
 TEAM_ONLY_KINDS = ("note", "status_note")
 
 
-def thread(session: Session, *, case: Case, case_key: bytes, audience: Audience,
-           team_key: bytes | None = None) -> list[ThreadEntry]:
+def thread(
+    session: Session, *, case: Case, case_key: bytes, audience: Audience, team_key: bytes | None = None
+) -> list[ThreadEntry]:
     """Everything after the report, oldest first.
 
     The reporter sees messages, files and outcomes (case key). The team also
@@ -128,9 +149,16 @@ def thread(session: Session, *, case: Case, case_key: bytes, audience: Audience,
                 text = open_item(item, key, attachment_id=attachment_id).decode("utf-8")
         except ItemTampered:
             tampered = True  # shown as such, never as content under a label a database writer chose
-        entries.append(ThreadEntry(
-            seq=item.seq, kind=item.kind, author=item.author,
-            reviewer_name=reviewer_name if audience == "team" else None,
-            created_at=item.created_at, text=text, attachment=attachment, tampered=tampered,
-        ))
+        entries.append(
+            ThreadEntry(
+                seq=item.seq,
+                kind=item.kind,
+                author=item.author,
+                reviewer_name=reviewer_name if audience == "team" else None,
+                created_at=item.created_at,
+                text=text,
+                attachment=attachment,
+                tampered=tampered,
+            )
+        )
     return entries

@@ -41,8 +41,15 @@ PURPOSES = ("activation", "enrol", "second_factor", "full")
 STEP_UP = timedelta(minutes=5)
 
 
-def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | None, purpose: str = "full",
-                 stepped_up: bool = False, signing: SigningKey | None = None) -> str:
+def open_session(
+    session: Session,
+    *,
+    reviewer: Reviewer,
+    keypair: KeyPair | None,
+    purpose: str = "full",
+    stepped_up: bool = False,
+    signing: SigningKey | None = None,
+) -> str:
     if purpose not in PURPOSES:
         raise ValueError(purpose)
     token = secrets.token_urlsafe(32)
@@ -52,8 +59,9 @@ def open_session(session: Session, *, reviewer: Reviewer, keypair: KeyPair | Non
         wrapped = wrap(_wrap_key(token), keypair.private, label=_WRAP_LABEL, context=reviewer.id.encode())
     wrapped_signing = None
     if signing is not None:
-        wrapped_signing = wrap(_wrap_key(token), signing.private, label=_SIGNING_WRAP_LABEL,
-                               context=reviewer.id.encode())
+        wrapped_signing = wrap(
+            _wrap_key(token), signing.private, label=_SIGNING_WRAP_LABEL, context=reviewer.id.encode()
+        )
     session.add(
         ReviewerSession(
             id=_row_id(token),
@@ -82,9 +90,7 @@ def _expired(row: ReviewerSession, now: datetime, idle: timedelta, absolute: tim
     return now - row.last_seen_at > idle or now - row.created_at > absolute
 
 
-def find_session(
-    session: Session, *, token: str, idle: timedelta, absolute: timedelta
-) -> ReviewerSession | None:
+def find_session(session: Session, *, token: str, idle: timedelta, absolute: timedelta) -> ReviewerSession | None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     row = session.get(ReviewerSession, _row_id(token))
@@ -109,8 +115,9 @@ def session_keypair(row: ReviewerSession, *, token: str) -> KeyPair | None:
 def session_signing_key(row: ReviewerSession, *, token: str) -> SigningKey | None:
     if row.wrapped_signing_key is None:
         return None
-    private = unwrap(_wrap_key(token), row.wrapped_signing_key, label=_SIGNING_WRAP_LABEL,
-                     context=row.reviewer_id.encode())
+    private = unwrap(
+        _wrap_key(token), row.wrapped_signing_key, label=_SIGNING_WRAP_LABEL, context=row.reviewer_id.encode()
+    )
     return signing_key_from_private(private)
 
 

@@ -40,8 +40,12 @@ class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, "", 8)
-        self.cell(0, 6, self.clean(_("Confidential · case %(id)s · page %(page)s/{nb}", id=self.case_id,
-                                    page=self.page_no())), align="C")
+        self.cell(
+            0,
+            6,
+            self.clean(_("Confidential · case %(id)s · page %(page)s/{nb}", id=self.case_id, page=self.page_no())),
+            align="C",
+        )
 
     def clean(self, value: object) -> str:
         raw = "" if value is None else str(value)
@@ -58,8 +62,9 @@ class _Document(FPDF):
         self.set_font(FAMILY, "B", 9)
         self.cell(55, 5, self.clean(label))
         self.set_font(FAMILY, "", size)
-        self.multi_cell(0, 5, self.clean(value if value not in (None, "") else "—"), new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT)
+        self.multi_cell(
+            0, 5, self.clean(value if value not in (None, "") else "—"), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
 
     def paragraph(self, value: object, *, bold: bool = False, size: int = 10) -> None:
         self.set_font(FAMILY, "B" if bold else "", size)
@@ -95,17 +100,27 @@ def _header(pdf: _Document, doc: dict[str, Any]) -> None:
     pdf.pair(_("Exported by"), f"{export['exporter']['name']} ({export['exporter']['username']})")
     pdf.pair(_("Generated"), _when(export["generated_at"]))
     pdf.ln(2)
-    pdf.paragraph(_("This document contains only the parts selected at export. Times of the reporter's actions "
-                    "are kept to the hour. Files are the cleaned versions stored at upload; compare their "
-                    "SHA-256 with the files in attachments/."), size=8)
+    pdf.paragraph(
+        _(
+            "This document contains only the parts selected at export. Times of the reporter's actions "
+            "are kept to the hour. Files are the cleaned versions stored at upload; compare their "
+            "SHA-256 with the files in attachments/."
+        ),
+        size=8,
+    )
 
 
 def _report(pdf: _Document, doc: dict[str, Any]) -> None:
     report = doc["report"]
     if report is not None:
         pdf.heading(_("Report"))
-        for key, label in (("what", _("What happened")), ("who", _("Who is involved")), ("when", _("When")),
-                           ("where", _("Where")), ("how", _("How"))):
+        for key, label in (
+            ("what", _("What happened")),
+            ("who", _("Who is involved")),
+            ("when", _("When")),
+            ("where", _("Where")),
+            ("how", _("How")),
+        ):
             if report[key]:
                 pdf.paragraph(label, bold=True)
                 pdf.paragraph(report[key])
@@ -122,8 +137,11 @@ def _entries(pdf: _Document, title: str, entries: list[dict[str, Any]]) -> None:
     pdf.heading(title)
     for entry in entries:
         pdf.paragraph(f"#{entry['seq']} · {_author(entry)} · {_when(entry['created_at'])}", bold=True, size=9)
-        pdf.paragraph(entry["text"] if not entry["integrity_failed"] else
-                      _("This item failed its integrity check and is not shown."))
+        pdf.paragraph(
+            entry["text"]
+            if not entry["integrity_failed"]
+            else _("This item failed its integrity check and is not shown.")
+        )
         pdf.ln(2)
     if not entries:
         pdf.paragraph("—")
@@ -151,8 +169,10 @@ def render_pdf(doc: dict[str, Any]) -> bytes:
     if doc["status_history"] is not None:
         pdf.heading(_("Status history"))
         for change in doc["status_history"]:
-            pdf.paragraph(f"{_when(change['at'])} · {_status(change['from'])} → {_status(change['to'])} · "
-                          f"{change['by'] or '—'}", size=9)
+            pdf.paragraph(
+                f"{_when(change['at'])} · {_status(change['from'])} → {_status(change['to'])} · {change['by'] or '—'}",
+                size=9,
+            )
         if not doc["status_history"]:
             pdf.paragraph("—")
         _entries(pdf, _("Outcome sent to the reporter"), doc["outcomes"])

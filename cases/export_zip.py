@@ -43,8 +43,7 @@ class _Pipe:
 
 def stream_zip(members: list[ZipMember], *, modified: datetime) -> Iterator[bytes]:
     pipe = _Pipe()
-    stamp = (max(modified.year, 1980), modified.month, modified.day, modified.hour, modified.minute,
-             modified.second)
+    stamp = (max(modified.year, 1980), modified.month, modified.day, modified.hour, modified.minute, modified.second)
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for member in members:
             info = zipfile.ZipInfo(member.path, date_time=stamp)

@@ -68,8 +68,16 @@ def sealing_recovery_key(session: Session) -> RecoveryKey:
     return key
 
 
-def _grant(case: Case, key: bytes, *, key_kind: str, recipient_kind: str, recipient_id: str, public: bytes,
-           reviewer_id: str | None = None) -> KeyGrant:
+def _grant(
+    case: Case,
+    key: bytes,
+    *,
+    key_kind: str,
+    recipient_kind: str,
+    recipient_id: str,
+    public: bytes,
+    reviewer_id: str | None = None,
+) -> KeyGrant:
     return KeyGrant(
         case_id=case.id,
         key_kind=key_kind,
@@ -109,17 +117,39 @@ def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: by
     tag_case(session, case, case_key=case_key, team_key=team_key)
     readers = eligible_reviewers(session, opd_id=case.opd_id)
     grants = [
-        _grant(case, case_key, key_kind="case", recipient_kind="reporter", recipient_id=f"reporter:{case.id}",
-               public=reporter_public),
+        _grant(
+            case,
+            case_key,
+            key_kind="case",
+            recipient_kind="reporter",
+            recipient_id=f"reporter:{case.id}",
+            public=reporter_public,
+        ),
     ]
     for kind, key in (("case", case_key), ("team", team_key)):
-        grants.append(_grant(case, key, key_kind=kind, recipient_kind="recovery", recipient_id=recovery.recipient_id,
-                             public=recovery.public_key))
+        grants.append(
+            _grant(
+                case,
+                key,
+                key_kind=kind,
+                recipient_kind="recovery",
+                recipient_id=recovery.recipient_id,
+                public=recovery.public_key,
+            )
+        )
         for reviewer in readers:
             assert reviewer.public_key is not None  # eligible_reviewers filters on it
-            grants.append(_grant(case, key, key_kind=kind, recipient_kind="reviewer",
-                                 recipient_id=reviewer.recipient_id, public=reviewer.public_key,
-                                 reviewer_id=reviewer.id))
+            grants.append(
+                _grant(
+                    case,
+                    key,
+                    key_kind=kind,
+                    recipient_kind="reviewer",
+                    recipient_id=reviewer.recipient_id,
+                    public=reviewer.public_key,
+                    reviewer_id=reviewer.id,
+                )
+            )
     session.add_all(grants)
 
 
@@ -136,17 +166,27 @@ def reviewer_grant(session: Session, *, case_id: str, reviewer: Reviewer, key_ki
     return grant
 
 
-def open_reviewer_key(session: Session, *, case_id: str, reviewer: Reviewer, private_key: bytes,
-                      key_kind: str = "case") -> bytes:
+def open_reviewer_key(
+    session: Session, *, case_id: str, reviewer: Reviewer, private_key: bytes, key_kind: str = "case"
+) -> bytes:
     """The reviewer's key of that kind for the case; CaseNotFound without a grant, and when the key
     fails its tag (swapped into the grants, or the case moved to another unit: logged for the team)."""
     grant = reviewer_grant(session, case_id=case_id, reviewer=reviewer, key_kind=key_kind)
-    key = open_grant(grant.sealed, recipient_private=private_key, case_id=case_id, key_kind=key_kind,
-                     recipient_id=reviewer.recipient_id)
+    key = open_grant(
+        grant.sealed,
+        recipient_private=private_key,
+        case_id=case_id,
+        key_kind=key_kind,
+        recipient_id=reviewer.recipient_id,
+    )
     case = session.get(Case, case_id)
     if case is None or not key_belongs(session, case, key_kind, key):
-        logger.error("The %s key of case %s fails its tag: not used (run `flask audit verify` and check "
-                     "the case's grants and unit).", key_kind, case_id)
+        logger.error(
+            "The %s key of case %s fails its tag: not used (run `flask audit verify` and check "
+            "the case's grants and unit).",
+            key_kind,
+            case_id,
+        )
         raise CaseNotFound()
     return key
 
@@ -156,8 +196,11 @@ REGRANT_BATCH = 200
 
 def _missing_for(session: Session, reviewer: Reviewer) -> int:
     """How many (case, kind) grants this reviewer could have but lacks."""
-    allowed = select(Case.id).where(~exists().where(Affiliation.reviewer_id == reviewer.id,
-                                                    Affiliation.opd_id == Case.opd_id)).subquery()
+    allowed = (
+        select(Case.id)
+        .where(~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
+        .subquery()
+    )
     expected = 2 * (session.scalar(select(func.count()).select_from(allowed)) or 0)
     held = session.scalar(select(func.count()).select_from(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id)) or 0
     return expected - held
@@ -172,8 +215,11 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     they hold every case they may read), so the common case costs one small query.
     Every grant is audited.
     """
-    flagged = session.scalar(select(func.count()).select_from(Reviewer).where(
-        Reviewer.needs_grants.is_(True), Reviewer.id != holder.id, _eligible()))
+    flagged = session.scalar(
+        select(func.count())
+        .select_from(Reviewer)
+        .where(Reviewer.needs_grants.is_(True), Reviewer.id != holder.id, _eligible())
+    )
     if not flagged:
         return 0
     verified = roster.verified(session)
@@ -185,19 +231,25 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     rows = session.execute(
         select(KeyGrant, Case.opd_id, target)
         .join(Case, Case.id == KeyGrant.case_id)
-        .join(target, and_(
-            target.id != holder.id,
-            target.id.in_(readers),
-            target.needs_grants.is_(True),
-            target.state == "active",
-            target.is_reviewer.is_(True),
-            target.public_key.is_not(None),
-            target.approved_at.is_not(None),
-        ))
+        .join(
+            target,
+            and_(
+                target.id != holder.id,
+                target.id.in_(readers),
+                target.needs_grants.is_(True),
+                target.state == "active",
+                target.is_reviewer.is_(True),
+                target.public_key.is_not(None),
+                target.approved_at.is_not(None),
+            ),
+        )
         .where(
             KeyGrant.recipient_id == holder.recipient_id,
-            ~exists().where(existing.case_id == KeyGrant.case_id, existing.key_kind == KeyGrant.key_kind,
-                            existing.reviewer_id == target.id),
+            ~exists().where(
+                existing.case_id == KeyGrant.case_id,
+                existing.key_kind == KeyGrant.key_kind,
+                existing.reviewer_id == target.id,
+            ),
             ~exists().where(Affiliation.reviewer_id == target.id, Affiliation.opd_id == Case.opd_id),
         )
         .order_by(KeyGrant.case_id, KeyGrant.key_kind)
@@ -212,8 +264,13 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
         if slot in refused:
             continue
         if slot not in keys:
-            key = open_grant(grant.sealed, recipient_private=private_key, case_id=grant.case_id,
-                             key_kind=grant.key_kind, recipient_id=holder.recipient_id)
+            key = open_grant(
+                grant.sealed,
+                recipient_private=private_key,
+                case_id=grant.case_id,
+                key_kind=grant.key_kind,
+                recipient_id=holder.recipient_id,
+            )
             case = session.get(Case, grant.case_id)
             if case is None or not key_belongs(session, case, grant.key_kind, key):
                 refused.add(slot)  # never pass on a key that fails its tag (moved unit, swapped key)
@@ -221,14 +278,30 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
             keys[slot] = key
         assert reviewer.public_key is not None
         targets[reviewer.id] = reviewer
-        session.add(KeyGrant(
-            case_id=grant.case_id, key_kind=grant.key_kind, recipient_kind="reviewer",
-            recipient_id=reviewer.recipient_id, reviewer_id=reviewer.id, created_at=to_hour(utc_now()),
-            sealed=seal_key(keys[slot], recipient_public=reviewer.public_key, case_id=grant.case_id,
-                            key_kind=grant.key_kind, recipient_id=reviewer.recipient_id),
-        ))
-        audit.record(session, action="grant.create", actor_id=holder.id, case_id=grant.case_id,
-                     detail=f"kind={grant.key_kind} to={reviewer.id}")
+        session.add(
+            KeyGrant(
+                case_id=grant.case_id,
+                key_kind=grant.key_kind,
+                recipient_kind="reviewer",
+                recipient_id=reviewer.recipient_id,
+                reviewer_id=reviewer.id,
+                created_at=to_hour(utc_now()),
+                sealed=seal_key(
+                    keys[slot],
+                    recipient_public=reviewer.public_key,
+                    case_id=grant.case_id,
+                    key_kind=grant.key_kind,
+                    recipient_id=reviewer.recipient_id,
+                ),
+            )
+        )
+        audit.record(
+            session,
+            action="grant.create",
+            actor_id=holder.id,
+            case_id=grant.case_id,
+            detail=f"kind={grant.key_kind} to={reviewer.id}",
+        )
     session.flush()
     for reviewer in session.scalars(select(Reviewer).where(Reviewer.needs_grants.is_(True))):
         if _missing_for(session, reviewer) <= 0:
@@ -236,16 +309,22 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     return sum(1 for grant, _reviewer in passed if (grant.case_id, grant.key_kind) not in refused)
 
 
-def revoke_grants(session: Session, *, reviewer: Reviewer, opd_id: int | None = None,
-                  actor_id: str | None = None) -> int:
+def revoke_grants(
+    session: Session, *, reviewer: Reviewer, opd_id: int | None = None, actor_id: str | None = None
+) -> int:
     """Delete a reviewer's grants (all, or for cases about one OPD); audited."""
     query = select(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id)
     if opd_id is not None:
         query = query.where(KeyGrant.case_id.in_(select(Case.id).where(Case.opd_id == opd_id)))
     grants = session.scalars(query).all()
     for grant in grants:
-        audit.record(session, action="grant.delete", actor_id=actor_id, case_id=grant.case_id,
-                     detail=f"kind={grant.key_kind} of={reviewer.id}")
+        audit.record(
+            session,
+            action="grant.delete",
+            actor_id=actor_id,
+            case_id=grant.case_id,
+            detail=f"kind={grant.key_kind} of={reviewer.id}",
+        )
     if grants:
         session.execute(delete(KeyGrant).where(KeyGrant.id.in_([g.id for g in grants])))
     return len(grants)
@@ -255,7 +334,11 @@ def unreadable_cases(session: Session) -> list[str]:
     """Cases no eligible reviewer holds the case key for (only the recovery key can open them)."""
     holder = aliased(Reviewer)
     readable = exists().where(
-        KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case", KeyGrant.reviewer_id == holder.id,
-        holder.state == "active", holder.approved_at.is_not(None), holder.is_reviewer.is_(True),
+        KeyGrant.case_id == Case.id,
+        KeyGrant.key_kind == "case",
+        KeyGrant.reviewer_id == holder.id,
+        holder.state == "active",
+        holder.approved_at.is_not(None),
+        holder.is_reviewer.is_(True),
     )
     return list(session.scalars(select(Case.id).where(~readable).order_by(Case.received_at)))

@@ -22,6 +22,12 @@ def findings(session: Session, *, fresh: bool = False) -> list[Finding]:
     except RecoveryKeyMissing:
         return found
     if not recovery_key_verified(session, key):
-        found.append(Finding("recovery", key.id, f"recovery key {key.id}: its fingerprint is not among the roots "
-                                                 "of trust; no case is sealed to it, so no report is accepted"))
+        found.append(
+            Finding(
+                "recovery",
+                key.id,
+                f"recovery key {key.id}: its fingerprint is not among the roots "
+                "of trust; no case is sealed to it, so no report is accepted",
+            )
+        )
     return found

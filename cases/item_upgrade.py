@@ -74,8 +74,11 @@ class _Reader:
 
 def _old_chunks(session: Session, attachment: Attachment) -> Iterator[bytes]:
     for seq in range(attachment.chunk_count):
-        data = session.scalar(select(AttachmentChunk.data).where(AttachmentChunk.attachment_id == attachment.id,
-                                                                 AttachmentChunk.seq == seq))
+        data = session.scalar(
+            select(AttachmentChunk.data).where(
+                AttachmentChunk.attachment_id == attachment.id, AttachmentChunk.seq == seq
+            )
+        )
         if data is None:
             raise CryptoError()
         yield data
@@ -89,8 +92,14 @@ def _upgrade_stream(session: Session, attachment: Attachment, case_key: bytes) -
         attachment_info(item, case_key, attachment_id=attachment.id)
 
         def plaintext() -> Iterator[bytes]:
-            return decrypt_stream(case_key, attachment.header, _old_chunks(session, attachment),
-                                  case_id=attachment.case_id, attachment_id=attachment.id, item_id=item.id)
+            return decrypt_stream(
+                case_key,
+                attachment.header,
+                _old_chunks(session, attachment),
+                case_id=attachment.case_id,
+                attachment_id=attachment.id,
+                item_id=item.id,
+            )
 
         for _ in plaintext():  # the whole stream must open before a single chunk is replaced
             pass
@@ -99,10 +108,21 @@ def _upgrade_stream(session: Session, attachment: Attachment, case_key: bytes) -
     header = new_header()
     # Rewritten in place: chunk n is written only after chunks up to n + 2 were read (each side reads ahead
     # one chunk), and every chunk keeps its size, so nothing is read after it was replaced.
-    for seq, chunk in enumerate(encrypt_stream(case_key, header, _Reader(plaintext()), case_id=attachment.case_id,
-                                               attachment_id=attachment.id, item_id=item.id)):
-        session.execute(update(AttachmentChunk).where(AttachmentChunk.attachment_id == attachment.id,
-                                                      AttachmentChunk.seq == seq).values(data=chunk))
+    for seq, chunk in enumerate(
+        encrypt_stream(
+            case_key,
+            header,
+            _Reader(plaintext()),
+            case_id=attachment.case_id,
+            attachment_id=attachment.id,
+            item_id=item.id,
+        )
+    ):
+        session.execute(
+            update(AttachmentChunk)
+            .where(AttachmentChunk.attachment_id == attachment.id, AttachmentChunk.seq == seq)
+            .values(data=chunk)
+        )
     attachment.header = header
     return True
 
@@ -122,11 +142,17 @@ def _upgrade_item(item: CaseItem, key: bytes | None, attachment_id: str | None) 
 
 def _case_keys(session: Session, case_id: str, key: RecoveryKey, private: bytes) -> dict[str, bytes]:
     keys = {}
-    for grant in session.scalars(select(KeyGrant).where(KeyGrant.case_id == case_id,
-                                                        KeyGrant.recipient_id == key.recipient_id)):
+    for grant in session.scalars(
+        select(KeyGrant).where(KeyGrant.case_id == case_id, KeyGrant.recipient_id == key.recipient_id)
+    ):
         try:
-            keys[grant.key_kind] = open_grant(grant.sealed, recipient_private=private, case_id=case_id,
-                                              key_kind=grant.key_kind, recipient_id=key.recipient_id)
+            keys[grant.key_kind] = open_grant(
+                grant.sealed,
+                recipient_private=private,
+                case_id=case_id,
+                key_kind=grant.key_kind,
+                recipient_id=key.recipient_id,
+            )
         except CryptoError:
             continue
     return keys
@@ -139,9 +165,11 @@ def upgrade_legacy_items(session: Session, *, master_secret: bytes) -> UpgradeRe
     if key is None:
         raise RecoveryMismatch()
     audit.record(session, action="recovery.use", detail=f"key={key.id} for=items-upgrade")
-    case_ids = sorted(set(session.scalars(select(CaseItem.case_id).where(_LEGACY_ITEM).distinct()))
-                      | set(session.scalars(select(Attachment.case_id).where(_LEGACY_STREAM).distinct()))
-                      | set(session.scalars(select(Case.id).where(Case.seal_tag.is_(None)))))
+    case_ids = sorted(
+        set(session.scalars(select(CaseItem.case_id).where(_LEGACY_ITEM).distinct()))
+        | set(session.scalars(select(Attachment.case_id).where(_LEGACY_STREAM).distinct()))
+        | set(session.scalars(select(Case.id).where(Case.seal_tag.is_(None))))
+    )
     items = streams = failed = without_grant = tagged = 0
     for case_id in case_ids:
         keys = _case_keys(session, case_id, key, keypair.private)
@@ -152,8 +180,12 @@ def upgrade_legacy_items(session: Session, *, master_secret: bytes) -> UpgradeRe
         if case is not None and case.seal_tag is None and {"case", "team"} <= keys.keys():
             tag_case(session, case, case_key=keys["case"], team_key=keys["team"])
             tagged += 1
-        rows = session.execute(select(CaseItem, Attachment.id).outerjoin(Attachment, Attachment.item_id == CaseItem.id)
-                               .where(CaseItem.case_id == case_id, _LEGACY_ITEM).order_by(CaseItem.seq)).all()
+        rows = session.execute(
+            select(CaseItem, Attachment.id)
+            .outerjoin(Attachment, Attachment.item_id == CaseItem.id)
+            .where(CaseItem.case_id == case_id, _LEGACY_ITEM)
+            .order_by(CaseItem.seq)
+        ).all()
         for item, attachment_id in rows:
             done = _upgrade_item(item, keys.get(item.key_kind), attachment_id)
             items, failed = items + done, failed + (not done)
@@ -163,6 +195,6 @@ def upgrade_legacy_items(session: Session, *, master_secret: bytes) -> UpgradeRe
             done = "case" in keys and _upgrade_stream(session, attachment, keys["case"])
             streams, failed = streams + done, failed + (not done)
     session.flush()
-    return UpgradeReport(cases=len(case_ids), items=items, streams=streams, failed=failed,
-                         without_grant=without_grant, tagged=tagged)
-
+    return UpgradeReport(
+        cases=len(case_ids), items=items, streams=streams, failed=failed, without_grant=without_grant, tagged=tagged
+    )

@@ -33,16 +33,42 @@ def next_seq(session: Session, case: Case) -> int:
 
 def metadata_of(item: CaseItem, *, attachment_id: str | None = None) -> ItemMetadata:
     """What `item`'s row says now; `attachment_id`: the attachment whose `item_id` is this item, if any."""
-    return ItemMetadata(case_id=item.case_id, item_id=item.id, author=item.author, kind=item.kind,
-                        key_kind=item.key_kind, seq=item.seq, attachment_id=attachment_id or "")
+    return ItemMetadata(
+        case_id=item.case_id,
+        item_id=item.id,
+        author=item.author,
+        kind=item.kind,
+        key_kind=item.key_kind,
+        seq=item.seq,
+        attachment_id=attachment_id or "",
+    )
 
 
-def add_item(session: Session, *, case: Case, key: bytes, key_kind: str, kind: str, author: str, plaintext: bytes,
-             seq: int, reviewer_id: str | None = None, attachment_id: str = "",
-             created_at: datetime | None = None) -> CaseItem:
+def add_item(
+    session: Session,
+    *,
+    case: Case,
+    key: bytes,
+    key_kind: str,
+    kind: str,
+    author: str,
+    plaintext: bytes,
+    seq: int,
+    reviewer_id: str | None = None,
+    attachment_id: str = "",
+    created_at: datetime | None = None,
+) -> CaseItem:
     """Seal `plaintext` as item `seq` of `case`, bound to everything its row says (not committed)."""
-    item = CaseItem(id=new_id(), case_id=case.id, seq=seq, kind=kind, author=author, reviewer_id=reviewer_id,
-                    key_kind=key_kind, created_at=created_at or to_hour(utc_now()))
+    item = CaseItem(
+        id=new_id(),
+        case_id=case.id,
+        seq=seq,
+        kind=kind,
+        author=author,
+        reviewer_id=reviewer_id,
+        key_kind=key_kind,
+        created_at=created_at or to_hour(utc_now()),
+    )
     seal_item(item, key, plaintext, attachment_id=attachment_id)
     session.add(item)
     return item
@@ -67,9 +93,11 @@ def attachment_pointing_at(session: Session, item: CaseItem) -> str | None:
 
 def open_report(session: Session, *, case: Case, case_key: bytes) -> ReportContent:
     """The case's report; ItemTampered unless exactly one report item opens with its metadata."""
-    items = session.scalars(select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report")
-                            .order_by(CaseItem.seq).limit(2)).all()
+    items = session.scalars(
+        select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.kind == "report").order_by(CaseItem.seq).limit(2)
+    ).all()
     if len(items) != 1:  # a row relabelled as the report, or the report relabelled away
         raise ItemTampered(items[0].seq if items else 0)
-    return ReportContent.from_bytes(open_item(items[0], case_key,
-                                              attachment_id=attachment_pointing_at(session, items[0])))
+    return ReportContent.from_bytes(
+        open_item(items[0], case_key, attachment_id=attachment_pointing_at(session, items[0]))
+    )

@@ -26,10 +26,20 @@ class ManagementTable:
 
 
 def management_tables(session: Session, *, first_response_hours: int, now: datetime) -> dict[str, ManagementTable]:
-    rows = session.execute(select(Case.received_at, Case.first_response_at, Case.status, Case.next_due,
-                                  Case.assigned_to_id, Category.code, Category.name_id, Opd.name)
-                           .join(Category, Category.id == Case.category_id)
-                           .join(Opd, Opd.id == Case.opd_id)).all()
+    rows = session.execute(
+        select(
+            Case.received_at,
+            Case.first_response_at,
+            Case.status,
+            Case.next_due,
+            Case.assigned_to_id,
+            Category.code,
+            Category.name_id,
+            Opd.name,
+        )
+        .join(Category, Category.id == Case.category_id)
+        .join(Opd, Opd.id == Case.opd_id)
+    ).all()
     window = timedelta(hours=first_response_hours)
     months: dict[str, list[int]] = {}
     for row in rows:
@@ -71,10 +81,12 @@ def management_tables(session: Session, *, first_response_hours: int, now: datet
         return tuple((label, *counts) for label, counts in sorted(totals.items(), key=lambda r: (-r[1][0], r[0])))
 
     return {
-        "sla": ManagementTable("sla", ("month", "received", "answered_in_time", "answered_late", "unanswered",
-                                       "share_in_time_pct"), sla, 5),
-        "backlog": ManagementTable("backlog", ("status", *(f"age_days_{label}" for label, _l, _h in AGE_BUCKETS),
-                                               "total"), backlog_rows, 5),
+        "sla": ManagementTable(
+            "sla", ("month", "received", "answered_in_time", "answered_late", "unanswered", "share_in_time_pct"), sla, 5
+        ),
+        "backlog": ManagementTable(
+            "backlog", ("status", *(f"age_days_{label}" for label, _l, _h in AGE_BUCKETS), "total"), backlog_rows, 5
+        ),
         "workload": ManagementTable("workload", ("reviewer", "open_assigned", "overdue_assigned"), workload_rows, 1),
         "opd": ManagementTable("opd", ("opd", "total", "open"), per("name"), 1),
         "category": ManagementTable("category", ("category", "total", "open"), per("name_id"), 1),

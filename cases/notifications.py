@@ -76,8 +76,12 @@ def set_email(session: Session, *, actor_id: str | None, reviewer: Reviewer, ema
         reviewer.notify_after = None
     session.flush()
     # The address itself stays out of the append-only log.
-    audit.record(session, action="account.email", actor_id=actor_id,
-                 detail=f"reviewer={reviewer.id} {'set' if email else 'cleared'}")
+    audit.record(
+        session,
+        action="account.email",
+        actor_id=actor_id,
+        detail=f"reviewer={reviewer.id} {'set' if email else 'cleared'}",
+    )
 
 
 def mark_activity(session: Session, *, case_id: str, now: datetime | None = None) -> None:
@@ -85,13 +89,17 @@ def mark_activity(session: Session, *, case_id: str, now: datetime | None = None
     after = to_hour(now or utc_now()) + timedelta(hours=1)
     holders = select(KeyGrant.reviewer_id).where(KeyGrant.case_id == case_id, KeyGrant.reviewer_id.is_not(None))
     # An existing mark is never later than this one (hours only move forward): keep it.
-    session.execute(update(Reviewer).where(Reviewer.id.in_(holders), Reviewer.email.is_not(None),
-                                           Reviewer.notify_after.is_(None)).values(notify_after=after))
+    session.execute(
+        update(Reviewer)
+        .where(Reviewer.id.in_(holders), Reviewer.email.is_not(None), Reviewer.notify_after.is_(None))
+        .values(notify_after=after)
+    )
 
 
 def _has_unread(session: Session, reviewer_id: str) -> bool:
     unread = (
-        select(KeyGrant.case_id).join(Case, Case.id == KeyGrant.case_id)
+        select(KeyGrant.case_id)
+        .join(Case, Case.id == KeyGrant.case_id)
         .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer_id))
         .where(KeyGrant.reviewer_id == reviewer_id, Case.reporter_seq > func.coalesce(CaseRead.seen_seq, 0))
     )
@@ -99,23 +107,42 @@ def _has_unread(session: Session, reviewer_id: str) -> bool:
 
 
 def _is_due(reviewer: Reviewer, now: datetime, interval: timedelta) -> bool:
-    return (reviewer.notify_after is not None and reviewer.notify_after <= now and reviewer.email is not None
-            and reviewer.state == "active" and reviewer.disabled_at is None
-            and (reviewer.notified_at is None or reviewer.notified_at <= now - interval))
+    return (
+        reviewer.notify_after is not None
+        and reviewer.notify_after <= now
+        and reviewer.email is not None
+        and reviewer.state == "active"
+        and reviewer.disabled_at is None
+        and (reviewer.notified_at is None or reviewer.notified_at <= now - interval)
+    )
 
 
 def due_reviewers(session: Session, *, interval: timedelta, now: datetime | None = None) -> list[str]:
     now = now or utc_now()
-    return list(session.scalars(
-        select(Reviewer.id).where(
-            Reviewer.notify_after <= now, Reviewer.email.is_not(None), Reviewer.state == "active",
-            Reviewer.disabled_at.is_(None),
-            (Reviewer.notified_at.is_(None)) | (Reviewer.notified_at <= now - interval))
-        .order_by(Reviewer.id)))
+    return list(
+        session.scalars(
+            select(Reviewer.id)
+            .where(
+                Reviewer.notify_after <= now,
+                Reviewer.email.is_not(None),
+                Reviewer.state == "active",
+                Reviewer.disabled_at.is_(None),
+                (Reviewer.notified_at.is_(None)) | (Reviewer.notified_at <= now - interval),
+            )
+            .order_by(Reviewer.id)
+        )
+    )
 
 
-def notify_reviewer(session: Session, *, reviewer_id: str, sender: Sender, text: NoticeText, interval: timedelta,
-                    now: datetime | None = None) -> str:
+def notify_reviewer(
+    session: Session,
+    *,
+    reviewer_id: str,
+    sender: Sender,
+    text: NoticeText,
+    interval: timedelta,
+    now: datetime | None = None,
+) -> str:
     """Tell one due reviewer; returns "sent", "failed", "skipped" or "not_due"."""
     now = now or utc_now()
     reviewer = session.get(Reviewer, reviewer_id, with_for_update=True)  # two overlapping runs send once
@@ -128,16 +155,23 @@ def notify_reviewer(session: Session, *, reviewer_id: str, sender: Sender, text:
     try:
         sender.send(to=reviewer.email or "", subject=text.subject, body=text.body)
     except OSError as error:
-        logger.warning("Notification for reviewer %s not sent (%s); the next run retries.",
-                       reviewer.id, type(error).__name__)
+        logger.warning(
+            "Notification for reviewer %s not sent (%s); the next run retries.", reviewer.id, type(error).__name__
+        )
         return "failed"
     reviewer.notify_after, reviewer.notified_at = None, now
     session.flush()
     return "sent"
 
 
-def send_due(sessions: sessionmaker[Session], *, sender: Sender, text: NoticeText, interval: timedelta,
-             now: datetime | None = None) -> SendReport:
+def send_due(
+    sessions: sessionmaker[Session],
+    *,
+    sender: Sender,
+    text: NoticeText,
+    interval: timedelta,
+    now: datetime | None = None,
+) -> SendReport:
     """One notification run: each due reviewer in its own transaction, so a crash never repeats a mail."""
     now = now or utc_now()
     with sessions() as session:
@@ -145,7 +179,7 @@ def send_due(sessions: sessionmaker[Session], *, sender: Sender, text: NoticeTex
     outcomes: list[str] = []
     for reviewer_id in reviewer_ids:
         with sessions() as session, session.begin():
-            outcomes.append(notify_reviewer(session, reviewer_id=reviewer_id, sender=sender, text=text,
-                                            interval=interval, now=now))
-    return SendReport(sent=outcomes.count("sent"), failed=outcomes.count("failed"),
-                      skipped=outcomes.count("skipped"))
+            outcomes.append(
+                notify_reviewer(session, reviewer_id=reviewer_id, sender=sender, text=text, interval=interval, now=now)
+            )
+    return SendReport(sent=outcomes.count("sent"), failed=outcomes.count("failed"), skipped=outcomes.count("skipped"))

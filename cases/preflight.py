@@ -28,8 +28,10 @@ def check_deployment(config: Config | None = None, *, roots: bool = True) -> Con
             if missing and roots:
                 raise ConfigError("Refusing to start in production: " + " ".join(missing))
             if not missing and not recovery_key_verified(session, key):
-                raise ConfigError("Refusing to start in production: the installed recovery key is not among the "
-                                  "roots of trust (KANAL_ROSTER_ROOTS; docs/INSTALL.md).")
+                raise ConfigError(
+                    "Refusing to start in production: the installed recovery key is not among the "
+                    "roots of trust (KANAL_ROSTER_ROOTS; docs/INSTALL.md)."
+                )
     except SQLAlchemyError as error:
         raise ConfigError(
             f"Refusing to start in production: the database is unreachable or not initialised "

@@ -44,11 +44,15 @@ def assess(config: Config) -> Readiness:
         problems.append("The Indonesian catalog is not compiled (pybabel compile -d translations).")
     warnings = []
     if config.onion and config.forwarded_allow_ips.strip():
-        warnings.append("KANAL_ONION=1 with KANAL_FORWARDED_ALLOW_IPS set: tor adds no X-Forwarded-Proto, so a "
-                        "client could send its own; leave it empty for the onion portal.")
+        warnings.append(
+            "KANAL_ONION=1 with KANAL_FORWARDED_ALLOW_IPS set: tor adds no X-Forwarded-Proto, so a "
+            "client could send its own; leave it empty for the onion portal."
+        )
     if not config.database_url.startswith("postgresql"):
-        warnings.append("DATABASE_URL is not PostgreSQL: SQLite serves one small server, but production is "
-                        "tested on PostgreSQL (concurrent workers, pg_dump backups).")
+        warnings.append(
+            "DATABASE_URL is not PostgreSQL: SQLite serves one small server, but production is "
+            "tested on PostgreSQL (concurrent workers, pg_dump backups)."
+        )
     warnings += _legacy_item_warnings(config.database_url)
     return Readiness(problems=problems, warnings=warnings)
 
@@ -110,15 +114,19 @@ def _legacy_item_warnings(database_url: str) -> list[str]:
         engine.dispose()
     if not items and not streams:
         return []
-    return [f"{items} item(s) and {streams} file stream(s) are still in format 1: a database writer could relabel "
-            "their author, kind or order unnoticed. Run flask --app wsgi:review items upgrade (with the recovery "
-            "secret on standard input)."]
+    return [
+        f"{items} item(s) and {streams} file stream(s) are still in format 1: a database writer could relabel "
+        "their author, kind or order unnoticed. Run flask --app wsgi:review items upgrade (with the recovery "
+        "secret on standard input)."
+    ]
 
 
 def _limit_store_problems(redis_url: str) -> list[str]:
     if not redis_url:
-        return ["KANAL_REDIS_URL is not set: each gunicorn worker would count rate limits on its own "
-                "(the limits multiply by the worker count and reset on every restart)."]
+        return [
+            "KANAL_REDIS_URL is not set: each gunicorn worker would count rate limits on its own "
+            "(the limits multiply by the worker count and reset on every restart)."
+        ]
     if not redis_url.startswith(("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")):
         return ["KANAL_REDIS_URL is not a Redis URL: the rate limits must be shared by every worker and node."]
     try:

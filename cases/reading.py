@@ -61,15 +61,26 @@ class CaseDetail:
 
 
 def _summary(session: Session, case: Case, now: datetime) -> CaseSummary:
-    labels = tuple(session.scalars(select(CaseLabel.label).where(CaseLabel.case_id == case.id)
-                                   .order_by(CaseLabel.label)))
+    labels = tuple(
+        session.scalars(select(CaseLabel.label).where(CaseLabel.case_id == case.id).order_by(CaseLabel.label))
+    )
     return CaseSummary(
-        id=case.id, status=case.status, priority=case.priority,
-        category_name_id=case.category.name_id, category_name_en=case.category.name_en, opd_name=case.opd.name,
-        received_at=case.received_at, first_response_due=case.first_response_due,
-        first_response_at=case.first_response_at, assessment_due=case.assessment_due,
-        feedback_due=case.feedback_due, next_due=next_due(case), overdue=tuple(overdue_kinds(case, now)),
-        assigned_to_id=case.assigned_to_id, duplicate_of_id=case.duplicate_of_id, labels=labels,
+        id=case.id,
+        status=case.status,
+        priority=case.priority,
+        category_name_id=case.category.name_id,
+        category_name_en=case.category.name_en,
+        opd_name=case.opd.name,
+        received_at=case.received_at,
+        first_response_due=case.first_response_due,
+        first_response_at=case.first_response_at,
+        assessment_due=case.assessment_due,
+        feedback_due=case.feedback_due,
+        next_due=next_due(case),
+        overdue=tuple(overdue_kinds(case, now)),
+        assigned_to_id=case.assigned_to_id,
+        duplicate_of_id=case.duplicate_of_id,
+        labels=labels,
     )
 
 
@@ -86,32 +97,54 @@ def read_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key
     if case is None:
         raise CaseNotFound()
     case_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key)
-    team_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key,
-                                 key_kind="team")
+    team_key = open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key, key_kind="team")
     try:
         report: ReportContent | None = open_report(session, case=case, case_key=case_key)
     except ItemTampered:
         report = None
     entries = thread(session, case=case, case_key=case_key, audience="team", team_key=team_key)
-    assignable = [(rid, name) for rid, name in session.execute(
-        select(Reviewer.id, Reviewer.display_name).join(KeyGrant, KeyGrant.reviewer_id == Reviewer.id)
-        .where(KeyGrant.case_id == case.id, KeyGrant.key_kind == "case", Reviewer.state == "active")
-        .order_by(Reviewer.display_name)
-    )]
-    transitions = [Transition(new, needs_reason(case.status, new), needs_outcome(new))
-                   for new in sorted(TRANSITIONS.get(case.status, frozenset()), key=STATUSES.index)]
+    assignable = [
+        (rid, name)
+        for rid, name in session.execute(
+            select(Reviewer.id, Reviewer.display_name)
+            .join(KeyGrant, KeyGrant.reviewer_id == Reviewer.id)
+            .where(KeyGrant.case_id == case.id, KeyGrant.key_kind == "case", Reviewer.state == "active")
+            .order_by(Reviewer.display_name)
+        )
+    ]
+    transitions = [
+        Transition(new, needs_reason(case.status, new), needs_outcome(new))
+        for new in sorted(TRANSITIONS.get(case.status, frozenset()), key=STATUSES.index)
+    ]
     _mark_read(session, reviewer=reviewer, case=case)
     audit.record(session, action="case.view", actor_id=reviewer.id, case_id=case.id)
-    return CaseDetail(summary=_summary(session, case, utc_now()), report=report, thread=entries,
-                      transitions=transitions, assignable=assignable)
+    return CaseDetail(
+        summary=_summary(session, case, utc_now()),
+        report=report,
+        thread=entries,
+        transitions=transitions,
+        assignable=assignable,
+    )
 
 
-def download_attachment(session: Session, *, sessions: sessionmaker[Session], reviewer: Reviewer, case_id: str,
-                        attachment_id: str, private_key: bytes) -> Download:
+def download_attachment(
+    session: Session,
+    *,
+    sessions: sessionmaker[Session],
+    reviewer: Reviewer,
+    case_id: str,
+    attachment_id: str,
+    private_key: bytes,
+) -> Download:
     """An evidence file for a reviewer holding the case key; audited. ItemTampered when its details
     item fails its integrity check (the content itself is checked as it streams)."""
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=private_key)
     download = open_download(sessions, session, case_id=case_id, attachment_id=attachment_id, case_key=case_key)
-    audit.record(session, action="attachment.download", actor_id=reviewer.id, case_id=case_id,
-                 detail=f"attachment={attachment_id}")
+    audit.record(
+        session,
+        action="attachment.download",
+        actor_id=reviewer.id,
+        case_id=case_id,
+        detail=f"attachment={attachment_id}",
+    )
     return download

@@ -13,8 +13,9 @@ from .grants import key_belongs
 from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 
 
-def generate_recovery_key(session: Session, *, actor_id: str | None = None,
-                          master: bytes | None = None) -> tuple[RecoveryKey, bytes]:
+def generate_recovery_key(
+    session: Session, *, actor_id: str | None = None, master: bytes | None = None
+) -> tuple[RecoveryKey, bytes]:
     """A new active recovery key; returns the master secret to show once and never store.
 
     Its fingerprint (`recovery_fingerprint`) must be among the roots of trust before any case is
@@ -46,37 +47,69 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
         raise RecoveryMismatch()
     verified = roster.verified(session)
     member = verified.member(reviewer.id)
-    if reviewer.state != "active" or not reviewer.is_reviewer or reviewer.public_key is None \
-            or member is None or not member.key_holder or not verified.row_matches(reviewer):
+    if (
+        reviewer.state != "active"
+        or not reviewer.is_reviewer
+        or reviewer.public_key is None
+        or member is None
+        or not member.key_holder
+        or not verified.row_matches(reviewer)
+    ):
         raise DomainError("the reviewer must be active and approved in the signed roster")
     audit.record(session, action="recovery.use", detail=f"key={key.id} for={reviewer.id}")
     existing = aliased(KeyGrant)
     grants = session.execute(
-        select(KeyGrant, Case.opd_id).join(Case, Case.id == KeyGrant.case_id)
-        .where(KeyGrant.recipient_id == key.recipient_id,
-               ~exists().where(existing.case_id == KeyGrant.case_id, existing.key_kind == KeyGrant.key_kind,
-                               existing.reviewer_id == reviewer.id),
-               ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
+        select(KeyGrant, Case.opd_id)
+        .join(Case, Case.id == KeyGrant.case_id)
+        .where(
+            KeyGrant.recipient_id == key.recipient_id,
+            ~exists().where(
+                existing.case_id == KeyGrant.case_id,
+                existing.key_kind == KeyGrant.key_kind,
+                existing.reviewer_id == reviewer.id,
+            ),
+            ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id),
+        )
         .order_by(KeyGrant.case_id, KeyGrant.key_kind)
     ).all()
     skipped: set[str] = set()
     for grant, opd in grants:
         if not verified.reads(reviewer, opd):
             continue  # recused in the roster, even if a database writer deleted the affiliation row
-        case_key = open_grant(grant.sealed, recipient_private=keypair.private, case_id=grant.case_id,
-                              key_kind=grant.key_kind, recipient_id=key.recipient_id)
+        case_key = open_grant(
+            grant.sealed,
+            recipient_private=keypair.private,
+            case_id=grant.case_id,
+            key_kind=grant.key_kind,
+            recipient_id=key.recipient_id,
+        )
         case = session.get(Case, grant.case_id)
         if case is None or not key_belongs(session, case, grant.key_kind, case_key):
             skipped.add(grant.id)
             continue  # a key that fails its tag (moved unit, swapped key) is never passed on
-        session.add(KeyGrant(
-            case_id=grant.case_id, key_kind=grant.key_kind, recipient_kind="reviewer",
-            recipient_id=reviewer.recipient_id, reviewer_id=reviewer.id, created_at=to_hour(utc_now()),
-            sealed=seal_key(case_key, recipient_public=reviewer.public_key, case_id=grant.case_id,
-                            key_kind=grant.key_kind, recipient_id=reviewer.recipient_id),
-        ))
-        audit.record(session, action="grant.create", case_id=grant.case_id,
-                     detail=f"kind={grant.key_kind} to={reviewer.id} via=recovery")
+        session.add(
+            KeyGrant(
+                case_id=grant.case_id,
+                key_kind=grant.key_kind,
+                recipient_kind="reviewer",
+                recipient_id=reviewer.recipient_id,
+                reviewer_id=reviewer.id,
+                created_at=to_hour(utc_now()),
+                sealed=seal_key(
+                    case_key,
+                    recipient_public=reviewer.public_key,
+                    case_id=grant.case_id,
+                    key_kind=grant.key_kind,
+                    recipient_id=reviewer.recipient_id,
+                ),
+            )
+        )
+        audit.record(
+            session,
+            action="grant.create",
+            case_id=grant.case_id,
+            detail=f"kind={grant.key_kind} to={reviewer.id} via=recovery",
+        )
     session.flush()
     return sum(1 for grant, opd in grants if verified.reads(reviewer, opd) and grant.id not in skipped)
 

@@ -55,13 +55,19 @@ def start_reporter_session(session: Session, *, receipt_text: str, receipt_key: 
     case, keypair = open_case_by_receipt(session, receipt_text=receipt_text, receipt_key=receipt_key)
     purge_stale(session)
     token = secrets.token_urlsafe(32)
-    session.add(ReporterSession(
-        id=_row_id(token),
-        case_id=case.id,
-        wrapped_private_key=wrap(derive_key(token.encode(), label="reporter-session-wrap"), keypair.private,
-                                 label=_LABEL, context=case.id.encode()),
-        created_at=to_hour(utc_now()),
-    ))
+    session.add(
+        ReporterSession(
+            id=_row_id(token),
+            case_id=case.id,
+            wrapped_private_key=wrap(
+                derive_key(token.encode(), label="reporter-session-wrap"),
+                keypair.private,
+                label=_LABEL,
+                context=case.id.encode(),
+            ),
+            created_at=to_hour(utc_now()),
+        )
+    )
     session.flush()
     return token
 
@@ -74,8 +80,12 @@ def resume_reporter_session(session: Session, *, token: str) -> ReporterAccess:
         raise ReporterSessionGone()
     case = session.get(Case, row.case_id)
     try:
-        private = unwrap(derive_key(token.encode(), label="reporter-session-wrap"), row.wrapped_private_key,
-                         label=_LABEL, context=row.case_id.encode())
+        private = unwrap(
+            derive_key(token.encode(), label="reporter-session-wrap"),
+            row.wrapped_private_key,
+            label=_LABEL,
+            context=row.case_id.encode(),
+        )
         assert case is not None
         return ReporterAccess(case=case, case_key=reporter_case_key(session, case=case, private_key=private))
     except CryptoError:

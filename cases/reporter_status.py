@@ -26,10 +26,16 @@ from .report_content import ReportContent
 _DUMMY_RECEIPT = "0000-0000-0000-0000"
 _DUMMY_SALT = bytes(32)
 _DUMMY_KEY = new_symmetric_key()
-_DUMMY_GRANT = seal_key(_DUMMY_KEY, recipient_public=generate_keypair().public, case_id="dummy", key_kind="case",
-                        recipient_id="reporter:dummy")
-_DUMMY_METADATA = ItemMetadata(case_id="dummy", item_id="dummy", author="reporter", kind="report", key_kind="case",
-                               seq=1)
+_DUMMY_GRANT = seal_key(
+    _DUMMY_KEY,
+    recipient_public=generate_keypair().public,
+    case_id="dummy",
+    key_kind="case",
+    recipient_id="reporter:dummy",
+)
+_DUMMY_METADATA = ItemMetadata(
+    case_id="dummy", item_id="dummy", author="reporter", kind="report", key_kind="case", seq=1
+)
 _DUMMY_ITEM = encrypt_item(_DUMMY_KEY, ReportContent(what="x" * 600).to_bytes(), _DUMMY_METADATA)
 
 
@@ -56,8 +62,11 @@ def _day(moment: datetime, zone: tzinfo) -> date:
 
 
 def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> ReporterDates:
-    last = session.scalar(select(func.max(CaseItem.created_at)).where(
-        CaseItem.case_id == case.id, CaseItem.author == "team", CaseItem.kind.in_(_VISIBLE_TEAM_KINDS)))
+    last = session.scalar(
+        select(func.max(CaseItem.created_at)).where(
+            CaseItem.case_id == case.id, CaseItem.author == "team", CaseItem.kind.in_(_VISIBLE_TEAM_KINDS)
+        )
+    )
     concluded = case.status in ("closed", "rejected")
     return ReporterDates(
         received=_day(case.received_at, zone),
@@ -86,8 +95,13 @@ class ReporterView:
 def _dummy_work(receipt: str | None) -> None:
     keypair = receipts.reporter_keypair(receipt or _DUMMY_RECEIPT, salt=_DUMMY_SALT)
     with contextlib.suppress(CryptoError):
-        open_grant(_DUMMY_GRANT, recipient_private=keypair.private, case_id="dummy", key_kind="case",
-                   recipient_id="reporter:dummy")
+        open_grant(
+            _DUMMY_GRANT,
+            recipient_private=keypair.private,
+            case_id="dummy",
+            key_kind="case",
+            recipient_id="reporter:dummy",
+        )
     decrypt_item(_DUMMY_KEY, _DUMMY_ITEM, _DUMMY_METADATA)
 
 
@@ -109,8 +123,9 @@ def reporter_case_key(session: Session, *, case: Case, private_key: bytes) -> by
     grant = session.scalars(
         select(KeyGrant).where(KeyGrant.case_id == case.id, KeyGrant.recipient_id == recipient_id)
     ).one()
-    return open_grant(grant.sealed, recipient_private=private_key, case_id=case.id, key_kind="case",
-                      recipient_id=recipient_id)
+    return open_grant(
+        grant.sealed, recipient_private=private_key, case_id=case.id, key_kind="case", recipient_id=recipient_id
+    )
 
 
 def reporter_view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) -> ReporterView:
@@ -133,5 +148,6 @@ def reporter_view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo
 
 def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> ReporterView:
     case, keypair = open_case_by_receipt(session, receipt_text=receipt_text, receipt_key=receipt_key)
-    return reporter_view(session, case=case, case_key=reporter_case_key(session, case=case,
-                                                                        private_key=keypair.private))
+    return reporter_view(
+        session, case=case, case_key=reporter_case_key(session, case=case, private_key=keypair.private)
+    )

@@ -21,23 +21,24 @@ DEFAULT_RETENTION_DAYS = 730
 WARNING_DAYS = 30
 
 
-def purge_due(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS,
-              now: datetime | None = None) -> list[str]:
+def purge_due(
+    session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None
+) -> list[str]:
     now = now or utc_now()
     cutoff = now - timedelta(days=retention_days)
     return list(session.scalars(select(Case.id).where(Case.status.in_(CLOSED), Case.closed_at < cutoff)))
 
 
-def purge_soon(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS,
-               now: datetime | None = None) -> int:
+def purge_soon(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None) -> int:
     """How many cases will be purged within the warning period."""
     now = now or utc_now()
     cutoff = now - timedelta(days=retention_days - WARNING_DAYS)
     return len(session.scalars(select(Case.id).where(Case.status.in_(CLOSED), Case.closed_at < cutoff)).all())
 
 
-def purge_expired(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS,
-                  now: datetime | None = None) -> int:
+def purge_expired(
+    session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None
+) -> int:
     """Delete every concluded case past retention; returns how many."""
     ids = purge_due(session, retention_days=retention_days, now=now)
     if not ids:

@@ -59,8 +59,14 @@ from .trust import trust_of
 GENESIS = bytes(32)
 _PURPOSE = "roster"
 _PROPOSAL_PURPOSE = "roster-proposal"
-GRANTING = ("founder", "account.create", "account.activate", "account.approve", "affiliation.remove",
-            "recovery.install")
+GRANTING = (
+    "founder",
+    "account.create",
+    "account.activate",
+    "account.approve",
+    "affiliation.remove",
+    "recovery.install",
+)
 RESTRICTING = ("account.disable", "affiliation.add")
 
 
@@ -102,17 +108,31 @@ def _audit_head(session: Session) -> list[object]:
     return [last[0], last[1].hex()] if last else [0, GENESIS.hex()]
 
 
-def append(session: Session, *, action: str, subject_id: str | None, fields: dict[str, Any],
-           signers: list[tuple[str, SigningKey]]) -> RosterEntry:
+def append(
+    session: Session,
+    *,
+    action: str,
+    subject_id: str | None,
+    fields: dict[str, Any],
+    signers: list[tuple[str, SigningKey]],
+) -> RosterEntry:
     """Append one entry signed by `signers` ((reviewer id, signing key) pairs)."""
     last = session.scalars(select(RosterEntry).order_by(RosterEntry.seq.desc()).limit(1).with_for_update()).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     body = canonical({**fields, "seq": seq, "action": action, "subject": subject_id, "audit": _audit_head(session)})
     digest = entry_hash(prev, body)
-    signatures = [{"by": signer_id, "sig": _b64(sign(key.private, digest, purpose=_PURPOSE))}
-                  for signer_id, key in signers]
-    entry = RosterEntry(seq=seq, action=action, subject_id=subject_id, body=body, prev_hash=prev, hash=digest,
-                        signatures=json.dumps(signatures))
+    signatures = [
+        {"by": signer_id, "sig": _b64(sign(key.private, digest, purpose=_PURPOSE))} for signer_id, key in signers
+    ]
+    entry = RosterEntry(
+        seq=seq,
+        action=action,
+        subject_id=subject_id,
+        body=body,
+        prev_hash=prev,
+        hash=digest,
+        signatures=json.dumps(signatures),
+    )
     session.add(entry)
     session.flush()
     # The new roster head is anchored (a row now, the file outside the database after commit):
@@ -127,8 +147,7 @@ def sign_proposal(key: SigningKey, proposal: dict[str, Any]) -> bytes:
 
 
 def new_proposal(*, action: str, subject_id: str, by: str, seen: int, **fields: Any) -> dict[str, Any]:
-    return {**fields, "action": action, "subject": subject_id, "by": by, "seen": seen,
-            "nonce": secrets.token_hex(16)}
+    return {**fields, "action": action, "subject": subject_id, "by": by, "seen": seen, "nonce": secrets.token_hex(16)}
 
 
 # -- verifying -------------------------------------------------------------------------------------------------
@@ -170,8 +189,7 @@ class Member:
         return self.approved and not self.disabled and self.signing_key is not None
 
     def reads(self, opd_id: int) -> bool:
-        return (self.key_holder and self.reviewer and self.encryption_key is not None
-                and opd_id not in self.affiliations)
+        return self.key_holder and self.reviewer and self.encryption_key is not None and opd_id not in self.affiliations
 
 
 @dataclass
@@ -195,21 +213,27 @@ class VerifiedRoster:
         if reviewer.public_key is None or reviewer.signing_public_key is None:
             return False
         bound = (fingerprint(member.signing_key), member.encryption_key)
-        return (reviewer.signing_public_key == member.signing_key
-                and encryption_fingerprint(reviewer.public_key) == member.encryption_key
-                and (member.founder or member.approved_keys == bound))
+        return (
+            reviewer.signing_public_key == member.signing_key
+            and encryption_fingerprint(reviewer.public_key) == member.encryption_key
+            and (member.founder or member.approved_keys == bound)
+        )
 
     def row_matches_unapproved(self, reviewer: Reviewer) -> bool:
         """The row holds the keys its own signed activation bound (what an approver confirms)."""
         member = self.members.get(reviewer.id)
-        return (member is not None and member.signing_key is not None and member.encryption_key is not None
-                and reviewer.signing_public_key == member.signing_key and reviewer.public_key is not None
-                and encryption_fingerprint(reviewer.public_key) == member.encryption_key)
+        return (
+            member is not None
+            and member.signing_key is not None
+            and member.encryption_key is not None
+            and reviewer.signing_public_key == member.signing_key
+            and reviewer.public_key is not None
+            and encryption_fingerprint(reviewer.public_key) == member.encryption_key
+        )
 
     def reads(self, reviewer: Reviewer, opd_id: int) -> bool:
         member = self.members.get(reviewer.id)
-        return (member is not None and member.reads(opd_id) and reviewer.state == "active"
-                and self.row_matches(reviewer))
+        return member is not None and member.reads(opd_id) and reviewer.state == "active" and self.row_matches(reviewer)
 
 
 class _Verifier:
@@ -232,8 +256,12 @@ class _Verifier:
             return False
         if not isinstance(signatures, list):
             return False
-        return any(isinstance(s, dict) and s.get("by") == signer_id
-                   and verify(public, entry.hash, _unb64(s.get("sig")), purpose=_PURPOSE) for s in signatures)
+        return any(
+            isinstance(s, dict)
+            and s.get("by") == signer_id
+            and verify(public, entry.hash, _unb64(s.get("sig")), purpose=_PURPOSE)
+            for s in signatures
+        )
 
     def holder_signed(self, entry: RosterEntry, signer_id: object) -> bool:
         if not isinstance(signer_id, str):
@@ -256,8 +284,14 @@ class _Verifier:
             fp = fingerprint(key)
             # A root binds one account, once, as its first entry: no second founder entry to widen a
             # founder's roles, no twin account under the same root key to escape a recusal.
-            if (fp not in self.founders or fp in self.founded or member.founder or member.created_by
-                    or member.signing_key is not None or not self.signed_by(entry, subject, key)):
+            if (
+                fp not in self.founders
+                or fp in self.founded
+                or member.founder
+                or member.created_by
+                or member.signing_key is not None
+                or not self.signed_by(entry, subject, key)
+            ):
                 return False
             self.founded.add(fp)
             member.founder = member.approved = True
@@ -266,8 +300,14 @@ class _Verifier:
             return True
         if action == "account.create":
             by = body.get("by")
-            if (by == subject or member.created_by or member.founder or member.signing_key is not None
-                    or not self.holder_signed(entry, by) or not self.members[str(by)].admin):
+            if (
+                by == subject
+                or member.created_by
+                or member.founder
+                or member.signing_key is not None
+                or not self.holder_signed(entry, by)
+                or not self.members[str(by)].admin
+            ):
                 return False
             member.created_by, member.username = str(by), str(body.get("username", ""))
             member.admin, member.reviewer = bool(body.get("admin")), bool(body.get("reviewer"))
@@ -276,8 +316,9 @@ class _Verifier:
             key = bytes.fromhex(body["signing_key"]) if isinstance(body.get("signing_key"), str) else b""
             if member.founder and (key != member.signing_key or member.encryption_key is not None):
                 return False
-            if not member.founder and (member.created_by is None or member.approved
-                                       or member.encryption_key is not None):
+            if not member.founder and (
+                member.created_by is None or member.approved or member.encryption_key is not None
+            ):
                 return False  # keys are bound once, before approval: the first activation stands
             if not self.signed_by(entry, subject, key) or not isinstance(body.get("encryption_key"), str):
                 return False
@@ -285,9 +326,16 @@ class _Verifier:
             return True
         if action == "account.approve":
             by = body.get("by")
-            if (not self.holder_signed(entry, by) or not self.members[str(by)].reviewer or by == subject
-                    or by == member.created_by or member.created_by is None or member.approved
-                    or member.signing_key is None or member.encryption_key is None):
+            if (
+                not self.holder_signed(entry, by)
+                or not self.members[str(by)].reviewer
+                or by == subject
+                or by == member.created_by
+                or member.created_by is None
+                or member.approved
+                or member.signing_key is None
+                or member.encryption_key is None
+            ):
                 return False
             bound = (fingerprint(member.signing_key), member.encryption_key)
             if (body.get("signing_key"), body.get("encryption_key")) != bound:
@@ -307,15 +355,26 @@ class _Verifier:
             return False
         proposer = proposal.get("by")
         opd = body.get("opd")
-        if (proposal.get("action") != "affiliation.remove" or proposal.get("subject") != subject
-                or proposal.get("opd") != opd or not isinstance(proposer, str) or not isinstance(opd, int)
-                or subject in (proposer, by) or proposer == by or not self.holder_signed(entry, by)):
+        if (
+            proposal.get("action") != "affiliation.remove"
+            or proposal.get("subject") != subject
+            or proposal.get("opd") != opd
+            or not isinstance(proposer, str)
+            or not isinstance(opd, int)
+            or subject in (proposer, by)
+            or proposer == by
+            or not self.holder_signed(entry, by)
+        ):
             return False
         proposer_member = self.members.get(proposer)
         if proposer_member is None or not proposer_member.key_holder or proposer_member.signing_key is None:
             return False
-        if not verify(proposer_member.signing_key, canonical(proposal).encode("ascii"),
-                      _unb64(body.get("proposal_signature")), purpose=_PROPOSAL_PURPOSE):
+        if not verify(
+            proposer_member.signing_key,
+            canonical(proposal).encode("ascii"),
+            _unb64(body.get("proposal_signature")),
+            purpose=_PROPOSAL_PURPOSE,
+        ):
             return False
         nonce = str(proposal.get("nonce", ""))
         seen = proposal.get("seen")
@@ -333,8 +392,13 @@ def _body(entry: RosterEntry) -> dict[str, Any] | None:
         body = json.loads(entry.body)
     except ValueError:
         return None
-    if (not isinstance(body, dict) or body.get("seq") != entry.seq or body.get("action") != entry.action
-            or body.get("subject") != entry.subject_id or not isinstance(entry.subject_id, str)):
+    if (
+        not isinstance(body, dict)
+        or body.get("seq") != entry.seq
+        or body.get("action") != entry.action
+        or body.get("subject") != entry.subject_id
+        or not isinstance(entry.subject_id, str)
+    ):
         return None
     return body
 
@@ -351,16 +415,22 @@ def verify_entries(entries: list[RosterEntry], *, founders: frozenset[str]) -> V
     prev, closed = GENESIS, False
     for expected_seq, entry in enumerate(entries, 1):
         if entry.seq != expected_seq or entry.prev_hash != prev or entry.hash != entry_hash(prev, entry.body):
-            verifier.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq}: the chain is "
-                                             "broken here (deleted, reordered or edited entries)"))
+            verifier.problems.append(
+                Finding(
+                    "entry",
+                    str(entry.seq),
+                    f"roster entry {entry.seq}: the chain is broken here (deleted, reordered or edited entries)",
+                )
+            )
             closed = True
             break
         prev = entry.hash
         body = _body(entry)
         subject = entry.subject_id or ""
         if body is None or entry.action not in RESTRICTING + GRANTING:
-            verifier.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq} "
-                                             f"({entry.action}): malformed or unknown"))
+            verifier.problems.append(
+                Finding("entry", str(entry.seq), f"roster entry {entry.seq} ({entry.action}): malformed or unknown")
+            )
             closed = True
         elif entry.action in RESTRICTING:
             if body.get("by") == subject and entry.action == "affiliation.add":
@@ -368,19 +438,34 @@ def verify_entries(entries: list[RosterEntry], *, founders: frozenset[str]) -> V
             else:
                 signed = verifier.holder_signed(entry, body.get("by"))
             if not signed:
-                verifier.problems.append(Finding("entry", str(entry.seq), f"roster entry {entry.seq} "
-                                                 f"({entry.action}): its signature does not verify"))
+                verifier.problems.append(
+                    Finding(
+                        "entry",
+                        str(entry.seq),
+                        f"roster entry {entry.seq} ({entry.action}): its signature does not verify",
+                    )
+                )
                 closed = True
             verifier.restrict(entry, body, subject)
         elif not verifier.grant(entry, body, subject):
-            verifier.problems.append(Finding("entry", str(entry.seq),
-                                             f"roster entry {entry.seq} ({entry.action}): does not verify; ignored"))
+            verifier.problems.append(
+                Finding("entry", str(entry.seq), f"roster entry {entry.seq} ({entry.action}): does not verify; ignored")
+            )
     if closed:
-        verifier.problems.append(Finding("entry", "", "the roster cannot be trusted as a whole: nothing is sealed "
-                                         "to any reviewer until it is repaired (restore it, or remove what was added)"))
+        verifier.problems.append(
+            Finding(
+                "entry",
+                "",
+                "the roster cannot be trusted as a whole: nothing is sealed "
+                "to any reviewer until it is repaired (restore it, or remove what was added)",
+            )
+        )
     last = entries[-1] if entries else None
-    return VerifiedRoster(head=(last.seq, last.hash) if last else (0, GENESIS),
-                          members={} if closed else verifier.members, problems=verifier.problems)
+    return VerifiedRoster(
+        head=(last.seq, last.hash) if last else (0, GENESIS),
+        members={} if closed else verifier.members,
+        problems=verifier.problems,
+    )
 
 
 def _anchored_head(session: Session) -> tuple[int, bytes] | None:
@@ -413,10 +498,20 @@ def verified(session: Session, *, fresh: bool = False) -> VerifiedRoster:
     entries = list(session.scalars(select(RosterEntry).order_by(RosterEntry.seq)))
     result = verify_entries(entries, founders=roots.founders)
     if anchored is not None and not any(e.seq == anchored[0] and e.hash == anchored[1] for e in entries):
-        result = VerifiedRoster(head=result.head, members={}, problems=[*result.problems, Finding(
-            "entry", str(anchored[0]), f"roster entry {anchored[0]} anchored outside the database is missing or "
-            "different: the roster was cut back or rewritten; nothing is sealed to any reviewer until it is "
-            "restored (or `flask audit accept-restore` after a deliberate restore)")])
+        result = VerifiedRoster(
+            head=result.head,
+            members={},
+            problems=[
+                *result.problems,
+                Finding(
+                    "entry",
+                    str(anchored[0]),
+                    f"roster entry {anchored[0]} anchored outside the database is missing or "
+                    "different: the roster was cut back or rewritten; nothing is sealed to any reviewer until it is "
+                    "restored (or `flask audit accept-restore` after a deliberate restore)",
+                ),
+            ],
+        )
     trust.cache["roster"] = (key, result)
     return result
 
@@ -424,8 +519,9 @@ def verified(session: Session, *, fresh: bool = False) -> VerifiedRoster:
 def row_problems(session: Session, roster: VerifiedRoster) -> list[Finding]:
     """Reviewer rows that claim more than the roster grants: the warnings every admin sees."""
     problems = []
-    for reviewer in session.scalars(select(Reviewer).where(Reviewer.state == "active",
-                                                           Reviewer.approved_at.is_not(None))):
+    for reviewer in session.scalars(
+        select(Reviewer).where(Reviewer.state == "active", Reviewer.approved_at.is_not(None))
+    ):
         member = roster.member(reviewer.id)
         if member is None or not member.approved:
             why = "is approved in the database but not in the signed roster"
@@ -435,8 +531,13 @@ def row_problems(session: Session, roster: VerifiedRoster) -> list[Finding]:
             why = "holds keys other than the ones the roster bound"
         else:
             continue
-        problems.append(Finding("reviewer", reviewer.username,
-                                f"reviewer {reviewer.username} ({reviewer.id}) {why}: receives no case keys"))
+        problems.append(
+            Finding(
+                "reviewer",
+                reviewer.username,
+                f"reviewer {reviewer.username} ({reviewer.id}) {why}: receives no case keys",
+            )
+        )
     return problems
 
 

@@ -62,8 +62,9 @@ def finish_enrolment(session: Session, *, reviewer: Reviewer, code: str, server_
 
 def use_backup_code(session: Session, *, reviewer: Reviewer, code: str) -> bool:
     wanted = totp.backup_code_hash(code)
-    for row in session.scalars(select(BackupCode).where(BackupCode.reviewer_id == reviewer.id,
-                                                        BackupCode.used_at.is_(None))):
+    for row in session.scalars(
+        select(BackupCode).where(BackupCode.reviewer_id == reviewer.id, BackupCode.used_at.is_(None))
+    ):
         if totp.same_hash(row.code_hash, wanted):
             row.used_at = utc_now()
             audit.record(session, action="login.backup_code", actor_id=reviewer.id)
@@ -72,8 +73,11 @@ def use_backup_code(session: Session, *, reviewer: Reviewer, code: str) -> bool:
 
 
 def remaining_backup_codes(session: Session, *, reviewer: Reviewer) -> int:
-    return len(session.scalars(select(BackupCode.id).where(BackupCode.reviewer_id == reviewer.id,
-                                                           BackupCode.used_at.is_(None))).all())
+    return len(
+        session.scalars(
+            select(BackupCode.id).where(BackupCode.reviewer_id == reviewer.id, BackupCode.used_at.is_(None))
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -83,5 +87,7 @@ class Enrolment:
 
 
 def enrolment_details(*, reviewer: Reviewer, secret: bytes) -> Enrolment:
-    return Enrolment(uri=totp.provisioning_uri(secret, account=reviewer.username, issuer=ISSUER),
-                     secret_text=totp.secret_text(secret))
+    return Enrolment(
+        uri=totp.provisioning_uri(secret, account=reviewer.username, issuer=ISSUER),
+        secret_text=totp.secret_text(secret),
+    )

@@ -29,8 +29,14 @@ class SmtpSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> "SmtpSettings":
-        return cls(host=config.smtp_host, port=config.smtp_port, sender=config.smtp_from, user=config.smtp_user,
-                   password=config.smtp_password, ca_file=config.smtp_ca_file)
+        return cls(
+            host=config.smtp_host,
+            port=config.smtp_port,
+            sender=config.smtp_from,
+            user=config.smtp_user,
+            password=config.smtp_password,
+            ca_file=config.smtp_ca_file,
+        )
 
 
 class SmtpSender:

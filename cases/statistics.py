@@ -56,6 +56,7 @@ class Table:
 @dataclass(frozen=True)
 class CaseRow:
     """The triage metadata of one case that the statistics read (all plaintext columns)."""
+
     received_at: datetime
     first_response_at: datetime | None
     closed_at: datetime | None
@@ -102,12 +103,14 @@ def _protected(counts: Sequence[int], kinds: Sequence[str], k: int) -> bool:
         return True
     if len(hidden) == 1 or sum(counts[i] for i in hidden) < k:
         return False
-    return all(high > low for low, high in
-               (small_cell_range(counts, kinds, k, i) for i in hidden if kinds[i] == "small"))
+    return all(
+        high > low for low, high in (small_cell_range(counts, kinds, k, i) for i in hidden if kinds[i] == "small")
+    )
 
 
-def protect(counts: Sequence[int], k: int, *, must_hide: Iterable[Sequence[int]] = (),
-            forced: Iterable[int] = ()) -> tuple[list[str], bool]:
+def protect(
+    counts: Sequence[int], k: int, *, must_hide: Iterable[Sequence[int]] = (), forced: Iterable[int] = ()
+) -> tuple[list[str], bool]:
     """The kind of each cell of one group whose sum is known (rules 1-2), and whether
     that protects it; if not (every non-zero cell is hidden and a small one can still be
     narrowed down), the group must not be published with its sum. Each index set in
@@ -133,8 +136,9 @@ def protect(counts: Sequence[int], k: int, *, must_hide: Iterable[Sequence[int]]
 
 def _table(rows: Sequence[tuple[str, int]], kinds: Sequence[str], k: int) -> Table:
     total = sum(count for _label, count in rows)
-    cells = tuple(Cell(label, count if kind == "shown" else None, kind)
-                  for (label, count), kind in zip(rows, kinds, strict=True))
+    cells = tuple(
+        Cell(label, count if kind == "shown" else None, kind) for (label, count), kind in zip(rows, kinds, strict=True)
+    )
     return Table(cells=cells, total=total if total >= k or total == 0 else None)
 
 
@@ -167,26 +171,35 @@ def nested_months(quarters: Sequence[tuple[str, Sequence[tuple[str, int]]]], k: 
         for q, (_label, group) in enumerate(quarters):
             if quarter_kinds[q] == "shown":
                 group_kinds, safe = protect([c for _m, c in group], k)
-                kinds[starts[q]:starts[q] + len(group)] = group_kinds
+                kinds[starts[q] : starts[q] + len(group)] = group_kinds
                 if not safe:
                     failing.add(q)
         if not failing:
             break
         forced |= failing
-    pool = [starts[q] + n for q, (_l, group) in enumerate(quarters) if quarter_kinds[q] != "shown"
-            for n in range(len(group))]
-    groups = [[pool.index(starts[q] + n) for n in range(len(group))]
-              for q, (_l, group) in enumerate(quarters) if quarter_kinds[q] != "shown"]
+    pool = [
+        starts[q] + n
+        for q, (_l, group) in enumerate(quarters)
+        if quarter_kinds[q] != "shown"
+        for n in range(len(group))
+    ]
+    groups = [
+        [pool.index(starts[q] + n) for n in range(len(group))]
+        for q, (_l, group) in enumerate(quarters)
+        if quarter_kinds[q] != "shown"
+    ]
     pool_kinds, pool_safe = protect([months[i][1] for i in pool], k, must_hide=groups)
     for i, kind in zip(pool, pool_kinds, strict=True):
         kinds[i] = kind
-    quarter_table = _table([(label, total) for (label, _g), total in zip(quarters, sums, strict=True)],
-                           quarter_kinds, k)
+    quarter_table = _table(
+        [(label, total) for (label, _g), total in zip(quarters, sums, strict=True)], quarter_kinds, k
+    )
     if sum(sums) < k:  # no total is known: nothing to protect against
         return quarter_table, _table(months, kinds, k)
     if not quarters_safe:  # no quarter total may be published, so no unit table either
-        hidden = tuple(Cell(cell.label, None, cell.kind if cell.kind != "shown" else "hidden")
-                       for cell in quarter_table.cells)
+        hidden = tuple(
+            Cell(cell.label, None, cell.kind if cell.kind != "shown" else "hidden") for cell in quarter_table.cells
+        )
         return Table(hidden, quarter_table.total), None
     return quarter_table, _table(months, kinds, k) if pool_safe else None
 
@@ -205,29 +218,43 @@ def window(now: datetime) -> list[tuple[str, list[str]]]:
     year, quarter = now.year, (now.month - 1) // 3
     result = []
     for _ in range(QUARTERS):
-        months = [f"{year:04d}-{3 * quarter + m:02d}" for m in (1, 2, 3)
-                  if (year, 3 * quarter + m) <= (now.year, now.month)]
+        months = [
+            f"{year:04d}-{3 * quarter + m:02d}" for m in (1, 2, 3) if (year, 3 * quarter + m) <= (now.year, now.month)
+        ]
         result.append((f"{year:04d}-Q{quarter + 1}", months))
         year, quarter = (year, quarter - 1) if quarter else (year - 1, 3)
     return result[::-1]
 
 
-def figures_from_rows(rows: Iterable[CaseRow], categories: Sequence[tuple[str, str, str]], *, k: int,
-                      first_response_hours: int, now: datetime) -> Figures:
+def figures_from_rows(
+    rows: Iterable[CaseRow],
+    categories: Sequence[tuple[str, str, str]],
+    *,
+    k: int,
+    first_response_hours: int,
+    now: datetime,
+) -> Figures:
     """All published figures from case metadata; `categories` are (code, Indonesian, English)."""
     quarters = window(now)
     in_window = [row for row in rows if quarter_key(row.received_at) in {label for label, _m in quarters}]
     total = len(in_window)
     by_month = Counter(month_key(row.received_at) for row in in_window)
     quarter_table, per_month = nested_months(
-        [(label, [(month, by_month[month]) for month in months]) for label, months in quarters], k)
+        [(label, [(month, by_month[month]) for month in months]) for label, months in quarters], k
+    )
     by_category = Counter(row.category for row in in_window)
     outcomes = Counter(row.status if row.status in OUTCOMES else IN_PROGRESS for row in in_window)
     answered = [row for row in in_window if row.first_response_at is not None]
-    in_time = sum((row.first_response_at - row.received_at).total_seconds() <= first_response_hours * 3600
-                  for row in answered if row.first_response_at is not None)
-    closed = [(row.closed_at - row.received_at).total_seconds() / 86400 for row in in_window
-              if row.closed_at is not None and row.status in ("closed", "rejected")]
+    in_time = sum(
+        (row.first_response_at - row.received_at).total_seconds() <= first_response_hours * 3600
+        for row in answered
+        if row.first_response_at is not None
+    )
+    closed = [
+        (row.closed_at - row.received_at).total_seconds() / 86400
+        for row in in_window
+        if row.closed_at is not None and row.status in ("closed", "rejected")
+    ]
     units: dict[str, Counter[str]] = {label: Counter() for label, _m in quarters}
     for row in in_window:
         units[quarter_key(row.received_at)][row.opd] += 1
@@ -241,19 +268,31 @@ def figures_from_rows(rows: Iterable[CaseRow], categories: Sequence[tuple[str, s
         answered_share=round(100 * in_time / len(answered)) if len(answered) >= k else None,
         median_days_to_close=round(statistics.median(closed), 1) if len(closed) >= k else None,
         quarters=quarter_table,
-        opd_quarters=tuple((cell.label, opd_table(units[cell.label], k) if cell.kind == "shown" else None)
-                           for cell in reversed(quarter_table.cells) if cell.value != 0),
+        opd_quarters=tuple(
+            (cell.label, opd_table(units[cell.label], k) if cell.kind == "shown" else None)
+            for cell in reversed(quarter_table.cells)
+            if cell.value != 0
+        ),
         category_names={code: (name_id, name_en) for code, name_id, name_en in categories},
     )
 
 
 def compute(session: Session, *, k: int, first_response_hours: int, now: datetime) -> Figures:
-    rows = session.execute(select(Case.received_at, Case.first_response_at, Case.closed_at, Case.status,
-                                  Category.code, Opd.name)
-                           .join(Category, Category.id == Case.category_id).join(Opd, Opd.id == Case.opd_id)).all()
-    categories = session.execute(select(Category.code, Category.name_id, Category.name_en)
-                                 .order_by(Category.position, Category.id)).all()
-    return figures_from_rows((CaseRow(row.received_at, row.first_response_at, row.closed_at, row.status, row.code,
-                                      row.name) for row in rows),
-                             [(row.code, row.name_id, row.name_en) for row in categories], k=k,
-                             first_response_hours=first_response_hours, now=now)
+    rows = session.execute(
+        select(Case.received_at, Case.first_response_at, Case.closed_at, Case.status, Category.code, Opd.name)
+        .join(Category, Category.id == Case.category_id)
+        .join(Opd, Opd.id == Case.opd_id)
+    ).all()
+    categories = session.execute(
+        select(Category.code, Category.name_id, Category.name_en).order_by(Category.position, Category.id)
+    ).all()
+    return figures_from_rows(
+        (
+            CaseRow(row.received_at, row.first_response_at, row.closed_at, row.status, row.code, row.name)
+            for row in rows
+        ),
+        [(row.code, row.name_id, row.name_en) for row in categories],
+        k=k,
+        first_response_hours=first_response_hours,
+        now=now,
+    )

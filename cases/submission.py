@@ -82,8 +82,17 @@ def submit_report(
     start_clocks(case, rules or DeadlineRules(first_response_hours=first_response_hours))
     session.add(case)
     case_key, team_key = new_symmetric_key(), new_symmetric_key()
-    add_item(session, case=case, key=case_key, key_kind="case", kind="report", author="reporter",
-             plaintext=content.to_bytes(), seq=1, created_at=hour)
+    add_item(
+        session,
+        case=case,
+        key=case_key,
+        key_kind="case",
+        kind="report",
+        author="reporter",
+        plaintext=content.to_bytes(),
+        seq=1,
+        created_at=hour,
+    )
     seal_new_case(session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public)
     session.flush()
     stored = tuple(

@@ -76,8 +76,9 @@ def keys_to_confirm(session: Session, reviewer: Reviewer) -> KeysToConfirm | Non
 def session_fingerprints(row: ReviewerSession, *, token: str) -> KeysToConfirm | None:
     """The signed-in reviewer's own fingerprints, from the keys their session holds (no key leaves here)."""
     keypair = session_keypair(row, token=token)
-    return own_fingerprints(signing=session_signing_key(row, token=token),
-                            encryption_public=keypair.public if keypair else None)
+    return own_fingerprints(
+        signing=session_signing_key(row, token=token), encryption_public=keypair.public if keypair else None
+    )
 
 
 def own_fingerprints(*, signing: SigningKey | None, encryption_public: bytes | None) -> KeysToConfirm | None:
@@ -85,12 +86,21 @@ def own_fingerprints(*, signing: SigningKey | None, encryption_public: bytes | N
     unlocked (the session), never from the database row, which a writer could have swapped."""
     if signing is None or encryption_public is None:
         return None
-    return KeysToConfirm(signing=fingerprint(signing.public),
-                         encryption=roster.encryption_fingerprint(encryption_public))
+    return KeysToConfirm(
+        signing=fingerprint(signing.public), encryption=roster.encryption_fingerprint(encryption_public)
+    )
 
 
-def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: SigningKey, reviewer: Reviewer,
-                     code: str, server_secret: bytes, shown: KeysToConfirm | None = None) -> None:
+def approve_reviewer(
+    session: Session,
+    *,
+    approver: Reviewer,
+    approver_key: SigningKey,
+    reviewer: Reviewer,
+    code: str,
+    server_secret: bytes,
+    shown: KeysToConfirm | None = None,
+) -> None:
     """Four eyes: a key-holding reviewer who neither is nor created the account, with a fresh TOTP code,
     signs an approval that binds the fingerprints they confirmed with the new reviewer (`shown`:
     what the approval page displayed; refused as "changed" when the roster now binds others)."""
@@ -104,22 +114,40 @@ def approve_reviewer(session: Session, *, approver: Reviewer, approver_key: Sign
         raise ApprovalRefused("not_created")  # no signed account.create: planted, or made before the roster
     if approver.id == member.created_by or approver.id == reviewer.created_by_id:
         raise ApprovalRefused("creator")
-    if reviewer.state != "active" or not reviewer.is_reviewer or member.encryption_key is None \
-            or member.signing_key is None or not verified.row_matches_unapproved(reviewer):
+    if (
+        reviewer.state != "active"
+        or not reviewer.is_reviewer
+        or member.encryption_key is None
+        or member.signing_key is None
+        or not verified.row_matches_unapproved(reviewer)
+    ):
         raise ApprovalRefused("not_active")
     approver_member = verified.member(approver.id)
-    if (approver_member is None or not approver_member.key_holder or not approver_member.reviewer
-            or approver.state != "active" or approver_member.signing_key != approver_key.public):
+    if (
+        approver_member is None
+        or not approver_member.key_holder
+        or not approver_member.reviewer
+        or approver.state != "active"
+        or approver_member.signing_key != approver_key.public
+    ):
         raise ApprovalRefused("not_holder")
-    if shown is not None and shown != KeysToConfirm(signing=fingerprint(member.signing_key),
-                                                   encryption=member.encryption_key):
+    if shown is not None and shown != KeysToConfirm(
+        signing=fingerprint(member.signing_key), encryption=member.encryption_key
+    ):
         raise ApprovalRefused("changed")
     if not check_code(reviewer=approver, code=code, server_secret=server_secret):
         raise ApprovalRefused("code")
-    roster.append(session, action="account.approve", subject_id=reviewer.id,
-                  fields={"by": approver.id, "signing_key": fingerprint(member.signing_key),
-                          "encryption_key": member.encryption_key},
-                  signers=[(approver.id, approver_key)])
+    roster.append(
+        session,
+        action="account.approve",
+        subject_id=reviewer.id,
+        fields={
+            "by": approver.id,
+            "signing_key": fingerprint(member.signing_key),
+            "encryption_key": member.encryption_key,
+        },
+        signers=[(approver.id, approver_key)],
+    )
     reviewer.approved_at = utc_now()
     reviewer.approved_by_id = approver.id
     reviewer.needs_grants = True  # key holders' next visits seal existing cases to them
@@ -136,14 +164,20 @@ def disable_reviewer(session: Session, *, actor: Reviewer, actor_key: SigningKey
     reviewer.disabled_at = utc_now()
     end_all_sessions(session, reviewer_id=reviewer.id)
     deleted = revoke_grants(session, reviewer=reviewer, actor_id=actor.id)
-    roster.append(session, action="account.disable", subject_id=reviewer.id, fields={"by": actor.id},
-                  signers=[(actor.id, actor_key)])
+    roster.append(
+        session,
+        action="account.disable",
+        subject_id=reviewer.id,
+        fields={"by": actor.id},
+        signers=[(actor.id, actor_key)],
+    )
     audit.record(session, action="account.disable", actor_id=actor.id, detail=f"reviewer={reviewer.id}")
     return deleted
 
 
-def add_affiliation(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer, opd_id: int,
-                    kind: str) -> int:
+def add_affiliation(
+    session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer, opd_id: int, kind: str
+) -> int:
     """Record that `reviewer` belongs to or is conflicted with an OPD; their grants
     for that OPD's cases are deleted at once. Returns grants deleted."""
     if kind not in ("member", "conflict"):
@@ -159,14 +193,24 @@ def add_affiliation(session: Session, *, actor: Reviewer, actor_key: SigningKey,
     # an account the roster does not know yet reads nothing anyway: its recusal is kept as the row.
     signed = actor.id != reviewer.id or (member is not None and member.signing_key == actor_key.public)
     if session.get(Affiliation, (reviewer.id, opd_id)) is None:
-        session.add(Affiliation(reviewer_id=reviewer.id, opd_id=opd_id, kind=kind, created_at=utc_now(),
-                                created_by_id=actor.id))
+        session.add(
+            Affiliation(reviewer_id=reviewer.id, opd_id=opd_id, kind=kind, created_at=utc_now(), created_by_id=actor.id)
+        )
         session.flush()
         if signed:
-            roster.append(session, action="affiliation.add", subject_id=reviewer.id,
-                          fields={"opd": opd_id, "kind": kind, "by": actor.id}, signers=[(actor.id, actor_key)])
-        audit.record(session, action="affiliation.add", actor_id=actor.id,
-                     detail=f"reviewer={reviewer.id} opd={opd_id} kind={kind}")
+            roster.append(
+                session,
+                action="affiliation.add",
+                subject_id=reviewer.id,
+                fields={"opd": opd_id, "kind": kind, "by": actor.id},
+                signers=[(actor.id, actor_key)],
+            )
+        audit.record(
+            session,
+            action="affiliation.add",
+            actor_id=actor.id,
+            detail=f"reviewer={reviewer.id} opd={opd_id} kind={kind}",
+        )
     return revoke_grants(session, reviewer=reviewer, opd_id=opd_id, actor_id=actor.id)
 
 
@@ -177,27 +221,37 @@ def _removal_holder(session: Session, actor: Reviewer, key: SigningKey) -> None:
         raise RemovalRefused("not_holder") from None
 
 
-def propose_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer,
-                    opd_id: int) -> RosterProposal:
+def propose_removal(
+    session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer, opd_id: int
+) -> RosterProposal:
     """First key holder's half of lifting a recusal or removing an affiliation (never one's own)."""
     if actor.id == reviewer.id:
         raise RemovalRefused("own")
     _removal_holder(session, actor, actor_key)
     if session.get(Affiliation, (reviewer.id, opd_id)) is None:
         raise RemovalRefused("none")
-    existing = session.scalars(select(RosterProposal).where(
-        RosterProposal.subject_id == reviewer.id, RosterProposal.opd_id == opd_id)).first()
+    existing = session.scalars(
+        select(RosterProposal).where(RosterProposal.subject_id == reviewer.id, RosterProposal.opd_id == opd_id)
+    ).first()
     if existing is not None:
         return existing
-    proposal = roster.new_proposal(action="affiliation.remove", subject_id=reviewer.id, by=actor.id,
-                                   seen=roster.head(session)[0], opd=opd_id)
-    row = RosterProposal(action="affiliation.remove", subject_id=reviewer.id, opd_id=opd_id,
-                         body=roster.canonical(proposal), proposed_by_id=actor.id,
-                         signature=roster.sign_proposal(actor_key, proposal), created_at=utc_now())
+    proposal = roster.new_proposal(
+        action="affiliation.remove", subject_id=reviewer.id, by=actor.id, seen=roster.head(session)[0], opd=opd_id
+    )
+    row = RosterProposal(
+        action="affiliation.remove",
+        subject_id=reviewer.id,
+        opd_id=opd_id,
+        body=roster.canonical(proposal),
+        proposed_by_id=actor.id,
+        signature=roster.sign_proposal(actor_key, proposal),
+        created_at=utc_now(),
+    )
     session.add(row)
     session.flush()
-    audit.record(session, action="affiliation.propose_remove", actor_id=actor.id,
-                 detail=f"reviewer={reviewer.id} opd={opd_id}")
+    audit.record(
+        session, action="affiliation.propose_remove", actor_id=actor.id, detail=f"reviewer={reviewer.id} opd={opd_id}"
+    )
     return row
 
 
@@ -221,16 +275,28 @@ def confirm_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey,
     if added is None or not isinstance(body.get("seen"), int) or body["seen"] < added:
         session.delete(proposal)
         raise RemovalRefused("stale")  # the proposal saw an older affiliation (or none): propose again
-    roster.append(session, action="affiliation.remove", subject_id=proposal.subject_id,
-                  fields={"opd": proposal.opd_id, "by": actor.id, "proposal": body,
-                          "proposal_signature": base64.b64encode(proposal.signature).decode("ascii")},
-                  signers=[(actor.id, actor_key)])
+    roster.append(
+        session,
+        action="affiliation.remove",
+        subject_id=proposal.subject_id,
+        fields={
+            "opd": proposal.opd_id,
+            "by": actor.id,
+            "proposal": body,
+            "proposal_signature": base64.b64encode(proposal.signature).decode("ascii"),
+        },
+        signers=[(actor.id, actor_key)],
+    )
     session.delete(affiliation)
     subject = session.get(Reviewer, proposal.subject_id)
     if subject is not None:
         subject.needs_grants = True
-    audit.record(session, action="affiliation.remove", actor_id=actor.id,
-                 detail=f"reviewer={proposal.subject_id} opd={proposal.opd_id} proposed_by={proposal.proposed_by_id}")
+    audit.record(
+        session,
+        action="affiliation.remove",
+        actor_id=actor.id,
+        detail=f"reviewer={proposal.subject_id} opd={proposal.opd_id} proposed_by={proposal.proposed_by_id}",
+    )
     session.delete(proposal)
 
 
@@ -251,19 +317,31 @@ def team(session: Session) -> list[TeamMember]:
     verified = roster.verified(session)
     members = []
     for reviewer in session.scalars(select(Reviewer).order_by(Reviewer.username)):
-        affiliations = [(opd, kind) for opd, kind in session.execute(
-            select(Opd, Affiliation.kind).join(Affiliation, Affiliation.opd_id == Opd.id)
-            .where(Affiliation.reviewer_id == reviewer.id).order_by(Opd.name)
-        )]
+        affiliations = [
+            (opd, kind)
+            for opd, kind in session.execute(
+                select(Opd, Affiliation.kind)
+                .join(Affiliation, Affiliation.opd_id == Opd.id)
+                .where(Affiliation.reviewer_id == reviewer.id)
+                .order_by(Opd.name)
+            )
+        ]
         member = verified.member(reviewer.id)
-        unverified = reviewer.approved_at is not None and reviewer.state == "active" and (
-            member is None or not member.key_holder or not verified.row_matches(reviewer))
+        unverified = (
+            reviewer.approved_at is not None
+            and reviewer.state == "active"
+            and (member is None or not member.key_holder or not verified.row_matches(reviewer))
+        )
         members.append(TeamMember(reviewer, affiliations, holds_keys(session, reviewer), unverified))
     return members
 
 
 def pending_approvals(session: Session) -> list[Reviewer]:
     """Activated reviewers still waiting for a second person's approval."""
-    return list(session.scalars(select(Reviewer).where(
-        Reviewer.state == "active", Reviewer.is_reviewer.is_(True), Reviewer.approved_at.is_(None)
-    ).order_by(Reviewer.username)))
+    return list(
+        session.scalars(
+            select(Reviewer)
+            .where(Reviewer.state == "active", Reviewer.is_reviewer.is_(True), Reviewer.approved_at.is_(None))
+            .order_by(Reviewer.username)
+        )
+    )

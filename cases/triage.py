@@ -57,8 +57,9 @@ def needs_outcome(new: str) -> bool:
     return new in CLOSED
 
 
-def _readable_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes,
-                   key_kind: str = "case") -> tuple[Case, bytes]:
+def _readable_case(
+    session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, key_kind: str = "case"
+) -> tuple[Case, bytes]:
     key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=private_key, key_kind=key_kind)
     case = session.get(Case, case_id)
     if case is None:
@@ -66,19 +67,37 @@ def _readable_case(session: Session, *, reviewer: Reviewer, case_id: str, privat
     return case, key
 
 
-def _add_item(session: Session, *, case: Case, key: bytes, key_kind: str, kind: str, text: str,
-              reviewer: Reviewer) -> None:
-    add_item(session, case=case, key=key, key_kind=key_kind, kind=kind, author="team",
-             plaintext=text[:MAX_TEXT_CHARS].encode(), seq=next_seq(session, case), reviewer_id=reviewer.id)
+def _add_item(
+    session: Session, *, case: Case, key: bytes, key_kind: str, kind: str, text: str, reviewer: Reviewer
+) -> None:
+    add_item(
+        session,
+        case=case,
+        key=key,
+        key_kind=key_kind,
+        kind=kind,
+        author="team",
+        plaintext=text[:MAX_TEXT_CHARS].encode(),
+        seq=next_seq(session, case),
+        reviewer_id=reviewer.id,
+    )
 
 
-def change_status(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, new_status: str,
-                  reason: str = "", outcome: str = "", rules: DeadlineRules | None = None,
-                  now: datetime | None = None) -> None:
+def change_status(
+    session: Session,
+    *,
+    reviewer: Reviewer,
+    case_id: str,
+    private_key: bytes,
+    new_status: str,
+    reason: str = "",
+    outcome: str = "",
+    rules: DeadlineRules | None = None,
+    now: datetime | None = None,
+) -> None:
     now = now or utc_now()
     case, case_key = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
-    _, team_key = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key,
-                                 key_kind="team")
+    _, team_key = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key, key_kind="team")
     old = case.status
     if new_status not in TRANSITIONS.get(old, frozenset()):
         raise TransitionNotAllowed(f"{old}->{new_status}")
@@ -91,36 +110,46 @@ def change_status(session: Session, *, reviewer: Reviewer, case_id: str, private
     case.updated_at = now
     case.closed_at = now if new_status in CLOSED else None
     team_contacted_reporter(case, now, rules or DeadlineRules())
-    _add_item(session, case=case, key=team_key, key_kind="team", kind="status_note",
-              text=f"{old} → {new_status}" + (f"\n{reason}" if reason else ""), reviewer=reviewer)
+    _add_item(
+        session,
+        case=case,
+        key=team_key,
+        key_kind="team",
+        kind="status_note",
+        text=f"{old} → {new_status}" + (f"\n{reason}" if reason else ""),
+        reviewer=reviewer,
+    )
     if outcome:
         _add_item(session, case=case, key=case_key, key_kind="case", kind="outcome", text=outcome, reviewer=reviewer)
     session.flush()
-    audit.record(session, action="status.change", actor_id=reviewer.id, case_id=case.id,
-                 detail=f"{old}->{new_status}")
+    audit.record(session, action="status.change", actor_id=reviewer.id, case_id=case.id, detail=f"{old}->{new_status}")
 
 
 def add_note(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, text: str) -> None:
     if not text.strip():
         raise InvalidChoice("empty note")
-    case, team_key = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key,
-                                    key_kind="team")
+    case, team_key = _readable_case(
+        session, reviewer=reviewer, case_id=case_id, private_key=private_key, key_kind="team"
+    )
     _add_item(session, case=case, key=team_key, key_kind="team", kind="note", text=text.strip(), reviewer=reviewer)
     session.flush()
     audit.record(session, action="note.add", actor_id=reviewer.id, case_id=case.id)
 
 
-def assign(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes,
-           assignee_id: str | None) -> None:
+def assign(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, assignee_id: str | None) -> None:
     case, _ = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     if assignee_id is not None:
-        holds = session.scalar(select(KeyGrant.id).where(KeyGrant.case_id == case.id, KeyGrant.key_kind == "case",
-                                                         KeyGrant.reviewer_id == assignee_id).limit(1))
+        holds = session.scalar(
+            select(KeyGrant.id)
+            .where(KeyGrant.case_id == case.id, KeyGrant.key_kind == "case", KeyGrant.reviewer_id == assignee_id)
+            .limit(1)
+        )
         if holds is None:  # only someone who can read the case (and is not recused) can own it
             raise InvalidChoice("assignee cannot read this case")
     case.assigned_to_id = assignee_id
-    audit.record(session, action="case.assign", actor_id=reviewer.id, case_id=case.id,
-                 detail=f"to={assignee_id or '-'}")
+    audit.record(
+        session, action="case.assign", actor_id=reviewer.id, case_id=case.id, detail=f"to={assignee_id or '-'}"
+    )
 
 
 def set_priority(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, priority: str) -> None:
@@ -153,8 +182,9 @@ def remove_label(session: Session, *, reviewer: Reviewer, case_id: str, private_
         audit.record(session, action="case.label", actor_id=reviewer.id, case_id=case.id, detail=f"-{row.label}")
 
 
-def mark_duplicate(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes,
-                   original_id: str | None) -> None:
+def mark_duplicate(
+    session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, original_id: str | None
+) -> None:
     """Link a case to the one it repeats (both must be readable by the actor)."""
     case, _ = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     if original_id is not None:
@@ -162,5 +192,6 @@ def mark_duplicate(session: Session, *, reviewer: Reviewer, case_id: str, privat
             raise InvalidChoice("a case cannot duplicate itself")
         _readable_case(session, reviewer=reviewer, case_id=original_id, private_key=private_key)
     case.duplicate_of_id = original_id
-    audit.record(session, action="case.duplicate", actor_id=reviewer.id, case_id=case.id,
-                 detail=f"of={original_id or '-'}")
+    audit.record(
+        session, action="case.duplicate", actor_id=reviewer.id, case_id=case.id, detail=f"of={original_id or '-'}"
+    )

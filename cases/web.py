@@ -39,8 +39,7 @@ from .ratelimit import init_limiter
 _EXTENSION = "kanal.sessions"
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 # The review app may run its own small scripts (keyboard shortcuts, static/review.js);
 # the portal runs none: its CSP has no script-src, so default-src 'none' forbids every script.
@@ -99,11 +98,20 @@ class NulFreeRequest(Request):
         form = self.__dict__.get("form")
         if form and any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
             self.__dict__["form"] = self.parameter_storage_class(
-                [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)])
+                [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)]
+            )
 
 
-def make_app(import_name: str, *, config: Config, secret_key: str, cookie_name: str,
-             max_content_length: int, limiter_prefix: str, scripts: bool = False) -> Flask:
+def make_app(
+    import_name: str,
+    *,
+    config: Config,
+    secret_key: str,
+    cookie_name: str,
+    max_content_length: int,
+    limiter_prefix: str,
+    scripts: bool = False,
+) -> Flask:
     """What both apps share: config, cookies, CSRF, database, headers, errors, Babel.
 
     `scripts` lets the app's pages run scripts from its own static/ (review app only).
@@ -248,8 +256,7 @@ RETRY_AFTER_SECONDS = 30
 
 def database_unavailable(error: BaseException) -> bool:
     """The database could not be reached or dropped the connection (restart, failover)."""
-    return isinstance(error, OperationalError) or (
-        isinstance(error, DBAPIError) and bool(error.connection_invalidated))
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and bool(error.connection_invalidated))
 
 
 STATUS_LABELS = {
@@ -321,10 +328,16 @@ def init_babel(app: Flask) -> None:
     def file_label(label: str) -> str:
         return str(FILE_LABELS.get(label, label))
 
-    app.jinja_env.globals.update(status_label=status_label, category_name=category_name, get_locale=get_locale,
-                                 file_label=file_label, switch_language_url=switch_language_url,
-                                 config_limits=app.extensions.get("kanal.config"))
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        category_name=category_name,
+        get_locale=get_locale,
+        file_label=file_label,
+        switch_language_url=switch_language_url,
+        config_limits=app.extensions.get("kanal.config"),
+    )
     app.jinja_env.filters["date"] = lambda value: format_date(value, "long")
+
     def relative(value: datetime | None) -> str:
         if value is None:
             return ""

@@ -94,8 +94,11 @@ def encrypt_item(key: bytes, plaintext: bytes, metadata: ItemMetadata) -> bytes:
 def decrypt_item(key: bytes, ciphertext: bytes, metadata: ItemMetadata) -> bytes:
     """The plaintext, if `ciphertext` was sealed under `key` with exactly this metadata."""
     version = ciphertext[:1]
-    if len(key) != KEY_BYTES or len(ciphertext) < 1 + _SALT_BYTES + _TAG_BYTES \
-            or version not in (VERSION, LEGACY_VERSION):
+    if (
+        len(key) != KEY_BYTES
+        or len(ciphertext) < 1 + _SALT_BYTES + _TAG_BYTES
+        or version not in (VERSION, LEGACY_VERSION)
+    ):
         raise CryptoError()
     salt = ciphertext[1 : 1 + _SALT_BYTES]
     cipher, nonce = _item_cipher(key, salt)

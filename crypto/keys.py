@@ -114,8 +114,9 @@ def key_tag(secret: bytes, key: bytes, *, case_id: str, opd_id: int, key_kind: s
     the database: anyone can seal a key of their choosing to a public key (HPKE base mode), and the
     unit is a plain column, so whoever opens a grant checks this before trusting either."""
     tag_key = derive_key(secret, label="case-key-tag")
-    return hmac.new(tag_key, encode_fields(case_id.encode(), str(opd_id).encode(), key_kind.encode(), key),
-                    hashlib.sha256).digest()
+    return hmac.new(
+        tag_key, encode_fields(case_id.encode(), str(opd_id).encode(), key_kind.encode(), key), hashlib.sha256
+    ).digest()
 
 
 def tag_matches(expected: bytes, computed: bytes) -> bool:

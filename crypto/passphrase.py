@@ -111,7 +111,8 @@ def wrap_signing_key(keys: PassphraseKeys, key: SigningKey, *, owner_id: str) ->
 
 def unwrap_signing_key(keys: PassphraseKeys, wrapped: bytes, *, owner_id: str) -> SigningKey:
     return signing_key_from_private(
-        unwrap(keys.wrapping_key, wrapped, label=_SIGNING_WRAP_LABEL, context=owner_id.encode()))
+        unwrap(keys.wrapping_key, wrapped, label=_SIGNING_WRAP_LABEL, context=owner_id.encode())
+    )
 
 
 def _activation_key(activation: str, owner_id: str) -> bytes:
@@ -122,10 +123,12 @@ def _activation_key(activation: str, owner_id: str) -> bytes:
 
 def wrap_for_activation(activation: str, key: SigningKey, *, owner_id: str) -> bytes:
     """A founder's signing key, made at installation, kept until they activate with `activation`."""
-    return wrap(_activation_key(activation, owner_id), key.private, label=_ACTIVATION_WRAP_LABEL,
-                context=owner_id.encode())
+    return wrap(
+        _activation_key(activation, owner_id), key.private, label=_ACTIVATION_WRAP_LABEL, context=owner_id.encode()
+    )
 
 
 def unwrap_for_activation(activation: str, wrapped: bytes, *, owner_id: str) -> SigningKey:
-    return signing_key_from_private(unwrap(_activation_key(activation, owner_id), wrapped,
-                                           label=_ACTIVATION_WRAP_LABEL, context=owner_id.encode()))
+    return signing_key_from_private(
+        unwrap(_activation_key(activation, owner_id), wrapped, label=_ACTIVATION_WRAP_LABEL, context=owner_id.encode())
+    )

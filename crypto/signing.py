@@ -50,16 +50,17 @@ def _halves(private: bytes) -> tuple[ed25519.Ed25519PrivateKey, mldsa.MLDSA65Pri
     if len(private) != PRIVATE_KEY_BYTES:
         raise CryptoError()
     try:
-        return (ed25519.Ed25519PrivateKey.from_private_bytes(private[:_ED_BYTES]),
-                mldsa.MLDSA65PrivateKey.from_seed_bytes(private[_ED_BYTES:]))
+        return (
+            ed25519.Ed25519PrivateKey.from_private_bytes(private[:_ED_BYTES]),
+            mldsa.MLDSA65PrivateKey.from_seed_bytes(private[_ED_BYTES:]),
+        )
     except ValueError:
         raise CryptoError() from None
 
 
 def signing_key_from_private(private: bytes) -> SigningKey:
     ed, ml = _halves(private)
-    return SigningKey(private=private,
-                      public=ed.public_key().public_bytes_raw() + ml.public_key().public_bytes_raw())
+    return SigningKey(private=private, public=ed.public_key().public_bytes_raw() + ml.public_key().public_bytes_raw())
 
 
 def generate_signing_key() -> SigningKey:

@@ -82,8 +82,9 @@ def is_legacy(header: bytes) -> bool:
     return header[:1] == LEGACY_VERSION
 
 
-def encrypt_stream(key: bytes, header: bytes, reader: Readable, *, case_id: str, attachment_id: str,
-                   item_id: str) -> Iterator[bytes]:
+def encrypt_stream(
+    key: bytes, header: bytes, reader: Readable, *, case_id: str, attachment_id: str, item_id: str
+) -> Iterator[bytes]:
     """Yield the encrypted chunks of everything `reader` holds (version 2 headers only)."""
     cipher, aad = _cipher(key, header), _aad(header, case_id, attachment_id, item_id)
     counter = 0

@@ -39,15 +39,22 @@ def _max(name: str) -> Length:
 
 
 class ReportForm(FlaskForm):
-    category = SelectField(_l("What kind of wrongdoing?"), coerce=int,
-                           validators=[InputRequired(message=_l("Choose a category."))])
-    opd = SelectField(_l("Which unit (OPD) is it about?"), coerce=int,
-                      validators=[InputRequired(message=_l("Choose the unit concerned."))])
-    what = LongTextField(_l("What happened?"), validators=[
-        DataRequired(message=_l("Please describe what happened.")),
-        Length(min=20, message=_l("Please describe what happened in at least 20 characters.")),
-        _max("what"),
-    ])
+    category = SelectField(
+        _l("What kind of wrongdoing?"), coerce=int, validators=[InputRequired(message=_l("Choose a category."))]
+    )
+    opd = SelectField(
+        _l("Which unit (OPD) is it about?"),
+        coerce=int,
+        validators=[InputRequired(message=_l("Choose the unit concerned."))],
+    )
+    what = LongTextField(
+        _l("What happened?"),
+        validators=[
+            DataRequired(message=_l("Please describe what happened.")),
+            Length(min=20, message=_l("Please describe what happened in at least 20 characters.")),
+            _max("what"),
+        ],
+    )
     who = LongTextField(_l("Who is involved? (name / position)"), validators=[Optional(), _max("who")])
     when = TextField(_l("When did it happen?"), validators=[Optional(), _max("when")])
     where = TextField(_l("Where did it happen?"), validators=[Optional(), _max("where")])
@@ -57,21 +64,27 @@ class ReportForm(FlaskForm):
     evidence = MultipleFileField(_l("Evidence files (optional)"))
     # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); form-filling bots fill it.
     # A filled one is refused with a visible message, never dropped silently.
-    homepage = TextField(_l("Leave this field empty"), validators=[
-        Length(max=0, message=_l("Please leave the last field empty."))])
+    homepage = TextField(
+        _l("Leave this field empty"), validators=[Length(max=0, message=_l("Please leave the last field empty."))]
+    )
 
 
 class StatusForm(FlaskForm):
-    receipt = TextField(_l("Your receipt code"), render_kw={"autocapitalize": "off", "spellcheck": "false"},
-                          validators=[
-        DataRequired(message=_l("Enter your receipt code.")),
-        Length(max=64, message=_l("That is too long to be a receipt code.")),
-    ])
+    receipt = TextField(
+        _l("Your receipt code"),
+        render_kw={"autocapitalize": "off", "spellcheck": "false"},
+        validators=[
+            DataRequired(message=_l("Enter your receipt code.")),
+            Length(max=64, message=_l("That is too long to be a receipt code.")),
+        ],
+    )
 
 
 class ReplyForm(FlaskForm):
-    text = LongTextField(_l("Your message or additional information"), validators=[
-        Optional(), Length(max=20000, message=_l("Please keep this under %(max)d characters.", max=20000))])
+    text = LongTextField(
+        _l("Your message or additional information"),
+        validators=[Optional(), Length(max=20000, message=_l("Please keep this under %(max)d characters.", max=20000))],
+    )
     evidence = MultipleFileField(_l("Add evidence files (optional)"))
 
 

@@ -23,8 +23,9 @@ def _figures() -> Figures:
     cached = cache.get("figures")
     if cached is None or cached[0] < time.monotonic():
         config: Config = current_app.extensions["kanal.config"]
-        figures = compute(db_session(), k=config.stats_min_cell, first_response_hours=config.first_response_hours,
-                          now=utc_now())
+        figures = compute(
+            db_session(), k=config.stats_min_cell, first_response_hours=config.first_response_hours, now=utc_now()
+        )
         cached = cache["figures"] = (time.monotonic() + CACHE_SECONDS, figures)
     return cached[1]
 
@@ -78,8 +79,9 @@ def _blanks(table: Table, k: int) -> list[str]:
 @bp.app_template_global("table_chart")
 def table_chart(table: Table, labels: list[str], title: str, k: int) -> BarChart:
     """The SVG chart of a suppressed table: no bar for a hidden cell, "< k" or a dash instead."""
-    return bar_chart(title, [(label, cell.value) for label, cell in zip(labels, table.cells, strict=True)],
-                     _blanks(table, k))
+    return bar_chart(
+        title, [(label, cell.value) for label, cell in zip(labels, table.cells, strict=True)], _blanks(table, k)
+    )
 
 
 @bp.app_template_global("month_chart")

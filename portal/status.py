@@ -25,8 +25,9 @@ def check_status() -> Response | tuple[str, int] | str:
         return render_template("status.html", form=form), (400 if form.is_submitted() else 200)
     config: Config = current_app.extensions["kanal.config"]
     try:
-        token = start_reporter_session(db_session(), receipt_text=form.receipt.data or "",
-                                       receipt_key=config.receipt_key_bytes)
+        token = start_reporter_session(
+            db_session(), receipt_text=form.receipt.data or "", receipt_key=config.receipt_key_bytes
+        )
     except ReceiptNotRecognised:
         # Same page, same status code; the receipt is never echoed back.
         return render_template("status.html", form=StatusForm(formdata=None), not_recognised=True)

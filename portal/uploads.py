@@ -25,21 +25,28 @@ from cases.web import NulFreeRequest
 
 REFUSAL_MESSAGES = {
     "too_large": _l("“%(name)s” is larger than %(mb)d MB and was not accepted."),
-    "type": _l("“%(name)s” is not a file type we accept. Send photos (JPEG, PNG, WebP, HEIC), PDF, "
-               "Office or OpenDocument files, plain text, or audio recordings."),
+    "type": _l(
+        "“%(name)s” is not a file type we accept. Send photos (JPEG, PNG, WebP, HEIC), PDF, "
+        "Office or OpenDocument files, plain text, or audio recordings."
+    ),
     "empty": _l("“%(name)s” is empty."),
     "case_full": _l("“%(name)s” does not fit: a report can hold at most %(case_mb)d MB of files."),
     "too_many": _l("Send at most %(count)d files at a time."),
-    "busy": _l("“%(name)s” could not be accepted right now: the channel has received many files this hour. "
-               "Your text is kept below; send the report without it now and add the file later with your "
-               "receipt code, or try again in an hour."),
+    "busy": _l(
+        "“%(name)s” could not be accepted right now: the channel has received many files this hour. "
+        "Your text is kept below; send the report without it now and add the file later with your "
+        "receipt code, or try again in an hour."
+    ),
 }
 
 
 def limits() -> Limits:
     config: Config = current_app.extensions["kanal.config"]
-    return Limits(file_bytes=config.max_file_mb * 1024 * 1024, case_bytes=config.max_case_mb * 1024 * 1024,
-                  hour_bytes=config.max_upload_mb_per_hour * 1024 * 1024)
+    return Limits(
+        file_bytes=config.max_file_mb * 1024 * 1024,
+        case_bytes=config.max_case_mb * 1024 * 1024,
+        hour_bytes=config.max_upload_mb_per_hour * 1024 * 1024,
+    )
 
 
 class PortalRequest(NulFreeRequest):
@@ -70,10 +77,15 @@ def uploads_from(files: list[FileStorage]) -> list[Upload]:
 
 def refusal_message(refused: FileRefused) -> str:
     config: Config = current_app.extensions["kanal.config"]
-    return str(REFUSAL_MESSAGES[refused.reason] % {
-        "name": refused.filename[:80], "mb": config.max_file_mb, "case_mb": config.max_case_mb,
-        "count": limits().files_per_upload,
-    })
+    return str(
+        REFUSAL_MESSAGES[refused.reason]
+        % {
+            "name": refused.filename[:80],
+            "mb": config.max_file_mb,
+            "case_mb": config.max_case_mb,
+            "count": limits().files_per_upload,
+        }
+    )
 
 
 def prepare_uploads(files: list[FileStorage]) -> tuple[list[PreparedFile], list[str]]:

@@ -58,8 +58,9 @@ def _ended() -> Response | tuple[str, int]:
 
 def kept_reply() -> tuple[str, int]:
     """A reply that cannot be sent now (visit over, form expired) is shown back, not lost."""
-    return render_template("status.html", form=StatusForm(formdata=None), ended=True,
-                           kept_text=request.form.get("text", "")[:20000]), 400
+    return render_template(
+        "status.html", form=StatusForm(formdata=None), ended=True, kept_text=request.form.get("text", "")[:20000]
+    ), 400
 
 
 def _page(access: ReporterAccess, form: ReplyForm, **extra: object) -> str:
@@ -82,8 +83,14 @@ def my_report() -> Response | str | tuple[str, int]:
     if file_errors:
         return _page(access, form, file_errors=file_errors), 400
     try:
-        reporter_adds(db_session(), case=access.case, case_key=access.case_key, text=form.text.data or "",
-                      files=prepared, limits=limits())
+        reporter_adds(
+            db_session(),
+            case=access.case,
+            case_key=access.case_key,
+            text=form.text.data or "",
+            files=prepared,
+            limits=limits(),
+        )
     except FileRefused as refused:
         return _page(access, form, file_errors=[refusal_message(refused)]), 400
     except EmptyMessage:

@@ -22,8 +22,15 @@ STEP_ENDPOINTS = {
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
-    app = make_app(__name__, config=config, secret_key=config.review_secret_key, cookie_name="kanal_review",
-                   max_content_length=64 * 1024, limiter_prefix="review", scripts=True)
+    app = make_app(
+        __name__,
+        config=config,
+        secret_key=config.review_secret_key,
+        cookie_name="kanal_review",
+        max_content_length=64 * 1024,
+        limiter_prefix="review",
+        scripts=True,
+    )
 
     @app.before_request
     def require_login() -> Response | None:

@@ -39,8 +39,9 @@ def admin_only(view: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def step_up_required(return_to: str, *, with_view_args: bool = False) -> Callable[[Callable[P, R]],
-                                                                                   Callable[P, R | Response]]:
+def step_up_required(
+    return_to: str, *, with_view_args: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Admin actions (and case exports) need a TOTP code entered in the last 5 minutes.
 
     `with_view_args` sends the reviewer back to `return_to` with this URL's

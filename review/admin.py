@@ -44,8 +44,9 @@ _APPROVAL_MESSAGES = {
     "not_holder": _l("Only a reviewer who already holds case keys can approve."),
     "not_active": _l("This account has not set its passphrase yet."),
     "already": _l("This account is already approved."),
-    "not_created": _l("This account has no signed creation in the roster: it cannot be approved. "
-                      "Create it again from the team page."),
+    "not_created": _l(
+        "This account has no signed creation in the roster: it cannot be approved. Create it again from the team page."
+    ),
     "code": _l("That code is not valid (or was already used). Approval needs a fresh code."),
     "changed": _l("The keys of this account changed after the page was shown. Read the fingerprints again."),
 }
@@ -79,12 +80,20 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     members = team(db_session())
     names = {m.reviewer.id: m.reviewer.display_name for m in members}
     opds = {o.id: o.name for o in active_opds(db_session())}
-    return render_template("team.html", members=members, create_form=create_form,
-                           affiliation_form=affiliation_form, button=ButtonForm(),
-                           own_keys=session_fingerprints(g.session_row, token=g.session_token),
-                           removals=pending_removals(db_session()),
-                           names=names, opds=opds, state_labels=_STATE_LABELS,
-                           email_form=EmailForm(formdata=None, email=g.reviewer.email or ""), **extra), status
+    return render_template(
+        "team.html",
+        members=members,
+        create_form=create_form,
+        affiliation_form=affiliation_form,
+        button=ButtonForm(),
+        own_keys=session_fingerprints(g.session_row, token=g.session_token),
+        removals=pending_removals(db_session()),
+        names=names,
+        opds=opds,
+        state_labels=_STATE_LABELS,
+        email_form=EmailForm(formdata=None, email=g.reviewer.email or ""),
+        **extra,
+    ), status
 
 
 @bp.get("/team")
@@ -100,14 +109,22 @@ def create() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _team_page(400, create_form=form)
     try:
-        reviewer, one_time = create_reviewer(db_session(), username=form.username.data or "",
-                                             display_name=form.display_name.data or "", is_admin=form.is_admin.data,
-                                             is_reviewer=form.is_reviewer.data, creator=g.reviewer,
-                                             creator_key=signing_key(), email=form.email.data or "")
+        reviewer, one_time = create_reviewer(
+            db_session(),
+            username=form.username.data or "",
+            display_name=form.display_name.data or "",
+            is_admin=form.is_admin.data,
+            is_reviewer=form.is_reviewer.data,
+            creator=g.reviewer,
+            creator_key=signing_key(),
+            email=form.email.data or "",
+        )
     except NotAKeyHolder:
-        return _team_page(403, create_form=form,
-                          problem=_("Only an administrator who is a key holder in the signed roster can create "
-                                    "accounts."))
+        return _team_page(
+            403,
+            create_form=form,
+            problem=_("Only an administrator who is a key holder in the signed roster can create accounts."),
+        )
     except AccountExists:
         return _team_page(400, create_form=form, problem=_("An account with that name already exists."))
     except InvalidEmail:
@@ -129,13 +146,19 @@ def approve(reviewer_id: str) -> Response | tuple[str, int]:
         return render_template("approve.html", reviewer=reviewer, keys=keys, form=form), status
     config = current_app.extensions["kanal.config"]
     try:
-        approve_reviewer(db_session(), approver=g.reviewer, approver_key=signing_key(), reviewer=reviewer,
-                         code=form.code.data or "", server_secret=config.review_secret_key.encode(),
-                         shown=KeysToConfirm(signing=form.signing_fp.data or "",
-                                             encryption=form.encryption_fp.data or ""))
+        approve_reviewer(
+            db_session(),
+            approver=g.reviewer,
+            approver_key=signing_key(),
+            reviewer=reviewer,
+            code=form.code.data or "",
+            server_secret=config.review_secret_key.encode(),
+            shown=KeysToConfirm(signing=form.signing_fp.data or "", encryption=form.encryption_fp.data or ""),
+        )
     except ApprovalRefused as refused:
-        return render_template("approve.html", reviewer=reviewer, keys=keys, form=form,
-                               problem=_APPROVAL_MESSAGES[refused.reason]), 400
+        return render_template(
+            "approve.html", reviewer=reviewer, keys=keys, form=form, problem=_APPROVAL_MESSAGES[refused.reason]
+        ), 400
     flash(_("Approved. They receive case keys when a key holder is next active."))
     return redirect(url_for("admin.team_page"))
 
@@ -171,9 +194,14 @@ def affiliate(reviewer_id: str) -> Response:
     form = _affiliation_form()
     if form.validate_on_submit():
         try:
-            removed = add_affiliation(db_session(), actor=g.reviewer, actor_key=signing_key(),
-                                      reviewer=_reviewer(reviewer_id), opd_id=form.opd.data,
-                                      kind=form.kind.data or "member")
+            removed = add_affiliation(
+                db_session(),
+                actor=g.reviewer,
+                actor_key=signing_key(),
+                reviewer=_reviewer(reviewer_id),
+                opd_id=form.opd.data,
+                kind=form.kind.data or "member",
+            )
         except NotAKeyHolder:
             flash(str(_REMOVAL_MESSAGES["not_holder"]))
             return redirect(url_for("admin.team_page"))
@@ -189,8 +217,9 @@ def unaffiliate(reviewer_id: str) -> Response:
     opd_id = small_int(request.form.get("opd", ""))
     if ButtonForm().validate_on_submit() and opd_id is not None:
         try:
-            propose_removal(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=_reviewer(reviewer_id),
-                            opd_id=opd_id)
+            propose_removal(
+                db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=_reviewer(reviewer_id), opd_id=opd_id
+            )
             flash(_("Removal proposed. Another key holder must confirm it on this page."))
         except RemovalRefused as refused:
             flash(str(_REMOVAL_MESSAGES[refused.reason]))
@@ -215,8 +244,14 @@ def declare_conflict() -> Response:
     """A reviewer recuses themself from a unit's cases (no admin needed)."""
     form = _affiliation_form()
     if form.validate_on_submit():
-        removed = add_affiliation(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=g.reviewer,
-                                  opd_id=form.opd.data, kind="conflict")
+        removed = add_affiliation(
+            db_session(),
+            actor=g.reviewer,
+            actor_key=signing_key(),
+            reviewer=g.reviewer,
+            opd_id=form.opd.data,
+            kind="conflict",
+        )
         flash(_("Conflict declared; %(n)d case keys for that unit were removed from your account.", n=removed))
     return redirect(url_for("admin.team_page"))
 

@@ -67,13 +67,23 @@ def _switch(reviewer_session_purpose: str, *, stepped_up: bool = False) -> None:
     reviewer = g.reviewer
     end_session(db_session(), token=g.session_token)
     session.clear()
-    session["sid"] = open_session(db_session(), reviewer=reviewer, keypair=keypair, signing=signing,
-                                  purpose=reviewer_session_purpose, stepped_up=stepped_up)
+    session["sid"] = open_session(
+        db_session(),
+        reviewer=reviewer,
+        keypair=keypair,
+        signing=signing,
+        purpose=reviewer_session_purpose,
+        stepped_up=stepped_up,
+    )
 
 
 def _locked_message(error: AccountLocked) -> str:
-    return str(_("Too many attempts. This account accepts the next attempt after %(time)s.",
-             time=format_time(error.until, "HH:mm:ss")))
+    return str(
+        _(
+            "Too many attempts. This account accepts the next attempt after %(time)s.",
+            time=format_time(error.until, "HH:mm:ss"),
+        )
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -100,8 +110,9 @@ def login() -> Response | str | tuple[str, int]:
         purpose, target = "second_factor", "auth.code"
     else:
         purpose, target = "enrol", "auth.enrol"
-    session["sid"] = open_session(db_session(), reviewer=outcome.reviewer, keypair=outcome.keypair,
-                                  signing=outcome.signing, purpose=purpose)
+    session["sid"] = open_session(
+        db_session(), reviewer=outcome.reviewer, keypair=outcome.keypair, signing=outcome.signing, purpose=purpose
+    )
     return redirect(url_for(target))
 
 
@@ -117,14 +128,19 @@ def second_factor() -> Response | str | tuple[str, int]:
     except AccountLocked as locked:
         return render_template("code.html", form=form, failed=_locked_message(locked)), 429
     code = form.code.data or ""
-    if not (check_code(reviewer=reviewer, code=code, server_secret=_server_secret())
-            or use_backup_code(db_session(), reviewer=reviewer, code=code)):
+    if not (
+        check_code(reviewer=reviewer, code=code, server_secret=_server_secret())
+        or use_backup_code(db_session(), reviewer=reviewer, code=code)
+    ):
         audit.record(db_session(), action="login.fail", actor_id=reviewer.id, detail="second factor")
         return render_template("code.html", form=form, failed=_("That code is not valid (or was already used).")), 401
     clear_failures(reviewer)
     audit.record(db_session(), action="login", actor_id=reviewer.id)
-    anchors.check_at_login(db_session(), signer_id=reviewer.id,  # anchors the head; problems reach admins
-                           signing_key=_bound_signing_key())
+    anchors.check_at_login(
+        db_session(),
+        signer_id=reviewer.id,  # anchors the head; problems reach admins
+        signing_key=_bound_signing_key(),
+    )
     _switch("full", stepped_up=True)
     _regrant()
     return redirect(url_for("cases.case_list"))
@@ -152,9 +168,13 @@ def activate_account() -> Response | str | tuple[str, int]:
         return render_template("activate.html", form=form), (400 if form.is_submitted() else 200)
     reviewer = g.reviewer
     try:
-        keypair, signing = activate(db_session(), reviewer=reviewer, new_passphrase=form.passphrase.data or "",
-                                    kdf=_config().kdf, signing=session_signing_key(g.session_row,
-                                                                                   token=g.session_token))
+        keypair, signing = activate(
+            db_session(),
+            reviewer=reviewer,
+            new_passphrase=form.passphrase.data or "",
+            kdf=_config().kdf,
+            signing=session_signing_key(g.session_row, token=g.session_token),
+        )
     except PassphraseRejected as rejected:
         return render_template("activate.html", form=form, problem=_POLICY_MESSAGES[rejected.reason]), 400
     end_all_sessions(db_session(), reviewer_id=reviewer.id)
@@ -174,8 +194,9 @@ def enrol_totp() -> Response | str | tuple[str, int]:
     if secret is None or (request.method == "GET" and not reviewer.totp_enabled and request.args.get("new")):
         secret = start_enrolment(reviewer=reviewer, server_secret=_server_secret())
     if form.validate_on_submit():
-        codes = finish_enrolment(db_session(), reviewer=reviewer, code=form.code.data or "",
-                                 server_secret=_server_secret())
+        codes = finish_enrolment(
+            db_session(), reviewer=reviewer, code=form.code.data or "", server_secret=_server_secret()
+        )
         if codes is not None:
             anchors.check_at_login(db_session(), signer_id=reviewer.id, signing_key=_bound_signing_key())
             _switch("full", stepped_up=True)

@@ -67,8 +67,13 @@ def case_list() -> str:
         page=_int("page") or 1,
     )
     page = list_cases(db_session(), reviewer=g.reviewer, filters=filters)
-    return render_template("case_list.html", page=page, categories=active_categories(db_session()),
-                           opds=active_opds(db_session()), statuses=STATUS_LABELS)
+    return render_template(
+        "case_list.html",
+        page=page,
+        categories=active_categories(db_session()),
+        opds=active_opds(db_session()),
+        statuses=STATUS_LABELS,
+    )
 
 
 @bp.get("/dashboard")
@@ -77,8 +82,11 @@ def dashboard_view() -> str:
     figures = dashboard(session)
     extra = {}
     if g.reviewer.is_admin:
-        extra = {"unreadable": unreadable_cases(session), "pending": pending_approvals(session),
-                 "purge_soon": purge_soon(session, retention_days=_retention_days())}
+        extra = {
+            "unreadable": unreadable_cases(session),
+            "pending": pending_approvals(session),
+            "purge_soon": purge_soon(session, retention_days=_retention_days()),
+        }
     return render_template("dashboard.html", figures=figures, statuses=STATUS_LABELS, **extra)
 
 
@@ -92,15 +100,21 @@ def _case_page(case_id: str, *, status: int = 200, **forms: object) -> tuple[str
     status_form = forms.get("status_form") or StatusForm()
     # No default: a status change is always a deliberate choice.
     status_form.new_status.choices = [("", "—")] + [  # type: ignore[attr-defined]
-        (t.status, str(STATUS_LABELS[t.status])) for t in detail.transitions]
+        (t.status, str(STATUS_LABELS[t.status])) for t in detail.transitions
+    ]
     assign_form = AssignForm(assignee=detail.summary.assigned_to_id or "")
     assign_form.assignee.choices = [("", _("nobody"))] + detail.assignable
     priority_form = PriorityForm(priority=detail.summary.priority)
     priority_form.priority.choices = [(p, p) for p in PRIORITIES]
     context = {
-        "case": detail, "reply_form": forms.get("reply_form") or ReplyForm(), "status_form": status_form,
-        "note_form": forms.get("note_form") or NoteForm(), "assign_form": assign_form,
-        "priority_form": priority_form, "label_form": LabelForm(formdata=None), "button": ButtonForm(),
+        "case": detail,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "status_form": status_form,
+        "note_form": forms.get("note_form") or NoteForm(),
+        "assign_form": assign_form,
+        "priority_form": priority_form,
+        "label_form": LabelForm(formdata=None),
+        "button": ButtonForm(),
         "duplicate_form": DuplicateForm(formdata=None, original=detail.summary.duplicate_of_id or ""),
         "problem": forms.get("problem"),
     }
@@ -128,8 +142,14 @@ def reply(case_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _case_page(case_id, status=400, reply_form=form)
     try:
-        team_replies(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS], private_key=private_key(),
-                     text=form.text.data or "", rules=_rules())
+        team_replies(
+            db_session(),
+            reviewer=g.reviewer,
+            case_id=case_id[:MAX_ID_CHARS],
+            private_key=private_key(),
+            text=form.text.data or "",
+            rules=_rules(),
+        )
     except CaseNotFound:
         abort(404)
     except EmptyMessage:
@@ -145,16 +165,26 @@ def status(case_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _case_page(case_id, status=400, status_form=form)
     try:
-        change_status(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS], private_key=private_key(),
-                      new_status=form.new_status.data or "", reason=form.reason.data or "",
-                      outcome=form.outcome.data or "", rules=_rules())
+        change_status(
+            db_session(),
+            reviewer=g.reviewer,
+            case_id=case_id[:MAX_ID_CHARS],
+            private_key=private_key(),
+            new_status=form.new_status.data or "",
+            reason=form.reason.data or "",
+            outcome=form.outcome.data or "",
+            rules=_rules(),
+        )
     except CaseNotFound:
         abort(404)
     except TransitionNotAllowed:
         return _case_page(case_id, status=400, status_form=form, problem=_("That status change is not allowed."))
     except ReasonRequired as missing:
-        message = (_("Write the reason for this decision.") if missing.field == "reason"
-                   else _("Write the outcome the reporter will read."))
+        message = (
+            _("Write the reason for this decision.")
+            if missing.field == "reason"
+            else _("Write the outcome the reporter will read.")
+        )
         return _case_page(case_id, status=400, status_form=form, problem=message)
     flash(_("Status changed."))
     return redirect(url_for("cases.case_view", case_id=case_id))
@@ -165,8 +195,17 @@ def note(case_id: str) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return _case_page(case_id, status=400, note_form=form)
-    return _act(case_id, lambda: add_note(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
-                                          private_key=private_key(), text=form.text.data or ""), _("Note added."))
+    return _act(
+        case_id,
+        lambda: add_note(
+            db_session(),
+            reviewer=g.reviewer,
+            case_id=case_id[:MAX_ID_CHARS],
+            private_key=private_key(),
+            text=form.text.data or "",
+        ),
+        _("Note added."),
+    )
 
 
 @bp.post("/cases/<case_id>/assign")
@@ -175,8 +214,17 @@ def assign_case(case_id: str) -> Response | tuple[str, int]:
         abort(400)
     assignee = request.form.get("assignee", "")[:MAX_ID_CHARS] or None
     try:
-        return _act(case_id, lambda: assign(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
-                                            private_key=private_key(), assignee_id=assignee), _("Assignment saved."))
+        return _act(
+            case_id,
+            lambda: assign(
+                db_session(),
+                reviewer=g.reviewer,
+                case_id=case_id[:MAX_ID_CHARS],
+                private_key=private_key(),
+                assignee_id=assignee,
+            ),
+            _("Assignment saved."),
+        )
     except DomainError:
         return _case_page(case_id, status=400, problem=_("That person cannot read this case."))
 
@@ -186,9 +234,17 @@ def priority(case_id: str) -> Response | tuple[str, int]:
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        return _act(case_id, lambda: set_priority(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
-                                                  private_key=private_key(),
-                                                  priority=request.form.get("priority", "")), _("Priority saved."))
+        return _act(
+            case_id,
+            lambda: set_priority(
+                db_session(),
+                reviewer=g.reviewer,
+                case_id=case_id[:MAX_ID_CHARS],
+                private_key=private_key(),
+                priority=request.form.get("priority", ""),
+            ),
+            _("Priority saved."),
+        )
     except DomainError:
         return _case_page(case_id, status=400, problem=_("Unknown priority."))
 
@@ -198,17 +254,34 @@ def label(case_id: str) -> Response | tuple[str, int]:
     form = LabelForm()
     if not form.validate_on_submit():
         return _case_page(case_id, status=400, problem=_("Write a label of at most 40 characters."))
-    return _act(case_id, lambda: add_label(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
-                                           private_key=private_key(), label=form.label.data or ""), _("Label added."))
+    return _act(
+        case_id,
+        lambda: add_label(
+            db_session(),
+            reviewer=g.reviewer,
+            case_id=case_id[:MAX_ID_CHARS],
+            private_key=private_key(),
+            label=form.label.data or "",
+        ),
+        _("Label added."),
+    )
 
 
 @bp.post("/cases/<case_id>/labels/remove")
 def unlabel(case_id: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    return _act(case_id, lambda: remove_label(db_session(), reviewer=g.reviewer, case_id=case_id[:MAX_ID_CHARS],
-                                              private_key=private_key(), label=request.form.get("label", "")),
-                _("Label removed."))
+    return _act(
+        case_id,
+        lambda: remove_label(
+            db_session(),
+            reviewer=g.reviewer,
+            case_id=case_id[:MAX_ID_CHARS],
+            private_key=private_key(),
+            label=request.form.get("label", ""),
+        ),
+        _("Label removed."),
+    )
 
 
 @bp.post("/cases/<case_id>/duplicate")
@@ -218,9 +291,17 @@ def duplicate(case_id: str) -> Response | tuple[str, int]:
         abort(400)
     original = (form.original.data or "").strip()[:MAX_ID_CHARS] or None
     try:
-        return _act(case_id, lambda: mark_duplicate(db_session(), reviewer=g.reviewer,
-                                                    case_id=case_id[:MAX_ID_CHARS], private_key=private_key(),
-                                                    original_id=original), _("Duplicate link saved."))
+        return _act(
+            case_id,
+            lambda: mark_duplicate(
+                db_session(),
+                reviewer=g.reviewer,
+                case_id=case_id[:MAX_ID_CHARS],
+                private_key=private_key(),
+                original_id=original,
+            ),
+            _("Duplicate link saved."),
+        )
     except DomainError:
         return _case_page(case_id, status=400, problem=_("That case cannot be linked."))
 
@@ -230,8 +311,14 @@ def download(case_id: str, attachment_id: str) -> Response:
     if len(case_id) > MAX_ID_CHARS or len(attachment_id) > MAX_ID_CHARS:
         abort(404)
     try:
-        file = download_attachment(db_session(), sessions=session_factory(current_app), reviewer=g.reviewer,
-                                   case_id=case_id, attachment_id=attachment_id, private_key=private_key())
+        file = download_attachment(
+            db_session(),
+            sessions=session_factory(current_app),
+            reviewer=g.reviewer,
+            case_id=case_id,
+            attachment_id=attachment_id,
+            private_key=private_key(),
+        )
     except CaseNotFound:
         abort(404)
     except ItemTampered:  # the case page shows which item failed

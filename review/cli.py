@@ -61,8 +61,7 @@ def _read_recovery_secret() -> bytes:
     try:
         return parse_recovery_input(sys.stdin.read())
     except CryptoError:
-        raise click.ClickException("Those shares do not rebuild a recovery secret (too few, or mistyped).") \
-            from None
+        raise click.ClickException("Those shares do not rebuild a recovery secret (too few, or mistyped).") from None
 
 
 def _print_activation(username: str, activation: str) -> None:
@@ -74,11 +73,15 @@ def _add_root(session: Session, *, kind: str, fp: str) -> None:
     """Put a fingerprint into the roots of trust (the roots file), or say where it must go."""
     written = trust_of(session).add_roots(**({"founders": [fp]} if kind == "founder" else {"recovery": [fp]}))
     if written:
-        click.echo(f"Roots of trust: added '{kind} {fp}' to {trust_of(session).roots_file}. Keep a copy of that "
-                   "file with the other secrets.")
+        click.echo(
+            f"Roots of trust: added '{kind} {fp}' to {trust_of(session).roots_file}. Keep a copy of that "
+            "file with the other secrets."
+        )
     else:
-        click.echo("Roots of trust come from KANAL_ROSTER_ROOTS: add this line there (with the other secrets), "
-                   f"then restart the apps:\n  {kind} {fp}")
+        click.echo(
+            "Roots of trust come from KANAL_ROSTER_ROOTS: add this line there (with the other secrets), "
+            f"then restart the apps:\n  {kind} {fp}"
+        )
 
 
 def _recovery_to_vouch(session: Session) -> RecoveryKey | None:
@@ -102,8 +105,10 @@ def _key_holder(session: Session, username: str) -> tuple[Reviewer, "SigningKey"
         raise click.ClickException(f"'{username}' has not activated their account yet.")
     if outcome.reviewer.totp_enabled:  # the same two factors as the review app's login
         code = click.prompt(f"Code from the authenticator app of '{username}'", err=True)
-        if not (check_code(reviewer=outcome.reviewer, code=code, server_secret=config.review_secret_key.encode())
-                or use_backup_code(session, reviewer=outcome.reviewer, code=code)):
+        if not (
+            check_code(reviewer=outcome.reviewer, code=code, server_secret=config.review_secret_key.encode())
+            or use_backup_code(session, reviewer=outcome.reviewer, code=code)
+        ):
             raise click.ClickException("That code is not valid (or was already used).")
     return outcome.reviewer, outcome.signing
 
@@ -149,9 +154,15 @@ def register(app: Flask) -> None:
         """Installation ceremony: a founding key holder, whose fingerprint becomes a root of trust."""
         try:
             with _session() as session, session.begin():
-                reviewer, activation, fp = create_founder(session, username=username, display_name=name,
-                                                          is_admin=not no_admin, is_reviewer=not no_reviewer,
-                                                          email=email, vouch_recovery=_recovery_to_vouch(session))
+                reviewer, activation, fp = create_founder(
+                    session,
+                    username=username,
+                    display_name=name,
+                    is_admin=not no_admin,
+                    is_reviewer=not no_reviewer,
+                    email=email,
+                    vouch_recovery=_recovery_to_vouch(session),
+                )
                 _add_root(session, kind="founder", fp=fp)
         except AccountExists:
             raise click.ClickException(f"An account named '{username}' already exists.") from None
@@ -167,20 +178,27 @@ def register(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="Also an administrator.")
     @click.option("--no-reviewer", is_flag=True, help="Administrator only: cannot read cases.")
     @click.option("--email", default="", help="Address for content-free activity notifications.")
-    def create_reviewer_command(username: str, by: str, name: str, admin: bool, no_reviewer: bool,
-                                email: str) -> None:
+    def create_reviewer_command(username: str, by: str, name: str, admin: bool, no_reviewer: bool, email: str) -> None:
         """Create an account and print its one-time activation passphrase.
 
         Signed into the roster by the admin named with --by, who then cannot approve it (four eyes)."""
         if not by:
-            raise click.ClickException("Say who creates the account: --by NAME (a key-holding admin, asked for "
-                                       "their passphrase). The first accounts are made with create-founder.")
+            raise click.ClickException(
+                "Say who creates the account: --by NAME (a key-holding admin, asked for "
+                "their passphrase). The first accounts are made with create-founder."
+            )
         try:
             with _session() as session, session.begin():
                 creator, key = _key_holder(session, by)
                 reviewer, activation = create_reviewer(
-                    session, username=username, display_name=name, is_admin=admin, is_reviewer=not no_reviewer,
-                    email=email, creator=creator, creator_key=key,
+                    session,
+                    username=username,
+                    display_name=name,
+                    is_admin=admin,
+                    is_reviewer=not no_reviewer,
+                    email=email,
+                    creator=creator,
+                    creator_key=key,
                 )
         except NotAKeyHolder:
             raise click.ClickException(f"'{by}' is not a key-holding admin in the signed roster.") from None
@@ -209,16 +227,22 @@ def register(app: Flask) -> None:
             key, master = generate_recovery_key(session)
             _add_root(session, kind="recovery", fp=recovery_fingerprint(key))
         if shares:
-            click.echo(f"Recovery shares: any {threshold} of these {shares} rebuild the secret. Give each to a "
-                       "different person, on paper; they are shown ONCE:")
+            click.echo(
+                f"Recovery shares: any {threshold} of these {shares} rebuild the secret. Give each to a "
+                "different person, on paper; they are shown ONCE:"
+            )
             for number, words in enumerate(split_master_secret(master, threshold=threshold, shares=shares), 1):
                 click.echo(f"  share {number}: {words}")
         else:
             _print_recovery_secret(master)
 
     @app.cli.command("purge-expired")
-    @click.option("--days", type=int, default=None,
-                  help="Keep concluded cases this many days after closing (default: KANAL_RETENTION_DAYS, 730).")
+    @click.option(
+        "--days",
+        type=int,
+        default=None,
+        help="Keep concluded cases this many days after closing (default: KANAL_RETENTION_DAYS, 730).",
+    )
     def purge_expired_command(days: int | None) -> None:
         """Delete concluded cases past retention (run daily from cron or a systemd timer)."""
         config: Config = current_app.extensions["kanal.config"]
@@ -236,11 +260,17 @@ def register(app: Flask) -> None:
         # The installation's language (no request here): Indonesian unless configured otherwise.
         text = NoticeText(
             subject=_("New activity in Kanal Integritas"),
-            body=_("There is new activity in the review application of Kanal Integritas. Sign in to see it.\n\n"
-                   "This message deliberately says nothing more."),
+            body=_(
+                "There is new activity in the review application of Kanal Integritas. Sign in to see it.\n\n"
+                "This message deliberately says nothing more."
+            ),
         )
-        report = send_due(session_factory(current_app), sender=SmtpSender(SmtpSettings.from_config(config)),
-                          text=text, interval=timedelta(minutes=config.notify_interval_minutes))
+        report = send_due(
+            session_factory(current_app),
+            sender=SmtpSender(SmtpSettings.from_config(config)),
+            text=text,
+            interval=timedelta(minutes=config.notify_interval_minutes),
+        )
         click.echo(f"Notified {report.sent} reviewer(s); {report.failed} failed and are retried on the next run.")
         if report.failed:
             raise SystemExit(1)
@@ -320,8 +350,9 @@ def register(app: Flask) -> None:
         if found:
             raise click.ClickException(f"{len(found)} problem(s): nothing is sealed to what does not verify.")
         readers = sum(1 for m in verified.members.values() if m.key_holder and m.reviewer and m.encryption_key)
-        click.echo(f"Roster intact: {verified.head[0]} entries, head {verified.head[1].hex()}, "
-                   f"{readers} verified reader(s).")
+        click.echo(
+            f"Roster intact: {verified.head[0]} entries, head {verified.head[1].hex()}, {readers} verified reader(s)."
+        )
 
     @roster_group.command("found")
     @click.argument("username")
@@ -329,15 +360,29 @@ def register(app: Flask) -> None:
         """Upgrade ceremony: make an existing, activated key holder a founder (asks their passphrase)."""
         with _session() as session, session.begin():
             reviewer, key = _key_holder(session, username)
-            roster.append(session, action="founder", subject_id=reviewer.id,
-                          fields={"username": reviewer.username, "signing_key": key.public.hex(),
-                                  "admin": reviewer.is_admin, "reviewer": reviewer.is_reviewer},
-                          signers=[(reviewer.id, key)])
+            roster.append(
+                session,
+                action="founder",
+                subject_id=reviewer.id,
+                fields={
+                    "username": reviewer.username,
+                    "signing_key": key.public.hex(),
+                    "admin": reviewer.is_admin,
+                    "reviewer": reviewer.is_reviewer,
+                },
+                signers=[(reviewer.id, key)],
+            )
             assert reviewer.public_key is not None
-            roster.append(session, action="account.activate", subject_id=reviewer.id,
-                          fields={"signing_key": key.public.hex(),
-                                  "encryption_key": roster.encryption_fingerprint(reviewer.public_key)},
-                          signers=[(reviewer.id, key)])
+            roster.append(
+                session,
+                action="account.activate",
+                subject_id=reviewer.id,
+                fields={
+                    "signing_key": key.public.hex(),
+                    "encryption_key": roster.encryption_fingerprint(reviewer.public_key),
+                },
+                signers=[(reviewer.id, key)],
+            )
             reviewer.approved_at = reviewer.approved_at or utc_now()  # the row mirrors the roster
             reviewer.needs_grants = True  # key holders pass earlier cases on at their next visit
             audit.record(session, action="roster.found", detail=f"reviewer={reviewer.id}")
@@ -387,11 +432,15 @@ def register(app: Flask) -> None:
                 report = upgrade_legacy_items(session, master_secret=master)
             except RecoveryMismatch:
                 raise click.ClickException("That secret does not belong to an installed recovery key.") from None
-        click.echo(f"Upgraded {report.items} item(s) and {report.streams} file stream(s) in {report.cases} case(s); "
-                   f"tagged the keys of {report.tagged} case(s) from before key tags.")
+        click.echo(
+            f"Upgraded {report.items} item(s) and {report.streams} file stream(s) in {report.cases} case(s); "
+            f"tagged the keys of {report.tagged} case(s) from before key tags."
+        )
         if report.failed or report.without_grant:
-            click.echo(f"Left as they were: {report.failed} item(s) or stream(s) that failed their integrity check, "
-                       f"{report.without_grant} case(s) without a grant for this recovery key.")
+            click.echo(
+                f"Left as they were: {report.failed} item(s) or stream(s) that failed their integrity check, "
+                f"{report.without_grant} case(s) without a grant for this recovery key."
+            )
             raise SystemExit(1)
 
     @app.cli.command("dev-setup")
@@ -413,7 +462,11 @@ def register(app: Flask) -> None:
             created = None
             if session.scalars(select(Reviewer.id).limit(1)).first() is None:
                 reviewer, activation, fp = create_founder(
-                    session, username="admin", display_name="Administrator", is_admin=True, is_reviewer=True,
+                    session,
+                    username="admin",
+                    display_name="Administrator",
+                    is_admin=True,
+                    is_reviewer=True,
                     vouch_recovery=_recovery_to_vouch(session),
                 )
                 _add_root(session, kind="founder", fp=fp)

@@ -51,14 +51,24 @@ def export_download(case_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page(case_id, form, status=400)
     selection = ExportSelection(
-        reason=form.reason.data or "", include_report=form.include_report.data,
-        message_seqs=frozenset(form.messages.data or ()), attachment_seqs=frozenset(form.attachments.data or ()),
-        include_history=form.include_history.data, include_notes=form.include_notes.data,
-        include_contact=form.include_contact.data, contact_reason=form.contact_reason.data or "",
+        reason=form.reason.data or "",
+        include_report=form.include_report.data,
+        message_seqs=frozenset(form.messages.data or ()),
+        attachment_seqs=frozenset(form.attachments.data or ()),
+        include_history=form.include_history.data,
+        include_notes=form.include_notes.data,
+        include_contact=form.include_contact.data,
+        contact_reason=form.contact_reason.data or "",
     )
     try:
-        export = export_case(db_session(), sessions=session_factory(current_app), reviewer=g.reviewer,
-                             case_id=case_id[:MAX_ID_CHARS], private_key=private_key(), selection=selection)
+        export = export_case(
+            db_session(),
+            sessions=session_factory(current_app),
+            reviewer=g.reviewer,
+            case_id=case_id[:MAX_ID_CHARS],
+            private_key=private_key(),
+            selection=selection,
+        )
     except CaseNotFound:
         abort(404)
     except ExportRefused as refused:

@@ -16,11 +16,19 @@ class LoginForm(FlaskForm):
 
 
 class ActivateForm(FlaskForm):
-    passphrase = SecretField(_l("New passphrase"), validators=[
-        DataRequired(), Length(min=MIN_PASSPHRASE_CHARS, max=MAX_PASSPHRASE_CHARS,
-                               message=_l("Use between 15 and 1,024 characters."))])
-    confirm = SecretField(_l("Repeat the new passphrase"), validators=[
-        DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))])
+    passphrase = SecretField(
+        _l("New passphrase"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSPHRASE_CHARS, max=MAX_PASSPHRASE_CHARS, message=_l("Use between 15 and 1,024 characters.")
+            ),
+        ],
+    )
+    confirm = SecretField(
+        _l("Repeat the new passphrase"),
+        validators=[DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))],
+    )
 
 
 class LogoutForm(FlaskForm):
@@ -28,14 +36,20 @@ class LogoutForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    text = LongTextField(_l("Reply to the reporter"), validators=[
-        DataRequired(message=_l("Write a reply first.")),
-        Length(max=20000, message=_l("Please keep this under 20,000 characters."))])
+    text = LongTextField(
+        _l("Reply to the reporter"),
+        validators=[
+            DataRequired(message=_l("Write a reply first.")),
+            Length(max=20000, message=_l("Please keep this under 20,000 characters.")),
+        ],
+    )
 
 
 class CodeForm(FlaskForm):
-    code = TextField(_l("Code from your authenticator app (or a backup code)"),
-                       validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
+    code = TextField(
+        _l("Code from your authenticator app (or a backup code)"),
+        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)],
+    )
 
 
 class ApproveForm(FlaskForm):
@@ -43,8 +57,13 @@ class ApproveForm(FlaskForm):
     # database between showing the page and approving is refused).
     signing_fp = HiddenField(validators=[DataRequired(), Length(max=80)])
     encryption_fp = HiddenField(validators=[DataRequired(), Length(max=80)])
-    confirmed = BooleanField(_l("I have read both fingerprints with the new reviewer (in person or by phone) "
-                                "and they match what their screen shows."), validators=[DataRequired()])
+    confirmed = BooleanField(
+        _l(
+            "I have read both fingerprints with the new reviewer (in person or by phone) "
+            "and they match what their screen shows."
+        ),
+        validators=[DataRequired()],
+    )
     code = TextField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)])
 
 
@@ -55,8 +74,10 @@ class StatusForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    text = LongTextField(_l("Internal note (never shown to the reporter)"), validators=[
-        DataRequired(message=_l("Write a note first.")), Length(max=20000)])
+    text = LongTextField(
+        _l("Internal note (never shown to the reporter)"),
+        validators=[DataRequired(message=_l("Write a note first.")), Length(max=20000)],
+    )
 
 
 class AssignForm(FlaskForm):
@@ -76,10 +97,17 @@ class DuplicateForm(FlaskForm):
 
 
 class CreateReviewerForm(FlaskForm):
-    username = TextField(_l("User name"), validators=[
-        DataRequired(), Length(min=2, max=40),
-        Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-               message=_l("Use letters, digits, dots, dashes or underscores, starting with a letter or digit."))])
+    username = TextField(
+        _l("User name"),
+        validators=[
+            DataRequired(),
+            Length(min=2, max=40),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                message=_l("Use letters, digits, dots, dashes or underscores, starting with a letter or digit."),
+            ),
+        ],
+    )
     display_name = TextField(_l("Full name"), validators=[Length(max=200)])
     is_admin = BooleanField(_l("Administrator"))
     is_reviewer = BooleanField(_l("Reviewer (reads cases)"), default=True)
@@ -94,8 +122,13 @@ class EmailForm(FlaskForm):
 
 class AffiliationForm(FlaskForm):
     opd = SelectField(_l("Unit (OPD)"), coerce=int)
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("member", _l("works in this unit")),
-                                           SelectChoice("conflict", _l("conflict of interest"))])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("member", _l("works in this unit")),
+            SelectChoice("conflict", _l("conflict of interest")),
+        ],
+    )
 
 
 class ButtonForm(FlaskForm):
@@ -105,9 +138,13 @@ class ButtonForm(FlaskForm):
 class ExportForm(FlaskForm):
     """What goes into a case export. Messages and files are item numbers (`seq`) of the case."""
 
-    reason = LongTextField(_l("Reason for this export (recorded in the audit log)"), validators=[
-        DataRequired(message=_l("Write the reason for this export.")),
-        Length(max=300, message=_l("Please keep this under 300 characters."))])
+    reason = LongTextField(
+        _l("Reason for this export (recorded in the audit log)"),
+        validators=[
+            DataRequired(message=_l("Write the reason for this export.")),
+            Length(max=300, message=_l("Please keep this under 300 characters.")),
+        ],
+    )
     include_report = BooleanField(_l("The report"), default=True)
     # Checked against the case by cases.export (a number that is not one of its items is refused).
     messages = SelectMultipleField(_l("Messages"), coerce=int, validate_choice=False)
@@ -115,5 +152,7 @@ class ExportForm(FlaskForm):
     include_history = BooleanField(_l("Status history and outcome"), default=True)
     include_notes = BooleanField(_l("Internal notes and status reasons (team only)"))
     include_contact = BooleanField(_l("Include the reporter's contact details"))
-    contact_reason = LongTextField(_l("Why the contact details must be included"), validators=[
-        Length(max=300, message=_l("Please keep this under 300 characters."))])
+    contact_reason = LongTextField(
+        _l("Why the contact details must be included"),
+        validators=[Length(max=300, message=_l("Please keep this under 300 characters."))],
+    )

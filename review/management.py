@@ -24,8 +24,16 @@ def _tables() -> dict[str, ManagementTable]:
 @bp.app_template_global("management_bars")
 def management_bars(title: str, table: ManagementTable) -> BarChart:
     """The table's chart column by its first column (a status code named in the reader's language)."""
-    return bar_chart(title, [(str(STATUS_LABELS.get(str(row[0]), row[0])) if table.name == "backlog" else str(row[0]),
-                              int(row[table.chart_column])) for row in table.rows])
+    return bar_chart(
+        title,
+        [
+            (
+                str(STATUS_LABELS.get(str(row[0]), row[0])) if table.name == "backlog" else str(row[0]),
+                int(row[table.chart_column]),
+            )
+            for row in table.rows
+        ],
+    )
 
 
 @bp.app_template_global("management_months")
@@ -34,8 +42,9 @@ def management_months(title: str, months: Sequence[str], values: Sequence[int]) 
     points = []
     for index, (month, value) in enumerate(zip(months, values, strict=True)):
         first = date(int(month[:4]), int(month[5:7]), 1)
-        points.append((str(format_date(first, "MMM")), str(first.year) if index == 0 or first.month == 1 else "",
-                       value))
+        points.append(
+            (str(format_date(first, "MMM")), str(first.year) if index == 0 or first.month == 1 else "", value)
+        )
     return column_chart(title, points)
 
 
@@ -49,6 +58,8 @@ def management_csv(name: str) -> Response:
     table = _tables().get(name)
     if table is None:
         abort(404)
-    return Response("\ufeff" + as_csv(table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="kanal-{name}.csv"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        "\ufeff" + as_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="kanal-{name}.csv"', "Cache-Control": "no-store"},
+    )

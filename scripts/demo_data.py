@@ -31,8 +31,12 @@ from cases.report_content import ReportContent  # noqa: E402
 from cases.submission import submit_report  # noqa: E402
 
 REVIEWERS = [("rina", "Rina Kartika"), ("budi", "Budi Santoso"), ("dewi", "Dewi Lestari"), ("agus", "Agus Pratama")]
-WHAT = ["Pungutan di loket pelayanan tanpa kuitansi.", "Pengadaan barang dengan harga jauh di atas pasar.",
-        "Absensi pegawai dipalsukan setiap Jumat.", "Izin usaha hanya keluar setelah ada uang pelicin."]
+WHAT = [
+    "Pungutan di loket pelayanan tanpa kuitansi.",
+    "Pengadaan barang dengan harga jauh di atas pasar.",
+    "Absensi pegawai dipalsukan setiap Jumat.",
+    "Izin usaha hanya keluar setelah ada uang pelicin.",
+]
 
 
 def main() -> None:
@@ -56,11 +60,14 @@ def main() -> None:
         category_weights[-2] = 0.1  # a rare kind: its count shows as "< 5" on the statistics page
         opd_weights = [chance.choice((1, 1, 2, 5, 12)) for _ in opds]
         for n in range(args.cases):
-            submitted = submit_report(session, category_id=chance.choices(categories, category_weights)[0].id,
-                                      opd_id=chance.choices(opds, opd_weights)[0].id,
-                                      content=ReportContent(what=chance.choice(WHAT) + f" (demo {n})"),
-                                      receipt_key=config.receipt_key_bytes,
-                                      first_response_hours=config.first_response_hours)
+            submitted = submit_report(
+                session,
+                category_id=chance.choices(categories, category_weights)[0].id,
+                opd_id=chance.choices(opds, opd_weights)[0].id,
+                content=ReportContent(what=chance.choice(WHAT) + f" (demo {n})"),
+                receipt_key=config.receipt_key_bytes,
+                first_response_hours=config.first_response_hours,
+            )
             case = session.get(Case, submitted.case_id)
             assert case is not None
             age_days = int(chance.triangular(0, 365, 60))  # more recent reports than old ones

@@ -38,8 +38,15 @@ def free_port() -> int:
 
 
 def run(env: dict[str, str], *command: str) -> str:
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True,  # noqa: S603
-                          timeout=600).stdout
+    return subprocess.run(  # noqa: S603
+        command,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,  # noqa: S603
+        timeout=600,
+    ).stdout
 
 
 def sign_in(page: Page, base: str, one_time: str) -> None:
@@ -58,8 +65,14 @@ def sign_in(page: Page, base: str, one_time: str) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "KANAL_DATA_DIR": str(Path(tmp) / "data"), "KANAL_KDF_MEMORY_KIB": "1024",
-               "KANAL_KDF_ITERATIONS": "1", "KANAL_KDF_LANES": "1", "TMPDIR": tmp}
+        env = {
+            **os.environ,
+            "KANAL_DATA_DIR": str(Path(tmp) / "data"),
+            "KANAL_KDF_MEMORY_KIB": "1024",
+            "KANAL_KDF_ITERATIONS": "1",
+            "KANAL_KDF_LANES": "1",
+            "TMPDIR": tmp,
+        }
         python = sys.executable
         setup = run(env, python, "-m", "flask", "--app", "wsgi:review", "dev-setup")
         match = re.search(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b", setup)
@@ -69,9 +82,26 @@ def main() -> None:
         servers, bases = [], []
         for app in ("portal", "review"):
             port = free_port()
-            servers.append(subprocess.Popen(  # noqa: S603
-                [python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                 f"wsgi:{app}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            servers.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        python,
+                        "-m",
+                        "gunicorn",
+                        "-c",
+                        "gunicorn.conf.py",
+                        "--workers",
+                        "1",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        f"wsgi:{app}",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             bases.append(f"http://127.0.0.1:{port}")
         try:
             for base in bases:

@@ -52,8 +52,9 @@ def submit_report(client: FlaskClient, **fields: str) -> str:
 
 def check_status(client: FlaskClient, receipt: str) -> TestResponse:
     """Enter the receipt; a recognised one leads (via a redirect) to the reporter's case page."""
-    return client.post("/status", data={"csrf_token": csrf_token(client, "/status"), "receipt": receipt},
-                       follow_redirects=True)
+    return client.post(
+        "/status", data={"csrf_token": csrf_token(client, "/status"), "receipt": receipt}, follow_redirects=True
+    )
 
 
 def login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:
@@ -93,8 +94,13 @@ def enrol(client: FlaskClient, username: str) -> TestResponse:
 
 
 def enter_code(client: FlaskClient, username: str, code: str | None = None) -> TestResponse:
-    return client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"),
-                                            "code": code if code is not None else CLOCK.next_code(username)})
+    return client.post(
+        "/login/code",
+        data={
+            "csrf_token": csrf_token(client, "/login/code"),
+            "code": code if code is not None else CLOCK.next_code(username),
+        },
+    )
 
 
 def full_login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:
@@ -133,8 +139,9 @@ def post_multipart(client: FlaskClient, url: str, form: dict[str, object], follo
         else:
             values.add(name, value)
     stream, length, boundary = stream_encode_multipart(values, use_tempfile=False)
-    return client.post(url, data=stream.read(), content_type=f"multipart/form-data; boundary={boundary}",
-                       follow_redirects=follow)
+    return client.post(
+        url, data=stream.read(), content_type=f"multipart/form-data; boundary={boundary}", follow_redirects=follow
+    )
 
 
 def submit_report_with_files(client: FlaskClient, files: list[tuple["io.BytesIO", str]], **fields: str) -> TestResponse:
@@ -143,8 +150,9 @@ def submit_report_with_files(client: FlaskClient, files: list[tuple["io.BytesIO"
     return post_multipart(client, "/lapor", form)
 
 
-def reporter_sends(client: FlaskClient, text: str = "", files: list[tuple["io.BytesIO", str]] | None = None,
-                   follow: bool = True) -> TestResponse:
+def reporter_sends(
+    client: FlaskClient, text: str = "", files: list[tuple["io.BytesIO", str]] | None = None, follow: bool = True
+) -> TestResponse:
     """On the reporter's case page (after check_status): reply and/or add files."""
     data: dict[str, object] = {"csrf_token": csrf_token(client, "/laporan-saya"), "text": text}
     if files:
@@ -153,8 +161,9 @@ def reporter_sends(client: FlaskClient, text: str = "", files: list[tuple["io.By
 
 
 def team_replies(client: FlaskClient, case_id: str, text: str) -> TestResponse:
-    return client.post(f"/cases/{case_id}/reply",
-                       data={"csrf_token": csrf_token(client, f"/cases/{case_id}"), "text": text})
+    return client.post(
+        f"/cases/{case_id}/reply", data={"csrf_token": csrf_token(client, f"/cases/{case_id}"), "text": text}
+    )
 
 
 def case_ids(client: FlaskClient) -> list[str]:

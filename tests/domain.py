@@ -19,15 +19,21 @@ from crypto.signing import SigningKey
 
 
 def submit_case(session: Session, config: Config, what: str, opd: Opd) -> str:
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=opd.id,
-                            content=ReportContent(what=what), receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=opd.id,
+        content=ReportContent(what=what),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     session.commit()
     return case_id
 
 
 def grants_of(session: Session, reviewer: Reviewer) -> set[tuple[str, str]]:
-    return {(g.case_id, g.key_kind) for g in session.scalars(select(KeyGrant).where(
-        KeyGrant.reviewer_id == reviewer.id))}
+    return {
+        (g.case_id, g.key_kind) for g in session.scalars(select(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id))
+    }
 
 
 def events(session: Session, action: str) -> list[AuditEvent]:
@@ -56,15 +62,30 @@ def _remember(session: Session, holder: "Holder") -> "Holder":
     return holder
 
 
-def founder(session: Session, username: str, *, admin: bool = False, reviewer: bool = True, email: str = "",
-            passphrase: str = PASSPHRASE, display_name: str = "") -> Holder:
+def founder(
+    session: Session,
+    username: str,
+    *,
+    admin: bool = False,
+    reviewer: bool = True,
+    email: str = "",
+    passphrase: str = PASSPHRASE,
+    display_name: str = "",
+) -> Holder:
     """An activated founding key holder whose fingerprint is in the roots of trust: a verified reader."""
-    row, activation, fp = create_founder(session, username=username, display_name=display_name or username,
-                                         is_admin=admin, is_reviewer=reviewer, email=email)
+    row, activation, fp = create_founder(
+        session,
+        username=username,
+        display_name=display_name or username,
+        is_admin=admin,
+        is_reviewer=reviewer,
+        email=email,
+    )
     assert trust_of(session).add_roots(founders=[fp])
     outcome = authenticate(session, username=username, passphrase=activation, kdf=CHEAP_KDF)
-    keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF,
-                                signing=outcome.signing)
+    keypair, signing = activate(
+        session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF, signing=outcome.signing
+    )
     session.flush()
     return _remember(session, Holder(row, keypair, signing))
 
@@ -78,17 +99,33 @@ def _house_founder(session: Session) -> Holder:
     return holder
 
 
-def account(session: Session, username: str, *, display_name: str = "", is_admin: bool = False,
-            is_reviewer: bool = True, email: str = "", by: Holder | None = None) -> tuple[Reviewer, str]:
+def account(
+    session: Session,
+    username: str,
+    *,
+    display_name: str = "",
+    is_admin: bool = False,
+    is_reviewer: bool = True,
+    email: str = "",
+    by: Holder | None = None,
+) -> tuple[Reviewer, str]:
     """A pending account created the real way, by a key-holding admin (a house founder unless `by`)."""
     creator = by or _house_founder(session)
-    return create_reviewer(session, username=username, display_name=display_name or username.title(),
-                           is_admin=is_admin, is_reviewer=is_reviewer, email=email, creator=creator.reviewer,
-                           creator_key=creator.signing)
+    return create_reviewer(
+        session,
+        username=username,
+        display_name=display_name or username.title(),
+        is_admin=is_admin,
+        is_reviewer=is_reviewer,
+        email=email,
+        creator=creator.reviewer,
+        creator_key=creator.signing,
+    )
 
 
-def activated(session: Session, username: str, *, by: Holder | None = None, passphrase: str = PASSPHRASE,
-              **kwargs: object) -> Holder:
+def activated(
+    session: Session, username: str, *, by: Holder | None = None, passphrase: str = PASSPHRASE, **kwargs: object
+) -> Holder:
     """An account created by `by` and activated, but not approved: holds keys, reads nothing yet."""
     row, _ = account(session, username, by=by, **kwargs)  # type: ignore[arg-type]
     keypair, signing = activate(session, reviewer=row, new_passphrase=passphrase, kdf=CHEAP_KDF)
@@ -107,8 +144,12 @@ def fresh_code(session: Session, reviewer: Reviewer) -> str:
     if not reviewer.totp_enabled:
         secret = start_enrolment(reviewer=reviewer, server_secret=SERVER_SECRET)
         actions.CLOCK.secrets[reviewer.username] = secret
-        assert finish_enrolment(session, reviewer=reviewer, code=actions.CLOCK.next_code(reviewer.username),
-                                server_secret=SERVER_SECRET) is not None
+        assert (
+            finish_enrolment(
+                session, reviewer=reviewer, code=actions.CLOCK.next_code(reviewer.username), server_secret=SERVER_SECRET
+            )
+            is not None
+        )
     return actions.CLOCK.next_code(reviewer.username)
 
 
@@ -116,5 +157,11 @@ def approve(session: Session, *, approver: Holder, reviewer: Reviewer) -> None:
     """Four eyes done the real way: a fresh code, the approver's signing key."""
     from cases.team import approve_reviewer
 
-    approve_reviewer(session, approver=approver.reviewer, approver_key=approver.signing, reviewer=reviewer,
-                     code=fresh_code(session, approver.reviewer), server_secret=SERVER_SECRET)
+    approve_reviewer(
+        session,
+        approver=approver.reviewer,
+        approver_key=approver.signing,
+        reviewer=reviewer,
+        code=fresh_code(session, approver.reviewer),
+        server_secret=SERVER_SECRET,
+    )

@@ -33,18 +33,33 @@ def downgrade_item(session: Session, item: CaseItem, key: bytes) -> None:
 
 def downgrade_stream(session: Session, attachment: Attachment, case_key: bytes) -> bytes:
     """Rewrite `attachment`'s stream as format 1; returns its plaintext."""
-    chunks = list(session.scalars(select(AttachmentChunk.data).where(AttachmentChunk.attachment_id == attachment.id)
-                                  .order_by(AttachmentChunk.seq)))
-    plaintext = b"".join(decrypt_stream(case_key, attachment.header, chunks, case_id=attachment.case_id,
-                                        attachment_id=attachment.id, item_id=attachment.item_id))
+    chunks = list(
+        session.scalars(
+            select(AttachmentChunk.data)
+            .where(AttachmentChunk.attachment_id == attachment.id)
+            .order_by(AttachmentChunk.seq)
+        )
+    )
+    plaintext = b"".join(
+        decrypt_stream(
+            case_key,
+            attachment.header,
+            chunks,
+            case_id=attachment.case_id,
+            attachment_id=attachment.id,
+            item_id=attachment.item_id,
+        )
+    )
     header = b"\x01" + os.urandom(32)
     cipher = AESGCM(derive_key(case_key, label="attachment-stream", salt=header[1:]))
     aad = encode_fields(b"\x01", attachment.case_id.encode(), attachment.id.encode())
     pieces = [plaintext[i : i + CHUNK_SIZE] for i in range(0, len(plaintext), CHUNK_SIZE)] or [b""]
     for seq, piece in enumerate(pieces):
         last = b"\x01" if seq == len(pieces) - 1 else b"\x00"
-        session.execute(update(AttachmentChunk).where(AttachmentChunk.attachment_id == attachment.id,
-                                                      AttachmentChunk.seq == seq)
-                        .values(data=cipher.encrypt(seq.to_bytes(11, "big") + last, piece, aad)))
+        session.execute(
+            update(AttachmentChunk)
+            .where(AttachmentChunk.attachment_id == attachment.id, AttachmentChunk.seq == seq)
+            .values(data=cipher.encrypt(seq.to_bytes(11, "big") + last, piece, aad))
+        )
     attachment.header = header
     return plaintext

@@ -52,8 +52,9 @@ class Browser:
 
     def post(self, path: str, fields: dict[str, str]) -> str:
         data = urllib.parse.urlencode(fields).encode()
-        request = urllib.request.Request(self.base + path, data=data,
-                                         headers={"User-Agent": AGENT, "Referer": self.base + path})
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={"User-Agent": AGENT, "Referer": self.base + path}
+        )
         with self.opener.open(request) as response:
             return str(response.read().decode())
 
@@ -69,19 +70,52 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     tmp_path = tmp_path_factory.mktemp("live")
     data_dir, logs = tmp_path / "data", tmp_path / "logs"
     logs.mkdir()
-    env = {**os.environ, "KANAL_DATA_DIR": str(data_dir), "KANAL_KDF_MEMORY_KIB": "1024",
-           "KANAL_KDF_ITERATIONS": "1", "KANAL_KDF_LANES": "1", "TMPDIR": str(tmp_path / "tmp")}
+    env = {
+        **os.environ,
+        "KANAL_DATA_DIR": str(data_dir),
+        "KANAL_KDF_MEMORY_KIB": "1024",
+        "KANAL_KDF_ITERATIONS": "1",
+        "KANAL_KDF_LANES": "1",
+        "TMPDIR": str(tmp_path / "tmp"),
+    }
     (tmp_path / "tmp").mkdir()
-    setup = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
-                           cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120)
+    setup = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     (logs / "setup.txt").write_text(setup.stdout)
     processes, bases = [], []
     for app in ("portal", "review"):
         port = free_port()
         log = (logs / f"{app}.log").open("w")
-        processes.append((subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "2",
-             "--bind", f"127.0.0.1:{port}", f"wsgi:{app}"], cwd=ROOT, env=env, stdout=log, stderr=log), log))
+        processes.append(
+            (
+                subprocess.Popen(  # noqa: S603
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "-c",
+                        "gunicorn.conf.py",
+                        "--workers",
+                        "2",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        f"wsgi:{app}",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                ),
+                log,
+            )
+        )
         bases.append(f"http://127.0.0.1:{port}")
     for base in bases:
         wait_until_serving(base)

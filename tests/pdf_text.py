@@ -25,7 +25,7 @@ def _cmap(stream: pikepdf.Stream) -> dict[int, str]:
 
 
 def _decode(data: bytes, mapping: dict[int, str]) -> str:
-    return "".join(mapping.get(int.from_bytes(data[i:i + 2], "big"), "") for i in range(0, len(data) - 1, 2))
+    return "".join(mapping.get(int.from_bytes(data[i : i + 2], "big"), "") for i in range(0, len(data) - 1, 2))
 
 
 def pdf_text(data: bytes) -> str:
@@ -44,6 +44,7 @@ def pdf_text(data: bytes) -> str:
             elif op == "Tj":
                 lines.append(_decode(bytes(operands[0]), current))
             elif op == "TJ":
-                lines.append("".join(_decode(bytes(part), current) for part in operands[0]
-                                     if isinstance(part, pikepdf.String)))
+                lines.append(
+                    "".join(_decode(bytes(part), current) for part in operands[0] if isinstance(part, pikepdf.String))
+                )
     return "\n".join(lines)

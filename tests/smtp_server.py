@@ -33,19 +33,23 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kanal test relay")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "relay-cert.pem", directory / "relay-key.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -58,8 +62,14 @@ class Relay:
     reject: set[str] = field(default_factory=set)
     logins: list[str] = field(default_factory=list)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Envelope,
+        address: str,  # noqa: N802
+        rcpt_options: list[str],
+    ) -> str:
         if address in self.reject:
             return f"550 5.1.1 <{address}>: Recipient address rejected"
         envelope.rcpt_tos.append(address)
@@ -71,7 +81,9 @@ class Relay:
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            USER.encode(), PASSWORD.encode())
+            USER.encode(),
+            PASSWORD.encode(),
+        )
         if ok:
             self.logins.append(USER)
         return AuthResult(success=ok)
@@ -90,8 +102,15 @@ def relay(tmp_path: Path) -> Iterator[Relay]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     relay = Relay(host="127.0.0.1", port=_free_port(), ca_file=cert)
-    controller = Controller(relay, hostname=relay.host, port=relay.port, tls_context=context,
-                            require_starttls=True, authenticator=relay.authenticate, auth_require_tls=True)
+    controller = Controller(
+        relay,
+        hostname=relay.host,
+        port=relay.port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=relay.authenticate,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         yield relay

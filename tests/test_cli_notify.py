@@ -28,9 +28,18 @@ CANARY = "kanari-7f3a9c setoran kepala bidang"
 def notifying_app(config: Config, relay: Relay, engine: Engine, recovery_secret: bytes) -> Iterator[Flask]:  # noqa: F811
     from review import create_app
 
-    app = create_app(dataclasses.replace(
-        config, smtp_host=relay.host, smtp_port=relay.port, smtp_user=USER, smtp_password=PASSWORD,
-        smtp_from="kanal@pemda.example", smtp_ca_file=str(relay.ca_file), notify_interval_minutes=60))
+    app = create_app(
+        dataclasses.replace(
+            config,
+            smtp_host=relay.host,
+            smtp_port=relay.port,
+            smtp_user=USER,
+            smtp_password=PASSWORD,
+            smtp_from="kanal@pemda.example",
+            smtp_ca_file=str(relay.ca_file),
+            notify_interval_minutes=60,
+        )
+    )
     yield app
     dispose(app)
 
@@ -52,8 +61,12 @@ def _text_of(message: EmailMessage) -> str:
     return f"{message['Subject']}\n{body.get_content()}"
 
 
-def test_notify_mails_only_that_there_is_activity(notifying_app: Flask, relay: Relay, engine: Engine,  # noqa: F811
-                                                  config: Config) -> None:
+def test_notify_mails_only_that_there_is_activity(
+    notifying_app: Flask,
+    relay: Relay,
+    engine: Engine,  # noqa: F811
+    config: Config,
+) -> None:
     with make_session_factory(engine, config.trust())() as session:
         ana, case = _case_waiting_for(session, config)
         revealing = [case.id, case.id[:8], case.category.name_id, case.category.name_en, case.opd.name, "kanari"]
@@ -83,8 +96,12 @@ def test_notify_is_off_without_a_relay(config_app: Flask) -> None:
     assert result.exit_code == 0 and "off" in result.output
 
 
-def test_a_failed_run_exits_non_zero_and_keeps_the_mark(notifying_app: Flask, relay: Relay,  # noqa: F811
-                                                        engine: Engine, config: Config) -> None:
+def test_a_failed_run_exits_non_zero_and_keeps_the_mark(
+    notifying_app: Flask,
+    relay: Relay,  # noqa: F811
+    engine: Engine,
+    config: Config,
+) -> None:
     with make_session_factory(engine, config.trust())() as session:
         ana, _ = _case_waiting_for(session, config)
         ana_id = ana.id

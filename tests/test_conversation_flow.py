@@ -77,8 +77,18 @@ def test_reporter_never_sees_team_only_items(portal: FlaskClient, team: FlaskCli
     case = session.scalars(select(Case)).one()
     # An internal note is a team-key item (written by the triage features of issue #4).
     case.item_seq += 1
-    session.add(CaseItem(id="note1", case_id=case.id, seq=case.item_seq, kind="note", author="team",
-                         key_kind="team", created_at=case.received_at, ciphertext=b"\x01" + bytes(60)))
+    session.add(
+        CaseItem(
+            id="note1",
+            case_id=case.id,
+            seq=case.item_seq,
+            kind="note",
+            author="team",
+            key_kind="team",
+            created_at=case.received_at,
+            ciphertext=b"\x01" + bytes(60),
+        )
+    )
     session.commit()
     page = check_status(portal, receipt)
     assert page.status_code == 200  # the note is skipped, not decrypted with the wrong key
@@ -117,12 +127,14 @@ def test_pdf_author_is_gone_after_upload(portal: FlaskClient, team: FlaskClient)
     assert b"Kanari Penulis" not in data
 
 
-def test_file_over_the_limit_is_refused_and_the_form_kept(portal: FlaskClient, session: Session,
-                                                          portal_app: Flask) -> None:
+def test_file_over_the_limit_is_refused_and_the_form_kept(
+    portal: FlaskClient, session: Session, portal_app: Flask
+) -> None:
     limit = portal_app.extensions["kanal.config"].max_file_mb * 1024 * 1024
     big = b"ID3" + bytes(limit)  # an "audio" file one byte over the limit
-    response = submit_report_with_files(portal, [upload(big, "rekaman.mp3")],
-                                        what="Teks laporan yang harus tetap ada setelah berkas ditolak.")
+    response = submit_report_with_files(
+        portal, [upload(big, "rekaman.mp3")], what="Teks laporan yang harus tetap ada setelah berkas ditolak."
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "rekaman.mp3" in page and "lebih besar dari 25 MB" in page
@@ -131,8 +143,7 @@ def test_file_over_the_limit_is_refused_and_the_form_kept(portal: FlaskClient, s
 
 
 def test_disallowed_type_is_refused_and_the_form_kept(portal: FlaskClient, session: Session) -> None:
-    response = submit_report_with_files(portal, [upload(b"MZ\x90\x00" + bytes(200), "setoran.exe")],
-                                        who="Kabid Umum")
+    response = submit_report_with_files(portal, [upload(b"MZ\x90\x00" + bytes(200), "setoran.exe")], who="Kabid Umum")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "bukan jenis berkas yang kami terima" in page and "Kabid Umum" in page
@@ -160,8 +171,9 @@ def test_reviewer_without_a_grant_cannot_download(portal: FlaskClient, review_ap
     assert latecomer.post(f"/cases/{case_id}/reply", data={"text": "x"}).status_code in (400, 404)
 
 
-def test_upload_failing_midway_leaves_nothing(portal: FlaskClient, session: Session,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_failing_midway_leaves_nothing(
+    portal: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import cases.evidence.store as store
 
     real = store.encrypt_stream
@@ -190,14 +202,16 @@ def test_closed_case_accepts_no_more(portal: FlaskClient, session: Session) -> N
     assert reporter_sends(portal, "masih ada lagi", follow=False).status_code == 400
 
 
-def test_visit_ends_on_forget_and_the_cookie_is_useless_after(portal: FlaskClient, portal_app: Flask,
-                                                              session: Session) -> None:
+def test_visit_ends_on_forget_and_the_cookie_is_useless_after(
+    portal: FlaskClient, portal_app: Flask, session: Session
+) -> None:
     receipt = submit_report(portal)
     check_status(portal, receipt)
     cookie = portal.get_cookie("kanal_portal").value
     assert receipt.replace("-", "") not in cookie.upper().replace("-", "")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      portal.get("/laporan-saya").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', portal.get("/laporan-saya").get_data(as_text=True)
+    ).group(1)
     portal.post("/lupakan", data={"csrf_token": token})
     assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
     replay = portal_app.test_client()
@@ -220,8 +234,12 @@ CANARY = "KANARI-b41d7e"
 
 
 def test_canaries_in_messages_and_file_names_never_reach_disk_or_logs(
-    portal: FlaskClient, team: FlaskClient, engine: Engine, data_dir: Path,
-    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+    portal: FlaskClient,
+    team: FlaskClient,
+    engine: Engine,
+    data_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     text_file = f"{CANARY} isi berkas teks\n".encode() * 5000  # > 64 KiB: spooled and chunked
@@ -243,12 +261,14 @@ def test_canaries_in_messages_and_file_names_never_reach_disk_or_logs(
         assert receipt.encode() not in haystack, f"receipt found in {where}"
 
 
-def test_reply_after_the_visit_ended_is_shown_back_not_lost(portal: FlaskClient,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reply_after_the_visit_ended_is_shown_back_not_lost(
+    portal: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     receipt = submit_report(portal)
     check_status(portal, receipt)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      portal.get("/laporan-saya").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', portal.get("/laporan-saya").get_data(as_text=True)
+    ).group(1)
     import portal.visit as visit
 
     now = visit.time.time()
@@ -261,8 +281,9 @@ def test_reply_after_the_visit_ended_is_shown_back_not_lost(portal: FlaskClient,
 def test_reply_with_an_expired_form_is_shown_back_not_lost(portal: FlaskClient) -> None:
     receipt = submit_report(portal)
     check_status(portal, receipt)
-    response = portal.post("/laporan-saya",
-                           data={"csrf_token": "kedaluwarsa", "text": "Jawaban yang tidak boleh hilang."})
+    response = portal.post(
+        "/laporan-saya", data={"csrf_token": "kedaluwarsa", "text": "Jawaban yang tidak boleh hilang."}
+    )
     assert response.status_code == 400
     assert "Jawaban yang tidak boleh hilang." in response.get_data(as_text=True)
 

@@ -24,7 +24,8 @@ def down_config(config: Config) -> Config:
 
 
 def test_the_portal_answers_503_and_asks_to_retry_when_the_database_is_down(
-        down_config: Config, recovery_secret: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    down_config: Config, recovery_secret: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
     from portal import create_app
 
     app = create_app(down_config)
@@ -55,8 +56,10 @@ def test_the_review_app_answers_503_when_the_database_is_down(down_config: Confi
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         client = app.test_client()
-        response = client.post("/login", data={"csrf_token": csrf_token(client, "/login"),
-                                               "username": "rina", "passphrase": "frasa sandi apa saja"})
+        response = client.post(
+            "/login",
+            data={"csrf_token": csrf_token(client, "/login"), "username": "rina", "passphrase": "frasa sandi apa saja"},
+        )
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"
         assert "Layanan sedang tidak tersedia" in response.get_data(as_text=True)
     finally:

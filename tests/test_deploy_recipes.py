@@ -25,9 +25,11 @@ NGINX, TOR = "/usr/sbin/nginx", "/usr/sbin/tor"
 UNITS = sorted((DEPLOY / "systemd").iterdir())
 # PR_SET_MDWE with PR_MDWE_REFUSE_EXEC_GAIN (Linux >= 6.3): the kernel's form of systemd's
 # MemoryDenyWriteExecute=yes (no memory both writable and executable), inherited by every child.
-_MDWE = ("import ctypes, os, sys\n"
-         "if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0: sys.exit('PR_SET_MDWE failed (Linux >= 6.3 needed)')\n"
-         "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+_MDWE = (
+    "import ctypes, os, sys\n"
+    "if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0: sys.exit('PR_SET_MDWE failed (Linux >= 6.3 needed)')\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 
 def under_mdwe(*args: str) -> list[str]:
@@ -39,8 +41,9 @@ def _need(binary: str) -> None:
     assert Path(binary).exists(), f"{binary} is missing: apt-get install nginx tor systemd (.ci/run does)"
 
 
-def render_nginx(tmp: Path, portal: str, review: str, *, review_allow: str = "127.0.0.1",
-                 client_ca: Path | None = None) -> tuple[Path, int, int]:
+def render_nginx(
+    tmp: Path, portal: str, review: str, *, review_allow: str = "127.0.0.1", client_ca: Path | None = None
+) -> tuple[Path, int, int]:
     """docs/deploy/nginx.conf with loopback ports, a throw-away certificate and private paths.
 
     `review_allow` replaces the review app's allow-list; `client_ca` turns on client certificates.
@@ -55,8 +58,10 @@ def render_nginx(tmp: Path, portal: str, review: str, *, review_allow: str = "12
         "listen 443 ssl http2;": f"listen 127.0.0.1:{public} ssl http2;",
         "listen 10.0.0.10:8443 ssl;": f"listen 127.0.0.1:{internal} ssl;",
         "allow 10.0.0.0/24;": f"allow {review_allow};",
-        "/etc/kanal/tls/portal.crt": str(cert), "/etc/kanal/tls/review.crt": str(cert),
-        "/etc/kanal/tls/portal.key": str(key), "/etc/kanal/tls/review.key": str(key),
+        "/etc/kanal/tls/portal.crt": str(cert),
+        "/etc/kanal/tls/review.crt": str(cert),
+        "/etc/kanal/tls/portal.key": str(key),
+        "/etc/kanal/tls/review.key": str(key),
         "server 127.0.0.1:8000;": f"server {urllib.parse.urlsplit(portal).netloc};",
         "server 127.0.0.1:8001;": f"server {urllib.parse.urlsplit(review).netloc};",
         "http {": f"http {{\n    client_body_temp_path {tmp}/body;\n    proxy_temp_path {tmp}/proxy;",
@@ -64,8 +69,10 @@ def render_nginx(tmp: Path, portal: str, review: str, *, review_allow: str = "12
         assert old in text, old
         text = text.replace(old, new)
     if client_ca is not None:
-        for old, new in {"# ssl_client_certificate /etc/kanal/tls/team-ca.crt;": f"ssl_client_certificate {client_ca};",
-                         "# ssl_verify_client on;": "ssl_verify_client on;"}.items():
+        for old, new in {
+            "# ssl_client_certificate /etc/kanal/tls/team-ca.crt;": f"ssl_client_certificate {client_ca};",
+            "# ssl_verify_client on;": "ssl_verify_client on;",
+        }.items():
             assert old in text, old
             text = text.replace(old, new)
     conf = tmp / "nginx.conf"
@@ -77,11 +84,26 @@ def render_nginx(tmp: Path, portal: str, review: str, *, review_allow: str = "12
 def running_nginx(conf: Path, tmp: Path, public: int) -> Iterator[None]:
     """nginx -t, then nginx in the foreground until the portal answers through it."""
     _need(NGINX)
-    check = subprocess.run([NGINX, "-t", "-c", str(conf), "-e", str(tmp / "error.log")],  # noqa: S603
-                           capture_output=True, text=True, timeout=30)
+    check = subprocess.run(
+        [NGINX, "-t", "-c", str(conf), "-e", str(tmp / "error.log")],  # noqa: S603
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, "-c", str(conf), "-e", str(tmp / "error.log"),  # noqa: S603
-                                "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            NGINX,
+            "-c",
+            str(conf),
+            "-e",
+            str(tmp / "error.log"),  # noqa: S603
+            "-g",
+            "daemon off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -98,8 +120,10 @@ def running_nginx(conf: Path, tmp: Path, public: int) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def nginx(servers: tuple[str, str, Path, Path], tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
-          ) -> Iterator[tuple[int, int, Path]]:
+def nginx(
+    servers: tuple[str, str, Path, Path],
+    tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
+) -> Iterator[tuple[int, int, Path]]:
     tmp = tmp_path_factory.mktemp("nginx")
     conf, public, internal = render_nginx(tmp, servers[0], servers[1])
     with running_nginx(conf, tmp, public):
@@ -123,7 +147,8 @@ def _get(url: str, context: ssl.SSLContext | None = None) -> tuple[int, dict[str
 
 
 def test_nginx_serves_the_portal_over_tls_without_a_version_or_a_log_of_the_client(
-        nginx: tuple[int, int, Path]) -> None:
+    nginx: tuple[int, int, Path],
+) -> None:
     public, _internal, tmp = nginx
     status, headers, body = _get(f"https://127.0.0.1:{public}/lapor")
     assert status == 200 and 'name="csrf_token"' in body
@@ -168,8 +193,10 @@ def test_health_endpoints_through_nginx_say_ok_and_nothing_more(nginx: tuple[int
         assert "Set-Cookie" not in headers
 
 
-def test_the_review_allow_list_refuses_other_addresses(servers: tuple[str, str, Path, Path],  # noqa: F811
-                                                       tmp_path: Path) -> None:
+def test_the_review_allow_list_refuses_other_addresses(
+    servers: tuple[str, str, Path, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     # the recipe's own allow-list (the team's network), which loopback is not part of
     conf, public, internal = render_nginx(tmp_path, servers[0], servers[1], review_allow="10.0.0.0/24")
     with running_nginx(conf, tmp_path, public):
@@ -177,8 +204,10 @@ def test_the_review_allow_list_refuses_other_addresses(servers: tuple[str, str, 
         assert _get(f"https://127.0.0.1:{public}/lapor")[0] == 200
 
 
-def test_review_client_certificates_when_enabled(servers: tuple[str, str, Path, Path],  # noqa: F811
-                                                 tmp_path: Path) -> None:
+def test_review_client_certificates_when_enabled(
+    servers: tuple[str, str, Path, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
     device = tmp_path / "device"
     device.mkdir()
     team_cert, team_key = make_certificate(device)  # self-signed: the team CA and a device at once
@@ -198,23 +227,41 @@ def test_the_onion_service_configuration_is_accepted_by_tor(tmp_path: Path) -> N
     service = tmp_path / "hs"
     service.mkdir(mode=0o700)
     torrc = tmp_path / "torrc"
-    torrc.write_text((DEPLOY / "torrc").read_text().replace("/var/lib/tor/kanal_portal/", f"{service}/")
-                     + f"DataDirectory {tmp_path / 'data'}\n")
-    result = subprocess.run([TOR, "--verify-config", "-f", str(torrc)],  # noqa: S603
-                            capture_output=True, text=True, timeout=60)
+    torrc.write_text(
+        (DEPLOY / "torrc").read_text().replace("/var/lib/tor/kanal_portal/", f"{service}/")
+        + f"DataDirectory {tmp_path / 'data'}\n"
+    )
+    result = subprocess.run(
+        [TOR, "--verify-config", "-f", str(torrc)],  # noqa: S603
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Configuration was valid" in result.stdout
 
 
 def test_systemd_units_are_sandboxed_and_scheduled(tmp_path: Path) -> None:
     services = [unit for unit in UNITS if unit.suffix == ".service"]
-    assert {unit.name for unit in services} >= {"kanal-portal.service", "kanal-review.service",
-                                                 "kanal-purge.service", "kanal-notify.service"}
+    assert {unit.name for unit in services} >= {
+        "kanal-portal.service",
+        "kanal-review.service",
+        "kanal-purge.service",
+        "kanal-notify.service",
+    }
     for unit in services:
         text = unit.read_text()
-        for setting in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-                        "ReadWritePaths=/var/lib/kanal", "SystemCallFilter=@system-service", "CapabilityBoundingSet=",
-                        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes"):
+        for setting in (
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "ProtectHome=yes",
+            "PrivateTmp=yes",
+            "ReadWritePaths=/var/lib/kanal",
+            "SystemCallFilter=@system-service",
+            "CapabilityBoundingSet=",
+            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+            "MemoryDenyWriteExecute=yes",
+        ):
             assert setting in text, (unit.name, setting)
     onion = (DEPLOY / "systemd" / "kanal-portal-onion.service").read_text()
     assert "Environment=KANAL_SECURE_COOKIES=0 KANAL_ONION=1 KANAL_FORWARDED_ALLOW_IPS=\n" in onion
@@ -225,19 +272,31 @@ def test_systemd_units_are_sandboxed_and_scheduled(tmp_path: Path) -> None:
     assert analyze, "systemd-analyze is missing: apt-get install systemd (.ci/run does)"
     for unit in UNITS:
         (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/kanal", str(ROOT)))
-    result = subprocess.run([analyze, "verify", "--man=no", *sorted(map(str, tmp_path.iterdir()))],  # noqa: S603
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", *sorted(map(str, tmp_path.iterdir()))],  # noqa: S603
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
 def test_the_apps_work_without_writable_executable_memory(tmp_path: Path) -> None:
     """MemoryDenyWriteExecute=yes in the units: cffi, cryptography, Pillow, pikepdf, lxml,
     fpdf2, psycopg and both apps under gunicorn must not need W+X memory."""
-    refused = subprocess.run(under_mdwe("-c", "import mmap; mmap.mmap(-1, 4096, prot=7)"),  # noqa: S603
-                             capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        under_mdwe("-c", "import mmap; mmap.mmap(-1, 4096, prot=7)"),  # noqa: S603
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode != 0 and "PermissionError" in refused.stderr  # the kernel enforces it
     tests = ["tests/cases/test_cases_scrub.py", "tests/cases/test_cases_export.py", "tests/test_end_to_end.py"]
     result = subprocess.run(  # noqa: S603
         under_mdwe("-m", "pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'inner'}", *tests),
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

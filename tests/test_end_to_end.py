@@ -40,8 +40,9 @@ def create_account(review_app: Flask, username: str, *extra: str, passphrase: st
     return match.group(1)
 
 
-def activated_reviewer(review_app: Flask, client: FlaskClient, username: str, *extra: str,
-                       passphrase: str = "") -> None:
+def activated_reviewer(
+    review_app: Flask, client: FlaskClient, username: str, *extra: str, passphrase: str = ""
+) -> None:
     """A reviewer who has set a passphrase and TOTP, logged in (a founder unless `--by` is given)."""
     one_time = create_account(review_app, username, *extra, passphrase=passphrase)
     assert login(client, username, one_time).headers["Location"].endswith("/activate")
@@ -49,9 +50,7 @@ def activated_reviewer(review_app: Flask, client: FlaskClient, username: str, *e
     assert enrol(client, username).status_code == 200
 
 
-def test_report_travels_from_reporter_to_reviewer(
-    portal: FlaskClient, review: FlaskClient, review_app: Flask
-) -> None:
+def test_report_travels_from_reporter_to_reviewer(portal: FlaskClient, review: FlaskClient, review_app: Flask) -> None:
     # Given an admin created by the CLI, who has not logged in yet
     one_time = create_account(review_app, "siti", "--admin", "--name", "Siti Rahma")
 
@@ -79,8 +78,14 @@ def test_report_travels_from_reporter_to_reviewer(
     assert receipt not in page  # never echoed back
 
     # And the reviewer, logged out and in again with the new passphrase, reads it
-    review.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
-                                                          review.get("/").get_data(as_text=True)).group(1)})
+    review.post(
+        "/logout",
+        data={
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', review.get("/").get_data(as_text=True)).group(
+                1
+            )
+        },
+    )
     assert full_login(review, "siti", NEW_PASSPHRASE).headers["Location"].endswith("/")
     listing = review.get("/").get_data(as_text=True)
     case_id = re.search(r'href="/cases/([0-9a-f]+)"', listing).group(1)
@@ -174,8 +179,12 @@ def test_canary_in_every_field_never_reaches_disk_or_logs(
 def test_timestamps_of_a_submission_are_rounded_to_the_hour(portal: FlaskClient, session: Session) -> None:
     submit_report(portal)
     case = session.scalars(select(Case)).one()
-    for moment in (case.received_at, case.updated_at, *(item.created_at for item in case.items),
-                   *(grant.created_at for grant in case.grants)):
+    for moment in (
+        case.received_at,
+        case.updated_at,
+        *(item.created_at for item in case.items),
+        *(grant.created_at for grant in case.grants),
+    ):
         assert (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
 
 

@@ -13,7 +13,12 @@ def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) ->
     env.update(KANAL_ENV="production", KANAL_DATA_DIR=str(tmp_path), KANAL_PORTAL_SECRET_KEY="dev-" + "x" * 40)
     result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "wsgi:review"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr

@@ -66,8 +66,12 @@ def test_templates_never_mark_content_safe() -> None:
 
 
 def test_markup_is_built_only_where_reviewed() -> None:
-    users = [p.relative_to(ROOT).as_posix() for package in ("cases", "portal", "review")
-             for p in (ROOT / package).rglob("*.py") if "Markup(" in p.read_text()]
+    users = [
+        p.relative_to(ROOT).as_posix()
+        for package in ("cases", "portal", "review")
+        for p in (ROOT / package).rglob("*.py")
+        if "Markup(" in p.read_text()
+    ]
     assert users == ["review/auth.py"]  # the TOTP QR code: our own SVG of our own URI
 
 

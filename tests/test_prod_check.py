@@ -20,9 +20,14 @@ REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 def _ready(config: Config) -> Config:
     """`config` with everything production asks for (the database is the fixture's)."""
     return dataclasses.replace(
-        config, portal_secret_key=new_production_secret(), review_secret_key=new_production_secret(),
-        receipt_key=new_production_secret(), kdf=KdfParams.production_minimum(), secure_cookies=True,
-        redis_url=REDIS, audit_key=new_production_secret(),
+        config,
+        portal_secret_key=new_production_secret(),
+        review_secret_key=new_production_secret(),
+        receipt_key=new_production_secret(),
+        kdf=KdfParams.production_minimum(),
+        secure_cookies=True,
+        redis_url=REDIS,
+        audit_key=new_production_secret(),
         # a founder's fingerprint (any will do here), and the fixture's roots file holding the recovery key's
         roster_roots="founder " + "ab" * 32 + ("" if config.roster_roots_file else "\nrecovery " + "cd" * 32),
     )
@@ -30,8 +35,14 @@ def _ready(config: Config) -> Config:
 
 def _offline(tmp_path: Path, **changes: object) -> Config:
     """A ready configuration whose database is not set up (its problem is not the one under test)."""
-    base = Config(env="production", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'none.db'}",
-                  portal_secret_key="", review_secret_key="", receipt_key="")
+    base = Config(
+        env="production",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'none.db'}",
+        portal_secret_key="",
+        review_secret_key="",
+        receipt_key="",
+    )
     return dataclasses.replace(_ready(base), **changes)  # type: ignore[arg-type]
 
 
@@ -76,11 +87,14 @@ def test_the_command_says_ready_when_nothing_is_wrong(config: Config, recovery_s
     assert "Ready for production." in result.output
 
 
-@pytest.mark.parametrize(("redis_url", "expected"), [
-    ("", "KANAL_REDIS_URL is not set"),
-    ("memory://", "not a Redis URL"),
-    ("redis://127.0.0.1:1/0", "does not answer"),
-])
+@pytest.mark.parametrize(
+    ("redis_url", "expected"),
+    [
+        ("", "KANAL_REDIS_URL is not set"),
+        ("memory://", "not a Redis URL"),
+        ("redis://127.0.0.1:1/0", "does not answer"),
+    ],
+)
 def test_rate_limits_need_a_reachable_redis(tmp_path: Path, redis_url: str, expected: str) -> None:
     problems = assess(_offline(tmp_path, redis_url=redis_url)).problems
     assert any(expected in problem for problem in problems), problems
@@ -97,11 +111,14 @@ def test_plain_http_cookies_only_for_an_onion_only_portal(tmp_path: Path) -> Non
     assert not [problem for problem in onion if "COOKIES" in problem]
 
 
-@pytest.mark.parametrize(("allowed", "expected"), [
-    ("*", "lets any client claim HTTPS"),
-    ("127.0.0.1, nginx.internal", "not an address: nginx.internal"),
-    ("", "is empty"),
-])
+@pytest.mark.parametrize(
+    ("allowed", "expected"),
+    [
+        ("*", "lets any client claim HTTPS"),
+        ("127.0.0.1, nginx.internal", "not an address: nginx.internal"),
+        ("", "is empty"),
+    ],
+)
 def test_proxy_trust_names_addresses(tmp_path: Path, allowed: str, expected: str) -> None:
     problems = assess(_offline(tmp_path, forwarded_allow_ips=allowed)).problems
     assert any(expected in problem for problem in problems), problems
@@ -121,8 +138,9 @@ def test_proxy_addresses_and_networks_are_accepted(tmp_path: Path) -> None:
 
 
 def test_secrets_kdf_and_database_are_reported(tmp_path: Path) -> None:
-    problems = assess(_offline(tmp_path, portal_secret_key="dev-" + "x" * 40,
-                               kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1))).problems
+    problems = assess(
+        _offline(tmp_path, portal_secret_key="dev-" + "x" * 40, kdf=KdfParams(memory_kib=1024, iterations=1, lanes=1))
+    ).problems
     assert any("KANAL_PORTAL_SECRET_KEY is a development secret" in problem for problem in problems)
     assert any("KDF parameters" in problem for problem in problems)
     assert any("The database is unreachable or not initialised" in problem for problem in problems)
@@ -134,10 +152,16 @@ def test_an_uncompiled_catalog_is_a_problem(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_production_start_refuses_plain_http_cookies_unless_onion(tmp_path: Path) -> None:
-    env = {"KANAL_ENV": "production", "KANAL_DATA_DIR": str(tmp_path), "KANAL_SECURE_COOKIES": "0",
-           "KANAL_PORTAL_SECRET_KEY": new_production_secret(), "KANAL_REVIEW_SECRET_KEY": new_production_secret(),
-           "KANAL_RECEIPT_KEY": new_production_secret(), "KANAL_AUDIT_KEY": new_production_secret(),
-           "KANAL_ROSTER_ROOTS": "founder " + "ab" * 32 + ";recovery " + "cd" * 32}
+    env = {
+        "KANAL_ENV": "production",
+        "KANAL_DATA_DIR": str(tmp_path),
+        "KANAL_SECURE_COOKIES": "0",
+        "KANAL_PORTAL_SECRET_KEY": new_production_secret(),
+        "KANAL_REVIEW_SECRET_KEY": new_production_secret(),
+        "KANAL_RECEIPT_KEY": new_production_secret(),
+        "KANAL_AUDIT_KEY": new_production_secret(),
+        "KANAL_ROSTER_ROOTS": "founder " + "ab" * 32 + ";recovery " + "cd" * 32,
+    }
     with pytest.raises(ConfigError, match="KANAL_ONION=1"):
         load_config(env)
     config = load_config({**env, "KANAL_ONION": "1"})
@@ -147,10 +171,21 @@ def test_production_start_refuses_plain_http_cookies_unless_onion(tmp_path: Path
 
 
 def test_the_module_reports_even_when_the_apps_refuse_to_start(tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "KANAL_ENV": "production", "KANAL_DATA_DIR": str(tmp_path),
-           "KANAL_SECURE_COOKIES": "0", "KANAL_REDIS_URL": REDIS}
-    result = subprocess.run([sys.executable, "-m", "cases.readiness"], env=env, capture_output=True,  # noqa: S603
-                            text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "KANAL_ENV": "production",
+        "KANAL_DATA_DIR": str(tmp_path),
+        "KANAL_SECURE_COOKIES": "0",
+        "KANAL_REDIS_URL": REDIS,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "cases.readiness"],
+        env=env,
+        capture_output=True,  # noqa: S603
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert result.returncode == 1 and result.stderr == ""
     lines = result.stdout.splitlines()
     assert "- KANAL_PORTAL_SECRET_KEY is not set." in lines

@@ -8,8 +8,11 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 METHODS = [
-    ("portal/**.py", "python"), ("review/**.py", "python"), ("cases/**.py", "python"),
-    ("portal/templates/**.html", "jinja2"), ("review/templates/**.html", "jinja2"),
+    ("portal/**.py", "python"),
+    ("review/**.py", "python"),
+    ("cases/**.py", "python"),
+    ("portal/templates/**.html", "jinja2"),
+    ("review/templates/**.html", "jinja2"),
 ]
 
 
@@ -42,8 +45,11 @@ def test_every_file_kind_has_a_translatable_label() -> None:
 
     from cases.web import FILE_LABELS
 
-    labels = set(re.findall(r'"[^"]*", "[^"]*", (?:"[a-z]+"|None), "([^"]+)"\)',
-                            (ROOT / "cases" / "evidence" / "sniff.py").read_text()))
+    labels = set(
+        re.findall(
+            r'"[^"]*", "[^"]*", (?:"[a-z]+"|None), "([^"]+)"\)', (ROOT / "cases" / "evidence" / "sniff.py").read_text()
+        )
+    )
     labels |= {label for _mime, _ext, label in (v for v in _sniff_tables())}
     assert labels and labels <= set(FILE_LABELS)
 

@@ -33,8 +33,11 @@ def csp_rules(csp: str) -> list[Rule]:
         ("CSP frame-ancestors 'none' (clickjacking)", directives.get("frame-ancestors") == ["'none'"], ""),
         ("CSP base-uri 'none'", directives.get("base-uri") == ["'none'"], ""),
         ("CSP form-action 'self'", directives.get("form-action") == ["'self'"], ""),
-        ("CSP no http:/https:/data: sources", not any(s.startswith(("http", "data:", "*"))
-                                                     for values in directives.values() for s in values), ""),
+        (
+            "CSP no http:/https:/data: sources",
+            not any(s.startswith(("http", "data:", "*")) for values in directives.values() for s in values),
+            "",
+        ),
     ]
 
 
@@ -45,17 +48,25 @@ def check(base: str, path: str) -> list[Rule]:
     rules = csp_rules(headers.get("Content-Security-Policy", ""))
     rules += [
         ("X-Content-Type-Options nosniff", headers.get("X-Content-Type-Options") == "nosniff", ""),
-        ("Referrer-Policy same-origin or stricter",
-         headers.get("Referrer-Policy") in {"no-referrer", "same-origin", "strict-origin"},
-         headers.get("Referrer-Policy", "")),
+        (
+            "Referrer-Policy same-origin or stricter",
+            headers.get("Referrer-Policy") in {"no-referrer", "same-origin", "strict-origin"},
+            headers.get("Referrer-Policy", ""),
+        ),
         ("Cross-Origin-Opener-Policy same-origin", headers.get("Cross-Origin-Opener-Policy") == "same-origin", ""),
         ("Cross-Origin-Resource-Policy same-origin", headers.get("Cross-Origin-Resource-Policy") == "same-origin", ""),
-        ("No Server version banner", not any(ch.isdigit() for ch in headers.get("Server", "")),
-         headers.get("Server", "")),
+        (
+            "No Server version banner",
+            not any(ch.isdigit() for ch in headers.get("Server", "")),
+            headers.get("Server", ""),
+        ),
         ("No X-Powered-By", "X-Powered-By" not in headers, ""),
         ("Cache-Control no-store", "no-store" in headers.get("Cache-Control", ""), ""),
-        ("Strict-Transport-Security", ("max-age" in headers.get("Strict-Transport-Security", "")) if https else None,
-         "HTTPS only"),
+        (
+            "Strict-Transport-Security",
+            ("max-age" in headers.get("Strict-Transport-Security", "")) if https else None,
+            "HTTPS only",
+        ),
     ]
     for cookie in cookies:
         name = cookie.split("=", 1)[0]
@@ -63,8 +74,11 @@ def check(base: str, path: str) -> list[Rule]:
         rules += [
             (f"cookie {name} HttpOnly", "httponly" in lower, ""),
             (f"cookie {name} SameSite", "samesite=strict" in lower or "samesite=lax" in lower, ""),
-            (f"cookie {name} Secure + __Host-", ("secure" in lower and name.startswith("__Host-")) if https else None,
-             "HTTPS only"),
+            (
+                f"cookie {name} Secure + __Host-",
+                ("secure" in lower and name.startswith("__Host-")) if https else None,
+                "HTTPS only",
+            ),
         ]
     return [(f"{base}{path} [{status}] {name}", ok, note) for name, ok, note in rules]
 

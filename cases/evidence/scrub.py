@@ -147,7 +147,19 @@ def scrub(data: bytes, kind: FileKind) -> Scrubbed:
             return _ooxml(data)
         if kind.cleaner == "odf":
             return _odf(data)
-    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError, pikepdf.PdfError,
-            zipfile.BadZipFile, KeyError, EOFError, SyntaxError, RuntimeError, NotImplementedError, zlib.error):
+    except (
+        OSError,
+        ValueError,
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        pikepdf.PdfError,
+        zipfile.BadZipFile,
+        KeyError,
+        EOFError,
+        SyntaxError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ):
         return Scrubbed(data, "not_cleaned", "damaged")
     return Scrubbed(data, "not_cleaned", "unsupported")

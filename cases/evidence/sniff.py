@@ -35,8 +35,16 @@ _ISO_BRANDS_HEIC = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1
 _ISO_BRANDS_AUDIO = {b"M4A ", b"M4B ", b"3gp4", b"3gp5", b"3gp6", b"3ge6", b"isom", b"mp42"}
 
 
-_ZIP_ERRORS = (zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError, zlib.error, OSError, KeyError,
-               EOFError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+    OSError,
+    KeyError,
+    EOFError,
+)
 
 
 def _zip_kind(data: bytes) -> FileKind | None:

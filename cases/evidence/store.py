@@ -152,8 +152,14 @@ def prepare_file(upload: Upload, *, limits: Limits) -> PreparedFile:
             raise FileRefused(upload.filename, "type")
         cleaned = scrub(whole, kind)
         del whole
-        return PreparedFile(safe_name(upload.filename, kind), kind, cleaned.outcome, cleaned.caveat,
-                            io.BytesIO(cleaned.data), len(cleaned.data))
+        return PreparedFile(
+            safe_name(upload.filename, kind),
+            kind,
+            cleaned.outcome,
+            cleaned.caveat,
+            io.BytesIO(cleaned.data),
+            len(cleaned.data),
+        )
     kind = sniff(head)
     if kind is None:
         raise FileRefused(upload.filename, "type")
@@ -161,14 +167,21 @@ def prepare_file(upload: Upload, *, limits: Limits) -> PreparedFile:
     size = getattr(upload.stream, "size", None)
     if not isinstance(size, int):
         raise ValueError("uploads must report their size")
-    return PreparedFile(safe_name(upload.filename, kind), kind, outcome, "" if outcome == "no_metadata"
-                        else "unsupported", _Prefixed(head, upload.stream), size)
+    return PreparedFile(
+        safe_name(upload.filename, kind),
+        kind,
+        outcome,
+        "" if outcome == "no_metadata" else "unsupported",
+        _Prefixed(head, upload.stream),
+        size,
+    )
 
 
 def stored_bytes(session: Session, case_id: str) -> int:
     """Upper bound of the evidence already stored for a case (whole chunks)."""
-    chunks = session.scalar(select(func.coalesce(func.sum(Attachment.chunk_count), 0))
-                            .where(Attachment.case_id == case_id))
+    chunks = session.scalar(
+        select(func.coalesce(func.sum(Attachment.chunk_count), 0)).where(Attachment.case_id == case_id)
+    )
     return int(chunks or 0) * CHUNK_SIZE
 
 
@@ -188,36 +201,65 @@ def check_quota(session: Session, *, case_id: str | None, files: list[PreparedFi
 
 def stored_this_hour(session: Session) -> int:
     """Upper bound of the evidence stored by everyone in the current hour (rows carry the hour only)."""
-    chunks = session.scalar(select(func.coalesce(func.sum(Attachment.chunk_count), 0))
-                            .where(Attachment.created_at >= to_hour(utc_now())))
+    chunks = session.scalar(
+        select(func.coalesce(func.sum(Attachment.chunk_count), 0)).where(Attachment.created_at >= to_hour(utc_now()))
+    )
     return int(chunks or 0) * CHUNK_SIZE
 
 
-def store_file(session: Session, *, case: Case, case_key: bytes, prepared: PreparedFile, author: str,
-               seq: int, reviewer_id: str | None = None) -> AttachmentInfo:
+def store_file(
+    session: Session,
+    *,
+    case: Case,
+    case_key: bytes,
+    prepared: PreparedFile,
+    author: str,
+    seq: int,
+    reviewer_id: str | None = None,
+) -> AttachmentInfo:
     """Encrypt and store one prepared file as item `seq` of `case` (not committed).
 
     The details item binds the attachment id and the content stream binds the
     details item's id, so neither can be re-paired with another in the database.
     """
     attachment_id = new_id()
-    info = AttachmentInfo(attachment_id, prepared.name, prepared.kind.mime, prepared.kind.label, prepared.size,
-                          prepared.outcome, prepared.caveat)
+    info = AttachmentInfo(
+        attachment_id,
+        prepared.name,
+        prepared.kind.mime,
+        prepared.kind.label,
+        prepared.size,
+        prepared.outcome,
+        prepared.caveat,
+    )
     details = json.dumps(dataclasses.asdict(info), ensure_ascii=False).encode()
     hour = to_hour(utc_now())
-    item = add_item(session, case=case, key=case_key, key_kind="case", kind="attachment", author=author,
-                    plaintext=details, seq=seq, reviewer_id=reviewer_id, attachment_id=attachment_id,
-                    created_at=hour)
+    item = add_item(
+        session,
+        case=case,
+        key=case_key,
+        key_kind="case",
+        kind="attachment",
+        author=author,
+        plaintext=details,
+        seq=seq,
+        reviewer_id=reviewer_id,
+        attachment_id=attachment_id,
+        created_at=hour,
+    )
     session.flush()  # the attachment row refers to the item
     header = new_header()
-    attachment = Attachment(id=attachment_id, case_id=case.id, item_id=item.id, header=header, chunk_count=0,
-                            created_at=hour)
+    attachment = Attachment(
+        id=attachment_id, case_id=case.id, item_id=item.id, header=header, chunk_count=0, created_at=hour
+    )
     session.add(attachment)
     session.flush()
     count = 0
     for count, chunk in enumerate(
-        encrypt_stream(case_key, header, prepared.reader, case_id=case.id, attachment_id=attachment_id,
-                       item_id=item.id), start=1
+        encrypt_stream(
+            case_key, header, prepared.reader, case_id=case.id, attachment_id=attachment_id, item_id=item.id
+        ),
+        start=1,
     ):
         session.execute(insert(AttachmentChunk), [{"attachment_id": attachment_id, "seq": count - 1, "data": chunk}])
     attachment.chunk_count = count
@@ -243,15 +285,17 @@ class Download:
     chunks: Iterator[bytes]
 
 
-def open_download(sessions: sessionmaker[Session], session: Session, *, case_id: str, attachment_id: str,
-                  case_key: bytes) -> Download:
+def open_download(
+    sessions: sessionmaker[Session], session: Session, *, case_id: str, attachment_id: str, case_key: bytes
+) -> Download:
     """Details now, content as a lazy iterator that reads one chunk at a time.
 
     The iterator opens its own database session from `sessions`, because it
     runs while the response streams, after the request's session is closed.
     """
-    attachment = session.scalars(select(Attachment).where(Attachment.id == attachment_id,
-                                                          Attachment.case_id == case_id)).first()
+    attachment = session.scalars(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case_id)
+    ).first()
     if attachment is None:
         raise CaseNotFound()
     item = session.get(CaseItem, attachment.item_id)
@@ -263,12 +307,16 @@ def open_download(sessions: sessionmaker[Session], session: Session, *, case_id:
     def ciphertext() -> Iterator[bytes]:
         with sessions() as reader:
             for seq in range(count):
-                data = reader.scalar(select(AttachmentChunk.data).where(
-                    AttachmentChunk.attachment_id == attachment_id, AttachmentChunk.seq == seq))
+                data = reader.scalar(
+                    select(AttachmentChunk.data).where(
+                        AttachmentChunk.attachment_id == attachment_id, AttachmentChunk.seq == seq
+                    )
+                )
                 if data is None:
                     raise CryptoError()
                 yield data
 
-    return Download(info, decrypt_stream(case_key, header, ciphertext(), case_id=case_id,
-                                         attachment_id=attachment_id, item_id=item_id))
-
+    return Download(
+        info,
+        decrypt_stream(case_key, header, ciphertext(), case_id=case_id, attachment_id=attachment_id, item_id=item_id),
+    )

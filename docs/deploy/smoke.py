@@ -97,11 +97,13 @@ class Client:
             context = ssl.create_default_context()
             context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the throw-away certificate
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies),
-                                                  urllib.request.HTTPSHandler(context=context))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), urllib.request.HTTPSHandler(context=context)
+        )
 
-    def request(self, path: str, fields: dict[str, str] | None = None,
-                extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+    def request(
+        self, path: str, fields: dict[str, str] | None = None, extra: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
         origin = f"{self.base.split('://')[0]}://{self.host}" if self.host else self.base
         headers = {"User-Agent": AGENT, "Referer": origin + path, **(extra or {})}
         if self.host:
@@ -122,15 +124,22 @@ class Client:
 
 # --- the scenario ---------------------------------------------------------------------------
 
+
 def report(client: Client) -> str:
     status, _headers, form = client.request("/lapor")
     category = re.search(r'name="category".*?<option value="(\d+)"', form, re.S)
     opd = re.search(r'name="opd".*?<option value="(\d+)"', form, re.S)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form)
     assert status == 200 and category and opd and token, f"report form: {status}"
-    status, _headers, page = client.request("/lapor", {
-        "csrf_token": token.group(1), "category": category.group(1), "opd": opd.group(1),
-        "what": f"Setoran bulanan dari staf kepada kepala bidang. {CANARY}"})
+    status, _headers, page = client.request(
+        "/lapor",
+        {
+            "csrf_token": token.group(1),
+            "category": category.group(1),
+            "opd": opd.group(1),
+            "what": f"Setoran bulanan dari staf kepada kepala bidang. {CANARY}",
+        },
+    )
     receipt = re.search(r'class="receipt"[^>]*>([^<]+)<', page)
     assert status == 200 and receipt, f"no receipt: {status}"
     return receipt.group(1).strip()
@@ -149,25 +158,32 @@ class Reviewer:
 
     def first_login(self, client: Client) -> bool:
         """Activation (the key pair is born), TOTP enrolment, backup codes shown."""
-        client.request("/login", {"csrf_token": client.csrf("/login"), "username": "ana",
-                                  "passphrase": self.activation})
-        client.request("/activate", {"csrf_token": client.csrf("/activate"), "passphrase": self.passphrase,
-                                     "confirm": self.passphrase})
+        client.request(
+            "/login", {"csrf_token": client.csrf("/login"), "username": "ana", "passphrase": self.activation}
+        )
+        client.request(
+            "/activate",
+            {"csrf_token": client.csrf("/activate"), "passphrase": self.passphrase, "confirm": self.passphrase},
+        )
         page = client.request("/enrol")[2]
         match = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
         assert match, "no TOTP secret on /enrol"
         compact = match.group(1).replace(" ", "")
         self.secret = base64.b32decode(compact + "=" * (-len(compact) % 8))
-        page = client.request("/enrol", {"csrf_token": client.csrf("/enrol"),
-                                          "code": current_code(self.secret, now=time.time())})[2]
+        page = client.request(
+            "/enrol", {"csrf_token": client.csrf("/enrol"), "code": current_code(self.secret, now=time.time())}
+        )[2]
         return 'class="codes"' in page
 
     def login(self, client: Client) -> bool:
         """A later login: passphrase, then the next TOTP code (the enrolment's is spent)."""
-        client.request("/login", {"csrf_token": client.csrf("/login"), "username": "ana",
-                                  "passphrase": self.passphrase})
-        status, _headers, _page = client.request("/login/code", {
-            "csrf_token": client.csrf("/login/code"), "code": current_code(self.secret, now=time.time() + 30)})
+        client.request(
+            "/login", {"csrf_token": client.csrf("/login"), "username": "ana", "passphrase": self.passphrase}
+        )
+        status, _headers, _page = client.request(
+            "/login/code",
+            {"csrf_token": client.csrf("/login/code"), "code": current_code(self.secret, now=time.time() + 30)},
+        )
         status, _headers, page = client.request("/")  # the case list, not a login step
         return status == 200 and 'name="passphrase"' not in page and 'name="code"' not in page
 
@@ -181,9 +197,16 @@ def reviewer_reads(client: Client) -> bool:
 
 # --- the stack ------------------------------------------------------------------------------
 
+
 def cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", *args],  # noqa: S603
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "wsgi:review", *args],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check and result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)}: {result.stderr[-500:]}")
     return result
@@ -195,8 +218,12 @@ def psql(sql: str) -> None:
 
 def allowed_syscalls() -> set[str]:
     """What the units allow: SystemCallFilter=@system-service minus ~@privileged @resources."""
-    text = subprocess.run(["systemd-analyze", "syscall-filter"], capture_output=True, text=True,  # noqa: S607
-                          check=True).stdout
+    text = subprocess.run(
+        ["systemd-analyze", "syscall-filter"],  # noqa: S607
+        capture_output=True,
+        text=True,  # noqa: S607
+        check=True,
+    ).stdout
     groups: dict[str, list[str]] = {}
     current = ""
     for line in text.splitlines():
@@ -235,8 +262,19 @@ class Stack:
         self.strace = shutil.which("strace")
 
     def gunicorn(self, name: str, app: str, workers: int, port: int, env: dict[str, str]) -> str:
-        argv = under_mdwe("-m", "gunicorn", "-c", f"gunicorn.{app}.conf.py", "--workers", str(workers),
-                          "--bind", f"127.0.0.1:{port}", "--pid", str(self.tmp / f"{name}.pid"), f"wsgi:{app}")
+        argv = under_mdwe(
+            "-m",
+            "gunicorn",
+            "-c",
+            f"gunicorn.{app}.conf.py",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--pid",
+            str(self.tmp / f"{name}.pid"),
+            f"wsgi:{app}",
+        )
         if self.strace:
             argv = [self.strace, "-f", "-qq", "-c", "-o", str(self.tmp / f"{name}.syscalls"), *argv]
         log = (self.tmp / "logs" / f"gunicorn-{name}.log").open("w")
@@ -246,8 +284,17 @@ class Stack:
         return base
 
     def start_nginx(self, conf: Path, public: int) -> bool:
-        self.nginx = subprocess.Popen([NGINX, "-c", str(conf), "-e", str(self.tmp / "logs" / "nginx-error.log"),  # noqa: S603
-                                       "-g", "daemon off;"])
+        self.nginx = subprocess.Popen(  # noqa: S603
+            [
+                NGINX,
+                "-c",
+                str(conf),
+                "-e",
+                str(self.tmp / "logs" / "nginx-error.log"),  # noqa: S603
+                "-g",
+                "daemon off;",
+            ]
+        )
         wait_for(f"https://127.0.0.1:{public}/healthz", what="nginx")
         return True
 
@@ -301,13 +348,21 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
     (tmp / "logs").mkdir()
     (tmp / "tmp").mkdir()
     stack = Stack(tmp)
-    env = {**os.environ, "KANAL_ENV": "production", "KANAL_DATA_DIR": str(tmp / "data"),
-           "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}",
-           "KANAL_REDIS_URL": REDIS_URL, "KANAL_SECURE_COOKIES": "1", "KANAL_FORWARDED_ALLOW_IPS": "127.0.0.1",
-           "KANAL_PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
-           "KANAL_REVIEW_SECRET_KEY": secrets.token_urlsafe(48), "KANAL_RECEIPT_KEY": secrets.token_urlsafe(48),
-           "KANAL_AUDIT_KEY": secrets.token_urlsafe(48), "KANAL_ROSTER_ROOTS_FILE": str(tmp / "etc" / "roster-roots"),
-           "TMPDIR": str(tmp / "tmp")}
+    env = {
+        **os.environ,
+        "KANAL_ENV": "production",
+        "KANAL_DATA_DIR": str(tmp / "data"),
+        "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}",
+        "KANAL_REDIS_URL": REDIS_URL,
+        "KANAL_SECURE_COOKIES": "1",
+        "KANAL_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "KANAL_PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+        "KANAL_REVIEW_SECRET_KEY": secrets.token_urlsafe(48),
+        "KANAL_RECEIPT_KEY": secrets.token_urlsafe(48),
+        "KANAL_AUDIT_KEY": secrets.token_urlsafe(48),
+        "KANAL_ROSTER_ROOTS_FILE": str(tmp / "etc" / "roster-roots"),
+        "TMPDIR": str(tmp / "tmp"),
+    }
     for name in ("KANAL_KDF_MEMORY_KIB", "KANAL_KDF_ITERATIONS", "KANAL_KDF_LANES", "KANAL_ONION", "KANAL_WORKERS"):
         env.pop(name, None)  # production Argon2id parameters, HTTPS mode
     onion_env = {**env, "KANAL_SECURE_COOKIES": "0", "KANAL_ONION": "1", "KANAL_FORWARDED_ALLOW_IPS": ""}
@@ -340,32 +395,59 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
 
         def prod_check_refuses() -> tuple[bool, str]:
             result = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "cases.readiness"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                env={**env, "KANAL_SECURE_COOKIES": "0", "KANAL_REDIS_URL": "", "KANAL_FORWARDED_ALLOW_IPS": "*",
-                     "KANAL_KDF_MEMORY_KIB": "1024"})
+                [sys.executable, "-m", "cases.readiness"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={
+                    **env,
+                    "KANAL_SECURE_COOKIES": "0",
+                    "KANAL_REDIS_URL": "",
+                    "KANAL_FORWARDED_ALLOW_IPS": "*",
+                    "KANAL_KDF_MEMORY_KIB": "1024",
+                },
+            )
             problems = result.stdout.strip()
-            expected = ("KANAL_SECURE_COOKIES=0", "KANAL_FORWARDED_ALLOW_IPS=*", "KDF parameters",
-                        "KANAL_REDIS_URL is not set")
-            return (result.returncode == 1 and all(f"- {text}" in problems for text in expected),
-                    "\n        " + problems.replace("\n", "\n        "))
+            expected = (
+                "KANAL_SECURE_COOKIES=0",
+                "KANAL_FORWARDED_ALLOW_IPS=*",
+                "KDF parameters",
+                "KANAL_REDIS_URL is not set",
+            )
+            return (
+                result.returncode == 1 and all(f"- {text}" in problems for text in expected),
+                "\n        " + problems.replace("\n", "\n        "),
+            )
 
         steps.run("python -m cases.readiness lists what is wrong with a broken configuration", prod_check_refuses)
 
         ports = {"portal": free_port(), "review": free_port(), "onion": free_port()}
-        portal_base = steps.run("gunicorn portal (production config, 4 workers, W^X memory)",
-                                lambda: stack.gunicorn("portal", "portal", 4, ports["portal"], env))
-        review_base = steps.run("gunicorn review app (production config, 2 workers, W^X memory)",
-                                lambda: stack.gunicorn("review", "review", 2, ports["review"], env))
-        onion_base = steps.run("gunicorn onion portal (plain HTTP, 2 workers, W^X memory)",
-                               lambda: stack.gunicorn("onion", "portal", 2, ports["onion"], onion_env))
+        portal_base = steps.run(
+            "gunicorn portal (production config, 4 workers, W^X memory)",
+            lambda: stack.gunicorn("portal", "portal", 4, ports["portal"], env),
+        )
+        review_base = steps.run(
+            "gunicorn review app (production config, 2 workers, W^X memory)",
+            lambda: stack.gunicorn("review", "review", 2, ports["review"], env),
+        )
+        onion_base = steps.run(
+            "gunicorn onion portal (plain HTTP, 2 workers, W^X memory)",
+            lambda: stack.gunicorn("onion", "portal", 2, ports["onion"], onion_env),
+        )
 
-        conf, public, internal = render_nginx(tmp, portal_base or "http://127.0.0.1:1",
-                                              review_base or "http://127.0.0.1:1")
+        conf, public, internal = render_nginx(
+            tmp, portal_base or "http://127.0.0.1:1", review_base or "http://127.0.0.1:1"
+        )
         conf.write_text(conf.read_text().replace(f"{tmp}/error.log", f"{tmp}/logs/nginx-error.log"))
 
         def nginx_t() -> tuple[bool, str]:
-            result = subprocess.run([NGINX, "-t", "-c", str(conf), "-e", str(tmp / "logs" / "nginx-error.log")],  # noqa: S603
-                                    capture_output=True, text=True, timeout=60)
+            result = subprocess.run(  # noqa: S603
+                [NGINX, "-t", "-c", str(conf), "-e", str(tmp / "logs" / "nginx-error.log")],  # noqa: S603
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             return result.returncode == 0, result.stderr.strip().splitlines()[-1]
 
         steps.run("nginx -t on docs/deploy/nginx.conf (rendered: loopback ports, self-signed certificate)", nginx_t)
@@ -374,12 +456,19 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
         def tor_verify() -> tuple[bool, str]:
             (tmp / "hs").mkdir(mode=0o700)
             torrc = tmp / "torrc"
-            torrc.write_text((ROOT / "docs/deploy/torrc").read_text()
-                             .replace("/var/lib/tor/kanal_portal/", f"{tmp}/hs/")
-                             .replace("127.0.0.1:8002", f"127.0.0.1:{ports['onion']}")
-                             + f"DataDirectory {tmp}/tor\n")
-            result = subprocess.run([TOR, "--verify-config", "-f", str(torrc)],  # noqa: S603
-                                    capture_output=True, text=True, timeout=120)
+            torrc.write_text(
+                (ROOT / "docs/deploy/torrc")
+                .read_text()
+                .replace("/var/lib/tor/kanal_portal/", f"{tmp}/hs/")
+                .replace("127.0.0.1:8002", f"127.0.0.1:{ports['onion']}")
+                + f"DataDirectory {tmp}/tor\n"
+            )
+            result = subprocess.run(  # noqa: S603
+                [TOR, "--verify-config", "-f", str(torrc)],  # noqa: S603
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             return result.returncode == 0, result.stdout.strip().splitlines()[-1]
 
         steps.run("tor --verify-config on docs/deploy/torrc", tor_verify)
@@ -388,11 +477,18 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
             units = render_units(tmp)
 
             def units_verify() -> tuple[bool, str]:
-                result = subprocess.run(["systemd-analyze", "verify", "--man=no", *map(str, units)],  # noqa: S603,S607
-                                        capture_output=True, text=True, timeout=120)
+                result = subprocess.run(  # noqa: S603
+                    ["systemd-analyze", "verify", "--man=no", *map(str, units)],  # noqa: S603,S607
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
                 security = subprocess.run(  # noqa: S603
                     ["systemd-analyze", "security", "--offline=yes", str(tmp / "units" / "kanal-portal.service")],  # noqa: S607
-                    capture_output=True, text=True, timeout=120)
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
                 exposure = (security.stdout.strip().splitlines() or ["?"])[-1]
                 output = (result.stdout + result.stderr).strip()
                 return result.returncode == 0 and not output, output or exposure
@@ -428,12 +524,16 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
         # The reviewer's key pair is born at activation: reports sealed afterwards reach them directly
         # (earlier ones only through the recovery key, see docs/RECOVERY.md).
         review = Client(f"https://127.0.0.1:{internal}")
-        steps.run("reviewer's first login: activation passphrase, new passphrase, TOTP enrolment",
-                  lambda: reviewer.first_login(review))
+        steps.run(
+            "reviewer's first login: activation passphrase, new passphrase, TOTP enrolment",
+            lambda: reviewer.first_login(review),
+        )
         receipt = steps.run("report submitted through nginx (CSRF form), receipt shown", lambda: report(portal))
         receipts += [receipt] if receipt else []
-        steps.run("status page with the receipt shows the report",
-                  lambda: bool(receipt) and status_shows_report(Client(portal.base), receipt or ""))
+        steps.run(
+            "status page with the receipt shows the report",
+            lambda: bool(receipt) and status_shows_report(Client(portal.base), receipt or ""),
+        )
         fresh = Client(review.base)
         steps.run("reviewer signs in again: passphrase (Argon2id 64 MiB) + TOTP", lambda: reviewer.login(fresh))
         steps.run("reviewer opens the case and reads the report", lambda: reviewer_reads(fresh))
@@ -447,19 +547,24 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
             receipts.append(onion_receipt)
             # tor passes a client's own X-Forwarded-Proto through; the onion gunicorn trusts nobody, so a
             # forged "https" does not switch on the HTTPS-only Referer check (which would refuse this post)
-            forged = onion.request("/status", {"csrf_token": onion.csrf("/status"), "receipt": onion_receipt},
-                                   extra={"X-Forwarded-Proto": "https"})
+            forged = onion.request(
+                "/status",
+                {"csrf_token": onion.csrf("/status"), "receipt": onion_receipt},
+                extra={"X-Forwarded-Proto": "https"},
+            )
             cookies = {cookie.name: cookie for cookie in onion.cookies}
             cookie = cookies.get("kanal_portal")
             checks = {
                 "report and receipt": bool(onion_receipt),
                 "status page": status_shows_report(onion, onion_receipt),
                 "forged X-Forwarded-Proto ignored": forged[0] == 200 and CANARY in forged[2],
-                "cookie kanal_portal, not Secure, HttpOnly": cookie is not None and not cookie.secure
+                "cookie kanal_portal, not Secure, HttpOnly": cookie is not None
+                and not cookie.secure
                 and cookie.has_nonstandard_attr("HttpOnly"),
             }
             return all(checks.values()), f"Host {ONION_HOST[:12]}….onion; " + ", ".join(
-                f"{k}: {'ok' if v else 'NO'}" for k, v in checks.items())
+                f"{k}: {'ok' if v else 'NO'}" for k, v in checks.items()
+            )
 
         steps.run("onion portal over plain HTTP: CSRF form, report, receipt, status, cookie", onion_report)
 
@@ -475,30 +580,45 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
         stack.stop()
 
     if stack.strace and shutil.which("systemd-analyze"):
+
         def syscalls() -> tuple[bool, str]:
             allowed = allowed_syscalls()
             used = set().union(*(traced_syscalls(path) for path in tmp.glob("*.syscalls")))
             refused = sorted(used - allowed)
-            return not refused, (f"{len(used)} distinct calls, all allowed" if not refused
-                                 else f"outside the filter: {', '.join(refused)}")
+            return not refused, (
+                f"{len(used)} distinct calls, all allowed"
+                if not refused
+                else f"outside the filter: {', '.join(refused)}"
+            )
 
         steps.run("system calls of the gunicorns and the purge job vs the units' SystemCallFilter", syscalls)
     else:
         steps.skip("system calls vs SystemCallFilter", "needs strace and systemd-analyze")
 
     def no_traces() -> tuple[bool, str]:
-        needles = {"client address 127.0.0.1": b"127.0.0.1", "user agent": AGENT.encode(),
-                   "canary": CANARY.encode(), **{f"receipt {n}": r.replace("-", "").encode()
-                                                 for n, r in enumerate(receipts, 1)},
-                   **{f"receipt {n} (as typed)": r.encode() for n, r in enumerate(receipts, 1)}}
+        needles = {
+            "client address 127.0.0.1": b"127.0.0.1",
+            "user agent": AGENT.encode(),
+            "canary": CANARY.encode(),
+            **{f"receipt {n}": r.replace("-", "").encode() for n, r in enumerate(receipts, 1)},
+            **{f"receipt {n} (as typed)": r.encode() for n, r in enumerate(receipts, 1)},
+        }
         places: dict[str, bytes] = {f"logs/{p.name}": p.read_bytes() for p in (tmp / "logs").iterdir()}
         places.update({f"tmp/{p.name}": p.read_bytes() for p in (tmp / "tmp").rglob("*") if p.is_file()})
-        places["the database (pg_dump)"] = subprocess.run(["pg_dump", f"{PG}/{DB}"], capture_output=True,  # noqa: S603,S607
-                                                          check=True, timeout=120).stdout
+        places["the database (pg_dump)"] = subprocess.run(  # noqa: S603
+            ["pg_dump", f"{PG}/{DB}"],  # noqa: S607
+            capture_output=True,  # noqa: S603,S607
+            check=True,
+            timeout=120,
+        ).stdout
         store = redis.Redis.from_url(REDIS_URL)
         places["Redis db 14"] = b"".join(key + (store.dump(key) or b"") for key in store.scan_iter())
-        found = [f"{label} in {place}" for place, content in places.items()
-                 for label, needle in needles.items() if needle in content]
+        found = [
+            f"{label} in {place}"
+            for place, content in places.items()
+            for label, needle in needles.items()
+            if needle in content
+        ]
         searched = f"searched {len(places)} places ({', '.join(places)}) for {len(needles)} traces"
         return not found, "; ".join(found) or searched
 
@@ -510,8 +630,10 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     failed = [name for name, ok in steps.results if not ok]
-    print(f"\n{'PASS' if not failed else 'FAIL'}: {len(steps.results) - len(failed)}/{len(steps.results)} "  # noqa: T201
-          f"steps passed" + (f"; failed: {failed}" if failed else "") + ". Database dropped, temp files removed.")
+    print(
+        f"\n{'PASS' if not failed else 'FAIL'}: {len(steps.results) - len(failed)}/{len(steps.results)} "  # noqa: T201
+        f"steps passed" + (f"; failed: {failed}" if failed else "") + ". Database dropped, temp files removed."
+    )
     return 1 if failed else 0
 
 

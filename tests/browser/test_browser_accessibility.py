@@ -36,14 +36,16 @@ def serious_violations(page: "sync_api.Page") -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/", "/lapor", "/status", "/panduan", "/?lang=en", "/lapor?lang=en"])
-def test_portal_pages_have_no_serious_accessibility_problem(servers: tuple[str, str, Path, Path],
-                                                            axe_page: "sync_api.Page", path: str) -> None:
+def test_portal_pages_have_no_serious_accessibility_problem(
+    servers: tuple[str, str, Path, Path], axe_page: "sync_api.Page", path: str
+) -> None:
     axe_page.goto(servers[0] + path)
     assert serious_violations(axe_page) == []
 
 
-def test_form_errors_have_no_serious_accessibility_problem(servers: tuple[str, str, Path, Path],
-                                                           axe_page: "sync_api.Page") -> None:
+def test_form_errors_have_no_serious_accessibility_problem(
+    servers: tuple[str, str, Path, Path], axe_page: "sync_api.Page"
+) -> None:
     axe_page.goto(servers[0] + "/lapor")
     axe_page.fill("#what", "pendek")
     axe_page.click("main form button[type=submit]")

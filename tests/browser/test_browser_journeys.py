@@ -23,8 +23,10 @@ from tests.live import one_time_passphrase
 
 CHROMIUM = "/usr/bin/chromium"
 PASSPHRASE = "gudang garam merah di atas meja"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                reason="Chromium is not installed (.ci/run installs it; so does `make test`)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="Chromium is not installed (.ci/run installs it; so does `make test`)",
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -32,9 +34,17 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture
 def browser() -> Iterator["sync_api.Browser"]:
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -64,8 +74,9 @@ class Shots:
             shutil.copy(target, Path(extra) / target.name)
 
 
-def test_reporter_and_reviewer_journeys(servers: tuple[str, str, Path, Path], browser: "sync_api.Browser",
-                                        tmp_path: Path) -> None:
+def test_reporter_and_reviewer_journeys(
+    servers: tuple[str, str, Path, Path], browser: "sync_api.Browser", tmp_path: Path
+) -> None:
     portal_url, review_url, _data, root = servers
     shots = Shots(tmp_path / "screenshots")
 

@@ -47,8 +47,10 @@ def report(page: "sync_api.Page", portal_url: str, what: str) -> None:
 
 
 @pytest.fixture
-def reviewer(servers: tuple[str, str, Path, Path], browser: "sync_api.Browser",  # noqa: F811
-             ) -> Iterator[tuple["sync_api.Page", list[str]]]:
+def reviewer(
+    servers: tuple[str, str, Path, Path],
+    browser: "sync_api.Browser",  # noqa: F811
+) -> Iterator[tuple["sync_api.Page", list[str]]]:
     """The admin, activated, on a list of three cases; with every console error collected."""
     portal_url, review_url, _data, root = servers
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -56,8 +58,10 @@ def reviewer(servers: tuple[str, str, Path, Path], browser: "sync_api.Browser", 
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     activate_admin(page, review_url, root)
     reporter = browser.new_context(java_script_enabled=False).new_page()
     for n in range(3):
@@ -68,10 +72,12 @@ def reviewer(servers: tuple[str, str, Path, Path], browser: "sync_api.Browser", 
 
 
 def row_of_focus(page: "sync_api.Page") -> int:
-    return int(page.evaluate("""() => {
+    return int(
+        page.evaluate("""() => {
         const row = document.activeElement.closest('table.cases tbody tr');
         return row ? [...document.querySelectorAll('table.cases tbody tr')].indexOf(row) : -1;
-    }"""))
+    }""")
+    )
 
 
 def active_id(page: "sync_api.Page") -> str:
@@ -79,7 +85,8 @@ def active_id(page: "sync_api.Page") -> str:
 
 
 def test_reviewer_works_the_list_and_a_case_from_the_keyboard(
-        servers: tuple[str, str, Path, Path], reviewer: tuple["sync_api.Page", list[str]]) -> None:
+    servers: tuple[str, str, Path, Path], reviewer: tuple["sync_api.Page", list[str]]
+) -> None:
     page, problems = reviewer
     review_url = servers[1]
     response = page.goto(review_url + "/")
@@ -153,7 +160,8 @@ def test_reviewer_works_the_list_and_a_case_from_the_keyboard(
 
 
 def test_the_portal_runs_no_script_and_works_without_javascript(
-        servers: tuple[str, str, Path, Path], browser: "sync_api.Browser") -> None:  # noqa: F811
+    servers: tuple[str, str, Path, Path], browser: "sync_api.Browser"
+) -> None:  # noqa: F811
     page = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740}).new_page()
     for path in PORTAL_PAGES:
         response = page.goto(servers[0] + path)

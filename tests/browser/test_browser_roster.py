@@ -76,15 +76,35 @@ class Authenticators:
 
 def live_env(data: Path, root: Path) -> dict[str, str]:
     """The environment tests/live.py starts both servers with."""
-    return {**os.environ, "KANAL_DATA_DIR": str(data), "KANAL_KDF_MEMORY_KIB": "1024", "KANAL_KDF_ITERATIONS": "1",
-            "KANAL_KDF_LANES": "1", "TMPDIR": str(root / "tmp")}
+    return {
+        **os.environ,
+        "KANAL_DATA_DIR": str(data),
+        "KANAL_KDF_MEMORY_KIB": "1024",
+        "KANAL_KDF_ITERATIONS": "1",
+        "KANAL_KDF_LANES": "1",
+        "TMPDIR": str(root / "tmp"),
+    }
 
 
 def create_founder(data: Path, root: Path, username: str, *flags: str) -> str:
     """The installation ceremony's CLI, against the live servers' database; the one-time passphrase."""
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", "create-founder",  # noqa: S603
-                             username, *flags], cwd=ROOT, env=live_env(data, root), capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi:review",
+            "create-founder",  # noqa: S603
+            username,
+            *flags,
+        ],
+        cwd=ROOT,
+        env=live_env(data, root),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     match = re.search(r"\b([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})\b", result.stdout)
     assert match, result.stdout
@@ -106,17 +126,31 @@ def live_database(data: Path, root: Path) -> Iterator[Session]:
 def plant_reviewer(data: Path, root: Path, username: str) -> None:
     """A database writer's reader: a row inserted directly, active, approved, with keys of its own."""
     with live_database(data, root) as session:
-        session.add(Reviewer(username=username, display_name="Siluman", state="active", is_reviewer=True,
-                             public_key=generate_keypair().public, signing_public_key=generate_signing_key().public,
-                             created_at=utc_now(), activated_at=utc_now(), approved_at=utc_now(), needs_grants=True))
+        session.add(
+            Reviewer(
+                username=username,
+                display_name="Siluman",
+                state="active",
+                is_reviewer=True,
+                public_key=generate_keypair().public,
+                signing_public_key=generate_signing_key().public,
+                created_at=utc_now(),
+                activated_at=utc_now(),
+                approved_at=utc_now(),
+                needs_grants=True,
+            )
+        )
 
 
 def later(data: Path, root: Path, username: str) -> None:
     """Ten minutes after the code typed at login: the session's step-up has expired."""
     with live_database(data, root) as session:
         reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username)).one()
-        session.execute(update(ReviewerSession).where(ReviewerSession.reviewer_id == reviewer.id)
-                        .values(stepped_up_at=utc_now() - timedelta(minutes=10)))
+        session.execute(
+            update(ReviewerSession)
+            .where(ReviewerSession.reviewer_id == reviewer.id)
+            .values(stepped_up_at=utc_now() - timedelta(minutes=10))
+        )
 
 
 def activate(page: "sync_api.Page", review_url: str, username: str, one_time: str, codes: Authenticators) -> None:
@@ -150,8 +184,11 @@ def submit_approval(page: "sync_api.Page", *, tick: bool, code: str) -> "sync_ap
     return answer.value
 
 
-def accessible(browser: "sync_api.Browser", signed_in: "sync_api.BrowserContext",  # noqa: F811
-               url: str) -> list[str]:
+def accessible(
+    browser: "sync_api.Browser",
+    signed_in: "sync_api.BrowserContext",  # noqa: F811
+    url: str,
+) -> list[str]:
     """axe-core on `url` as the same person sees it at a desk (a context that lets the test inject axe);
     and on a phone, no fingerprint wider than the screen."""
     context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
@@ -178,11 +215,26 @@ def html_errors(pages: dict[str, str], directory: Path) -> list[str]:
         files[-1].write_text(html)
     java = shutil.which("java")
     assert java and VNU.exists(), "the Nu HTML checker is missing: `make test` installs Java and vnu.jar"
-    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json",  # noqa: S603
-                             *map(str, files)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            java,
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--format",
+            "json",  # noqa: S603
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']} ({m.get('extract', '')!r})"
-            for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']} ({m.get('extract', '')!r})"
+        for m in messages
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
 
 
 @pytest.fixture
@@ -195,8 +247,11 @@ def contexts(browser: "sync_api.Browser") -> Iterator[dict[str, "sync_api.Page"]
 
 
 def test_a_new_reviewer_is_approved_by_a_second_key_holder_in_the_browser(
-        servers: tuple[str, str, Path, Path], browser: "sync_api.Browser",  # noqa: F811
-        contexts: dict[str, "sync_api.Page"], tmp_path: Path) -> None:
+    servers: tuple[str, str, Path, Path],
+    browser: "sync_api.Browser",  # noqa: F811
+    contexts: dict[str, "sync_api.Page"],
+    tmp_path: Path,
+) -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make test` installs axe-core from npm")
     _portal, review_url, data, root = servers
@@ -207,8 +262,9 @@ def test_a_new_reviewer_is_approved_by_a_second_key_holder_in_the_browser(
 
     # Given two founders from the CLI (dev-setup's admin, and ketua), activated and enrolled in the browser
     activate(admin, review_url, "admin", one_time_passphrase(root), codes)
-    activate(ketua, review_url, "ketua", create_founder(data, root, "ketua", "--name", "Ketua Tim", "--no-admin"),
-             codes)
+    activate(
+        ketua, review_url, "ketua", create_founder(data, root, "ketua", "--name", "Ketua Tim", "--no-admin"), codes
+    )
 
     # When the admin, some time after signing in, creates joko on the team page: a fresh code first, then again
     later(data, root, "admin")

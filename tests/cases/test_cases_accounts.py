@@ -61,10 +61,13 @@ def test_activation_passphrase_logs_in_to_activation_only(session: Session) -> N
         assert outcome.needs_activation and outcome.keypair is None and outcome.reviewer.id == reviewer.id
 
 
-@pytest.mark.parametrize("username, passphrase", [
-    ("rina", "salah sekali frasa sandinya"),
-    ("tidakada", "salah sekali frasa sandinya"),
-])
+@pytest.mark.parametrize(
+    "username, passphrase",
+    [
+        ("rina", "salah sekali frasa sandinya"),
+        ("tidakada", "salah sekali frasa sandinya"),
+    ],
+)
 def test_wrong_passphrase_or_unknown_user_fails_to_log_in(session: Session, username: str, passphrase: str) -> None:
     # given a pending and an active account
     account(session, username="joko", display_name="Joko")
@@ -117,21 +120,24 @@ def test_login_with_own_passphrase_returns_the_stored_key_pair(session: Session)
     assert "login.passphrase" in actions
 
 
-@pytest.mark.parametrize("candidate, reason", [
-    ("tanpa aturan komposisi", None),
-    ("abc def ghi jkl", None),
-    ("pendek", "too_short"),
-    ("abcd efgh ijklm", None),
-    ("abcd efgh ijkl", "too_short"),
-    (("gudang garam merah di atas meja dekat jendela kantor lama " * 20)[:1024], None),  # exactly 1,024
-    (("gudang garam merah di atas meja dekat jendela kantor lama " * 20)[:1025], "too_long"),
-    ("passwordpassword", "too_guessable"),  # on the common-password list's terms
-    ("qwertyuiopasdfghjkl", "too_guessable"),  # a keyboard walk
-    ("abcabcabcabcabca", "too_guessable"),
-    ("reviewer.panjang1", "too_guessable"),
-    (" Reviewer.Panjang1 ", "too_guessable"),
-    ("aaaaaaaaaaaaaaaaaaa", "too_guessable"),
-])
+@pytest.mark.parametrize(
+    "candidate, reason",
+    [
+        ("tanpa aturan komposisi", None),
+        ("abc def ghi jkl", None),
+        ("pendek", "too_short"),
+        ("abcd efgh ijklm", None),
+        ("abcd efgh ijkl", "too_short"),
+        (("gudang garam merah di atas meja dekat jendela kantor lama " * 20)[:1024], None),  # exactly 1,024
+        (("gudang garam merah di atas meja dekat jendela kantor lama " * 20)[:1025], "too_long"),
+        ("passwordpassword", "too_guessable"),  # on the common-password list's terms
+        ("qwertyuiopasdfghjkl", "too_guessable"),  # a keyboard walk
+        ("abcabcabcabcabca", "too_guessable"),
+        ("reviewer.panjang1", "too_guessable"),
+        (" Reviewer.Panjang1 ", "too_guessable"),
+        ("aaaaaaaaaaaaaaaaaaa", "too_guessable"),
+    ],
+)
 def test_passphrase_policy(candidate: str, reason: str | None) -> None:
     # given a username of 17 characters, when a candidate passphrase is checked
     if reason is None:

@@ -93,8 +93,9 @@ def test_signed_anchor_verifies_and_an_edited_one_does_not(session: Session) -> 
     # when a database writer moves the signed anchor back to an earlier event
     first = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
     assert first is not None
-    session.execute(update(AuditAnchor).where(AuditAnchor.id == row.id)
-                    .values(event_id=first.id, event_hash=first.hash))
+    session.execute(
+        update(AuditAnchor).where(AuditAnchor.id == row.id).values(event_id=first.id, event_hash=first.hash)
+    )
     session.commit()
     # then the signature no longer verifies
     assert any(f"anchor {row.id}: the signature of sari does not verify" in p for p in verify(session))
@@ -103,8 +104,12 @@ def test_signed_anchor_verifies_and_an_edited_one_does_not(session: Session) -> 
 def test_an_anchor_signed_by_a_key_the_roster_does_not_bind_is_named(session: Session) -> None:
     # given a planted row with a signing key of the writer's own, and an anchor it signed
     key = generate_signing_key()
-    planted = Reviewer(username="siluman", display_name="Siluman", created_at=datetime.now(UTC).replace(tzinfo=None),
-                       signing_public_key=key.public)
+    planted = Reviewer(
+        username="siluman",
+        display_name="Siluman",
+        created_at=datetime.now(UTC).replace(tzinfo=None),
+        signing_public_key=key.public,
+    )
     session.add(planted)
     session.flush()
     _events(session, 1)
@@ -165,8 +170,9 @@ def test_a_failed_login_check_keeps_failing_and_reaches_admins(session: Session)
     assert any("does not link" in p for p in integrity_problems(session))
 
 
-def test_the_login_sweep_reaches_old_events_a_slice_at_a_time(session: Session,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_login_sweep_reaches_old_events_a_slice_at_a_time(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # given a long log, anchored, checked three events per login
     monkeypatch.setattr(anchors, "SWEEP", 3)
     events = _events(session, 12)

@@ -158,7 +158,8 @@ def test_truncation_with_every_anchor_row_deleted_is_caught_by_the_file(session:
 
 
 def test_rolling_the_file_back_does_not_hide_a_truncation_a_newer_anchor_records(
-        session: Session, tmp_path: Path) -> None:
+    session: Session, tmp_path: Path
+) -> None:
     # given a log anchored once (file copied aside), then grown and anchored again
     _activity(session)
     anchor_path = trust_of(session).anchor_path
@@ -181,8 +182,18 @@ def test_a_v1_prefix_from_an_upgrade_is_covered_by_the_first_keyed_event(session
     at = datetime(2026, 11, 1, 9, 0)
     for n in range(3):
         digest = _event_hash(prev, at, "r1", "case.view", f"c{n}", "")
-        session.add(AuditEvent(at=at, actor_id="r1", action="case.view", case_id=f"c{n}", detail="",
-                               prev_hash=prev, hash=digest, version=UNKEYED))
+        session.add(
+            AuditEvent(
+                at=at,
+                actor_id="r1",
+                action="case.view",
+                case_id=f"c{n}",
+                detail="",
+                prev_hash=prev,
+                hash=digest,
+                version=UNKEYED,
+            )
+        )
         prev = digest
     session.flush()
     keyed = record(session, action="login", actor_id="r1")

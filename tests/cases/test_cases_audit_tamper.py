@@ -87,8 +87,15 @@ def test_appended_row_that_does_not_link_is_found(session: Session) -> None:
     fake_prev = bytes(range(32))
     key = trust_of(session).audit_key
     forged = keyed_hash(key, fake_prev, fourth.at, "r9", "login.passphrase", None, "")
-    fake = AuditEvent(at=fourth.at, actor_id="r9", action="login.passphrase", case_id=None, detail="",
-                      prev_hash=fake_prev, hash=forged)
+    fake = AuditEvent(
+        at=fourth.at,
+        actor_id="r9",
+        action="login.passphrase",
+        case_id=None,
+        detail="",
+        prev_hash=fake_prev,
+        hash=forged,
+    )
     session.add(fake)
     session.commit()
     session.expire_all()

@@ -31,12 +31,18 @@ def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
     return holder.reviewer, holder.keypair
 
 
-def _submit(session: Session, config: Config, *, received: datetime | None = None, category: int = 0,
-            opd: int = 0) -> str:
+def _submit(
+    session: Session, config: Config, *, received: datetime | None = None, category: int = 0, opd: int = 0
+) -> str:
     """A case; with `received`, its receipt time is moved there and its clocks restarted."""
     category_id, opd_id = active_categories(session)[category].id, active_opds(session)[opd].id
-    case_id = submit_report(session, category_id=category_id, opd_id=opd_id, content=ReportContent(what="setoran"),
-                            receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=category_id,
+        opd_id=opd_id,
+        content=ReportContent(what="setoran"),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     if received is not None:
         case = _case(session, case_id)
         case.received_at = case.updated_at = received
@@ -56,12 +62,19 @@ def _ids(session: Session, reviewer: Reviewer, **filters: Any) -> list[str]:
     return [row.id for row in page.rows]
 
 
-def _move(session: Session, who: tuple[Reviewer, KeyPair], case_id: str, *steps: str,
-          at: datetime = NOW) -> None:
+def _move(session: Session, who: tuple[Reviewer, KeyPair], case_id: str, *steps: str, at: datetime = NOW) -> None:
     reviewer, keys = who
     for step in steps:
-        change_status(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, new_status=step,
-                      reason="alasan", outcome="hasil", now=at)
+        change_status(
+            session,
+            reviewer=reviewer,
+            case_id=case_id,
+            private_key=keys.private,
+            new_status=step,
+            reason="alasan",
+            outcome="hasil",
+            now=at,
+        )
 
 
 def test_lists_only_cases_sealed_to_the_reviewer(session: Session, config: Config, recovery_secret: bytes) -> None:
@@ -92,8 +105,11 @@ def test_filters_by_status(session: Session, config: Config, recovery_secret: by
 def test_filters_by_category_and_opd(session: Session, config: Config, recovery_secret: bytes) -> None:
     # given cases about different categories and OPDs
     rina, _ = _active(session, "rina")
-    plain, other_category, other_opd = (_submit(session, config), _submit(session, config, category=1),
-                                        _submit(session, config, opd=1))
+    plain, other_category, other_opd = (
+        _submit(session, config),
+        _submit(session, config, category=1),
+        _submit(session, config, opd=1),
+    )
     categories, opds = active_categories(session), active_opds(session)
     # then each filter selects its cases, and both together intersect
     assert set(_ids(session, rina, category_id=categories[0].id)) == {plain, other_opd}
@@ -149,15 +165,16 @@ def test_urgency_puts_overdue_first_then_next_due_then_closed(
     # and the same order holds across page boundaries, including the open/closed seam
     for limit in (1, 2, 3, 4):
         pages = list_cases(session, reviewer=rina[0], now=NOW, limit=limit).pages
-        paged = [row.id for p in range(1, pages + 1)
-                 for row in list_cases(session, reviewer=rina[0], filters=CaseFilter(page=p), now=NOW,
-                                       limit=limit).rows]
+        paged = [
+            row.id
+            for p in range(1, pages + 1)
+            for row in list_cases(session, reviewer=rina[0], filters=CaseFilter(page=p), now=NOW, limit=limit).rows
+        ]
         assert paged == expected
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "urgency"])
-def test_pagination_covers_every_case_once(session: Session, config: Config, recovery_secret: bytes,
-                                           sort: str) -> None:
+def test_pagination_covers_every_case_once(session: Session, config: Config, recovery_secret: bytes, sort: str) -> None:
     # given five cases, two of them concluded
     rina = _active(session, "rina")
     ids = [_submit(session, config, received=NOW - timedelta(hours=h)) for h in (1, 2, 3, 4, 30)]
@@ -170,7 +187,10 @@ def test_pagination_covers_every_case_once(session: Session, config: Config, rec
     # when listed two per page, then three pages, the last with one row, and every case exactly once
     first, second, third = page(1), page(2), page(3)
     assert [(p.page, p.pages, p.total, len(p.rows)) for p in (first, second, third)] == [
-        (1, 3, 5, 2), (2, 3, 5, 2), (3, 3, 5, 1)]
+        (1, 3, 5, 2),
+        (2, 3, 5, 2),
+        (3, 3, 5, 1),
+    ]
     seen = [row.id for p in (first, second, third) for row in p.rows]
     assert sorted(seen) == sorted(ids) and len(set(seen)) == 5
     # and pages out of range are clamped to the first and the last
@@ -201,8 +221,9 @@ def test_unread_until_read_after_each_reporter_message(
     assert not unread()
     # when the reporter writes, then it is unread again, until rina reads it
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=rina, private_key=keys.private)
-    reporter_adds(session, case=_case(session, case_id), case_key=case_key, text="Bukti tambahan", files=[],
-                  limits=Limits())
+    reporter_adds(
+        session, case=_case(session, case_id), case_key=case_key, text="Bukti tambahan", files=[], limits=Limits()
+    )
     assert unread()
     read_case(session, reviewer=rina, case_id=case_id, private_key=keys.private)
     assert not unread()
@@ -246,7 +267,8 @@ def test_dashboard_percent_is_none_when_nothing_was_due(
 
 
 def test_a_long_list_is_counted_only_so_far_and_next_still_reaches_every_case(
-        session: Session, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    session: Session, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # given five cases and a list that counts at most three past the page asked for
     monkeypatch.setattr(case_list, "COUNT_AHEAD", 3)
     rina = _active(session, "rina")
@@ -257,7 +279,10 @@ def test_a_long_list_is_counted_only_so_far_and_next_still_reaches_every_case(
 
     # then the first pages say "more than", and the total becomes exact once the end is in reach
     assert [(p.exact, p.total, p.pages) for p in (page(1), page(2), page(3))] == [
-        (False, 3, 3), (False, 4, 4), (True, 5, 5)]
+        (False, 3, 3),
+        (False, 4, 4),
+        (True, 5, 5),
+    ]
     # and following "next" while the total is not exact visits every case once, newest first
     seen, number = [], 1
     while True:

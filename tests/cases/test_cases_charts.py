@@ -16,8 +16,9 @@ def test_bar_chart_of_only_hidden_values_has_no_bars() -> None:
 
 
 def test_column_chart_scales_columns_and_marks_years() -> None:
-    chart = column_chart("Per month", [("Des", "2025", 4), ("Jan", "2026", None), ("Feb", "", 8), ("Mar", "", 0)],
-                         ["", "< 5"])
+    chart = column_chart(
+        "Per month", [("Des", "2025", 4), ("Jan", "2026", None), ("Feb", "", 8), ("Mar", "", 0)], ["", "< 5"]
+    )
     assert [column.height for column in chart.columns] == [55.0, None, 110.0, None]
     assert [column.text for column in chart.columns] == ["4", "< 5", "8", "0"]
     assert [column.x for column in chart.columns] == [0, 30, 60, 90] and chart.width == 4 * 30

@@ -44,7 +44,10 @@ def test_development_reuses_the_generated_secrets(tmp_path: Path) -> None:
     # when the configuration is loaded again, then the same secrets come back and the file is unchanged
     second = load_config(env)
     assert (first.portal_secret_key, first.review_secret_key, first.receipt_key) == (
-        second.portal_secret_key, second.review_secret_key, second.receipt_key)
+        second.portal_secret_key,
+        second.review_secret_key,
+        second.receipt_key,
+    )
     assert (tmp_path / "dev-secrets.json").read_text() == written
 
 
@@ -57,26 +60,45 @@ def test_development_prefers_secrets_from_the_environment(tmp_path: Path) -> Non
 
 def test_environment_values_are_read(tmp_path: Path) -> None:
     # given explicit settings, when loaded, then they are applied
-    config = load_config({
-        "KANAL_ENV": "test", "KANAL_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://db/kanal",
-        "KANAL_FIRST_RESPONSE_HOURS": "48", "KANAL_KDF_MEMORY_KIB": "1024", "KANAL_KDF_ITERATIONS": "1",
-        "KANAL_KDF_LANES": "1", "KANAL_SECURE_COOKIES": "1",
-    })
+    config = load_config(
+        {
+            "KANAL_ENV": "test",
+            "KANAL_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "postgresql://db/kanal",
+            "KANAL_FIRST_RESPONSE_HOURS": "48",
+            "KANAL_KDF_MEMORY_KIB": "1024",
+            "KANAL_KDF_ITERATIONS": "1",
+            "KANAL_KDF_LANES": "1",
+            "KANAL_SECURE_COOKIES": "1",
+        }
+    )
     assert config.database_url == "postgresql://db/kanal" and config.first_response_hours == 48
     assert config.kdf == KdfParams(1024, 1, 1) and config.secure_cookies and config.env == "test"
 
 
-@pytest.mark.parametrize("overrides, complaint", [
-    ({name: "<unset>" for name in SECRET_NAMES}, "is not set"),
-    ({"KANAL_PORTAL_SECRET_KEY": "<unset>"}, "KANAL_PORTAL_SECRET_KEY is not set"),
-    ({"KANAL_REVIEW_SECRET_KEY": DEV_PREFIX + "x" * 43}, "KANAL_REVIEW_SECRET_KEY is a development secret"),
-    ({"KANAL_RECEIPT_KEY": "short-but-not-empty"}, "KANAL_RECEIPT_KEY is shorter than 32"),
-    ({"KANAL_PORTAL_SECRET_KEY": "s" * 43, "KANAL_REVIEW_SECRET_KEY": "s" * 43}, "must all differ"),
-    ({"KANAL_KDF_MEMORY_KIB": "1024"}, "KDF parameters"),
-    ({"KANAL_KDF_ITERATIONS": "1"}, "KDF parameters"),
-    ({"DATABASE_URL": "sqlite:///:memory:"}, "in-memory"),
-], ids=["no_secrets", "one_missing", "dev_prefixed", "short", "identical", "cheap_kdf_memory", "cheap_kdf_time",
-        "memory_db"])
+@pytest.mark.parametrize(
+    "overrides, complaint",
+    [
+        ({name: "<unset>" for name in SECRET_NAMES}, "is not set"),
+        ({"KANAL_PORTAL_SECRET_KEY": "<unset>"}, "KANAL_PORTAL_SECRET_KEY is not set"),
+        ({"KANAL_REVIEW_SECRET_KEY": DEV_PREFIX + "x" * 43}, "KANAL_REVIEW_SECRET_KEY is a development secret"),
+        ({"KANAL_RECEIPT_KEY": "short-but-not-empty"}, "KANAL_RECEIPT_KEY is shorter than 32"),
+        ({"KANAL_PORTAL_SECRET_KEY": "s" * 43, "KANAL_REVIEW_SECRET_KEY": "s" * 43}, "must all differ"),
+        ({"KANAL_KDF_MEMORY_KIB": "1024"}, "KDF parameters"),
+        ({"KANAL_KDF_ITERATIONS": "1"}, "KDF parameters"),
+        ({"DATABASE_URL": "sqlite:///:memory:"}, "in-memory"),
+    ],
+    ids=[
+        "no_secrets",
+        "one_missing",
+        "dev_prefixed",
+        "short",
+        "identical",
+        "cheap_kdf_memory",
+        "cheap_kdf_time",
+        "memory_db",
+    ],
+)
 def test_production_refuses_unsafe_configuration(tmp_path: Path, overrides: dict[str, str], complaint: str) -> None:
     # given a production environment with one unsafe setting
     env = _production(tmp_path, **overrides)

@@ -101,12 +101,15 @@ def test_two_sessions_have_different_tokens(session: Session) -> None:
     assert row_first is not None and row_second is not None and row_first.id != row_second.id
 
 
-@pytest.mark.parametrize("field, back, alive", [
-    ("last_seen_at", timedelta(minutes=29), True),
-    ("last_seen_at", timedelta(minutes=31), False),
-    ("created_at", timedelta(hours=11, minutes=59), True),
-    ("created_at", timedelta(hours=13), False),
-])
+@pytest.mark.parametrize(
+    "field, back, alive",
+    [
+        ("last_seen_at", timedelta(minutes=29), True),
+        ("last_seen_at", timedelta(minutes=31), False),
+        ("created_at", timedelta(hours=11, minutes=59), True),
+        ("created_at", timedelta(hours=13), False),
+    ],
+)
 def test_idle_and_absolute_expiry(session: Session, field: str, back: timedelta, alive: bool) -> None:
     # given a session whose last use or creation is moved into the past
     reviewer, keypair = _active(session)

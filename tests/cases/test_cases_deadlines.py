@@ -28,11 +28,18 @@ def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
     return holder.reviewer, holder.keypair
 
 
-def _submit(session: Session, config: Config, *, received: datetime | None = None,
-            rules: DeadlineRules | None = None) -> Case:
+def _submit(
+    session: Session, config: Config, *, received: datetime | None = None, rules: DeadlineRules | None = None
+) -> Case:
     category, opd = active_categories(session)[0], active_opds(session)[0]
-    case_id = submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what="setoran"),
-                            receipt_key=config.receipt_key_bytes, rules=rules).case_id
+    case_id = submit_report(
+        session,
+        category_id=category.id,
+        opd_id=opd.id,
+        content=ReportContent(what="setoran"),
+        receipt_key=config.receipt_key_bytes,
+        rules=rules,
+    ).case_id
     case = session.get(Case, case_id)
     assert case is not None
     if received is not None:
@@ -66,13 +73,19 @@ def test_start_clocks_uses_custom_rules() -> None:
     case = Case(status="new", received_at=RECEIVED)
     start_clocks(case, DeadlineRules(first_response_hours=48, assessment_days=14, feedback_days=60))
     assert (case.first_response_due, case.assessment_due, case.feedback_due) == (
-        RECEIVED + timedelta(hours=48), RECEIVED + timedelta(days=14), RECEIVED + timedelta(days=60))
+        RECEIVED + timedelta(hours=48),
+        RECEIVED + timedelta(days=14),
+        RECEIVED + timedelta(days=60),
+    )
 
 
 @pytest.mark.parametrize("minute_second", [(0, 0), (0, 1), (30, 0), (59, 59)])
 def test_rounding_never_gives_the_team_more_time(
-    session: Session, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch,
-    minute_second: tuple[int, int]
+    session: Session,
+    config: Config,
+    recovery_secret: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    minute_second: tuple[int, int],
 ) -> None:
     # given a report submitted at 14:mm:ss
     real = datetime(2024, 3, 1, 14, *minute_second)
@@ -119,8 +132,15 @@ def test_status_change_answers_once_and_restarts_feedback(
     # when it is verified, then investigated later
     change_status(session, reviewer=rina, case_id=case.id, private_key=keys.private, new_status="verifying", now=first)
     assert (case.first_response_at, case.next_due) == (first, case.assessment_due)
-    change_status(session, reviewer=rina, case_id=case.id, private_key=keys.private, new_status="investigating",
-                  now=second, rules=DeadlineRules(feedback_days=60))
+    change_status(
+        session,
+        reviewer=rina,
+        case_id=case.id,
+        private_key=keys.private,
+        new_status="investigating",
+        now=second,
+        rules=DeadlineRules(feedback_days=60),
+    )
     # then the first response is still the first change, and feedback follows the latest change (and its rules)
     assert case.first_response_at == first
     assert case.feedback_due == second + timedelta(days=60)
@@ -136,8 +156,10 @@ def test_first_response_overdue_only_strictly_after_due_and_only_until_answered(
     assert overdue_kinds(case, due + timedelta(days=2)) == []
 
 
-@pytest.mark.parametrize(("status", "overdue"), [("new", ["assessment"]), ("verifying", ["assessment"]),
-                                                 ("investigating", []), ("referred", [])])
+@pytest.mark.parametrize(
+    ("status", "overdue"),
+    [("new", ["assessment"]), ("verifying", ["assessment"]), ("investigating", []), ("referred", [])],
+)
 def test_assessment_overdue_while_not_yet_past_verification(status: str, overdue: list[str]) -> None:
     case = _clocked(status, answered=RECEIVED + timedelta(hours=2))
     assert case.assessment_due is not None
@@ -166,8 +188,16 @@ def test_concluded_cases_are_never_overdue(
     case = _submit(session, config, received=RECEIVED)
     steps = ["verifying", status] if status == "closed" else [status]
     for step in steps:
-        change_status(session, reviewer=rina, case_id=case.id, private_key=keys.private, new_status=step,
-                      reason="selesai", outcome="Hasil", now=RECEIVED + timedelta(hours=1))
+        change_status(
+            session,
+            reviewer=rina,
+            case_id=case.id,
+            private_key=keys.private,
+            new_status=step,
+            reason="selesai",
+            outcome="Hasil",
+            now=RECEIVED + timedelta(hours=1),
+        )
     # then no clock is overdue however late it is, and nothing is next
     for later in (RECEIVED + timedelta(days=31), RECEIVED + timedelta(days=1000)):
         assert overdue_kinds(case, later) == []
@@ -196,8 +226,10 @@ HISTORIES: list[tuple[timedelta, list[tuple[str, timedelta]]]] = [
     (timedelta(days=31), [("reply", timedelta(days=30, hours=20))]),  # answered, still new: assessment overdue
     (timedelta(days=200), [("verifying", timedelta(days=199)), ("investigating", timedelta(days=100))]),  # feedback
     (timedelta(days=200), [("verifying", timedelta(days=199)), ("investigating", timedelta(days=10))]),
-    (timedelta(days=120), [("verifying", timedelta(days=119)), ("investigating", timedelta(days=118)),
-                           ("referred", timedelta(days=91))]),  # feedback overdue
+    (
+        timedelta(days=120),
+        [("verifying", timedelta(days=119)), ("investigating", timedelta(days=118)), ("referred", timedelta(days=91))],
+    ),  # feedback overdue
     (timedelta(days=300), [("verifying", timedelta(days=299)), ("closed", timedelta(days=200))]),
     (timedelta(days=400), [("rejected", timedelta(days=399))]),
     (timedelta(days=60), [("rejected", timedelta(days=59)), ("verifying", timedelta(days=1))]),  # reopened
@@ -217,8 +249,16 @@ def test_sql_overdue_agrees_with_python(
                 monkeypatch.setattr("cases.conversation.utc_now", lambda at=NOW - ago: at)
                 team_replies(session, reviewer=rina, case_id=case.id, private_key=keys.private, text="Diterima")
             else:
-                change_status(session, reviewer=rina, case_id=case.id, private_key=keys.private, new_status=step,
-                              reason="alasan", outcome="hasil", now=NOW - ago)
+                change_status(
+                    session,
+                    reviewer=rina,
+                    case_id=case.id,
+                    private_key=keys.private,
+                    new_status=step,
+                    reason="alasan",
+                    outcome="hasil",
+                    now=NOW - ago,
+                )
         cases.append(case)
     session.flush()
     # when listed with the overdue filter at several moments, then SQL and Python agree on which cases

@@ -52,9 +52,14 @@ def case_with_thread(session: Session, config: Config, recovery_secret: bytes) -
     """A case with a report (and contact details), a file, two reporter messages, a reply, a note, a status change."""
     rina, keys = _active(session, "rina")
     prepared = prepare_file(Upload("bukti setoran.txt", SizedStream(FILE_BYTES)), limits=Limits())
-    case_id = submit_report(session, category_id=active_categories(session)[0].id,
-                            opd_id=active_opds(session)[0].id, content=ReportContent(what=REPORT, contact=CONTACT),
-                            receipt_key=config.receipt_key_bytes, files=[prepared]).case_id
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what=REPORT, contact=CONTACT),
+        receipt_key=config.receipt_key_bytes,
+        files=[prepared],
+    ).case_id
     case = session.get(Case, case_id)
     assert case is not None
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=rina, private_key=keys.private)
@@ -68,18 +73,28 @@ def case_with_thread(session: Session, config: Config, recovery_secret: bytes) -
 
 
 def _seq(session: Session, case_id: str, kind: str, n: int = 0) -> int:
-    return list(session.scalars(select(CaseItem.seq).where(CaseItem.case_id == case_id, CaseItem.kind == kind)
-                                .order_by(CaseItem.seq)))[n]
+    return list(
+        session.scalars(
+            select(CaseItem.seq).where(CaseItem.case_id == case_id, CaseItem.kind == kind).order_by(CaseItem.seq)
+        )
+    )[n]
 
 
 def _sessions(engine: Engine, session: Session) -> sessionmaker[Session]:
     return make_session_factory(engine, trust_of(session))
 
 
-def _export(session: Session, engine: Engine, reviewer: Reviewer, keys: KeyPair, case_id: str,
-            selection: ExportSelection) -> CaseExport:
-    return export_case(session, sessions=_sessions(engine, session), reviewer=reviewer, case_id=case_id,
-                       private_key=keys.private, selection=selection)
+def _export(
+    session: Session, engine: Engine, reviewer: Reviewer, keys: KeyPair, case_id: str, selection: ExportSelection
+) -> CaseExport:
+    return export_case(
+        session,
+        sessions=_sessions(engine, session),
+        reviewer=reviewer,
+        case_id=case_id,
+        private_key=keys.private,
+        selection=selection,
+    )
 
 
 def _unzip(export: CaseExport) -> dict[str, bytes]:
@@ -99,9 +114,19 @@ def test_export_contains_exactly_the_selected_parts(
     rina, keys, case_id = case_with_thread
     kept, file_seq = _seq(session, case_id, "message", 0), _seq(session, case_id, "attachment")
     # when the reviewer exports the report, one message, the file and the history
-    export = _export(session, engine, rina, keys, case_id, ExportSelection(
-        reason="Rujukan ke Inspektorat Provinsi", message_seqs=frozenset({kept}),
-        attachment_seqs=frozenset({file_seq}), include_history=True))
+    export = _export(
+        session,
+        engine,
+        rina,
+        keys,
+        case_id,
+        ExportSelection(
+            reason="Rujukan ke Inspektorat Provinsi",
+            message_seqs=frozenset({kept}),
+            attachment_seqs=frozenset({file_seq}),
+            include_history=True,
+        ),
+    )
     members = _unzip(export)
     # then the ZIP holds the PDF, the JSON and that one file
     assert set(members) == {"export.pdf", "export.json", "attachments/1-bukti setoran.txt"}
@@ -124,8 +149,9 @@ def test_unselected_report_and_history_stay_out(
     session: Session, engine: Engine, case_with_thread: tuple[Reviewer, KeyPair, str]
 ) -> None:
     rina, keys, case_id = case_with_thread
-    members = _unzip(_export(session, engine, rina, keys, case_id,
-                             ExportSelection(reason="hanya metadata", include_report=False)))
+    members = _unzip(
+        _export(session, engine, rina, keys, case_id, ExportSelection(reason="hanya metadata", include_report=False))
+    )
     document = json.loads(members["export.json"])
     assert document["report"] is None and document["status_history"] is None and document["messages"] == []
     assert set(members) == {"export.pdf", "export.json"}
@@ -137,18 +163,35 @@ def test_contact_details_need_the_box_and_a_reason(
 ) -> None:
     rina, keys, case_id = case_with_thread
     # a reason without the box: left out
-    members = _unzip(_export(session, engine, rina, keys, case_id,
-                             ExportSelection(reason="rujukan", contact_reason="saksi kunci")))
+    members = _unzip(
+        _export(session, engine, rina, keys, case_id, ExportSelection(reason="rujukan", contact_reason="saksi kunci"))
+    )
     assert CONTACT.encode() not in members["export.json"] and CONTACT not in pdf_text(members["export.pdf"])
     # the box without a reason: refused, nothing audited
     with pytest.raises(ExportRefused) as refused:
-        _export(session, engine, rina, keys, case_id,
-                ExportSelection(reason="rujukan", include_contact=True, contact_reason="   "))
+        _export(
+            session,
+            engine,
+            rina,
+            keys,
+            case_id,
+            ExportSelection(reason="rujukan", include_contact=True, contact_reason="   "),
+        )
     assert refused.value.problem == "contact_reason"
     assert len(_events(session, "case.export")) == 1
     # both: included, and the inclusion is audited with its own reason
-    members = _unzip(_export(session, engine, rina, keys, case_id, ExportSelection(
-        reason="rujukan", include_contact=True, contact_reason="APH perlu menghubungi pelapor sebagai saksi")))
+    members = _unzip(
+        _export(
+            session,
+            engine,
+            rina,
+            keys,
+            case_id,
+            ExportSelection(
+                reason="rujukan", include_contact=True, contact_reason="APH perlu menghubungi pelapor sebagai saksi"
+            ),
+        )
+    )
     document = json.loads(members["export.json"])
     assert document["contact"] == {"text": CONTACT, "reason": "APH perlu menghubungi pelapor sebagai saksi"}
     assert CONTACT in pdf_text(members["export.pdf"])
@@ -162,9 +205,19 @@ def test_export_is_audited_with_its_reason_and_no_content(
 ) -> None:
     rina, keys, case_id = case_with_thread
     kept, file_seq = _seq(session, case_id, "message", 0), _seq(session, case_id, "attachment")
-    export = _export(session, engine, rina, keys, case_id, ExportSelection(
-        reason="Rujukan ke Kejaksaan", message_seqs=frozenset({kept}), attachment_seqs=frozenset({file_seq}),
-        include_notes=True))
+    export = _export(
+        session,
+        engine,
+        rina,
+        keys,
+        case_id,
+        ExportSelection(
+            reason="Rujukan ke Kejaksaan",
+            message_seqs=frozenset({kept}),
+            attachment_seqs=frozenset({file_seq}),
+            include_notes=True,
+        ),
+    )
     members = _unzip(export)
     [event] = _events(session, "case.export")
     assert event.actor_id == rina.id and event.case_id == case_id
@@ -191,9 +244,11 @@ def test_items_of_the_wrong_kind_or_another_case_are_refused(
 ) -> None:
     rina, keys, case_id = case_with_thread
     file_seq, note_seq = _seq(session, case_id, "attachment"), _seq(session, case_id, "note")
-    for selection in (ExportSelection(reason="x", message_seqs=frozenset({file_seq})),
-                      ExportSelection(reason="x", message_seqs=frozenset({note_seq})),
-                      ExportSelection(reason="x", attachment_seqs=frozenset({999}))):
+    for selection in (
+        ExportSelection(reason="x", message_seqs=frozenset({file_seq})),
+        ExportSelection(reason="x", message_seqs=frozenset({note_seq})),
+        ExportSelection(reason="x", attachment_seqs=frozenset({999})),
+    ):
         with pytest.raises(ExportRefused):
             _export(session, engine, rina, keys, case_id, selection)
 
@@ -202,8 +257,11 @@ def test_internal_notes_only_when_selected(
     session: Session, engine: Engine, case_with_thread: tuple[Reviewer, KeyPair, str]
 ) -> None:
     rina, keys, case_id = case_with_thread
-    document = json.loads(_unzip(_export(session, engine, rina, keys, case_id,
-                                         ExportSelection(reason="x", include_notes=True)))["export.json"])
+    document = json.loads(
+        _unzip(_export(session, engine, rina, keys, case_id, ExportSelection(reason="x", include_notes=True)))[
+            "export.json"
+        ]
+    )
     texts = [n["text"] for n in document["internal_notes"]]
     assert NOTE in texts and any(t.startswith("new → verifying") for t in texts)
 
@@ -226,11 +284,21 @@ def test_exported_file_is_byte_identical_to_the_stored_cleaned_version(
     rina, keys, case_id = case_with_thread
     choices = export_choices(session, reviewer=rina, case_id=case_id, private_key=keys.private)
     [choice] = choices.attachments
-    members = _unzip(_export(session, engine, rina, keys, case_id,
-                             ExportSelection(reason="x", attachment_seqs=frozenset({choice.seq}))))
-    stored = b"".join(download_attachment(session, sessions=_sessions(engine, session), reviewer=rina,
-                                          case_id=case_id, attachment_id=choice.info.attachment_id,
-                                          private_key=keys.private).chunks)
+    members = _unzip(
+        _export(
+            session, engine, rina, keys, case_id, ExportSelection(reason="x", attachment_seqs=frozenset({choice.seq}))
+        )
+    )
+    stored = b"".join(
+        download_attachment(
+            session,
+            sessions=_sessions(engine, session),
+            reviewer=rina,
+            case_id=case_id,
+            attachment_id=choice.info.attachment_id,
+            private_key=keys.private,
+        ).chunks
+    )
     exported = members["attachments/1-bukti setoran.txt"]
     assert exported == stored == FILE_BYTES
     [listed] = json.loads(members["export.json"])["attachments"]
@@ -253,9 +321,13 @@ def test_any_unicode_renders_and_the_json_keeps_it_exactly(
 ) -> None:
     rina, keys = _active(session, "rina")
     what = "Pungli Rp 5 juta — ĝ ş ñ 中文 ✓ ꦗꦮ (aksara Jawa)\n\tbaris kedua " + "x" * 300
-    case_id = submit_report(session, category_id=active_categories(session)[0].id,
-                            opd_id=active_opds(session)[0].id, content=ReportContent(what=what),
-                            receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what=what),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     session.commit()
     members = _unzip(_export(session, engine, rina, keys, case_id, ExportSelection(reason="uji")))
     assert json.loads(members["export.json"])["report"]["what"] == what
@@ -265,10 +337,12 @@ def test_any_unicode_renders_and_the_json_keeps_it_exactly(
 
 
 def test_audit_detail_fits_the_column_with_a_long_reason_and_many_items() -> None:
-    selection = ExportSelection(reason="r" * 300, message_seqs=frozenset(range(2, 400, 2)),
-                                attachment_seqs=frozenset(range(3, 400, 2)))
+    selection = ExportSelection(
+        reason="r" * 300, message_seqs=frozenset(range(2, 400, 2)), attachment_seqs=frozenset(range(3, 400, 2))
+    )
     detail = audit_detail(selection, json_sha256="a" * 64, reason="r" * 300)
     assert len(detail) <= 500 and "messages=199 files=199" in detail and detail.endswith("r" * 300)
-    short = audit_detail(ExportSelection(reason="x", message_seqs=frozenset({2, 3, 4, 7})), json_sha256="a" * 64,
-                         reason="x")
+    short = audit_detail(
+        ExportSelection(reason="x", message_seqs=frozenset({2, 3, 4, 7})), json_sha256="a" * 64, reason="x"
+    )
     assert "messages=2-4,7 files=-" in short

@@ -61,11 +61,18 @@ def _file(name: str, text: bytes) -> Upload:
 def scene(session: Session, config: Config, recovery_secret: bytes) -> Scene:
     holder = founder(session, "rina", display_name="Rina")
     reviewer, keys = holder.reviewer, holder.keypair
-    files = [prepare_file(_file(name, text), limits=Limits())
-             for name, text in (("a.txt", b"berkas A\n"), ("b.txt", b"berkas B\n"))]
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=active_opds(session)[0].id,
-                            content=ReportContent(what=REPORT), receipt_key=config.receipt_key_bytes,
-                            files=files).case_id
+    files = [
+        prepare_file(_file(name, text), limits=Limits())
+        for name, text in (("a.txt", b"berkas A\n"), ("b.txt", b"berkas B\n"))
+    ]
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what=REPORT),
+        receipt_key=config.receipt_key_bytes,
+        files=files,
+    ).case_id
     case = session.get(Case, case_id)
     assert case is not None
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private)
@@ -118,19 +125,28 @@ def test_team_message_relabelled_as_the_reporters_fails_for_team_and_reporter(se
     assert _team_view(session, scene)[REPORTER_SEQ] == (False, REPORTER_TEXT)
 
 
-@pytest.mark.parametrize(("seq", "change"), [
-    (TEAM_SEQ, {"kind": "outcome"}),  # a question turned into the case's official outcome
-    (NOTE_SEQ, {"kind": "status_note"}),
-    (REPORTER_SEQ, {"key_kind": "team"}),
-    (NOTE_SEQ, {"key_kind": "case"}),
-    (TEAM_SEQ, {"seq": 40}),
-], ids=["message-to-outcome", "note-to-status-note", "case-key-to-team", "team-key-to-case", "renumbered"])
+@pytest.mark.parametrize(
+    ("seq", "change"),
+    [
+        (TEAM_SEQ, {"kind": "outcome"}),  # a question turned into the case's official outcome
+        (NOTE_SEQ, {"kind": "status_note"}),
+        (REPORTER_SEQ, {"key_kind": "team"}),
+        (NOTE_SEQ, {"key_kind": "case"}),
+        (TEAM_SEQ, {"seq": 40}),
+    ],
+    ids=["message-to-outcome", "note-to-status-note", "case-key-to-team", "team-key-to-case", "renumbered"],
+)
 def test_edited_kind_key_kind_or_seq_fails(session: Session, scene: Scene, seq: int, change: dict[str, object]) -> None:
     # given one column of one item edited in the database
     _write(session, scene, seq, **change)
     edited = _item(session, scene, int(change.get("seq", seq)))  # type: ignore[call-overload]
-    key = scene.case_key if edited.key_kind == "case" else open_reviewer_key(
-        session, case_id=scene.case_id, reviewer=scene.reviewer, private_key=scene.keys.private, key_kind="team")
+    key = (
+        scene.case_key
+        if edited.key_kind == "case"
+        else open_reviewer_key(
+            session, case_id=scene.case_id, reviewer=scene.reviewer, private_key=scene.keys.private, key_kind="team"
+        )
+    )
     # then it no longer opens, and the team's page marks it instead of showing it
     with pytest.raises(ItemTampered):
         open_item(edited, key)
@@ -150,8 +166,12 @@ def test_two_items_with_swapped_seq_both_fail(session: Session, scene: Scene) ->
 
 
 def _attachments(session: Session, scene: Scene) -> tuple[Attachment, Attachment]:
-    rows = session.execute(select(Attachment, CaseItem.seq).join(CaseItem, CaseItem.id == Attachment.item_id)
-                           .where(Attachment.case_id == scene.case_id).order_by(CaseItem.seq)).all()
+    rows = session.execute(
+        select(Attachment, CaseItem.seq)
+        .join(CaseItem, CaseItem.id == Attachment.item_id)
+        .where(Attachment.case_id == scene.case_id)
+        .order_by(CaseItem.seq)
+    ).all()
     return rows[0][0], rows[1][0]
 
 
@@ -170,8 +190,14 @@ def test_attachment_pointed_at_another_details_item_fails(session: Session, scen
     sessions = make_session_factory(session.get_bind(), trust_of(session))  # type: ignore[arg-type]
     for attachment_id in (first.id, second.id):
         with pytest.raises(ItemTampered):
-            download_attachment(session, sessions=sessions, reviewer=scene.reviewer, case_id=scene.case_id,
-                                attachment_id=attachment_id, private_key=scene.keys.private)
+            download_attachment(
+                session,
+                sessions=sessions,
+                reviewer=scene.reviewer,
+                case_id=scene.case_id,
+                attachment_id=attachment_id,
+                private_key=scene.keys.private,
+            )
 
 
 def test_attachment_pointed_at_a_message_fails_both(session: Session, scene: Scene) -> None:
@@ -197,8 +223,14 @@ def test_tampered_report_is_withheld_everywhere(session: Session, scene: Scene) 
     # and an export refuses to include it
     sessions = make_session_factory(session.get_bind(), trust_of(session))  # type: ignore[arg-type]
     with pytest.raises(ExportRefused) as refused:
-        export_case(session, sessions=sessions, reviewer=scene.reviewer, case_id=scene.case_id,
-                    private_key=scene.keys.private, selection=ExportSelection(reason="rujukan"))
+        export_case(
+            session,
+            sessions=sessions,
+            reviewer=scene.reviewer,
+            case_id=scene.case_id,
+            private_key=scene.keys.private,
+            selection=ExportSelection(reason="rujukan"),
+        )
     assert refused.value.problem == "tampered"
 
 
@@ -216,9 +248,14 @@ def test_export_offers_no_tampered_message_and_refuses_one(session: Session, sce
     assert [m.seq for m in choices.messages] == [REPORTER_SEQ]
     sessions = make_session_factory(session.get_bind(), trust_of(session))  # type: ignore[arg-type]
     with pytest.raises(ExportRefused) as refused:
-        export_case(session, sessions=sessions, reviewer=scene.reviewer, case_id=scene.case_id,
-                    private_key=scene.keys.private,
-                    selection=ExportSelection(reason="rujukan", message_seqs=frozenset({TEAM_SEQ})))
+        export_case(
+            session,
+            sessions=sessions,
+            reviewer=scene.reviewer,
+            case_id=scene.case_id,
+            private_key=scene.keys.private,
+            selection=ExportSelection(reason="rujukan", message_seqs=frozenset({TEAM_SEQ})),
+        )
     assert refused.value.problem == "tampered"
 
 

@@ -55,13 +55,20 @@ def old_case(session: Session, config: Config, recovery_secret: bytes) -> OldCas
     holder = founder(session, "rina", display_name="Rina")
     reviewer, keys = holder.reviewer, holder.keypair
     prepared = prepare_file(Upload("setoran.txt", SizedStream(FILE)), limits=Limits())
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=active_opds(session)[0].id,
-                            content=ReportContent(what=REPORT), receipt_key=config.receipt_key_bytes,
-                            files=[prepared]).case_id
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what=REPORT),
+        receipt_key=config.receipt_key_bytes,
+        files=[prepared],
+    ).case_id
     team_replies(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, text=TEAM_TEXT)
     add_note(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, text=NOTE_TEXT)
-    keyring = {kind: open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private,
-                                       key_kind=kind) for kind in ("case", "team")}
+    keyring = {
+        kind: open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private, key_kind=kind)
+        for kind in ("case", "team")
+    }
     attachment = session.scalars(select(Attachment).where(Attachment.case_id == case_id)).one()
     assert downgrade_stream(session, attachment, keyring["case"]) == FILE
     for item in session.scalars(select(CaseItem).where(CaseItem.case_id == case_id)).all():
@@ -78,13 +85,22 @@ def _texts(session: Session, old: OldCase) -> dict[int, str | None]:
 
 def _download(session: Session, old: OldCase) -> bytes:
     sessions = make_session_factory(session.get_bind(), trust_of(session))  # type: ignore[arg-type]
-    return b"".join(download_attachment(session, sessions=sessions, reviewer=old.reviewer, case_id=old.case_id,
-                                        attachment_id=old.attachment_id, private_key=old.keys.private).chunks)
+    return b"".join(
+        download_attachment(
+            session,
+            sessions=sessions,
+            reviewer=old.reviewer,
+            case_id=old.case_id,
+            attachment_id=old.attachment_id,
+            private_key=old.keys.private,
+        ).chunks
+    )
 
 
 def _relabel_team_reply(session: Session, old: OldCase) -> None:
-    session.execute(update(CaseItem).where(CaseItem.case_id == old.case_id, CaseItem.kind == "message")
-                    .values(author="reporter"))
+    session.execute(
+        update(CaseItem).where(CaseItem.case_id == old.case_id, CaseItem.kind == "message").values(author="reporter")
+    )
     session.commit()
     session.expire_all()
 
@@ -134,8 +150,9 @@ def test_upgrade_does_not_bless_an_attachment_row_repointed_before_it(
     session: Session, old_case: OldCase, recovery_secret: bytes
 ) -> None:
     # given a format 1 attachment row pointed at the team's reply before the upgrade runs
-    reply = session.scalars(select(CaseItem).where(CaseItem.case_id == old_case.case_id,
-                                                   CaseItem.kind == "message")).one()
+    reply = session.scalars(
+        select(CaseItem).where(CaseItem.case_id == old_case.case_id, CaseItem.kind == "message")
+    ).one()
     session.execute(update(Attachment).where(Attachment.id == old_case.attachment_id).values(item_id=reply.id))
     session.commit()
     # when upgrading, then the reply, the orphaned details and the stream are left alone and counted

@@ -55,14 +55,16 @@ def _next_hour() -> datetime:
     return to_hour(utc_now()) + HOUR
 
 
-def test_a_submission_marks_only_key_holders_who_have_an_address(session: Session, config: Config,
-                                                                 recovery_secret: bytes) -> None:
+def test_a_submission_marks_only_key_holders_who_have_an_address(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given a key holder with an address, one recused from the unit, one without an address, one not yet approved
     opd = active_opds(session)[0]
     holder, _ = _reviewer(session, "ana", email="ana@pemda.example")
     recused, _ = _reviewer(session, "budi", email="budi@pemda.example")
-    add_affiliation(session, actor=holder, actor_key=signing_of(session, holder),
-                    reviewer=recused, opd_id=opd.id, kind="conflict")
+    add_affiliation(
+        session, actor=holder, actor_key=signing_of(session, holder), reviewer=recused, opd_id=opd.id, kind="conflict"
+    )
     silent, _ = _reviewer(session, "citra")
     waiting, _ = _reviewer(session, "dewi", email="dewi@pemda.example", approved=False)
 
@@ -76,7 +78,8 @@ def test_a_submission_marks_only_key_holders_who_have_an_address(session: Sessio
 
 
 def test_the_mail_waits_for_the_hour_and_goes_at_most_once_per_interval(
-        session: Session, config: Config, sessions: sessionmaker[Session]) -> None:
+    session: Session, config: Config, sessions: sessionmaker[Session]
+) -> None:
     opd = active_opds(session)[0]
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     sender = RecordingSender()
@@ -99,8 +102,9 @@ def test_the_mail_waits_for_the_hour_and_goes_at_most_once_per_interval(
     assert sender.sent == ["ana@pemda.example"] * 2
 
 
-def test_a_reviewer_who_has_read_everything_gets_nothing(session: Session, config: Config,
-                                                          sessions: sessionmaker[Session]) -> None:
+def test_a_reviewer_who_has_read_everything_gets_nothing(
+    session: Session, config: Config, sessions: sessionmaker[Session]
+) -> None:
     opd = active_opds(session)[0]
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     case_id = submit_case(session, config, "Laporan", opd)
@@ -115,13 +119,15 @@ def test_a_reviewer_who_has_read_everything_gets_nothing(session: Session, confi
     assert ana.notify_after is None
 
 
-def test_recusal_after_the_mark_means_no_mail_about_that_case(session: Session, config: Config,
-                                                               sessions: sessionmaker[Session]) -> None:
+def test_recusal_after_the_mark_means_no_mail_about_that_case(
+    session: Session, config: Config, sessions: sessionmaker[Session]
+) -> None:
     opd = active_opds(session)[0]
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     submit_case(session, config, "Laporan", opd)
-    add_affiliation(session, actor=ana, actor_key=signing_of(session, ana),
-                    reviewer=ana, opd_id=opd.id, kind="conflict")  # grants go with it
+    add_affiliation(
+        session, actor=ana, actor_key=signing_of(session, ana), reviewer=ana, opd_id=opd.id, kind="conflict"
+    )  # grants go with it
     session.commit()
 
     sender = RecordingSender()
@@ -129,8 +135,9 @@ def test_recusal_after_the_mark_means_no_mail_about_that_case(session: Session, 
     assert sender.sent == []
 
 
-def test_a_reporter_message_marks_the_key_holders_again(session: Session, config: Config,
-                                                        sessions: sessionmaker[Session]) -> None:
+def test_a_reporter_message_marks_the_key_holders_again(
+    session: Session, config: Config, sessions: sessionmaker[Session]
+) -> None:
     opd = active_opds(session)[0]
     ana, keys = _reviewer(session, "ana", email="ana@pemda.example")
     case_id = submit_case(session, config, "Laporan", opd)
@@ -149,9 +156,9 @@ def test_a_reporter_message_marks_the_key_holders_again(session: Session, config
     assert ana.notify_after == _next_hour()
 
 
-def test_a_failure_is_logged_without_the_address_and_retried(session: Session, config: Config,
-                                                             sessions: sessionmaker[Session],
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failure_is_logged_without_the_address_and_retried(
+    session: Session, config: Config, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
     opd = active_opds(session)[0]
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     submit_case(session, config, "Laporan rahasia kanari-4711", opd)
@@ -159,8 +166,9 @@ def test_a_failure_is_logged_without_the_address_and_retried(session: Session, c
 
     # when the relay rejects the mail
     with caplog.at_level(logging.WARNING, logger="cases.notifications"):
-        report = send_due(sessions, sender=RecordingSender(failing={"ana@pemda.example"}), text=TEXT,
-                          interval=HOUR, now=due)
+        report = send_due(
+            sessions, sender=RecordingSender(failing={"ana@pemda.example"}), text=TEXT, interval=HOUR, now=due
+        )
 
     # then it is logged with the reviewer's id, never the address or any content, and the mark stays
     assert report.failed == 1
@@ -172,8 +180,9 @@ def test_a_failure_is_logged_without_the_address_and_retried(session: Session, c
     assert sender.sent == ["ana@pemda.example"]
 
 
-def test_disabled_and_addressless_reviewers_are_never_mailed(session: Session, config: Config,
-                                                             sessions: sessionmaker[Session]) -> None:
+def test_disabled_and_addressless_reviewers_are_never_mailed(
+    session: Session, config: Config, sessions: sessionmaker[Session]
+) -> None:
     opd = active_opds(session)[0]
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     submit_case(session, config, "Laporan", opd)

@@ -10,8 +10,9 @@ from cases.preflight import check_deployment
 
 
 def _production(config: Config) -> Config:
-    secrets = {name: new_production_secret() for name in ("portal_secret_key", "review_secret_key", "receipt_key",
-                                                            "audit_key")}
+    secrets = {
+        name: new_production_secret() for name in ("portal_secret_key", "review_secret_key", "receipt_key", "audit_key")
+    }
     # a founder's fingerprint in the roots (any will do here); the fixture's roots file names the recovery key
     return dataclasses.replace(config, env="production", roster_roots="founder " + "ab" * 32, **secrets)
 

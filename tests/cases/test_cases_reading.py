@@ -27,8 +27,13 @@ def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
 
 def _submit(session: Session, config: Config, what: str, *, hours_ago: int = 0) -> str:
     category, opd = active_categories(session)[0], active_opds(session)[0]
-    case_id = submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what=what),
-                            receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=category.id,
+        opd_id=opd.id,
+        content=ReportContent(what=what),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     case = session.get(Case, case_id)
     assert case is not None
     case.received_at -= timedelta(hours=hours_ago)
@@ -48,8 +53,7 @@ def test_list_shows_only_sealed_cases_newest_first(session: Session, config: Con
     # then all three appear, newest first, with their routing data
     assert [c.id for c in listed] == [newest, middle, oldest]
     category, opd = active_categories(session)[0], active_opds(session)[0]
-    assert all(c.category_name_id == category.name_id and c.opd_name == opd.name and c.status == "new"
-               for c in listed)
+    assert all(c.category_name_id == category.name_id and c.opd_name == opd.name and c.status == "new" for c in listed)
     assert listed[0].first_response_due - listed[0].received_at == timedelta(hours=24)
 
 
@@ -58,7 +62,9 @@ def test_list_respects_the_limit(session: Session, config: Config, recovery_secr
     rina, _ = _active(session, "rina")
     ids = [_submit(session, config, str(n), hours_ago=n) for n in (3, 2, 1)]
     assert [c.id for c in list_cases(session, reviewer=rina, limit=2, filters=CaseFilter(sort="newest")).rows] == [
-        ids[2], ids[1]]
+        ids[2],
+        ids[1],
+    ]
 
 
 def test_reviewer_added_after_a_case_does_not_see_or_read_it(

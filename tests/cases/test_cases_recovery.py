@@ -57,8 +57,10 @@ def test_two_shares_are_not_enough() -> None:
 def test_shares_from_another_split_do_not_mix() -> None:
     # given two 3-of-5 splits (of another secret, and of the same secret again)
     shares = split_master_secret(MASTER, threshold=3, shares=5)
-    for other in (split_master_secret(os.urandom(32), threshold=3, shares=5),
-                  split_master_secret(MASTER, threshold=3, shares=5)):
+    for other in (
+        split_master_secret(os.urandom(32), threshold=3, shares=5),
+        split_master_secret(MASTER, threshold=3, shares=5),
+    ):
         # when two shares of one are combined with one of the other, then CryptoError
         with pytest.raises(CryptoError):
             combine_shares([shares[0], shares[1], other[2]])
@@ -83,7 +85,7 @@ def test_split_refuses_impossible_thresholds(threshold: int, count: int) -> None
 def test_parse_recovery_input_accepts_hex_in_groups() -> None:
     # given the master secret typed as hex in groups, upper case, across lines, then it is read back
     hex_text = MASTER.hex().upper()
-    grouped = " ".join(hex_text[i:i + 4] for i in range(0, 64, 4))
+    grouped = " ".join(hex_text[i : i + 4] for i in range(0, 64, 4))
     assert parse_recovery_input(grouped) == MASTER
     assert parse_recovery_input(f"  {hex_text[:32]}\n{hex_text[32:]}\n") == MASTER
 
@@ -102,8 +104,9 @@ def test_parse_recovery_input_refuses_anything_else(typed: str) -> None:
         parse_recovery_input(typed)
 
 
-def test_shares_reseal_every_case_to_an_approved_reviewer(session: Session, config: Config,
-                                                          recovery_secret: bytes) -> None:
+def test_shares_reseal_every_case_to_an_approved_reviewer(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given two cases sealed to rina, and joko approved later with no grants
     rina, rina_keys = _active(session, "rina")
     x, y = active_opds(session)[:2]
@@ -119,25 +122,28 @@ def test_shares_reseal_every_case_to_an_approved_reviewer(session: Session, conf
     assert grants_of(session, joko) == {(c, kind) for c in cases for kind in ("case", "team")}
     assert [_reads(session, joko, joko_keys, c) for c in cases] == ["tentang X", "tentang Y"]
     for case_id in cases:
-        assert open_reviewer_key(session, case_id=case_id, reviewer=joko, private_key=joko_keys.private,
-                                 key_kind="team") == open_reviewer_key(
-            session, case_id=case_id, reviewer=rina, private_key=rina_keys.private, key_kind="team")
+        assert open_reviewer_key(
+            session, case_id=case_id, reviewer=joko, private_key=joko_keys.private, key_kind="team"
+        ) == open_reviewer_key(session, case_id=case_id, reviewer=rina, private_key=rina_keys.private, key_kind="team")
     # and the use and every grant are audited
     key = session.scalars(select(RecoveryKey)).one()
     assert [e.detail for e in events(session, "recovery.use")] == [f"key={key.id} for={joko.id}"]
     assert sorted((e.case_id, e.detail) for e in events(session, "grant.create")) == sorted(
-        (c, f"kind={kind} to={joko.id} via=recovery") for c in cases for kind in ("case", "team"))
+        (c, f"kind={kind} to={joko.id} via=recovery") for c in cases for kind in ("case", "team")
+    )
 
 
-def test_reseal_skips_cases_the_reviewer_is_recused_from(session: Session, config: Config,
-                                                         recovery_secret: bytes) -> None:
+def test_reseal_skips_cases_the_reviewer_is_recused_from(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given cases about X and Y, and joko affiliated with X
     admin, _ = _active(session, "admin")
     x, y = active_opds(session)[:2]
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     joko, _ = _active(session, "joko")
-    add_affiliation(session, actor=admin, actor_key=signing_of(session, admin),
-                    reviewer=joko, opd_id=x.id, kind="member")
+    add_affiliation(
+        session, actor=admin, actor_key=signing_of(session, admin), reviewer=joko, opd_id=x.id, kind="member"
+    )
     admin_grants = grants_of(session, admin)
     # when the recovery key reseals for joko, then he gets only Y
     assert reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko) == 2
@@ -170,8 +176,7 @@ def test_reseal_refuses_an_unapproved_reviewer(session: Session, config: Config,
     assert grants_of(session, joko) == set() and events(session, "recovery.use") == []
 
 
-def test_reseal_refuses_a_secret_of_no_installed_key(session: Session, config: Config,
-                                                     recovery_secret: bytes) -> None:
+def test_reseal_refuses_a_secret_of_no_installed_key(session: Session, config: Config, recovery_secret: bytes) -> None:
     # given a case and an approved reviewer, when another master secret is used, then RecoveryMismatch
     submit_case(session, config, "ada kasus", active_opds(session)[0])
     joko, _ = _active(session, "joko")
@@ -180,8 +185,9 @@ def test_reseal_refuses_a_secret_of_no_installed_key(session: Session, config: C
     assert grants_of(session, joko) == set() and events(session, "recovery.use") == []
 
 
-def test_a_replaced_recovery_key_still_opens_the_cases_sealed_to_it(session: Session, config: Config,
-                                                                    recovery_secret: bytes) -> None:
+def test_a_replaced_recovery_key_still_opens_the_cases_sealed_to_it(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given a case sealed under the first key, then a new key installed and a case sealed under it
     opd = active_opds(session)[0]
     old_case = submit_case(session, config, "lama", opd)

@@ -23,8 +23,9 @@ REPORT_B = ReportContent(what="Jual-beli jabatan eselon IV.", who="Oknum BKD")
 
 def _submit(session: Session, config: Config, content: ReportContent) -> SubmittedReport:
     category, opd = active_categories(session)[1], active_opds(session)[2]
-    report = submit_report(session, category_id=category.id, opd_id=opd.id, content=content,
-                           receipt_key=config.receipt_key_bytes)
+    report = submit_report(
+        session, category_id=category.id, opd_id=opd.id, content=content, receipt_key=config.receipt_key_bytes
+    )
     session.commit()
     return report
 
@@ -85,7 +86,8 @@ def test_unknown_well_formed_receipt_is_not_recognised(
 
 
 @pytest.mark.parametrize(
-    "text", ["", "not-a-receipt", "ABCD-EFGH-JKMN", "ABCD-EFGH-JKMN-PQRSU", "ÄBCD-EFGH-JKMN-PQRS", "A" * 500],
+    "text",
+    ["", "not-a-receipt", "ABCD-EFGH-JKMN", "ABCD-EFGH-JKMN-PQRSU", "ÄBCD-EFGH-JKMN-PQRS", "A" * 500],
     ids=["empty", "words", "too_short", "invalid_letter", "non_ascii", "huge"],
 )
 def test_malformed_receipt_is_not_recognised(
@@ -123,5 +125,10 @@ def test_receipt_for_case_a_never_opens_case_b(session: Session, config: Config,
     ).one()
     a_keys = receipts.reporter_keypair(a.receipt, salt=case_b.reporter_salt)
     with pytest.raises(CryptoError):
-        open_grant(grant_b.sealed, recipient_private=a_keys.private, case_id=b.case_id, key_kind="case",
-                   recipient_id=f"reporter:{b.case_id}")
+        open_grant(
+            grant_b.sealed,
+            recipient_private=a_keys.private,
+            case_id=b.case_id,
+            key_kind="case",
+            recipient_id=f"reporter:{b.case_id}",
+        )

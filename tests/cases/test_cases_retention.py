@@ -35,9 +35,14 @@ class _Sized(io.BytesIO):
 def _submit(session: Session, config: Config) -> str:
     audio = _Sized(b"OggS" + bytes(200_000))
     prepared = prepare_file(Upload("rekaman.ogg", audio), limits=Limits())
-    submitted = submit_report(session, category_id=active_categories(session)[0].id,
-                              opd_id=active_opds(session)[0].id, content=ReportContent(what="x" * 40),
-                              receipt_key=config.receipt_key_bytes, files=[prepared])
+    submitted = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what="x" * 40),
+        receipt_key=config.receipt_key_bytes,
+        files=[prepared],
+    )
     session.add(CaseLabel(case_id=submitted.case_id, label="perlu audit"))
     session.flush()
     return submitted.case_id
@@ -70,14 +75,16 @@ def test_concluded_case_past_retention_leaves_nothing_but_an_audit_event(
         assert _count(session, model, old) == 0
     attachments_left = session.scalars(select(Attachment.id)).all()
     assert _count(session, AttachmentChunk) == session.scalar(
-        select(func.count()).select_from(AttachmentChunk).where(AttachmentChunk.attachment_id.in_(attachments_left)))
+        select(func.count()).select_from(AttachmentChunk).where(AttachmentChunk.attachment_id.in_(attachments_left))
+    )
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.purge")).one()
     assert event.case_id == old and event.detail == ""
     assert verify_chain(session) is None
 
 
-def test_cases_inside_retention_and_open_cases_are_kept(session: Session, config: Config,
-                                                         recovery_secret: bytes) -> None:
+def test_cases_inside_retention_and_open_cases_are_kept(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     kept = _submit(session, config)
     case = session.get(Case, kept)
     case.status, case.closed_at = "rejected", utc_now() - timedelta(days=710)

@@ -135,8 +135,9 @@ def test_animated_gif_is_not_cleaned_and_kept_as_sent() -> None:
 def test_multi_picture_jpeg_loses_its_gps() -> None:
     # given a JPEG with a second embedded picture (MPO), as many phone cameras write
     out = io.BytesIO()
-    Image.new("RGB", SIZE, "red").save(out, "MPO", save_all=True, append_images=[Image.new("RGB", SIZE, "blue")],
-                                       exif=_exif().tobytes())
+    Image.new("RGB", SIZE, "red").save(
+        out, "MPO", save_all=True, append_images=[Image.new("RGB", SIZE, "blue")], exif=_exif().tobytes()
+    )
     data = out.getvalue()
     assert _kind(data).mime == "image/jpeg"
     # when scrubbed, then the photo itself is cleaned like any other JPEG
@@ -165,7 +166,8 @@ def _pdf_with_metadata() -> bytes:
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["dc:creator"] = ["KanariCreator"]
         pdf.pages[0].obj["/PieceInfo"] = pikepdf.Dictionary(
-            {"/Kanari": pikepdf.Dictionary({"/Private": pikepdf.String("KanariPiece")})})
+            {"/Kanari": pikepdf.Dictionary({"/Private": pikepdf.String("KanariPiece")})}
+        )
         pdf.save(out, compress_streams=False)
     data = out.getvalue()
     assert b"KanariAuthor" in data
@@ -199,16 +201,22 @@ def test_damaged_pdf_is_not_cleaned_and_kept_as_sent() -> None:
 
 # -- office documents ----------------------------------------------------------
 
-CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-        b'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>KanariAuthor</dc:creator>'
-        b'<cp:lastModifiedBy>KanariAuthor</cp:lastModifiedBy></cp:coreProperties>')
-APP = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-       b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-       b'<Company>KanariCompany</Company></Properties>')
-CUSTOM = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-          b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">'
-          b'<property name="Dept"><vt:lpwstr>KanariDept</vt:lpwstr></property></Properties>')
+CORE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    b'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>KanariAuthor</dc:creator>'
+    b"<cp:lastModifiedBy>KanariAuthor</cp:lastModifiedBy></cp:coreProperties>"
+)
+APP = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Company>KanariCompany</Company></Properties>"
+)
+CUSTOM = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">'
+    b'<property name="Dept"><vt:lpwstr>KanariDept</vt:lpwstr></property></Properties>'
+)
 DOCX_BODY = [
     ("[Content_Types].xml", b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
     ("_rels/.rels", b"<Relationships/>"),
@@ -218,8 +226,7 @@ DOCX_BODY = [
 
 def test_docx_loses_core_app_and_custom_properties() -> None:
     # given a Word document whose properties name its author, company and department
-    data = _zip([*DOCX_BODY, ("docProps/core.xml", CORE), ("docProps/app.xml", APP),
-                 ("docProps/custom.xml", CUSTOM)])
+    data = _zip([*DOCX_BODY, ("docProps/core.xml", CORE), ("docProps/app.xml", APP), ("docProps/custom.xml", CUSTOM)])
     # when scrubbed
     result = scrub(data, _kind(data))
     # then the properties are emptied, with the caveat that the content itself may still identify
@@ -256,12 +263,21 @@ def test_docx_without_properties_gains_none() -> None:
 
 def test_odt_loses_its_meta_and_keeps_mimetype_first_and_stored() -> None:
     # given an OpenDocument text whose meta.xml names its creator
-    meta = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-meta><office:meta>'
-            b"<dc:creator>KanariAuthor</dc:creator><meta:initial-creator>KanariAuthor</meta:initial-creator>"
-            b"</office:meta></office:document-meta>")
+    meta = (
+        b'<?xml version="1.0" encoding="UTF-8"?><office:document-meta><office:meta>'
+        b"<dc:creator>KanariAuthor</dc:creator><meta:initial-creator>KanariAuthor</meta:initial-creator>"
+        b"</office:meta></office:document-meta>"
+    )
     content = b"<office:document-content>Bukti</office:document-content>"
-    data = _zip([("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", content),
-                 ("meta.xml", meta), ("META-INF/manifest.xml", b"<manifest/>")], stored_first=True)
+    data = _zip(
+        [
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", content),
+            ("meta.xml", meta),
+            ("META-INF/manifest.xml", b"<manifest/>"),
+        ],
+        stored_first=True,
+    )
     # when scrubbed
     result = scrub(data, _kind(data))
     # then the creator is gone and the rest is kept

@@ -30,8 +30,9 @@ def _enrolled(session: Session, clock: TotpClock, username: str = "rina") -> tup
     reviewer = _reviewer(session, username)
     secret = start_enrolment(reviewer=reviewer, server_secret=SERVER_SECRET)
     clock.now = NOW
-    codes = finish_enrolment(session, reviewer=reviewer, code=current_code(secret, now=NOW),
-                             server_secret=SERVER_SECRET)
+    codes = finish_enrolment(
+        session, reviewer=reviewer, code=current_code(secret, now=NOW), server_secret=SERVER_SECRET
+    )
     assert codes is not None
     session.commit()
     return reviewer, secret, codes
@@ -91,8 +92,9 @@ def test_finish_enrolment_with_the_right_code_enables_totp_and_stores_hashed_cod
     reviewer = _reviewer(session)
     secret = start_enrolment(reviewer=reviewer, server_secret=SERVER_SECRET)
     totp_clock.now = NOW
-    codes = finish_enrolment(session, reviewer=reviewer, code=current_code(secret, now=NOW),
-                             server_secret=SERVER_SECRET)
+    codes = finish_enrolment(
+        session, reviewer=reviewer, code=current_code(secret, now=NOW), server_secret=SERVER_SECRET
+    )
     session.commit()
     # then TOTP is on, the step is burnt, and ten distinct backup codes come back
     assert codes is not None and len(codes) == 10 and len(set(codes)) == 10
@@ -107,8 +109,10 @@ def test_finish_enrolment_with_the_right_code_enables_totp_and_stores_hashed_cod
 def test_finish_enrolment_refuses_the_code_already_used(session: Session, totp_clock: TotpClock) -> None:
     # given an enrolment finished with a code, when the same code finishes it again, then it is refused
     reviewer, secret, _ = _enrolled(session, totp_clock)
-    assert finish_enrolment(session, reviewer=reviewer, code=current_code(secret, now=NOW),
-                            server_secret=SERVER_SECRET) is None
+    assert (
+        finish_enrolment(session, reviewer=reviewer, code=current_code(secret, now=NOW), server_secret=SERVER_SECRET)
+        is None
+    )
 
 
 def test_check_code_accepts_a_fresh_code_once(session: Session, totp_clock: TotpClock) -> None:
@@ -145,8 +149,10 @@ def test_check_code_uses_the_clock_when_no_time_is_given(session: Session, totp_
     reviewer, secret, _ = _enrolled(session, totp_clock)
     totp_clock.now = NOW + STEP_SECONDS
     # when the code for that step is checked without `now`, then it is accepted
-    assert check_code(reviewer=reviewer, code=current_code(secret, now=totp_clock.now),
-                      server_secret=SERVER_SECRET) is True
+    assert (
+        check_code(reviewer=reviewer, code=current_code(secret, now=totp_clock.now), server_secret=SERVER_SECRET)
+        is True
+    )
 
 
 def test_check_code_without_a_secret_or_with_the_wrong_server_secret_fails(
@@ -158,8 +164,15 @@ def test_check_code_without_a_secret_or_with_the_wrong_server_secret_fails(
     # given an enrolled reviewer, when the server secret is not the one that sealed it, then refused
     reviewer, secret, _ = _enrolled(session, totp_clock)
     later = NOW + STEP_SECONDS
-    assert check_code(reviewer=reviewer, code=current_code(secret, now=later),
-                      server_secret=b"another-review-secret-0123456789", now=later) is False
+    assert (
+        check_code(
+            reviewer=reviewer,
+            code=current_code(secret, now=later),
+            server_secret=b"another-review-secret-0123456789",
+            now=later,
+        )
+        is False
+    )
 
 
 def test_backup_code_works_once(session: Session, totp_clock: TotpClock) -> None:
@@ -196,8 +209,9 @@ def test_re_enrolment_replaces_the_old_backup_codes(session: Session, totp_clock
     assert reviewer.totp_enabled is False and reviewer.totp_last_step is None
     later = NOW + 2 * STEP_SECONDS
     totp_clock.now = later
-    new_codes = finish_enrolment(session, reviewer=reviewer, code=current_code(secret, now=later),
-                                 server_secret=SERVER_SECRET)
+    new_codes = finish_enrolment(
+        session, reviewer=reviewer, code=current_code(secret, now=later), server_secret=SERVER_SECRET
+    )
     session.commit()
     # then only the new ten backup codes work
     assert new_codes is not None and remaining_backup_codes(session, reviewer=reviewer) == 10

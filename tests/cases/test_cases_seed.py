@@ -9,14 +9,24 @@ from cases.models import Base, Category, Opd
 from cases.seed import CATEGORIES, DEFAULT_OPD_FILE, active_categories, active_opds, load_seed
 
 EXPECTED_CODES = {
-    "setoran", "jual_beli_jabatan", "gratifikasi", "suap_pemerasan", "pungli",
-    "penyalahgunaan_wewenang", "benturan_kepentingan", "pelanggaran_disiplin", "lainnya",
+    "setoran",
+    "jual_beli_jabatan",
+    "gratifikasi",
+    "suap_pemerasan",
+    "pungli",
+    "penyalahgunaan_wewenang",
+    "benturan_kepentingan",
+    "pelanggaran_disiplin",
+    "lainnya",
 }
 
 
 def _opd_names_in_file(path: Path) -> list[str]:
-    return [s for s in (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-            if s and not s.startswith("#")]
+    return [
+        s
+        for s in (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+        if s and not s.startswith("#")
+    ]
 
 
 def _count(session: Session, model: type[Base]) -> int:

@@ -9,8 +9,14 @@ from tests.smtp_server import PASSWORD, USER, Relay, relay  # noqa: F401  (the f
 
 
 def _settings(relay: Relay, **changes: str) -> SmtpSettings:  # noqa: F811
-    values = {"host": relay.host, "port": relay.port, "sender": "kanal@pemda.example", "user": USER,
-              "password": PASSWORD, "ca_file": str(relay.ca_file)}
+    values = {
+        "host": relay.host,
+        "port": relay.port,
+        "sender": "kanal@pemda.example",
+        "user": USER,
+        "password": PASSWORD,
+        "ca_file": str(relay.ca_file),
+    }
     values.update(changes)
     return SmtpSettings(**values)  # type: ignore[arg-type]
 

@@ -45,14 +45,22 @@ def _ooxml(part: str) -> bytes:
 
 
 def _odf(mimetype: bytes) -> bytes:
-    return _zip(("mimetype", mimetype), ("content.xml", b"<office:document-content/>"),
-                ("META-INF/manifest.xml", b"<manifest/>"), stored_first=True)
+    return _zip(
+        ("mimetype", mimetype),
+        ("content.xml", b"<office:document-content/>"),
+        ("META-INF/manifest.xml", b"<manifest/>"),
+        stored_first=True,
+    )
 
 
 @pytest.mark.parametrize(
     ("fmt", "mime", "extension"),
-    [("JPEG", "image/jpeg", "jpg"), ("PNG", "image/png", "png"), ("WEBP", "image/webp", "webp"),
-     ("GIF", "image/gif", "gif")],
+    [
+        ("JPEG", "image/jpeg", "jpg"),
+        ("PNG", "image/png", "png"),
+        ("WEBP", "image/webp", "webp"),
+        ("GIF", "image/gif", "gif"),
+    ],
 )
 def test_images_are_recognised_and_cleanable(fmt: str, mime: str, extension: str) -> None:
     # given an image made by Pillow, when sniffed by its first bytes
@@ -83,9 +91,11 @@ def test_office_zip_is_recognised_only_with_the_whole_file(extension: str) -> No
 
 @pytest.mark.parametrize(
     ("mimetype", "extension"),
-    [(b"application/vnd.oasis.opendocument.text", "odt"),
-     (b"application/vnd.oasis.opendocument.spreadsheet", "ods"),
-     (b"application/vnd.oasis.opendocument.presentation", "odp")],
+    [
+        (b"application/vnd.oasis.opendocument.text", "odt"),
+        (b"application/vnd.oasis.opendocument.spreadsheet", "ods"),
+        (b"application/vnd.oasis.opendocument.presentation", "odp"),
+    ],
 )
 def test_opendocument_zip_is_recognised_by_its_mimetype_entry(mimetype: bytes, extension: str) -> None:
     data = _odf(mimetype)

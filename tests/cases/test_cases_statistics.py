@@ -35,7 +35,8 @@ thresholds = st.integers(min_value=3, max_value=10)
 
 def published_numbers(table: Table) -> list[int]:
     return [cell.value for cell in table.cells if cell.value is not None] + (
-        [table.total] if table.total is not None else [])
+        [table.total] if table.total is not None else []
+    )
 
 
 def feasible_values(table: Table, counts: list[int], k: int, index: int) -> set[int]:
@@ -121,8 +122,9 @@ def relations(figures: Figures) -> list[tuple[Table, list[int]]]:
     for quarter, units in figures.opd_quarters:
         if units is not None:
             if figures.per_month is not None:
-                result.append((figures.per_month, [i for i, label in enumerate(months)
-                                                   if window_quarter(label) == quarter]))
+                result.append(
+                    (figures.per_month, [i for i, label in enumerate(months) if window_quarter(label) == quarter])
+                )
             result.append((units, list(range(len(units.cells)))))
     return result
 
@@ -135,20 +137,30 @@ def window_quarter(month: str) -> str:
 def assert_no_hidden_cell_is_determined(figures: Figures) -> None:
     """Linear algebra over all the page's sum relations: no hidden cell's value follows."""
     known = relations(figures)
-    variables = list(dict.fromkeys((id(table), i) for table, cells in known for i in cells
-                                   if table.cells[i].value is None))
+    variables = list(
+        dict.fromkeys((id(table), i) for table, cells in known for i in cells if table.cells[i].value is None)
+    )
     if not variables:
         return
-    matrix = [[Fraction(int(table_id == id(table) and i in cells)) for table_id, i in variables]
-              for table, cells in known]
+    matrix = [
+        [Fraction(int(table_id == id(table) and i in cells)) for table_id, i in variables] for table, cells in known
+    ]
     base = rank(matrix)
     for position in range(len(variables)):
         unit = [Fraction(int(i == position)) for i in range(len(variables))]
         assert rank([*matrix, unit]) > base, "a hidden cell follows from the published sums"
 
 
-case_rows = st.lists(st.tuples(st.integers(0, 13), st.integers(0, 2), st.integers(0, 5), st.integers(0, 5),
-                               st.one_of(st.none(), st.integers(1, 60))), max_size=120)
+case_rows = st.lists(
+    st.tuples(
+        st.integers(0, 13),
+        st.integers(0, 2),
+        st.integers(0, 5),
+        st.integers(0, 5),
+        st.one_of(st.none(), st.integers(1, 60)),
+    ),
+    max_size=120,
+)
 
 
 def make_rows(raw: list[tuple[int, int, int, int, int | None]]) -> list[CaseRow]:
@@ -166,9 +178,9 @@ def make_rows(raw: list[tuple[int, int, int, int, int | None]]) -> list[CaseRow]
 
 @settings(max_examples=100, deadline=None, derandomize=True)
 @given(case_rows, thresholds)
-def test_the_whole_page_publishes_no_small_number_and_no_recoverable_cell(raw: list[tuple[int, int, int, int,
-                                                                                           int | None]],
-                                                                          k: int) -> None:
+def test_the_whole_page_publishes_no_small_number_and_no_recoverable_cell(
+    raw: list[tuple[int, int, int, int, int | None]], k: int
+) -> None:
     rows = make_rows(raw)
     figures = figures_from_rows(rows, CATEGORIES, k=k, first_response_hours=24, now=NOW)
     first = datetime.strptime(figures.since, "%Y-%m")
@@ -178,8 +190,7 @@ def test_the_whole_page_publishes_no_small_number_and_no_recoverable_cell(raw: l
     assert figures.total is not None or 0 < total < k
     month_counts = Counter(f"{row.received_at:%Y-%m}" for row in shown)
     check(figures.per_category, [sum(r.category == code for r in shown) for code, _i, _e in CATEGORIES], k)
-    outcome_counts = Counter(r.status if r.status in ("closed", "rejected", "referred") else IN_PROGRESS
-                             for r in shown)
+    outcome_counts = Counter(r.status if r.status in ("closed", "rejected", "referred") else IN_PROGRESS for r in shown)
     check(figures.outcomes, [outcome_counts[label] for label in ("closed", "rejected", "referred", IN_PROGRESS)], k)
     per_month = figures.per_month
     months = [month_counts[cell.label] for cell in per_month.cells] if per_month is not None else []
@@ -191,8 +202,11 @@ def test_the_whole_page_publishes_no_small_number_and_no_recoverable_cell(raw: l
         if units is not None:
             counts = Counter(r.opd for r in shown if window_quarter(f"{r.received_at:%Y-%m}") == quarter)
             assert sum(counts.values()) >= k  # a quarter is shown by unit only with at least k reports
-            check(units, [counts[c.label] if c.label else sum(v for v in counts.values() if v < k)
-                          for c in units.cells], k)
+            check(
+                units,
+                [counts[c.label] if c.label else sum(v for v in counts.values() if v < k) for c in units.cells],
+                k,
+            )
     # every sum relation on the page leaves two or more hidden cells adding up to at least k
     for table, cells in relations(figures):
         hidden = [i for i in cells if table.cells[i].value is None]
@@ -244,10 +258,15 @@ def test_a_table_that_would_pin_its_small_cells_is_withheld() -> None:
 def test_a_small_quarter_cannot_be_worked_out_from_the_others() -> None:
     # three full quarters and a new one with 3 reports: the 3 must not follow from
     # total minus the quarters whose unit tables add up
-    quarters, months = nested_months([("Q1", [("01", 10), ("02", 10), ("03", 10)]),
-                                      ("Q2", [("04", 8), ("05", 6), ("06", 9)]),
-                                      ("Q3", [("07", 7), ("08", 7), ("09", 7)]),
-                                      ("Q4", [("10", 2), ("11", 1)])], K)
+    quarters, months = nested_months(
+        [
+            ("Q1", [("01", 10), ("02", 10), ("03", 10)]),
+            ("Q2", [("04", 8), ("05", 6), ("06", 9)]),
+            ("Q3", [("07", 7), ("08", 7), ("09", 7)]),
+            ("Q4", [("10", 2), ("11", 1)]),
+        ],
+        K,
+    )
     assert [c.kind for c in quarters.cells] == ["shown", "shown", "hidden", "small"]
     assert months is not None
     hidden_months = [c.label for c in months.cells if c.value is None]

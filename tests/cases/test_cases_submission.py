@@ -27,8 +27,14 @@ CONTENT = ReportContent(what="Kasubbag meminta setoran tiap bulan.", who="Kasubb
 
 def _submit(session: Session, config: Config, *, content: ReportContent = CONTENT, hours: int = 24) -> SubmittedReport:
     category, opd = active_categories(session)[0], active_opds(session)[0]
-    return submit_report(session, category_id=category.id, opd_id=opd.id, content=content,
-                         receipt_key=config.receipt_key_bytes, first_response_hours=hours)
+    return submit_report(
+        session,
+        category_id=category.id,
+        opd_id=opd.id,
+        content=content,
+        receipt_key=config.receipt_key_bytes,
+        first_response_hours=hours,
+    )
 
 
 def _active_reviewer(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
@@ -116,11 +122,21 @@ def test_team_key_is_never_sealed_to_the_reporter(session: Session, config: Conf
     assert set(team) == {_recovery_id(session), rina.recipient_id}
     assert all(g.recipient_kind != "reporter" for g in team.values())
     # and it is a different key from the case key
-    team_key = open_grant(team[rina.recipient_id].sealed, recipient_private=rina_keys.private, case_id=case_id,
-                          key_kind="team", recipient_id=rina.recipient_id)
+    team_key = open_grant(
+        team[rina.recipient_id].sealed,
+        recipient_private=rina_keys.private,
+        case_id=case_id,
+        key_kind="team",
+        recipient_id=rina.recipient_id,
+    )
     case_grant = next(g for g in _grants(session, case_id, "case") if g.recipient_id == rina.recipient_id)
-    case_key = open_grant(case_grant.sealed, recipient_private=rina_keys.private, case_id=case_id, key_kind="case",
-                          recipient_id=rina.recipient_id)
+    case_key = open_grant(
+        case_grant.sealed,
+        recipient_private=rina_keys.private,
+        case_id=case_id,
+        key_kind="case",
+        recipient_id=rina.recipient_id,
+    )
     assert team_key != case_key
 
 
@@ -133,8 +149,13 @@ def test_recovery_secret_decrypts_the_report_back_to_the_same_content(
     # when the organisation opens its case-key grant with the offline master secret
     recovery_id = _recovery_id(session)
     grant = next(g for g in _grants(session, case_id, "case") if g.recipient_id == recovery_id)
-    case_key = open_grant(grant.sealed, recipient_private=recovery_keypair(recovery_secret).private, case_id=case_id,
-                          key_kind="case", recipient_id=recovery_id)
+    case_key = open_grant(
+        grant.sealed,
+        recipient_private=recovery_keypair(recovery_secret).private,
+        case_id=case_id,
+        key_kind="case",
+        recipient_id=recovery_id,
+    )
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id)).one()
     # then the report item decrypts to exactly what was submitted
     plaintext = open_item(item, case_key)
@@ -179,8 +200,9 @@ def test_unknown_or_retired_category_or_opd_is_refused(
         session.execute(update(Opd).where(Opd.id == opd_id).values(active=False))
     # when a report is submitted, then it is refused and no case is created
     with pytest.raises(UnknownChoice):
-        submit_report(session, category_id=category_id, opd_id=opd_id, content=CONTENT,
-                      receipt_key=config.receipt_key_bytes)
+        submit_report(
+            session, category_id=category_id, opd_id=opd_id, content=CONTENT, receipt_key=config.receipt_key_bytes
+        )
     session.flush()
     assert _count(session, Case) == 0
 

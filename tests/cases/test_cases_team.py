@@ -65,9 +65,14 @@ def _report(session: Session, case_id: str, case_key: bytes) -> str:
 
 def _refusal(session: Session, approver: Holder, reviewer: Reviewer, code: str | None = None) -> str:
     with pytest.raises(ApprovalRefused) as refused:
-        approve_reviewer(session, approver=approver.reviewer, approver_key=approver.signing, reviewer=reviewer,
-                         code=code if code is not None else fresh_code(session, approver.reviewer),
-                         server_secret=SERVER_SECRET)
+        approve_reviewer(
+            session,
+            approver=approver.reviewer,
+            approver_key=approver.signing,
+            reviewer=reviewer,
+            code=code if code is not None else fresh_code(session, approver.reviewer),
+            server_secret=SERVER_SECRET,
+        )
     return refused.value.reason
 
 
@@ -83,8 +88,9 @@ def test_approval_refuses_self_and_the_creator(session: Session, recovery_secret
 
 
 @pytest.mark.parametrize("approver_kind", ["unapproved", "disabled", "admin_only"])
-def test_approval_refuses_an_approver_who_is_not_a_key_holding_reviewer(session: Session, recovery_secret: bytes,
-                                                                        approver_kind: str) -> None:
+def test_approval_refuses_an_approver_who_is_not_a_key_holding_reviewer(
+    session: Session, recovery_secret: bytes, approver_kind: str
+) -> None:
     # given joko activated, and an approver that is not a key-holding reviewer in the roster
     joko = activated(session, "joko")
     if approver_kind == "unapproved":
@@ -122,8 +128,9 @@ def test_approval_needs_a_fresh_code(session: Session, recovery_secret: bytes) -
     assert joko.reviewer.approved_at is None and not roster.verified(session).member(joko.reviewer.id).approved
 
 
-def test_another_key_holder_approves_binding_the_keys_and_it_is_audited(session: Session,
-                                                                        recovery_secret: bytes) -> None:
+def test_another_key_holder_approves_binding_the_keys_and_it_is_audited(
+    session: Session, recovery_secret: bytes
+) -> None:
     # given an admin who created joko, and rina, a key holder who did not
     admin = founder(session, "admin", admin=True)
     rina = founder(session, "rina")
@@ -134,7 +141,8 @@ def test_another_key_holder_approves_binding_the_keys_and_it_is_audited(session:
     # then joko is approved by rina, flagged to receive grants, and the approval is audited
     assert joko.reviewer.approved_by_id == rina.reviewer.id and joko.reviewer.needs_grants is True
     assert [(e.actor_id, e.detail) for e in events(session, "account.approve")] == [
-        (rina.reviewer.id, f"reviewer={joko.reviewer.id}")]
+        (rina.reviewer.id, f"reviewer={joko.reviewer.id}")
+    ]
     # and the signed roster entry binds both of joko's key fingerprints
     entry = session.scalars(select(RosterEntry).where(RosterEntry.action == "account.approve")).one()
     assert fingerprint(joko.signing.public) in entry.body
@@ -142,8 +150,9 @@ def test_another_key_holder_approves_binding_the_keys_and_it_is_audited(session:
     assert roster.verified(session).reads(joko.reviewer, _opds(session)[0].id)
 
 
-def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, config: Config,
-                                                           recovery_secret: bytes) -> None:
+def test_unapproved_reviewer_gets_no_grants_until_approved(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given key holder rina, and joko activated but not approved (even if his row says approved and flagged)
     rina, sari = founder(session, "rina"), founder(session, "sari")
     joko = activated(session, "joko")
@@ -160,15 +169,22 @@ def test_unapproved_reviewer_gets_no_grants_until_approved(session: Session, con
     session.commit()
     # then both keys are sealed to joko: they open with his private key and decrypt the report
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=joko.reviewer, private_key=joko.keypair.private)
-    team_key = open_reviewer_key(session, case_id=case_id, reviewer=joko.reviewer, private_key=joko.keypair.private,
-                                 key_kind="team")
+    team_key = open_reviewer_key(
+        session, case_id=case_id, reviewer=joko.reviewer, private_key=joko.keypair.private, key_kind="team"
+    )
     assert _report(session, case_id, case_key) == "setoran bulanan"
-    assert team_key == open_reviewer_key(session, case_id=case_id, reviewer=rina.reviewer,
-                                         private_key=rina.keypair.private, key_kind="team") != case_key
+    assert (
+        team_key
+        == open_reviewer_key(
+            session, case_id=case_id, reviewer=rina.reviewer, private_key=rina.keypair.private, key_kind="team"
+        )
+        != case_key
+    )
     # and each grant was audited as rina's
     assert sorted((e.actor_id, e.case_id, e.detail) for e in events(session, "grant.create")) == [
         (rina.reviewer.id, case_id, f"kind=case to={joko.reviewer.id}"),
-        (rina.reviewer.id, case_id, f"kind=team to={joko.reviewer.id}")]
+        (rina.reviewer.id, case_id, f"kind=team to={joko.reviewer.id}"),
+    ]
     assert joko.reviewer.needs_grants is False
 
 
@@ -188,15 +204,17 @@ def test_regrant_is_bounded_by_batch(session: Session, config: Config, recovery_
     assert joko.reviewer.needs_grants is False and len(events(session, "grant.create")) == 6
 
 
-def test_recused_reviewer_gets_no_grant_and_cannot_read(session: Session, config: Config,
-                                                        recovery_secret: bytes) -> None:
+def test_recused_reviewer_gets_no_grant_and_cannot_read(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko affiliated with OPD X, and a case about X and one about Y
     admin = founder(session, "admin", admin=True)
     rina = founder(session, "rina")
     joko = founder(session, "joko")
     x, y = _opds(session)
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="member")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
+    )
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # then joko was sealed only the Y case, and re-granting does not give him X
     assert grants_of(session, joko.reviewer) == {(about_y, "case"), (about_y, "team")}
@@ -205,12 +223,15 @@ def test_recused_reviewer_gets_no_grant_and_cannot_read(session: Session, config
     # and reading X directly looks like it does not exist
     with pytest.raises(CaseNotFound):
         read_case(session, reviewer=joko.reviewer, case_id=about_x, private_key=joko.keypair.private)
-    assert read_case(session, reviewer=joko.reviewer, case_id=about_y,
-                     private_key=joko.keypair.private).report.what == "tentang Y"
+    assert (
+        read_case(session, reviewer=joko.reviewer, case_id=about_y, private_key=joko.keypair.private).report.what
+        == "tentang Y"
+    )
 
 
-def test_affiliation_revokes_grants_and_lifting_it_takes_two_other_key_holders(session: Session, config: Config,
-                                                                               recovery_secret: bytes) -> None:
+def test_affiliation_revokes_grants_and_lifting_it_takes_two_other_key_holders(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko holding a case about X and one about Y, an admin and rina, two other key holders
     admin = founder(session, "admin", admin=True)
     rina = founder(session, "rina")
@@ -218,22 +239,28 @@ def test_affiliation_revokes_grants_and_lifting_it_takes_two_other_key_holders(s
     x, y = _opds(session)
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # when he is declared conflicted with X
-    assert add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer,
-                           opd_id=x.id, kind="conflict") == 2
+    assert (
+        add_affiliation(
+            session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+        )
+        == 2
+    )
     session.commit()
     # then his X grants are gone (audited), his Y grants stay, and X can no longer be read
     assert grants_of(session, joko.reviewer) == {(about_y, "case"), (about_y, "team")}
     assert sorted((e.actor_id, e.case_id, e.detail) for e in events(session, "grant.delete")) == [
         (admin.reviewer.id, about_x, f"kind=case of={joko.reviewer.id}"),
-        (admin.reviewer.id, about_x, f"kind=team of={joko.reviewer.id}")]
+        (admin.reviewer.id, about_x, f"kind=team of={joko.reviewer.id}"),
+    ]
     with pytest.raises(CaseNotFound):
         read_case(session, reviewer=joko.reviewer, case_id=about_x, private_key=joko.keypair.private)
     # when joko proposes lifting his own recusal, it is refused; the admin's proposal alone changes nothing
     with pytest.raises(RemovalRefused) as refused:
         propose_removal(session, actor=joko.reviewer, actor_key=joko.signing, reviewer=joko.reviewer, opd_id=x.id)
     assert refused.value.reason == "own"
-    proposal = propose_removal(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer,
-                               opd_id=x.id)
+    proposal = propose_removal(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id
+    )
     assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
     # and neither the proposer nor joko himself can confirm it
     for who, reason in ((admin, "same"), (joko, "own")):
@@ -245,25 +272,28 @@ def test_affiliation_revokes_grants_and_lifting_it_takes_two_other_key_holders(s
     confirm_removal(session, actor=rina.reviewer, actor_key=rina.signing, proposal_id=proposal.id)
     assert session.get(Affiliation, (joko.reviewer.id, x.id)) is None
     assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 2
-    assert read_case(session, reviewer=joko.reviewer, case_id=about_x,
-                     private_key=joko.keypair.private).report.what == "tentang X"
+    assert (
+        read_case(session, reviewer=joko.reviewer, case_id=about_x, private_key=joko.keypair.private).report.what
+        == "tentang X"
+    )
     # and the roster entry carries both signatures (proposer over the proposal, confirmer over the entry)
     entry = session.scalars(select(RosterEntry).where(RosterEntry.action == "affiliation.remove")).one()
     assert admin.reviewer.id in entry.body and rina.reviewer.id in entry.signatures
 
 
-def test_a_lone_admin_cannot_remove_their_own_affiliation(session: Session, config: Config,
-                                                          recovery_secret: bytes) -> None:
+def test_a_lone_admin_cannot_remove_their_own_affiliation(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given an admin recused from X, and a case about X
     admin = founder(session, "admin", admin=True)
     x, _ = _opds(session)
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=admin.reviewer, opd_id=x.id,
-                    kind="member")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=admin.reviewer, opd_id=x.id, kind="member"
+    )
     about_x = submit_case(session, config, "tentang X", x)
     # when she proposes removing her own affiliation, then it is refused
     with pytest.raises(RemovalRefused) as refused:
-        propose_removal(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=admin.reviewer,
-                        opd_id=x.id)
+        propose_removal(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=admin.reviewer, opd_id=x.id)
     assert refused.value.reason == "own"
     # when she deletes the affiliation row in the database instead, then the signed roster still recuses her:
     # a new case about X is not sealed to her, and nobody's re-grant gives her the old one
@@ -280,14 +310,17 @@ def test_a_stale_proposal_cannot_lift_a_recusal_declared_again(session: Session,
     # given joko recused from X, a removal proposed, then (before anyone confirms) he is recused again afresh
     admin, rina, joko = (founder(session, "admin", admin=True), founder(session, "rina"), founder(session, "joko"))
     x, _ = _opds(session)
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="member")
-    proposal = propose_removal(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer,
-                               opd_id=x.id)
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
+    )
+    proposal = propose_removal(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id
+    )
     session.delete(session.get(Affiliation, (joko.reviewer.id, x.id)))
     session.flush()
-    add_affiliation(session, actor=joko.reviewer, actor_key=joko.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="conflict")
+    add_affiliation(
+        session, actor=joko.reviewer, actor_key=joko.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+    )
     # when rina confirms the old proposal, then it is refused as stale and joko stays recused
     with pytest.raises(RemovalRefused) as refused:
         confirm_removal(session, actor=rina.reviewer, actor_key=rina.signing, proposal_id=proposal.id)
@@ -295,8 +328,9 @@ def test_a_stale_proposal_cannot_lift_a_recusal_declared_again(session: Session,
     assert x.id in roster.verified(session).member(joko.reviewer.id).affiliations
 
 
-def test_disable_deletes_grants_and_sessions_and_blocks_login(session: Session, config: Config,
-                                                               recovery_secret: bytes) -> None:
+def test_disable_deletes_grants_and_sessions_and_blocks_login(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko holding a case and logged in
     admin = founder(session, "admin", admin=True)
     joko = founder(session, "joko")
@@ -324,8 +358,9 @@ def test_case_nobody_eligible_can_read_is_flagged(session: Session, config: Conf
     admin = founder(session, "admin", admin=True, reviewer=False)
     rina = founder(session, "rina")
     x, y = _opds(session)
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=rina.reviewer, opd_id=x.id,
-                    kind="member")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=rina.reviewer, opd_id=x.id, kind="member"
+    )
     about_x, _ = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # then only the X case is listed as unreadable
     assert unreadable_cases(session) == [about_x]

@@ -37,11 +37,22 @@ def _login(session: Session, passphrase: str, username: str = "rina") -> None:
         session.commit()
 
 
-@pytest.mark.parametrize(("failures", "lock"), [
-    (0, timedelta(0)), (1, timedelta(0)), (3, timedelta(0)),
-    (4, timedelta(seconds=30)), (5, timedelta(minutes=1)), (6, timedelta(minutes=2)), (7, timedelta(minutes=4)),
-    (10, timedelta(minutes=32)), (11, timedelta(hours=1)), (12, timedelta(hours=1)), (200, timedelta(hours=1)),
-])
+@pytest.mark.parametrize(
+    ("failures", "lock"),
+    [
+        (0, timedelta(0)),
+        (1, timedelta(0)),
+        (3, timedelta(0)),
+        (4, timedelta(seconds=30)),
+        (5, timedelta(minutes=1)),
+        (6, timedelta(minutes=2)),
+        (7, timedelta(minutes=4)),
+        (10, timedelta(minutes=32)),
+        (11, timedelta(hours=1)),
+        (12, timedelta(hours=1)),
+        (200, timedelta(hours=1)),
+    ],
+)
 def test_lock_after_grows_from_thirty_seconds_to_an_hour(failures: int, lock: timedelta) -> None:
     # given a number of failures, then the lock is none for the free ones, then doubles from 30 s up to 1 h
     assert lock_after(failures) == lock

@@ -33,11 +33,18 @@ from tests.domain import founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 ALLOWED = {
-    ("new", "verifying"), ("new", "rejected"),
-    ("verifying", "investigating"), ("verifying", "closed"), ("verifying", "rejected"),
-    ("investigating", "referred"), ("investigating", "closed"), ("investigating", "rejected"),
-    ("referred", "investigating"), ("referred", "closed"),
-    ("closed", "verifying"), ("rejected", "verifying"),
+    ("new", "verifying"),
+    ("new", "rejected"),
+    ("verifying", "investigating"),
+    ("verifying", "closed"),
+    ("verifying", "rejected"),
+    ("investigating", "referred"),
+    ("investigating", "closed"),
+    ("investigating", "rejected"),
+    ("referred", "investigating"),
+    ("referred", "closed"),
+    ("closed", "verifying"),
+    ("rejected", "verifying"),
 }
 PAIRS = list(product(STATUSES, STATUSES))
 
@@ -49,8 +56,13 @@ def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
 
 def _submit(session: Session, config: Config, what: str = "setoran bulanan") -> str:
     category, opd = active_categories(session)[0], active_opds(session)[0]
-    case_id = submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what=what),
-                            receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=category.id,
+        opd_id=opd.id,
+        content=ReportContent(what=what),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     session.flush()
     return case_id
 
@@ -68,11 +80,14 @@ def _events(session: Session, action: str | None = None) -> list[AuditEvent]:
 
 def _texts(session: Session, case_id: str, reviewer: Reviewer, keys: KeyPair, audience: str) -> list[str]:
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private)
-    team_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private,
-                                 key_kind="team")
-    entries = thread(session, case=_case(session, case_id), case_key=case_key,
-                     audience="reporter" if audience == "reporter" else "team",
-                     team_key=team_key if audience == "team" else None)
+    team_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private, key_kind="team")
+    entries = thread(
+        session,
+        case=_case(session, case_id),
+        case_key=case_key,
+        audience="reporter" if audience == "reporter" else "team",
+        team_key=team_key if audience == "team" else None,
+    )
     return [entry.text or "" for entry in entries]
 
 
@@ -87,8 +102,15 @@ def test_change_status_follows_the_transition_table(
     session.flush()
 
     def change() -> None:
-        change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status=new,
-                      reason="alasan internal", outcome="hasil untuk pelapor")
+        change_status(
+            session,
+            reviewer=rina,
+            case_id=case_id,
+            private_key=keys.private,
+            new_status=new,
+            reason="alasan internal",
+            outcome="hasil untuk pelapor",
+        )
 
     if (old, new) in ALLOWED:
         # when the allowed change is made, then the case moves and it is audited
@@ -104,25 +126,41 @@ def test_change_status_follows_the_transition_table(
 
 
 REFUSALS = [  # (old, new, reason, outcome, the missing field)
-    ("verifying", "closed", "", "hasil", "reason"), ("new", "rejected", "   ", "hasil", "reason"),
-    ("closed", "verifying", "", "", "reason"), ("rejected", "verifying", " \n", "", "reason"),
-    ("verifying", "closed", "alasan", "", "outcome"), ("investigating", "closed", "alasan", "  ", "outcome"),
+    ("verifying", "closed", "", "hasil", "reason"),
+    ("new", "rejected", "   ", "hasil", "reason"),
+    ("closed", "verifying", "", "", "reason"),
+    ("rejected", "verifying", " \n", "", "reason"),
+    ("verifying", "closed", "alasan", "", "outcome"),
+    ("investigating", "closed", "alasan", "  ", "outcome"),
     ("new", "rejected", "alasan", "", "outcome"),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "reason", "outcome", "missing"), REFUSALS)
 def test_concluding_and_reopening_need_a_reason_and_concluding_an_outcome(
-    session: Session, config: Config, recovery_secret: bytes, old: str, new: str, reason: str, outcome: str,
-    missing: str
+    session: Session,
+    config: Config,
+    recovery_secret: bytes,
+    old: str,
+    new: str,
+    reason: str,
+    outcome: str,
+    missing: str,
 ) -> None:
     # given a case in `old`, when moved to `new` without a (non-blank) reason or outcome
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config)
     _case(session, case_id).status = old
     with pytest.raises(ReasonRequired) as refused:
-        change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status=new,
-                      reason=reason, outcome=outcome)
+        change_status(
+            session,
+            reviewer=rina,
+            case_id=case_id,
+            private_key=keys.private,
+            new_status=new,
+            reason=reason,
+            outcome=outcome,
+        )
     # then ReasonRequired names the missing field and the case stays where it was
     assert refused.value.field == missing
     assert _case(session, case_id).status == old
@@ -149,8 +187,15 @@ def test_close_writes_team_note_and_reporter_outcome_and_reopen_clears_it(
     change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="verifying")
     add_note(session, reviewer=rina, case_id=case_id, private_key=keys.private, text="CATATAN-INTERNAL")
     # when it is closed with a reason and an outcome
-    change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="closed",
-                  reason="ALASAN-INTERNAL", outcome="HASIL-UNTUK-PELAPOR")
+    change_status(
+        session,
+        reviewer=rina,
+        case_id=case_id,
+        private_key=keys.private,
+        new_status="closed",
+        reason="ALASAN-INTERNAL",
+        outcome="HASIL-UNTUK-PELAPOR",
+    )
     # then a team-key status note and a case-key outcome were written, and closed_at is set
     items = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id).order_by(CaseItem.seq)).all()
     assert [(i.kind, i.key_kind) for i in items[-2:]] == [("status_note", "team"), ("outcome", "case")]
@@ -163,8 +208,14 @@ def test_close_writes_team_note_and_reporter_outcome_and_reopen_clears_it(
     team = "\n".join(_texts(session, case_id, rina, keys, "team"))
     assert all(t in team for t in ("HASIL-UNTUK-PELAPOR", "ALASAN-INTERNAL", "CATATAN-INTERNAL", "verifying → closed"))
     # when it is reopened with a reason, then it is verifying again and no longer closed
-    change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="verifying",
-                  reason="pelapor menambah bukti")
+    change_status(
+        session,
+        reviewer=rina,
+        case_id=case_id,
+        private_key=keys.private,
+        new_status="verifying",
+        reason="pelapor menambah bukti",
+    )
     assert _case(session, case_id).status == "verifying" and _case(session, case_id).closed_at is None
 
 
@@ -185,8 +236,7 @@ def test_note_is_team_only_and_never_empty(session: Session, config: Config, rec
 
 Operation = Callable[[Session, Reviewer, bytes, str], None]
 OPERATIONS: dict[str, Operation] = {
-    "change_status": lambda s, r, k, c: change_status(s, reviewer=r, case_id=c, private_key=k,
-                                                      new_status="verifying"),
+    "change_status": lambda s, r, k, c: change_status(s, reviewer=r, case_id=c, private_key=k, new_status="verifying"),
     "add_note": lambda s, r, k, c: add_note(s, reviewer=r, case_id=c, private_key=k, text="catatan"),
     "assign": lambda s, r, k, c: assign(s, reviewer=r, case_id=c, private_key=k, assignee_id=r.id),
     "set_priority": lambda s, r, k, c: set_priority(s, reviewer=r, case_id=c, private_key=k, priority="high"),
@@ -329,8 +379,12 @@ def test_every_operation_is_audited(session: Session, config: Config, recovery_s
     # then each left one event naming her and the case, in order
     events = _events(session)[before:]
     assert [(e.action, e.detail) for e in events] == [
-        ("status.change", "new->verifying"), ("note.add", ""), ("case.assign", f"to={rina.id}"),
-        ("case.priority", "urgent"), ("case.label", "+bkd"), ("case.label", "-bkd"),
+        ("status.change", "new->verifying"),
+        ("note.add", ""),
+        ("case.assign", f"to={rina.id}"),
+        ("case.priority", "urgent"),
+        ("case.label", "+bkd"),
+        ("case.label", "-bkd"),
         ("case.duplicate", f"of={other_id}"),
     ]
     assert {(e.actor_id, e.case_id) for e in events} == {(rina.id, case_id)}

@@ -32,10 +32,18 @@ CANARY = "KANARI-UPGRADE-7F3A setoran bulanan"
 def read_with_recovery(session: Session, master: bytes, case_id: str) -> str:
     """What a custodian does after a disaster: open the case key with the recovery key, read the report."""
     key = active_recovery_key(session)
-    grant = session.scalars(select(KeyGrant).where(KeyGrant.case_id == case_id, KeyGrant.key_kind == "case",
-                                                   KeyGrant.recipient_id == key.recipient_id)).one()
-    case_key = open_grant(grant.sealed, recipient_private=recovery_keypair(master).private, case_id=case_id,
-                          key_kind="case", recipient_id=key.recipient_id)
+    grant = session.scalars(
+        select(KeyGrant).where(
+            KeyGrant.case_id == case_id, KeyGrant.key_kind == "case", KeyGrant.recipient_id == key.recipient_id
+        )
+    ).one()
+    case_key = open_grant(
+        grant.sealed,
+        recipient_private=recovery_keypair(master).private,
+        case_id=case_id,
+        key_kind="case",
+        recipient_id=key.recipient_id,
+    )
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "report")).one()
     return ReportContent.from_bytes(open_item(item, case_key)).what
 
@@ -52,16 +60,21 @@ def populate(engine: Engine, config: Config) -> tuple[bytes, str, dict[str, int]
         # a reviewer with a recusal and a backup code: rows hanging off `reviewer` (a table copy on
         # SQLite would cascade its drop to them)
         holder = founder(session, "rina")
-        session.add(Affiliation(reviewer_id=holder.reviewer.id, opd_id=opd.id, kind="conflict",
-                                created_at=holder.reviewer.created_at))
+        session.add(
+            Affiliation(
+                reviewer_id=holder.reviewer.id, opd_id=opd.id, kind="conflict", created_at=holder.reviewer.created_at
+            )
+        )
         session.add(BackupCode(reviewer_id=holder.reviewer.id, code_hash=bytes(32)))
         session.commit()
         return master, case_id, counts(session)
 
 
 def counts(session: Session) -> dict[str, int]:
-    return {model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
-            for model in (Case, CaseItem, KeyGrant, AuditEvent, Opd, Reviewer, Affiliation, BackupCode)}
+    return {
+        model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
+        for model in (Case, CaseItem, KeyGrant, AuditEvent, Opd, Reviewer, Affiliation, BackupCode)
+    }
 
 
 def test_data_from_the_first_migration_reaches_head_intact(db_url: str, config: Config) -> None:
@@ -131,16 +144,29 @@ def test_pg_dump_restores_into_a_fresh_database_with_a_readable_case(db_url: str
     finally:
         engine.dispose()
     server = f"postgresql://{url.username}@{url.host}:{url.port or 5432}"
-    dump = subprocess.run([_pg_tool("pg_dump"), "-Fc", "--no-owner", *(["-n", schema] if schema else []),  # noqa: S603
-                           f"{server}/{url.database}"], capture_output=True, check=True).stdout
+    dump = subprocess.run(
+        [
+            _pg_tool("pg_dump"),
+            "-Fc",
+            "--no-owner",
+            *(["-n", schema] if schema else []),  # noqa: S603
+            f"{server}/{url.database}",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     fresh = "kanal_restore_test"
     admin = make_engine(f"postgresql+psycopg://{url.username}@{url.host}:{url.port or 5432}/{url.database}")
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {fresh}")
             connection.exec_driver_sql(f"CREATE DATABASE {fresh}")
-        subprocess.run([_pg_tool("pg_restore"), "--no-owner", "-d", f"{server}/{fresh}"],  # noqa: S603
-                       input=dump, capture_output=True, check=True)
+        subprocess.run(
+            [_pg_tool("pg_restore"), "--no-owner", "-d", f"{server}/{fresh}"],  # noqa: S603
+            input=dump,
+            capture_output=True,
+            check=True,
+        )
         options = f"?options=-csearch_path%3D{schema}" if schema else ""
         restored = make_engine(f"postgresql+psycopg://{url.username}@{url.host}:{url.port or 5432}/{fresh}{options}")
         try:

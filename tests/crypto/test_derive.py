@@ -97,8 +97,17 @@ def test_unwrap_with_wrong_length_key_fails(bad_key: bytes) -> None:
 @pytest.mark.parametrize(
     ("index", "bit"),
     [(0, 0), (0, 1), (1, 0), (12, 7), (13, 0), (60, 3), (-17, 0), (-16, 0), (-1, 7)],
-    ids=["version", "version-bit1", "nonce-first", "nonce-last", "body-first", "body-mid", "body-last",
-         "tag-first", "tag-last"],
+    ids=[
+        "version",
+        "version-bit1",
+        "nonce-first",
+        "nonce-last",
+        "body-first",
+        "body-mid",
+        "body-last",
+        "tag-first",
+        "tag-last",
+    ],
 )
 def test_flipped_bit_in_wrap_fails(index: int, bit: int) -> None:
     # given a wrap with one bit flipped

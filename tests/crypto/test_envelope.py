@@ -99,10 +99,18 @@ def test_version_2_item_relabelled_as_version_1_fails() -> None:
         decrypt_item(KEY, downgraded, META)
 
 
-@pytest.mark.parametrize("change", [
-    {"author": "team"}, {"kind": "message"}, {"key_kind": "team"}, {"seq": 2}, {"seq": 11},
-    {"attachment_id": "att-1"},
-], ids=["author", "kind", "key-kind", "seq", "seq-prefix", "attachment"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"author": "team"},
+        {"kind": "message"},
+        {"key_kind": "team"},
+        {"seq": 2},
+        {"seq": 11},
+        {"attachment_id": "att-1"},
+    ],
+    ids=["author", "kind", "key-kind", "seq", "seq-prefix", "attachment"],
+)
 def test_item_opened_with_changed_metadata_fails(change: dict[str, object]) -> None:
     # given an item sealed with its metadata, when opened with any one field changed, then it fails
     with pytest.raises(CryptoError):
@@ -142,8 +150,18 @@ def test_decrypt_with_wrong_length_key_fails(bad_key: bytes) -> None:
 @pytest.mark.parametrize(
     ("index", "bit"),
     [(0, 0), (0, 1), (1, 0), (16, 4), (32, 7), (33, 0), (80, 2), (136, 0), (137, 0), (-1, 7)],
-    ids=["version", "version-bit1", "salt-first", "salt-mid", "salt-last", "body-first", "body-mid", "body-last",
-         "tag-first", "tag-last"],
+    ids=[
+        "version",
+        "version-bit1",
+        "salt-first",
+        "salt-mid",
+        "salt-last",
+        "body-first",
+        "body-mid",
+        "body-last",
+        "tag-first",
+        "tag-last",
+    ],
 )
 def test_flipped_bit_in_item_fails(index: int, bit: int) -> None:
     # given an item with one bit flipped

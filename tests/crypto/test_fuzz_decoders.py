@@ -38,7 +38,8 @@ def test_receipt_normaliser_returns_a_canonical_code_or_none(text: str) -> None:
 
 
 RECEIPTS = st.lists(st.sampled_from(ALPHABET), min_size=16, max_size=16).map(
-    lambda chars: "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4)))
+    lambda chars: "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
+)
 
 
 @BOUNDED

@@ -157,10 +157,34 @@ def test_sealing_to_wrong_length_public_key_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("index", "bit"),
-    [(0, 0), (0, 1), (1, 0), (600, 5), (1088, 7), (1089, 0), (1120, 6), (1120, 7), (1121, 0), (1152, 7), (1153, 0),
-     (-1, 7)],
-    ids=["version", "version-bit1", "mlkem-first", "mlkem-mid", "mlkem-last", "x25519-first", "x25519-last",
-         "x25519-top-bit", "body-first", "body-last", "tag-first", "tag-last"],
+    [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (600, 5),
+        (1088, 7),
+        (1089, 0),
+        (1120, 6),
+        (1120, 7),
+        (1121, 0),
+        (1152, 7),
+        (1153, 0),
+        (-1, 7),
+    ],
+    ids=[
+        "version",
+        "version-bit1",
+        "mlkem-first",
+        "mlkem-mid",
+        "mlkem-last",
+        "x25519-first",
+        "x25519-last",
+        "x25519-top-bit",
+        "body-first",
+        "body-last",
+        "tag-first",
+        "tag-last",
+    ],
 )
 def test_flipped_bit_in_grant_fails(index: int, bit: int) -> None:
     # given a grant with one bit flipped, when opened, then it fails loudly

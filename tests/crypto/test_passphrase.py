@@ -90,8 +90,18 @@ def test_kdf_params_encoding_is_stable() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "argon2id", "argon2id$", "scrypt$m=1024,t=1,p=1", "argon2i$m=1024,t=1,p=1", "argon2id$m=1024,t=1",
-     "argon2id$m=x,t=1,p=1", "argon2id$m1024,t1,p1", "argon2id$m=1.5,t=1,p=1", "garbage"],
+    [
+        "",
+        "argon2id",
+        "argon2id$",
+        "scrypt$m=1024,t=1,p=1",
+        "argon2i$m=1024,t=1,p=1",
+        "argon2id$m=1024,t=1",
+        "argon2id$m=x,t=1,p=1",
+        "argon2id$m1024,t1,p1",
+        "argon2id$m=1.5,t=1,p=1",
+        "garbage",
+    ],
 )
 def test_decoding_garbage_kdf_params_fails(text: str) -> None:
     # given text that is not an encoded parameter set, when decoded, then it fails
@@ -101,8 +111,13 @@ def test_decoding_garbage_kdf_params_fails(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("params", "expected"),
-    [(KdfParams(), True), (KdfParams(131072, 4, 4), True), (KdfParams(65535, 3, 4), False),
-     (KdfParams(65536, 2, 4), False), (CHEAP, False)],
+    [
+        (KdfParams(), True),
+        (KdfParams(131072, 4, 4), True),
+        (KdfParams(65535, 3, 4), False),
+        (KdfParams(65536, 2, 4), False),
+        (CHEAP, False),
+    ],
     ids=["equal", "stronger", "less-memory", "fewer-passes", "cheap"],
 )
 def test_at_least_compares_memory_and_passes(params: KdfParams, expected: bool) -> None:
@@ -190,8 +205,14 @@ def test_truncated_wrapped_private_key_fails(keep: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["argon2id$m=-1,t=0,p=0", "argon2id$m=1024,t=1,p=1,x=9", "argon2id$m= 5 ,t=1,p=1", "argon2id$m=4,t=1,p=1",
-     "argon2id$m=1_024,t=1,p=1", "argon2id$m=99999999,t=1,p=1"],
+    [
+        "argon2id$m=-1,t=0,p=0",
+        "argon2id$m=1024,t=1,p=1,x=9",
+        "argon2id$m= 5 ,t=1,p=1",
+        "argon2id$m=4,t=1,p=1",
+        "argon2id$m=1_024,t=1,p=1",
+        "argon2id$m=99999999,t=1,p=1",
+    ],
 )
 def test_decode_refuses_out_of_range_or_loose_params(text: str) -> None:
     with pytest.raises(CryptoError):

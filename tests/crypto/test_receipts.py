@@ -40,8 +40,17 @@ def test_receipts_use_the_whole_alphabet_in_every_position() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["7K3M-Q9ZD-01AB-XYTV", "7k3m-q9zd-01ab-xytv", "7K3MQ9ZD01ABXYTV", "7K3M Q9ZD 01AB XYTV", "  7k3m-q9zd-01ab-xytv\n",
-     "7K3M-Q9ZD-OIAB-XYTV", "7K3M-Q9ZD-0LAB-XYTV", "7K3M-Q9ZD-olab-XYTV", "7K3M--Q9ZD\t01AB-XYTV"],
+    [
+        "7K3M-Q9ZD-01AB-XYTV",
+        "7k3m-q9zd-01ab-xytv",
+        "7K3MQ9ZD01ABXYTV",
+        "7K3M Q9ZD 01AB XYTV",
+        "  7k3m-q9zd-01ab-xytv\n",
+        "7K3M-Q9ZD-OIAB-XYTV",
+        "7K3M-Q9ZD-0LAB-XYTV",
+        "7K3M-Q9ZD-olab-XYTV",
+        "7K3M--Q9ZD\t01AB-XYTV",
+    ],
     ids=["canonical", "lowercase", "no-dashes", "spaces", "padded", "O-and-I", "L", "lowercase-o-l", "tab-double-dash"],
 )
 def test_normalise_accepts_forgiving_input(text: str) -> None:
@@ -51,8 +60,17 @@ def test_normalise_accepts_forgiving_input(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "7K3M-Q9ZD-01AB-XYT", "7K3M-Q9ZD-01AB-XYTVV", "7K3M-Q9ZD-01AB-XYTU", "7K3M-Q9ZD-01AB-XYT!",
-     "7K3M_Q9ZD_01AB_XYTV", "7K3M-Q9ZD-01AB-XYT*", "7K3M.Q9ZD.01AB.XYTV", "０K3M-Q9ZD-01AB-XYTV"],
+    [
+        "",
+        "7K3M-Q9ZD-01AB-XYT",
+        "7K3M-Q9ZD-01AB-XYTVV",
+        "7K3M-Q9ZD-01AB-XYTU",
+        "7K3M-Q9ZD-01AB-XYT!",
+        "7K3M_Q9ZD_01AB_XYTV",
+        "7K3M-Q9ZD-01AB-XYT*",
+        "7K3M.Q9ZD.01AB.XYTV",
+        "０K3M-Q9ZD-01AB-XYTV",
+    ],
     ids=["empty", "too-short", "too-long", "U", "bang", "underscores", "star", "dots", "fullwidth-digit"],
 )
 def test_normalise_rejects_non_receipts(text: str) -> None:

@@ -30,8 +30,9 @@ def _seal(
     plaintext: bytes, *, key: bytes = KEY, header: bytes | None = None, attachment_id: str = ATTACHMENT
 ) -> tuple[bytes, list[bytes]]:
     header = header or new_header()
-    chunks = list(encrypt_stream(key, header, io.BytesIO(plaintext), case_id=CASE, attachment_id=attachment_id,
-                                 item_id=ITEM))
+    chunks = list(
+        encrypt_stream(key, header, io.BytesIO(plaintext), case_id=CASE, attachment_id=attachment_id, item_id=ITEM)
+    )
     return header, chunks
 
 
@@ -45,8 +46,7 @@ def _open(
     item_id: str = ITEM,
 ) -> bytes:
     # decrypt_stream is a generator: only consuming it runs the checks
-    return b"".join(decrypt_stream(key, header, chunks, case_id=case_id, attachment_id=attachment_id,
-                                   item_id=item_id))
+    return b"".join(decrypt_stream(key, header, chunks, case_id=case_id, attachment_id=attachment_id, item_id=item_id))
 
 
 def _flip(data: bytes, index: int, bit: int = 0) -> bytes:
@@ -255,8 +255,11 @@ def test_version_2_stream_relabelled_as_version_1_fails(sealed: tuple[bytes, lis
 
 def test_nothing_is_encrypted_as_version_1() -> None:
     with pytest.raises(CryptoError):
-        list(encrypt_stream(KEY, b"\x01" + bytes(32), io.BytesIO(b"x"), case_id=CASE, attachment_id=ATTACHMENT,
-                            item_id=ITEM))
+        list(
+            encrypt_stream(
+                KEY, b"\x01" + bytes(32), io.BytesIO(b"x"), case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM
+            )
+        )
 
 
 def test_chunk_moved_between_attachments_fails() -> None:

@@ -34,14 +34,17 @@ def _code_at_step(step: int) -> str:
     return current_code(RFC_SECRET, now=step * STEP_SECONDS)
 
 
-@pytest.mark.parametrize(("moment", "expected"), [
-    (59, "287082"),  # 8-digit answer 94287082
-    (1111111109, "081804"),  # 07081804
-    (1111111111, "050471"),  # 14050471
-    (1234567890, "005924"),  # 89005924
-    (2000000000, "279037"),  # 69279037
-    (20000000000, "353130"),  # 65353130
-])
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (59, "287082"),  # 8-digit answer 94287082
+        (1111111109, "081804"),  # 07081804
+        (1111111111, "050471"),  # 14050471
+        (1234567890, "005924"),  # 89005924
+        (2000000000, "279037"),  # 69279037
+        (20000000000, "353130"),  # 65353130
+    ],
+)
 def test_current_code_matches_rfc_6238_sha1_answers(moment: int, expected: str) -> None:
     # given the RFC's 20-byte secret, when the 6-digit code is computed, then it is the RFC's last six digits
     assert current_code(RFC_SECRET, now=moment) == expected
@@ -95,8 +98,9 @@ def test_verify_ignores_spaces_around_and_inside_the_code() -> None:
     assert verify(RFC_SECRET, " 005 924 ", now=NOW, last_step=None) == STEP
 
 
-@pytest.mark.parametrize("code", ["", "00592", "0059244", "00592a", "OO5924", "-05924", "+05924", "٠٠٥٩٢٤",
-                                  "005924\x00"])
+@pytest.mark.parametrize(
+    "code", ["", "00592", "0059244", "00592a", "OO5924", "-05924", "+05924", "٠٠٥٩٢٤", "005924\x00"]
+)
 def test_verify_refuses_non_digits_and_wrong_lengths(code: str) -> None:
     # given malformed input (including non-ASCII digits), when verified, then it is refused
     assert verify(RFC_SECRET, code, now=NOW, last_step=None) is None

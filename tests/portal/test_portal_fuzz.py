@@ -11,12 +11,14 @@ from markupsafe import escape
 from tests.actions import csrf_token
 
 TEXT_FIELDS = ("what", "who", "when", "where", "how", "amount", "contact")
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 # Whatever a browser or a forged request may send: any characters, the long and the empty.
 ANY_TEXT = st.text(max_size=300) | st.sampled_from(["", " ", "0", "-1", "9" * 40, "\r\n", "<b>", "'\"&"])
-FIELDS = st.fixed_dictionaries({}, optional={name: ANY_TEXT for name in (*TEXT_FIELDS, "category", "opd",
-                                                                         "homepage", "unexpected")})
+FIELDS = st.fixed_dictionaries(
+    {}, optional={name: ANY_TEXT for name in (*TEXT_FIELDS, "category", "opd", "homepage", "unexpected")}
+)
 
 
 def choices(client_page: str) -> tuple[str, str]:
@@ -28,8 +30,9 @@ def choices(client_page: str) -> tuple[str, str]:
 
 @FUZZ
 @given(FIELDS, st.booleans())
-def test_report_form_never_fails_and_keeps_what_was_typed(portal_app: Flask, fields: dict[str, str],
-                                                          valid_choices: bool) -> None:
+def test_report_form_never_fails_and_keeps_what_was_typed(
+    portal_app: Flask, fields: dict[str, str], valid_choices: bool
+) -> None:
     # given a reporter's visit and any text in any field (half the time with real choices)
     portal_app.config["PROPAGATE_EXCEPTIONS"] = False
     client = portal_app.test_client()
@@ -63,11 +66,28 @@ def test_status_form_never_fails_on_any_receipt(portal_app: Flask, receipt: str)
 
 
 @FUZZ
-@given(st.sampled_from(["/", "/lapor", "/status", "/laporan-saya", "/panduan", "/statistik", "/lupakan",
-                        "/tersimpan", "/terima-kasih", "/robots.txt", "/tidak-ada"]),
-       st.dictionaries(st.text(max_size=20), st.text(max_size=100), max_size=5), st.booleans())
-def test_any_post_to_any_page_gets_an_answer_not_a_crash(portal_app: Flask, path: str,
-                                                           fields: dict[str, str], with_token: bool) -> None:
+@given(
+    st.sampled_from(
+        [
+            "/",
+            "/lapor",
+            "/status",
+            "/laporan-saya",
+            "/panduan",
+            "/statistik",
+            "/lupakan",
+            "/tersimpan",
+            "/terima-kasih",
+            "/robots.txt",
+            "/tidak-ada",
+        ]
+    ),
+    st.dictionaries(st.text(max_size=20), st.text(max_size=100), max_size=5),
+    st.booleans(),
+)
+def test_any_post_to_any_page_gets_an_answer_not_a_crash(
+    portal_app: Flask, path: str, fields: dict[str, str], with_token: bool
+) -> None:
     # given a visit that posts arbitrary fields (with or without its CSRF token) to any public page
     portal_app.config["PROPAGATE_EXCEPTIONS"] = False
     client = portal_app.test_client()

@@ -69,11 +69,15 @@ def portal_pages(app: Flask, client: FlaskClient, lang: str) -> dict[str, str]:
     pages["receipt"] = receipt_page.get_data(as_text=True)
     pages["form-errors"] = client.post("/lapor" + suffix, data=report_form(client, what="")).get_data(as_text=True)
     receipt = receipt_of(receipt_page)
-    status = client.post("/status" + suffix, data={"csrf_token": _token(client, "/status" + suffix),
-                                                   "receipt": receipt}, follow_redirects=True)
+    status = client.post(
+        "/status" + suffix,
+        data={"csrf_token": _token(client, "/status" + suffix), "receipt": receipt},
+        follow_redirects=True,
+    )
     pages["my-report"] = status.get_data(as_text=True)
-    pages["unknown-receipt"] = client.post("/status" + suffix, data={
-        "csrf_token": _token(client, "/status" + suffix), "receipt": "AAAA-BBBB-CCCC-DDDD"}).get_data(as_text=True)
+    pages["unknown-receipt"] = client.post(
+        "/status" + suffix, data={"csrf_token": _token(client, "/status" + suffix), "receipt": "AAAA-BBBB-CCCC-DDDD"}
+    ).get_data(as_text=True)
     return pages
 
 
@@ -100,7 +104,6 @@ def test_every_portal_page_is_in_one_language(portal_app: Flask, lang: str) -> N
 def test_the_sweep_notices_a_foreign_string() -> None:
     # Guards the test above: a page carrying an untranslated sentence is caught.
     english, indonesian = next((e, i) for e, i in CATALOG if len(e) > 30)
-    assert wrong_language(f"<p>{english}</p>", "id") == [english.strip()] or wrong_language(
-        f"<p>{english}</p>", "id")
+    assert wrong_language(f"<p>{english}</p>", "id") == [english.strip()] or wrong_language(f"<p>{english}</p>", "id")
     assert wrong_language(f"<p>{indonesian}</p>", "en")
     assert wrong_language(f"<p>{indonesian}</p>", "id") == []

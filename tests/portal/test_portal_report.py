@@ -101,12 +101,16 @@ def test_unknown_language_falls_back_to_indonesian(portal: FlaskClient) -> None:
     assert "Buat laporan" in portal.get("/?lang=xx").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("lang, phrases", [
-    ("id", ("Perlindungan hukum bagi Anda", "UU 31/2014", "Tor Browser", "Uang atau pembayaran apa pun")),
-    ("en", ("Your legal protection", "Law 31/2014", "Tor Browser", "Money or any payment")),
-])
-def test_guide_covers_safety_process_law_and_what_is_never_asked(portal: FlaskClient, lang: str,
-                                                                  phrases: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "lang, phrases",
+    [
+        ("id", ("Perlindungan hukum bagi Anda", "UU 31/2014", "Tor Browser", "Uang atau pembayaran apa pun")),
+        ("en", ("Your legal protection", "Law 31/2014", "Tor Browser", "Money or any payment")),
+    ],
+)
+def test_guide_covers_safety_process_law_and_what_is_never_asked(
+    portal: FlaskClient, lang: str, phrases: tuple[str, ...]
+) -> None:
     page = portal.get(f"/panduan?lang={lang}").get_data(as_text=True)
     for phrase in phrases:
         assert phrase in page

@@ -92,8 +92,13 @@ def test_english_page_says_not_yet(portal: FlaskClient, session: Session) -> Non
 
 
 def test_concluded_case_has_no_feedback_due(session: Session, config: Config, recovery_secret: bytes) -> None:
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=active_opds(session)[0].id,
-                            content=ReportContent(what="x"), receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what="x"),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     case = _case(session, case_id)
     assert reporter_dates(session, case=case, zone=JAKARTA).feedback_due is not None
     case.status = "closed"
@@ -101,8 +106,13 @@ def test_concluded_case_has_no_feedback_due(session: Session, config: Config, re
 
 
 def test_dates_are_calendar_days_in_the_given_zone(session: Session, config: Config, recovery_secret: bytes) -> None:
-    case_id = submit_report(session, category_id=active_categories(session)[0].id, opd_id=active_opds(session)[0].id,
-                            content=ReportContent(what="x"), receipt_key=config.receipt_key_bytes).case_id
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what="x"),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
     case = _case(session, case_id)
     case.received_at = datetime(2026, 12, 31, 17, 0)  # midnight in Jakarta: already the new year
     dates = reporter_dates(session, case=case, zone=JAKARTA)

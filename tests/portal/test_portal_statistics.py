@@ -15,8 +15,13 @@ def seed(session: Session, config: Config) -> None:
     opds = list(session.scalars(select(Opd).order_by(Opd.id)))
     # 7 reports in the first category about the first unit, 2 in the second category about another
     for n, (category, opd) in enumerate([(categories[0], opds[0])] * 7 + [(categories[1], opds[1])] * 2):
-        submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what=f"Laporan {n}"),
-                      receipt_key=config.receipt_key_bytes)
+        submit_report(
+            session,
+            category_id=category.id,
+            opd_id=opd.id,
+            content=ReportContent(what=f"Laporan {n}"),
+            receipt_key=config.receipt_key_bytes,
+        )
     session.commit()
 
 
@@ -57,8 +62,9 @@ def test_charts_draw_bars_for_published_counts_only(portal_app: Flask, session: 
     assert 'class="value muted">&lt; 5</text>' in page
 
 
-def test_months_are_columns_with_a_table_and_quarters_in_each_language(portal_app: Flask, session: Session,
-                                                                       config: Config) -> None:
+def test_months_are_columns_with_a_table_and_quarters_in_each_language(
+    portal_app: Flask, session: Session, config: Config
+) -> None:
     seed(session, config)
     client = portal_app.test_client()
     indonesian = client.get("/statistik").get_data(as_text=True)
@@ -79,15 +85,21 @@ def test_statistics_page_sets_no_cookie_in_either_language(portal_app: Flask) ->
         assert response.status_code == 200 and "Set-Cookie" not in response.headers
 
 
-def test_a_breakdown_that_would_pin_small_numbers_is_withheld(portal_app: Flask, session: Session,
-                                                               config: Config) -> None:
+def test_a_breakdown_that_would_pin_small_numbers_is_withheld(
+    portal_app: Flask, session: Session, config: Config
+) -> None:
     categories = list(session.scalars(select(Category).order_by(Category.position, Category.id)))
     opd = session.scalars(select(Opd).order_by(Opd.id)).first()
     assert opd is not None
     # 4 + 4 reports: with the total 8 published, each "< 5" could only be 4
     for n, category in enumerate([categories[0]] * 4 + [categories[1]] * 4):
-        submit_report(session, category_id=category.id, opd_id=opd.id, content=ReportContent(what=f"Laporan {n}"),
-                      receipt_key=config.receipt_key_bytes)
+        submit_report(
+            session,
+            category_id=category.id,
+            opd_id=opd.id,
+            content=ReportContent(what=f"Laporan {n}"),
+            receipt_key=config.receipt_key_bytes,
+        )
     session.commit()
     page = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
     assert "<strong>8</strong>" in page

@@ -22,21 +22,22 @@ def _anchored_event_id(session: Session) -> int:
     return state.heads.event_id
 
 
-def test_login_anchors_the_head_outside_the_database(
-        review_app: Flask, admin: FlaskClient, session: Session) -> None:  # noqa: F811
+def test_login_anchors_the_head_outside_the_database(review_app: Flask, admin: FlaskClient, session: Session) -> None:  # noqa: F811
     # given an admin who enrolled (the enrolment anchored), when they sign in again
     assert full_login(review_app.test_client(), "admin", NEW_PASSPHRASE).status_code == 302
     session.expire_all()
     # then the login event is the anchored head, in the file and in a row naming who saw it
-    login = session.scalars(select(AuditEvent).where(AuditEvent.action == "login")
-                            .order_by(AuditEvent.id.desc())).first()
+    login = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "login").order_by(AuditEvent.id.desc())
+    ).first()
     assert login is not None and _anchored_event_id(session) == login.id
     rows = session.scalars(select(AuditAnchor).order_by(AuditAnchor.id)).all()
     assert len(rows) >= 2 and rows[-1].event_id == login.id and rows[-1].signer_id == login.actor_id
 
 
 def test_login_after_a_cut_finds_it_and_does_not_anchor_over_it(
-        review_app: Flask, admin: FlaskClient, session: Session) -> None:  # noqa: F811
+    review_app: Flask, admin: FlaskClient, session: Session
+) -> None:  # noqa: F811
     # given an anchored log whose newest events are deleted (anchor rows too)
     full_login(review_app.test_client(), "admin", NEW_PASSPHRASE)
     session.expire_all()

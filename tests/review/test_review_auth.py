@@ -45,13 +45,12 @@ def test_one_time_passphrase_stops_working_after_activation(review: FlaskClient,
 def test_stray_requests_do_not_break_an_open_login_form(review: FlaskClient, review_app: Flask) -> None:
     # Given a login form open in the browser
     one_time = create_account(review_app, "lina")
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      review.get("/login").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', review.get("/login").get_data(as_text=True)
+    ).group(1)
     # When the browser fetches the favicon (a 404 outside the allow-list) and another page
     review.get("/favicon.ico")
     review.get("/")
     # Then the form still submits
     response = review.post("/login", data={"csrf_token": token, "username": "lina", "passphrase": one_time})
     assert response.status_code == 302 and response.headers["Location"].endswith("/activate")
-
-

@@ -30,7 +30,8 @@ def test_a_list_longer_than_one_page_links_both_ways(review_app: Flask, portal_a
 
 
 def test_a_list_longer_than_the_count_says_more_than_and_still_links_on(
-        review_app: Flask, portal_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    review_app: Flask, portal_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # given a list that counts at most one page ahead, and two pages and one case of reports
     monkeypatch.setattr(case_list, "COUNT_AHEAD", PAGE_SIZE)
     admin = review_app.test_client()

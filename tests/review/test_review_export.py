@@ -39,8 +39,7 @@ LEFT_OUT = "Saya satu-satunya staf di bagian keuangan lantai dua."
 @pytest.fixture
 def case_id(admin: FlaskClient, portal: FlaskClient) -> str:  # noqa: F811
     """A case with contact details, a photo (cleaned at upload), two reporter messages and a reply."""
-    response = submit_report_with_files(portal, [upload(jpeg_with_gps(), "kuitansi.jpg")], what=REPORT,
-                                        contact=CONTACT)
+    response = submit_report_with_files(portal, [upload(jpeg_with_gps(), "kuitansi.jpg")], what=REPORT, contact=CONTACT)
     receipt = re.search(r'class="receipt"[^>]*>([^<]+)<', response.get_data(as_text=True)).group(1).strip()
     check_status(portal, receipt)
     reporter_sends(portal, KEPT)
@@ -57,8 +56,11 @@ def _checkbox(page: str, text: str, name: str) -> str:
 
 
 def _export(client: FlaskClient, case: str, **fields: str | list[str]) -> TestResponse:
-    data: dict[str, str | list[str]] = {"csrf_token": csrf_token(client, f"/cases/{case}/export"),
-                                        "reason": "Rujukan ke Inspektorat Provinsi", "include_report": "y"}
+    data: dict[str, str | list[str]] = {
+        "csrf_token": csrf_token(client, f"/cases/{case}/export"),
+        "reason": "Rujukan ke Inspektorat Provinsi",
+        "include_report": "y",
+    }
     data.update(fields)
     return client.post(f"/cases/{case}/export", data=data)
 
@@ -86,7 +88,9 @@ def test_case_page_links_to_the_export(admin: FlaskClient, case_id: str) -> None
 
 
 def test_export_downloads_exactly_the_selected_parts_as_a_zip(
-    admin: FlaskClient, case_id: str, session: Session  # noqa: F811
+    admin: FlaskClient,
+    case_id: str,
+    session: Session,  # noqa: F811
 ) -> None:
     # given the export form, listing each message and file with its own checkbox
     page = admin.get(f"/cases/{case_id}/export").get_data(as_text=True)
@@ -115,7 +119,8 @@ def test_export_downloads_exactly_the_selected_parts_as_a_zip(
 
 
 def test_exported_photo_is_the_stored_cleaned_version(
-    admin: FlaskClient, case_id: str  # noqa: F811
+    admin: FlaskClient,
+    case_id: str,  # noqa: F811
 ) -> None:
     page = admin.get(f"/cases/{case_id}").get_data(as_text=True)
     download_url = re.search(rf'href="(/cases/{case_id}/files/[0-9a-f]+)"', page).group(1)
@@ -127,7 +132,9 @@ def test_exported_photo_is_the_stored_cleaned_version(
 
 
 def test_contact_details_need_the_box_and_a_reason(
-    admin: FlaskClient, case_id: str, session: Session  # noqa: F811
+    admin: FlaskClient,
+    case_id: str,
+    session: Session,  # noqa: F811
 ) -> None:
     page = admin.get(f"/cases/{case_id}/export").get_data(as_text=True)
     assert 'name="include_contact"' in page and 'name="include_contact" checked' not in page
@@ -149,7 +156,10 @@ def test_a_reason_is_mandatory(admin: FlaskClient, case_id: str, session: Sessio
 
 
 def test_export_needs_a_fresh_code(
-    admin: FlaskClient, case_id: str, session: Session, totp_clock: TotpClock  # noqa: F811
+    admin: FlaskClient,
+    case_id: str,
+    session: Session,
+    totp_clock: TotpClock,  # noqa: F811
 ) -> None:
     # given a reviewer whose last code is 6 minutes old
     token = csrf_token(admin, f"/cases/{case_id}/export")
@@ -162,8 +172,10 @@ def test_export_needs_a_fresh_code(
     assert attempt.status_code == 302 and "/step-up" in attempt.headers["Location"]
     assert _exports(session) == []
     # and after a fresh code the form comes back and the export works
-    admin.post(f"/step-up?next=/cases/{case_id}/export",
-               data={"csrf_token": csrf_token(admin, "/step-up"), "code": totp_clock.next_code("admin")})
+    admin.post(
+        f"/step-up?next=/cases/{case_id}/export",
+        data={"csrf_token": csrf_token(admin, "/step-up"), "code": totp_clock.next_code("admin")},
+    )
     assert admin.get(f"/cases/{case_id}/export").status_code == 200
     assert "export.json" in _zip(_export(admin, case_id))
 
@@ -175,7 +187,11 @@ def test_export_needs_the_csrf_token(admin: FlaskClient, case_id: str, session: 
 
 
 def test_reviewer_without_a_grant_or_recused_gets_404(
-    review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session, case_id: str  # noqa: F811
+    review_app: Flask,
+    admin: FlaskClient,
+    portal: FlaskClient,
+    session: Session,
+    case_id: str,  # noqa: F811
 ) -> None:
     # a colleague approved after the case, before any re-grant: holds no key for it
     ani = approved_colleague(review_app, admin, session, "ani")
@@ -193,12 +209,16 @@ def test_reviewer_without_a_grant_or_recused_gets_404(
 
 def _export_as(client: FlaskClient, case: str) -> TestResponse:
     """Post an export with a token taken from a page the client can open."""
-    return client.post(f"/cases/{case}/export", data={"csrf_token": csrf_token(client, "/"), "reason": "x",
-                                                      "include_report": "y"})
+    return client.post(
+        f"/cases/{case}/export", data={"csrf_token": csrf_token(client, "/"), "reason": "x", "include_report": "y"}
+    )
 
 
 def test_no_plaintext_reaches_a_temporary_file(
-    admin: FlaskClient, case_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    admin: FlaskClient,
+    case_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     # given an empty temporary directory that every tempfile call would use
     scratch = tmp_path / "tmp"
@@ -211,11 +231,22 @@ def test_no_plaintext_reaches_a_temporary_file(
         original = getattr(tempfile, name)
         monkeypatch.setattr(tempfile, name, lambda *a, _n=name, _o=original, **k: made.append(_n) or _o(*a, **k))
     page = admin.get(f"/cases/{case_id}/export").get_data(as_text=True)
-    everything = {"messages": [_checkbox(page, KEPT, "messages"), _checkbox(page, LEFT_OUT, "messages")],
-                  "attachments": [_checkbox(page, "kuitansi.jpg", "attachments")]}
+    everything = {
+        "messages": [_checkbox(page, KEPT, "messages"), _checkbox(page, LEFT_OUT, "messages")],
+        "attachments": [_checkbox(page, "kuitansi.jpg", "attachments")],
+    }
     # when a full export (report, messages, photo, contact) is built and streamed
-    members = _zip(_export(admin, case_id, include_history="y", include_notes="y", include_contact="y",
-                           contact_reason="uji", **everything))
+    members = _zip(
+        _export(
+            admin,
+            case_id,
+            include_history="y",
+            include_notes="y",
+            include_contact="y",
+            contact_reason="uji",
+            **everything,
+        )
+    )
     # then it is complete, and the temporary directory stayed empty
     assert len(members) == 3 and CONTACT in json.loads(members["export.json"])["contact"]["text"]
     assert list(scratch.iterdir()) == [] and made == []

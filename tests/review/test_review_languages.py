@@ -16,11 +16,18 @@ from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_every_review_page_is_in_one_language(review_app: Flask, admin: FlaskClient,  # noqa: F811
-                                              portal: FlaskClient, session: Session, lang: str) -> None:
+def test_every_review_page_is_in_one_language(
+    review_app: Flask,
+    admin: FlaskClient,  # noqa: F811
+    portal: FlaskClient,
+    session: Session,
+    lang: str,
+) -> None:
     submit_report(portal, what="Pungutan liar di loket izin usaha.")
-    values = {"case_id": case_ids(admin)[0],
-              "reviewer_id": session.scalars(select(Reviewer.id).where(Reviewer.username == "admin")).one()}
+    values = {
+        "case_id": case_ids(admin)[0],
+        "reviewer_id": session.scalars(select(Reviewer.id).where(Reviewer.username == "admin")).one(),
+    }
     suffix = "" if lang == "id" else "?lang=en"
     problems, seen = {}, 0
     for rule in review_app.url_map.iter_rules():

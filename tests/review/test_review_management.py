@@ -33,8 +33,12 @@ def _rows(client: FlaskClient, name: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
-def test_dashboard_and_csv_count_what_the_cases_say(review_app: Flask, admin: FlaskClient,  # noqa: F811
-                                                      portal: FlaskClient, session: Session) -> None:
+def test_dashboard_and_csv_count_what_the_cases_say(
+    review_app: Flask,
+    admin: FlaskClient,  # noqa: F811
+    portal: FlaskClient,
+    session: Session,
+) -> None:
     for n in range(3):
         submit_report(portal, what=f"Pungutan liar nomor {n} di loket izin.")
     cases = list(session.scalars(select(Case)))
@@ -65,11 +69,14 @@ def test_dashboard_and_csv_count_what_the_cases_say(review_app: Flask, admin: Fl
 
 
 def test_csv_neutralises_spreadsheet_formulas() -> None:
-    table = ManagementTable("opd", ("opd", "total", "open"),
-                            (("=HYPERLINK(\"http://x\")", 1, 0), ("+1", 2, 0), ("-2", 3, 0), ("@SUM(A1)", 4, 0),
-                             ("Dinas Sosial", 5, 1)), 1)
+    table = ManagementTable(
+        "opd",
+        ("opd", "total", "open"),
+        (('=HYPERLINK("http://x")', 1, 0), ("+1", 2, 0), ("-2", 3, 0), ("@SUM(A1)", 4, 0), ("Dinas Sosial", 5, 1)),
+        1,
+    )
     rows = list(csv.reader(io.StringIO(as_csv(table))))
-    assert [row[0] for row in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "Dinas Sosial"]
+    assert [row[0] for row in rows[1:]] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "Dinas Sosial"]
 
 
 def test_management_needs_a_session(review: FlaskClient) -> None:
@@ -78,8 +85,12 @@ def test_management_needs_a_session(review: FlaskClient) -> None:
         assert response.status_code == 302 and response.headers["Location"].endswith("/login")
 
 
-def test_any_approved_reviewer_sees_the_dashboard_with_charts(review_app: Flask, admin: FlaskClient,  # noqa: F811
-                                                               portal: FlaskClient, session: Session) -> None:
+def test_any_approved_reviewer_sees_the_dashboard_with_charts(
+    review_app: Flask,
+    admin: FlaskClient,  # noqa: F811
+    portal: FlaskClient,
+    session: Session,
+) -> None:
     submit_report(portal, what="Pungutan liar di loket izin usaha.")
     colleague = approved_colleague(review_app, admin, session, "ani")
     page = colleague.get("/management?lang=en")

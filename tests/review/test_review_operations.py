@@ -43,8 +43,11 @@ def test_an_admin_sets_addresses_on_the_team_page(admin: FlaskClient, session: S
     assert _email(session, "sari") == "sari.w@pemda.example"
 
 
-def test_a_reviewer_cannot_set_a_colleagues_address(review_app: Flask, admin: FlaskClient,  # noqa: F811
-                                                    session: Session) -> None:
+def test_a_reviewer_cannot_set_a_colleagues_address(
+    review_app: Flask,
+    admin: FlaskClient,  # noqa: F811
+    session: Session,
+) -> None:
     ani = approved_colleague(review_app, admin, session, "ani")
     response = _post(ani, f"/team/{reviewer_id(session, 'admin')}/email", {"email": "evil@example.org"})
     assert response.status_code == 403 and _email(session, "admin") is None
@@ -61,7 +64,8 @@ def short_retention_app(config: Config, recovery_secret: bytes) -> Iterator[Flas
 
 
 def test_the_dashboard_warns_30_days_before_the_configured_purge(
-        short_retention_app: Flask, portal: FlaskClient, session: Session) -> None:
+    short_retention_app: Flask, portal: FlaskClient, session: Session
+) -> None:
     # given KANAL_RETENTION_DAYS=100 and a case closed 75 days ago (purged in 25 days)
     client = short_retention_app.test_client()
     activated_reviewer(short_retention_app, client, "admin", "--admin")

@@ -55,8 +55,9 @@ def approve_in_ui(client: FlaskClient, username: str, reviewer: str, code: str |
     page = f"/team/{reviewer}/approve"
     html = client.get(page).get_data(as_text=True)
     shown = dict(re.findall(r'name="(signing_fp|encryption_fp)" type="hidden" value="([0-9a-f ]*)"', html))
-    return post(client, page, {"confirmed": "y", "code": CLOCK.next_code(username) if code is None else code,
-                               **shown}, page)
+    return post(
+        client, page, {"confirmed": "y", "code": CLOCK.next_code(username) if code is None else code, **shown}, page
+    )
 
 
 def test_four_eyes_new_reviewer_reads_only_after_a_second_person_approves(
@@ -69,8 +70,7 @@ def test_four_eyes_new_reviewer_reads_only_after_a_second_person_approves(
     assert case_ids(ani) == [case_id]
 
     # When the admin creates a sock puppet in the UI, which activates itself
-    created = post(admin, "/team/create", {"username": "boneka", "display_name": "Boneka", "is_reviewer": "y"},
-                   "/team")
+    created = post(admin, "/team/create", {"username": "boneka", "display_name": "Boneka", "is_reviewer": "y"}, "/team")
     one_time = re.search(r'<code class="secret">([0-9A-Z-]+)</code>', created.get_data(as_text=True)).group(1)
     puppet = review_app.test_client()
     login(puppet, "boneka", one_time)
@@ -118,8 +118,9 @@ def test_recusal_in_the_ui_removes_access_at_once(
     assert case_ids(ani) == []
 
 
-def test_reviewer_declares_own_conflict(review_app: Flask, admin: FlaskClient, portal: FlaskClient,
-                                        session: Session) -> None:
+def test_reviewer_declares_own_conflict(
+    review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session
+) -> None:
     submit_report(portal)
     case_id = case_ids(admin)[0]
     opd_id = session.get(Case, case_id).opd_id
@@ -128,8 +129,9 @@ def test_reviewer_declares_own_conflict(review_app: Flask, admin: FlaskClient, p
     assert session.get(Opd, opd_id).name in admin.get("/team").get_data(as_text=True)
 
 
-def test_admin_actions_need_a_recent_code(review_app: Flask, admin: FlaskClient, session: Session,
-                                          totp_clock: TotpClock) -> None:
+def test_admin_actions_need_a_recent_code(
+    review_app: Flask, admin: FlaskClient, session: Session, totp_clock: TotpClock
+) -> None:
     # Given an admin whose last code was entered 6 minutes ago
     for row in session.scalars(select(ReviewerSession)):
         row.stepped_up_at = row.stepped_up_at - timedelta(minutes=6)
@@ -139,8 +141,9 @@ def test_admin_actions_need_a_recent_code(review_app: Flask, admin: FlaskClient,
     assert "/step-up" in attempt.headers["Location"]
     assert session.scalars(select(Reviewer).where(Reviewer.username == "rudi")).first() is None
     # And after a fresh code the same action works
-    admin.post("/step-up?next=/team", data={"csrf_token": csrf_token(admin, "/step-up"),
-                                            "code": totp_clock.next_code("admin")})
+    admin.post(
+        "/step-up?next=/team", data={"csrf_token": csrf_token(admin, "/step-up"), "code": totp_clock.next_code("admin")}
+    )
     done = post(admin, "/team/create", {"username": "rudi", "is_reviewer": "y"}, "/team")
     assert done.status_code == 200 and "rudi" in done.get_data(as_text=True)
 
@@ -190,8 +193,11 @@ def test_case_from_receipt_to_conclusion_with_outcome_for_the_reporter(
     case_id = case_ids(admin)[0]
     team_replies(admin, case_id, "Laporan kami terima, sedang diverifikasi.")
     page = f"/cases/{case_id}"
-    steps = [("verifying", "", ""), ("investigating", "", ""),
-             ("closed", "Terbukti, sanksi disiplin dijatuhkan.", "Laporan Anda terbukti dan sudah ditindaklanjuti.")]
+    steps = [
+        ("verifying", "", ""),
+        ("investigating", "", ""),
+        ("closed", "Terbukti, sanksi disiplin dijatuhkan.", "Laporan Anda terbukti dan sudah ditindaklanjuti."),
+    ]
     for status, reason, outcome in steps:
         response = post(admin, f"{page}/status", {"new_status": status, "reason": reason, "outcome": outcome}, page)
         assert response.status_code == 302, status
@@ -257,8 +263,9 @@ def test_lifting_a_recusal_in_the_ui_takes_a_second_key_holder(
     post(admin, f"/team/{reviewer_id(session, 'ani')}/affiliations/remove", {"opd": str(opd_id)}, "/team")
     from cases.models import RosterProposal
 
-    proposal = session.scalars(select(RosterProposal).where(
-        RosterProposal.subject_id == reviewer_id(session, "ani"))).one()
+    proposal = session.scalars(
+        select(RosterProposal).where(RosterProposal.subject_id == reviewer_id(session, "ani"))
+    ).one()
     assert post(admin, f"/team/removals/{proposal.id}/confirm", {}, "/team").status_code == 302
     admin.get("/")
     assert ani.get(f"/cases/{case_id}").status_code == 404

@@ -29,16 +29,25 @@ def _file_links(client: FlaskClient, case_id: str) -> list[str]:
 
 
 def test_path_traversal_and_garbage_in_file_urls_are_404(
-        portal: FlaskClient, review_app: Flask, review: FlaskClient) -> None:
+    portal: FlaskClient, review_app: Flask, review: FlaskClient
+) -> None:
     activated_reviewer(review_app, review, "ratna")
     submit_report_with_files(portal, [upload(b"rekap setoran bulanan\n" * 50, "rekap.txt")], what=TEXT)
     case_id = case_ids(review)[0]
     (link,) = _file_links(review, case_id)
     attachment_id = link.rsplit("/", 1)[1]
     assert review.get(link).status_code == 200  # the honest link works
-    for bad in ("..%2f..%2fkanal.db", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "..\\..\\kanal.db", f"{attachment_id}%00",
-                f"{attachment_id}%2f..%2f{attachment_id}", attachment_id.upper(), "0" * len(attachment_id),
-                "a" * 5000, "%27%20OR%20%271%27%3D%271"):
+    for bad in (
+        "..%2f..%2fkanal.db",
+        "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "..\\..\\kanal.db",
+        f"{attachment_id}%00",
+        f"{attachment_id}%2f..%2f{attachment_id}",
+        attachment_id.upper(),
+        "0" * len(attachment_id),
+        "a" * 5000,
+        "%27%20OR%20%271%27%3D%271",
+    ):
         response = review.get(f"/cases/{case_id}/files/{bad}")
         assert response.status_code == 404, bad
         assert b"rekap setoran" not in response.data and b"SQLite" not in response.data, bad
@@ -46,12 +55,12 @@ def test_path_traversal_and_garbage_in_file_urls_are_404(
         assert review.get(f"/cases/{bad}/files/{attachment_id}").status_code == 404, bad
 
 
-def test_a_file_id_under_another_cases_url_is_404(
-        portal_app: Flask, review_app: Flask, review: FlaskClient) -> None:
+def test_a_file_id_under_another_cases_url_is_404(portal_app: Flask, review_app: Flask, review: FlaskClient) -> None:
     activated_reviewer(review_app, review, "ratna")
     for n in range(2):
-        submit_report_with_files(portal_app.test_client(), [upload(f"berkas {n}\n".encode() * 40, f"b{n}.txt")],
-                                 what=f"{TEXT} ({n})")
+        submit_report_with_files(
+            portal_app.test_client(), [upload(f"berkas {n}\n".encode() * 40, f"b{n}.txt")], what=f"{TEXT} ({n})"
+        )
     first, second = case_ids(review)[:2]
     (link,) = _file_links(review, first)
     mixed = link.replace(f"/cases/{first}/", f"/cases/{second}/")
@@ -60,7 +69,8 @@ def test_a_file_id_under_another_cases_url_is_404(
 
 
 def test_a_reviewer_without_a_grant_gets_404_on_every_case_route_and_changes_nothing(
-        portal: FlaskClient, review_app: Flask, review: FlaskClient, session: Session) -> None:
+    portal: FlaskClient, review_app: Flask, review: FlaskClient, session: Session
+) -> None:
     # Given a case with a file, reported before a new reviewer joined (so they hold no grant)
     activated_reviewer(review_app, review, "ratna")
     submit_report_with_files(portal, [upload(b"bukti\n" * 100, "bukti.txt")], what=TEXT)
@@ -78,8 +88,17 @@ def test_a_reviewer_without_a_grant_gets_404_on_every_case_route_and_changes_not
     for rule in review_app.url_map.iter_rules():
         if "POST" in (rule.methods or set()) and rule.rule.startswith("/cases/<case_id>"):
             path = rule.rule.replace("<case_id>", case_id)
-            response = latecomer.post(path, data={"csrf_token": token, "text": "ambil alih", "status": "closed",
-                                                  "priority": "high", "label": "x", "original": case_id})
+            response = latecomer.post(
+                path,
+                data={
+                    "csrf_token": token,
+                    "text": "ambil alih",
+                    "status": "closed",
+                    "priority": "high",
+                    "label": "x",
+                    "original": case_id,
+                },
+            )
             # Then every one is the 404 of a case that does not exist
             assert response.status_code == 404, path
             posted.append(path)

@@ -12,7 +12,8 @@ from tests.test_end_to_end import NEW_PASSPHRASE
 
 
 def test_successful_and_failed_logins_are_audited_without_secrets(
-        review_app: Flask, admin: FlaskClient, session: Session) -> None:  # noqa: F811
+    review_app: Flask, admin: FlaskClient, session: Session
+) -> None:  # noqa: F811
     full_login(review_app.test_client(), "admin", NEW_PASSPHRASE)
     session.expire_all()
     assert len(events(session, "login.passphrase")) == 1

@@ -47,7 +47,8 @@ def test_wrong_and_malformed_receipts_get_the_same_page_not_an_error(portal: Fla
 
 
 def test_receipt_lookup_derives_once_whether_or_not_the_receipt_exists(
-        portal_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    portal_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     receipt = submit_report(portal_app.test_client())
     derivations = _counting(monkeypatch, receipts, "reporter_keypair")
     for attempt in (receipt, "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "bukan kode"):
@@ -61,6 +62,7 @@ def test_wrong_passphrase_and_unknown_user_look_the_same(review: FlaskClient, re
     wrong = login(review, "rina", "salah sekali frasa sandinya")
     unknown = login(review, "tidakada", "salah sekali frasa sandinya")
     assert wrong.status_code == unknown.status_code == 401
+
     def page(response: TestResponse, name: str) -> str:  # the CSRF token is time-stamped: mask it
         return re.sub(r'value="[^"]+\.[^"]+"', "", response.get_data(as_text=True)).replace(name, "?")
 
@@ -68,12 +70,17 @@ def test_wrong_passphrase_and_unknown_user_look_the_same(review: FlaskClient, re
 
 
 def test_login_derives_once_for_unknown_pending_and_active_accounts(
-        review_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    review_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     activated_reviewer(review_app, review_app.test_client(), "dewi")  # active, with TOTP
     create_account(review_app, "eko")  # pending: only a one-time passphrase
     derivations = _counting(monkeypatch, passphrase, "derive_passphrase_keys")
-    for username, attempt in (("dewi", NEW_PASSPHRASE), ("dewi", "salah sekali frasa sandinya"),
-                              ("eko", "salah sekali frasa sandinya"), ("tidakada", "salah sekali frasa sandinya")):
+    for username, attempt in (
+        ("dewi", NEW_PASSPHRASE),
+        ("dewi", "salah sekali frasa sandinya"),
+        ("eko", "salah sekali frasa sandinya"),
+        ("tidakada", "salah sekali frasa sandinya"),
+    ):
         derivations.clear()
         login(review_app.test_client(), username, attempt)
         assert len(derivations) == 1, (username, attempt)

@@ -30,8 +30,11 @@ from tests.test_end_to_end import activated_reviewer, create_account
 
 
 def _post_paths(app: Flask, values: dict[str, str]) -> list[str]:
-    return [re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
-            for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set())]
+    return [
+        re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values.get(m.group(1), "x"), rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or set())
+    ]
 
 
 def _no_exemptions(app: Flask) -> None:
@@ -44,9 +47,7 @@ def _no_exemptions(app: Flask) -> None:
 # --- review app sessions ---------------------------------------------------------------------------------------
 
 
-def test_logout_kills_the_server_session_so_a_replayed_cookie_fails(
-    review_app: Flask, session: Session
-) -> None:
+def test_logout_kills_the_server_session_so_a_replayed_cookie_fails(review_app: Flask, session: Session) -> None:
     client = review_app.test_client()
     activated_reviewer(review_app, client, "wati")
     stolen = client.get_cookie("kanal_review").value
@@ -98,7 +99,8 @@ def test_cookies_over_https_use_the_host_prefix_and_secure(config: Config, recov
 
 
 def test_every_review_post_without_a_csrf_token_is_refused_and_changes_nothing(
-        review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session) -> None:  # noqa: F811
+    review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session
+) -> None:  # noqa: F811
     # Given a full admin session, a case, and every POST route filled with real ids
     submit_report(portal)
     case_id = case_ids(admin)[0]
@@ -134,7 +136,8 @@ def test_portal_sets_only_its_session_cookie_and_only_once_a_form_is_opened(port
 
 
 def test_every_portal_post_without_a_csrf_token_is_refused_and_changes_nothing(
-        portal_app: Flask, session: Session) -> None:
+    portal_app: Flask, session: Session
+) -> None:
     # Given a reporter in the middle of a visit to their case
     client = portal_app.test_client()
     receipt = submit_report(client)
@@ -142,15 +145,24 @@ def test_every_portal_post_without_a_csrf_token_is_refused_and_changes_nothing(
 
     def counts() -> tuple[int | None, ...]:
         session.expire_all()
-        return tuple(session.scalar(select(func.count()).select_from(table))
-                     for table in (Case, CaseItem, ReporterSession))
+        return tuple(
+            session.scalar(select(func.count()).select_from(table)) for table in (Case, CaseItem, ReporterSession)
+        )
 
     before = counts()
     paths = _post_paths(portal_app, {})
     assert {"/lapor", "/status", "/laporan-saya", "/lupakan", "/tersimpan"} <= set(paths)
     for path in paths:
-        response = client.post(path, data={"what": "Dipalsukan dari situs lain, bukan oleh pelapor.",
-                                           "category": "1", "opd": "1", "text": "palsu", "receipt": receipt})
+        response = client.post(
+            path,
+            data={
+                "what": "Dipalsukan dari situs lain, bukan oleh pelapor.",
+                "category": "1",
+                "opd": "1",
+                "text": "palsu",
+                "receipt": receipt,
+            },
+        )
         assert response.status_code == 400, path
     assert counts() == before  # no report, no reply, the visit not ended
     assert client.get("/laporan-saya").status_code == 200

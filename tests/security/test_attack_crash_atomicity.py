@@ -20,7 +20,8 @@ def _count(session: Session, model: type) -> int:
 
 
 def test_a_crash_after_the_case_was_written_leaves_no_half_case(
-        portal_app: Flask, session: Session, monkeypatch: object) -> None:
+    portal_app: Flask, session: Session, monkeypatch: object
+) -> None:
     import pytest
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)

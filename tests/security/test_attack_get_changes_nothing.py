@@ -21,12 +21,16 @@ SKIPPED = {"static"}
 def snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
     session.expire_all()
     return {
-        "case": [(c.id, c.status, c.priority, c.assigned_to_id, c.closed_at, c.duplicate_of_id)
-                 for c in session.scalars(select(Case).order_by(Case.id))],
+        "case": [
+            (c.id, c.status, c.priority, c.assigned_to_id, c.closed_at, c.duplicate_of_id)
+            for c in session.scalars(select(Case).order_by(Case.id))
+        ],
         "item": sorted((i.id, i.kind, i.ciphertext) for i in session.scalars(select(CaseItem))),
         "grant": sorted((g.id, g.sealed) for g in session.scalars(select(KeyGrant))),
-        "reviewer": sorted((r.id, r.state, r.is_admin, r.approved_at, r.disabled_at, r.totp_enabled,
-                            r.wrapped_private_key) for r in session.scalars(select(Reviewer))),
+        "reviewer": sorted(
+            (r.id, r.state, r.is_admin, r.approved_at, r.disabled_at, r.totp_enabled, r.wrapped_private_key)
+            for r in session.scalars(select(Reviewer))
+        ),
         "team": sorted((a.reviewer_id, a.opd_id, a.kind) for a in session.scalars(select(Affiliation))),
         "codes": sorted((b.id, b.used_at) for b in session.scalars(select(BackupCode))),
         "labels": sorted((lab.case_id, lab.label) for lab in session.scalars(select(CaseLabel))),
@@ -35,12 +39,20 @@ def snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_no_get_route_of_the_review_app_changes_anything(
-        review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session) -> None:  # noqa: F811
+    review_app: Flask, admin: FlaskClient, portal: FlaskClient, session: Session
+) -> None:  # noqa: F811
     submit_report(portal, what="Pungutan liar di loket izin usaha.")
     case_id = case_ids(admin)[0]
     me = session.scalars(select(Reviewer.id).where(Reviewer.username == "admin")).one()
-    values = {"case_id": case_id, "reviewer_id": me, "attachment_id": "0" * 20, "table": "sla",
-              "item_id": "0" * 20, "opd_id": "1", "filename": "review.css"}
+    values = {
+        "case_id": case_id,
+        "reviewer_id": me,
+        "attachment_id": "0" * 20,
+        "table": "sla",
+        "item_id": "0" * 20,
+        "opd_id": "1",
+        "filename": "review.css",
+    }
     before = snapshot(session)
     visited = []
     for rule in review_app.url_map.iter_rules():

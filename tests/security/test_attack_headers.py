@@ -72,7 +72,8 @@ def test_every_portal_get_route_carries_every_header_and_no_script(portal_app: F
 
 
 def test_every_review_get_route_carries_every_header(
-        review_app: Flask, admin: FlaskClient, portal: FlaskClient) -> None:  # noqa: F811
+    review_app: Flask, admin: FlaskClient, portal: FlaskClient
+) -> None:  # noqa: F811
     submit_report(portal)
     values = {"case_id": case_ids(admin)[0], "filename": "review.css"}
     visited = list(_get_paths(review_app, values))

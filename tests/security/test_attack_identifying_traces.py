@@ -13,7 +13,6 @@ tests/test_end_to_end.py and tests/test_conversation_flow.py (canaries, incl.
 file names and messages).
 """
 
-
 import base64
 import logging
 import re
@@ -50,8 +49,12 @@ def test_no_trace_of_the_reporter_anywhere(servers: tuple[str, str, Path, Path])
         "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1),
         "category": re.search(r'name="category".*?<option value="(\d+)"', form, re.S).group(1),
         "opd": re.search(r'name="opd".*?<option value="(\d+)"', form, re.S).group(1),
-        "what": f"{CANARY} apa: setoran bulanan", "who": f"{CANARY} siapa", "when": f"{CANARY} kapan",
-        "where": f"{CANARY} di mana", "how": f"{CANARY} bagaimana", "contact": f"{CANARY} kontak",
+        "what": f"{CANARY} apa: setoran bulanan",
+        "who": f"{CANARY} siapa",
+        "when": f"{CANARY} kapan",
+        "where": f"{CANARY} di mana",
+        "how": f"{CANARY} bagaimana",
+        "contact": f"{CANARY} kontak",
     }
     receipt = re.search(r'class="receipt"[^>]*>([^<]+)<', reporter.post("/lapor", fields)).group(1).strip()
     page = reporter.post("/status", {"csrf_token": reporter.csrf("/status"), "receipt": receipt})
@@ -89,11 +92,16 @@ def test_werkzeug_request_logger_is_silenced_and_no_proxy_fix_is_needed(portal_a
 
 
 def test_a_request_full_of_identifying_headers_leaves_no_log_record(
-        portal_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    portal_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     client = portal_app.test_client()
-    headers = {"User-Agent": AGENT, "Referer": "http://intranet.opd.example/KANARI-REF",
-               "X-Forwarded-For": "203.0.113.99", "X-Real-IP": "203.0.113.98"}
+    headers = {
+        "User-Agent": AGENT,
+        "Referer": "http://intranet.opd.example/KANARI-REF",
+        "X-Forwarded-For": "203.0.113.99",
+        "X-Real-IP": "203.0.113.98",
+    }
     environ = {"REMOTE_ADDR": "198.51.100.7"}
     client.get("/lapor?KANARI-QUERY=1", headers=headers, environ_base=environ)
     client.post("/status", data={"receipt": "KANARI-RECEIPT"}, headers=headers, environ_base=environ)  # no CSRF

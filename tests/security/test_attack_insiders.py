@@ -33,9 +33,18 @@ from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer
 def _plant(session: Session, username: str = "siluman") -> tuple[Reviewer, bytes]:
     """The database writer's reader: a row with their own key, active, approved, flagged for grants."""
     keys = generate_keypair()
-    planted = Reviewer(username=username, display_name="Siluman", state="active", is_reviewer=True,
-                       public_key=keys.public, signing_public_key=generate_signing_key().public,
-                       created_at=utc_now(), activated_at=utc_now(), approved_at=utc_now(), needs_grants=True)
+    planted = Reviewer(
+        username=username,
+        display_name="Siluman",
+        state="active",
+        is_reviewer=True,
+        public_key=keys.public,
+        signing_public_key=generate_signing_key().public,
+        created_at=utc_now(),
+        activated_at=utc_now(),
+        approved_at=utc_now(),
+        needs_grants=True,
+    )
     session.add(planted)
     session.flush()
     return planted, keys.private
@@ -45,14 +54,20 @@ def _opened(session: Session, reviewer: Reviewer, private: bytes) -> int:
     """How many grants the attacker's private key opens."""
     opened = 0
     for grant in session.scalars(select(KeyGrant).where(KeyGrant.recipient_id == reviewer.recipient_id)):
-        open_grant(grant.sealed, recipient_private=private, case_id=grant.case_id, key_kind=grant.key_kind,
-                   recipient_id=reviewer.recipient_id)
+        open_grant(
+            grant.sealed,
+            recipient_private=private,
+            case_id=grant.case_id,
+            key_kind=grant.key_kind,
+            recipient_id=reviewer.recipient_id,
+        )
         opened += 1
     return opened
 
 
-def _append_forged(session: Session, *, action: str, subject: str, fields: dict[str, object],
-                   signer_id: str, signer_private: bytes) -> None:
+def _append_forged(
+    session: Session, *, action: str, subject: str, fields: dict[str, object], signer_id: str, signer_private: bytes
+) -> None:
     """A database writer appends a well-chained entry, signed with a key of their own."""
     last = session.scalars(select(RosterEntry).order_by(RosterEntry.seq.desc())).first()
     assert last is not None
@@ -62,13 +77,23 @@ def _append_forged(session: Session, *, action: str, subject: str, fields: dict[
     import base64
 
     signature = base64.b64encode(sign(signer_private, digest, purpose="roster")).decode()
-    session.add(RosterEntry(seq=seq, action=action, subject_id=subject, body=body, prev_hash=last.hash, hash=digest,
-                            signatures=json.dumps([{"by": signer_id, "sig": signature}])))
+    session.add(
+        RosterEntry(
+            seq=seq,
+            action=action,
+            subject_id=subject,
+            body=body,
+            prev_hash=last.hash,
+            hash=digest,
+            signatures=json.dumps([{"by": signer_id, "sig": signature}]),
+        )
+    )
     session.flush()
 
 
-def test_a_planted_reviewer_gets_no_grant_at_submission_nor_at_regrant(session: Session, config: Config,
-                                                                         recovery_secret: bytes) -> None:
+def test_a_planted_reviewer_gets_no_grant_at_submission_nor_at_regrant(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given a real key holder and three cases, and a reviewer row planted by direct insert
     rina = founder(session, "rina")
     opd = active_opds(session)[0]
@@ -103,12 +128,22 @@ def test_forged_roster_entries_do_not_verify(session: Session, config: Config, r
     own = generate_signing_key()
     # when the writer appends, well chained, a creation, activation and approval signed with their own key,
     # or claims rina signed the approval
-    _append_forged(session, action="account.create", subject=planted.id, signer_id=rina.reviewer.id,
-                   signer_private=own.private, fields={"by": rina.reviewer.id, "username": "siluman",
-                                                       "admin": False, "reviewer": True})
-    _append_forged(session, action="founder", subject=planted.id, signer_id=planted.id, signer_private=own.private,
-                   fields={"username": "siluman", "signing_key": own.public.hex(), "admin": True,
-                           "reviewer": True})
+    _append_forged(
+        session,
+        action="account.create",
+        subject=planted.id,
+        signer_id=rina.reviewer.id,
+        signer_private=own.private,
+        fields={"by": rina.reviewer.id, "username": "siluman", "admin": False, "reviewer": True},
+    )
+    _append_forged(
+        session,
+        action="founder",
+        subject=planted.id,
+        signer_id=planted.id,
+        signer_private=own.private,
+        fields={"username": "siluman", "signing_key": own.public.hex(), "admin": True, "reviewer": True},
+    )
     # then the roster names each entry as not verifying, and the planted reader still gets nothing
     bad = {f.subject for f in roster.problems(session, fresh=True) if f.kind == "entry"}
     assert len(bad) == 2
@@ -117,8 +152,7 @@ def test_forged_roster_entries_do_not_verify(session: Session, config: Config, r
 
 
 @pytest.mark.parametrize("attack", ["delete", "reorder", "edit"])
-def test_a_rewritten_roster_adds_nobody(session: Session, config: Config, recovery_secret: bytes,
-                                        attack: str) -> None:
+def test_a_rewritten_roster_adds_nobody(session: Session, config: Config, recovery_secret: bytes, attack: str) -> None:
     # given joko approved through the roster, and then recused from X
     admin, rina = founder(session, "admin", admin=True), founder(session, "rina")
     joko = activated(session, "joko", by=admin)
@@ -152,21 +186,22 @@ def test_a_rewritten_roster_adds_nobody(session: Session, config: Config, recove
 
 
 @pytest.mark.parametrize("attack", ["delete", "edit"])
-def test_a_recusal_removed_from_the_middle_of_the_roster_fails_closed(session: Session, config: Config,
-                                                                      recovery_secret: bytes, attack: str) -> None:
+def test_a_recusal_removed_from_the_middle_of_the_roster_fails_closed(
+    session: Session, config: Config, recovery_secret: bytes, attack: str
+) -> None:
     # given joko recused from X, and later entries after the recusal (another founder joins)
     from cases.team import add_affiliation
 
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x, y = active_opds(session)[:2]
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="member")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
+    )
     founder(session, "rina")
     recusal = session.scalars(select(RosterEntry).where(RosterEntry.action == "affiliation.add")).one()
     # when the writer deletes the recusal and renumbers and rechains what follows (no anchor to compare),
     # or edits its unit to another one and rechains
-    later = list(session.scalars(select(RosterEntry).where(RosterEntry.seq > recusal.seq)
-                                 .order_by(RosterEntry.seq)))
+    later = list(session.scalars(select(RosterEntry).where(RosterEntry.seq > recusal.seq).order_by(RosterEntry.seq)))
     prev = recusal.prev_hash
     if attack == "delete":
         session.delete(recusal)
@@ -193,15 +228,17 @@ def test_a_recusal_removed_from_the_middle_of_the_roster_fails_closed(session: S
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
 
 
-def test_deleting_an_affiliation_row_does_not_lift_a_recusal(session: Session, config: Config,
-                                                             recovery_secret: bytes) -> None:
+def test_deleting_an_affiliation_row_does_not_lift_a_recusal(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given a reviewer recused from X by a signed roster entry
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x = active_opds(session)[0]
     from cases.team import add_affiliation
 
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="conflict")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+    )
     # when a database writer deletes the affiliation row (and flags him for grants)
     session.execute(delete(Affiliation).where(Affiliation.reviewer_id == joko.reviewer.id))
     joko.reviewer.needs_grants = True
@@ -241,8 +278,10 @@ def test_the_cli_refuses_to_create_an_account_without_saying_who(review_app: Fla
     # and, like the review app's login, a fresh code from the admin's authenticator app
     no_code = runner.invoke(args=["create-reviewer", "boneka", "--by", "admin"], input=NEW_PASSPHRASE + "\n123456\n")
     assert no_code.exit_code != 0 and "code is not valid" in no_code.output
-    done = runner.invoke(args=["create-reviewer", "boneka", "--by", "admin"],
-                         input=NEW_PASSPHRASE + "\n" + actions.CLOCK.next_code("admin") + "\n")
+    done = runner.invoke(
+        args=["create-reviewer", "boneka", "--by", "admin"],
+        input=NEW_PASSPHRASE + "\n" + actions.CLOCK.next_code("admin") + "\n",
+    )
     assert done.exit_code == 0, done.output
 
 
@@ -291,8 +330,7 @@ def test_roster_verify_is_quiet_when_intact(review_app: Flask) -> None:
     assert re.search(r"1 verified reader", result.output)
 
 
-def test_a_founder_made_at_installation_activates_with_the_key_made_then(review_app: Flask,
-                                                                          session: Session) -> None:
+def test_a_founder_made_at_installation_activates_with_the_key_made_then(review_app: Flask, session: Session) -> None:
     # given the installation ceremony's founder, activated in the browser
     client = review_app.test_client()
     activated_reviewer(review_app, client, "siti", "--admin")
@@ -308,27 +346,37 @@ def test_a_founder_made_at_installation_activates_with_the_key_made_then(review_
     assert login is not None
 
 
-def test_keys_bound_by_a_writer_after_activation_are_ignored(session: Session, config: Config,
-                                                                    recovery_secret: bytes) -> None:
+def test_keys_bound_by_a_writer_after_activation_are_ignored(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko, created by an admin and activated with his own keys
     from cases.team import keys_to_confirm, own_fingerprints
 
     admin = founder(session, "admin", admin=True)
     joko = activated(session, "joko", by=admin)
     assert keys_to_confirm(session, joko.reviewer) == own_fingerprints(
-        signing=joko.signing, encryption_public=joko.keypair.public)
+        signing=joko.signing, encryption_public=joko.keypair.public
+    )
     # when a database writer binds keys of their own with a self-signed activation, and swaps his row's keys
     own_signing, own_keys = generate_signing_key(), generate_keypair()
-    _append_forged(session, action="account.activate", subject=joko.reviewer.id, signer_id=joko.reviewer.id,
-                   signer_private=own_signing.private,
-                   fields={"signing_key": own_signing.public.hex(),
-                           "encryption_key": roster.encryption_fingerprint(own_keys.public)})
+    _append_forged(
+        session,
+        action="account.activate",
+        subject=joko.reviewer.id,
+        signer_id=joko.reviewer.id,
+        signer_private=own_signing.private,
+        fields={
+            "signing_key": own_signing.public.hex(),
+            "encryption_key": roster.encryption_fingerprint(own_keys.public),
+        },
+    )
     joko.reviewer.public_key, joko.reviewer.signing_public_key = own_keys.public, own_signing.public
     session.flush()
     # then the first activation stands (the forged one is named and ignored), so the approver is still shown
     # joko's own keys, and the swapped row cannot be approved nor read
     assert keys_to_confirm(session, joko.reviewer) == own_fingerprints(
-        signing=joko.signing, encryption_public=joko.keypair.public)
+        signing=joko.signing, encryption_public=joko.keypair.public
+    )
     assert any("account.activate" in f.detail for f in roster.problems(session, fresh=True))
     rina = founder(session, "rina")
     from tests.domain import approve
@@ -337,15 +385,17 @@ def test_keys_bound_by_a_writer_after_activation_are_ignored(session: Session, c
         approve(session, approver=rina, reviewer=joko.reviewer)
 
 
-def test_cutting_a_recusal_off_the_roster_tail_fails_closed(session: Session, config: Config,
-                                                            recovery_secret: bytes) -> None:
+def test_cutting_a_recusal_off_the_roster_tail_fails_closed(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko recused from X by the newest roster entry, committed (so its head is anchored outside the database)
     from cases.team import add_affiliation
 
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x = active_opds(session)[0]
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="conflict")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+    )
     session.commit()
     # when a database writer deletes that entry and the affiliation row: the chain left behind is intact
     session.execute(delete(RosterEntry).where(RosterEntry.action == "affiliation.add"))
@@ -369,8 +419,9 @@ def test_the_founder_signs_the_recovery_key_installed_with_them(review_app: Flas
     assert roster.problems(session, fresh=True) == []
 
 
-def test_an_approval_signs_only_the_fingerprints_shown(session: Session, config: Config,
-                                                       recovery_secret: bytes) -> None:
+def test_an_approval_signs_only_the_fingerprints_shown(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko waiting for approval, and an approval page that showed other fingerprints than the roster binds
     from cases.team import ApprovalRefused, KeysToConfirm, approve_reviewer
     from tests.domain import SERVER_SECRET, fresh_code
@@ -380,8 +431,15 @@ def test_an_approval_signs_only_the_fingerprints_shown(session: Session, config:
     shown = KeysToConfirm(signing="00" * 32, encryption="11" * 32)
     # when rina approves what she was shown, then it is refused and nothing is signed
     with pytest.raises(ApprovalRefused, match="changed"):
-        approve_reviewer(session, approver=rina.reviewer, approver_key=rina.signing, reviewer=joko.reviewer,
-                         code=fresh_code(session, rina.reviewer), server_secret=SERVER_SECRET, shown=shown)
+        approve_reviewer(
+            session,
+            approver=rina.reviewer,
+            approver_key=rina.signing,
+            reviewer=joko.reviewer,
+            code=fresh_code(session, rina.reviewer),
+            server_secret=SERVER_SECRET,
+            shown=shown,
+        )
     assert not roster.verified(session).member(joko.reviewer.id).approved
 
 
@@ -392,30 +450,43 @@ def test_a_root_key_binds_one_founder_once(session: Session, config: Config, rec
     admin = founder(session, "admin", admin=True, reviewer=False)
     keeper = founder(session, "keeper", admin=True)
     x = active_opds(session)[0]
-    add_affiliation(session, actor=keeper.reviewer, actor_key=keeper.signing, reviewer=admin.reviewer, opd_id=x.id,
-                    kind="conflict")
+    add_affiliation(
+        session, actor=keeper.reviewer, actor_key=keeper.signing, reviewer=admin.reviewer, opd_id=x.id, kind="conflict"
+    )
     twin, twin_private = _plant(session, "kembar")
     twin.signing_public_key = admin.signing.public
     # when they sign a second founder entry for themselves (now a reader), and a founder entry for a twin account
-    _append_forged(session, action="founder", subject=admin.reviewer.id, signer_id=admin.reviewer.id,
-                   signer_private=admin.signing.private,
-                   fields={"username": "admin", "signing_key": admin.signing.public.hex(), "admin": True,
-                           "reviewer": True})
-    _append_forged(session, action="founder", subject=twin.id, signer_id=twin.id,
-                   signer_private=admin.signing.private,
-                   fields={"username": "kembar", "signing_key": admin.signing.public.hex(), "admin": True,
-                           "reviewer": True})
+    _append_forged(
+        session,
+        action="founder",
+        subject=admin.reviewer.id,
+        signer_id=admin.reviewer.id,
+        signer_private=admin.signing.private,
+        fields={"username": "admin", "signing_key": admin.signing.public.hex(), "admin": True, "reviewer": True},
+    )
+    _append_forged(
+        session,
+        action="founder",
+        subject=twin.id,
+        signer_id=twin.id,
+        signer_private=admin.signing.private,
+        fields={"username": "kembar", "signing_key": admin.signing.public.hex(), "admin": True, "reviewer": True},
+    )
     # then neither widens anything: the admin stays no reader, the twin is no member, a case about X reaches neither
     verified = roster.verified(session, fresh=True)
-    assert not verified.member(admin.reviewer.id).reviewer and verified.member(twin.id) is None or \
-        not verified.member(twin.id).founder
+    assert (
+        not verified.member(admin.reviewer.id).reviewer
+        and verified.member(twin.id) is None
+        or not verified.member(twin.id).founder
+    )
     case_id = submit_case(session, config, "tentang X", x)
     assert grants_of(session, twin) == set() and (case_id, "case") not in grants_of(session, admin.reviewer)
     assert twin_private
 
 
-def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(session: Session, config: Config,
-                                                                   recovery_secret: bytes) -> None:
+def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given an anchored, approved team (found by an attacker's review of this code)
     from sqlalchemy import func
 
@@ -439,8 +510,9 @@ def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(session: Sess
     victim.detail = original + " "
     session.commit()
     opd = active_opds(session)[0]
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer,
-                    opd_id=opd.id, kind="conflict")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=opd.id, kind="conflict"
+    )
     session.commit()
     # and then undoes the break and cuts everything after it (roster entry, anchors, events, the row)
     session.get(AuditEvent, max_event).detail = original
@@ -456,15 +528,17 @@ def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(session: Sess
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
 
 
-def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(session: Session, config: Config,
-                                                                     recovery_secret: bytes) -> None:
+def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given joko recused from X and a case about X he was never sealed
     from cases.team import add_affiliation
 
     admin, rina, joko = founder(session, "admin", admin=True), founder(session, "rina"), founder(session, "joko")
     x, y = active_opds(session)[:2]
-    add_affiliation(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id,
-                    kind="conflict")
+    add_affiliation(
+        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+    )
     case_id = submit_case(session, config, "tentang X", x)
     # when a database writer moves the case to unit Y and flags joko, then rina's re-grant passes nothing on
     from cases.models import Case
@@ -482,8 +556,9 @@ def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(session: Ses
         open_reviewer_key(session, case_id=case_id, reviewer=rina.reviewer, private_key=rina.keypair.private)
 
 
-def test_a_team_key_swapped_into_the_grants_is_never_used(session: Session, config: Config,
-                                                          recovery_secret: bytes) -> None:
+def test_a_team_key_swapped_into_the_grants_is_never_used(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
     # given a fresh case, and a database writer who seals a team key of their own to every team-key recipient
     from cases.errors import CaseNotFound
     from cases.triage import add_note
@@ -494,17 +569,24 @@ def test_a_team_key_swapped_into_the_grants_is_never_used(session: Session, conf
     own = new_symmetric_key()
     for grant in session.scalars(select(KeyGrant).where(KeyGrant.case_id == case_id, KeyGrant.key_kind == "team")):
         public = rina.keypair.public if grant.reviewer_id else session.scalars(select(RecoveryKey)).one().public_key
-        grant.sealed = seal_key(own, recipient_public=public, case_id=case_id, key_kind="team",
-                                recipient_id=grant.recipient_id)
+        grant.sealed = seal_key(
+            own, recipient_public=public, case_id=case_id, key_kind="team", recipient_id=grant.recipient_id
+        )
     session.flush()
     # when rina writes an internal note, then the swapped key is refused: nothing is encrypted to the writer
     with pytest.raises(CaseNotFound):
-        add_note(session, reviewer=rina.reviewer, case_id=case_id, private_key=rina.keypair.private,
-                 text="catatan rahasia tim")
+        add_note(
+            session,
+            reviewer=rina.reviewer,
+            case_id=case_id,
+            private_key=rina.keypair.private,
+            text="catatan rahasia tim",
+        )
 
 
-def test_the_upgrade_ceremony_makes_an_existing_key_holder_a_founder(review_app: Flask, session: Session,
-                                                                     config: Config) -> None:
+def test_the_upgrade_ceremony_makes_an_existing_key_holder_a_founder(
+    review_app: Flask, session: Session, config: Config
+) -> None:
     # given an account activated before the roster existed (no roster entry at all)
     from cases.accounts import activate, new_account_row
     from cases.models import AuditAnchor

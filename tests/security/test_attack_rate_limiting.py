@@ -47,8 +47,9 @@ CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 @pytest.fixture
 def strict_portal(config: Config, recovery_secret: bytes) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(config, limit_status="3/minute", limit_submit="2/hour",
-                                         limit_status_global="5/minute"))
+    app = create_app(
+        dataclasses.replace(config, limit_status="3/minute", limit_submit="2/hour", limit_status_global="5/minute")
+    )
     yield app
     dispose(app)
 
@@ -59,8 +60,7 @@ def test_status_checks_are_limited_per_visit(strict_portal: Flask) -> None:
     assert answers == [200, 200, 200, 429]
 
 
-def test_receipt_brute_force_hits_the_default_limit_and_opens_nothing(
-        portal_app: Flask, session: Session) -> None:
+def test_receipt_brute_force_hits_the_default_limit_and_opens_nothing(portal_app: Flask, session: Session) -> None:
     # Given the shipped limits (10 per minute per visit) and one real case
     client = portal_app.test_client()
     client.post("/lapor", data=report_form(client))
@@ -129,16 +129,44 @@ def _redis_prefix() -> Iterator[str]:
 
 @contextmanager
 def _gunicorn(tmp_path: Path, app: str, extra: dict[str, str], workers: int = 4) -> Iterator[str]:
-    env = {**os.environ, "KANAL_DATA_DIR": str(tmp_path / "data"), "KANAL_KDF_MEMORY_KIB": "1024",
-           "KANAL_KDF_ITERATIONS": "1", "KANAL_KDF_LANES": "1", **extra}
-    setup = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
-                           cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120)
+    env = {
+        **os.environ,
+        "KANAL_DATA_DIR": str(tmp_path / "data"),
+        "KANAL_KDF_MEMORY_KIB": "1024",
+        "KANAL_KDF_ITERATIONS": "1",
+        "KANAL_KDF_LANES": "1",
+        **extra,
+    }
+    setup = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:review", "dev-setup"],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     (tmp_path / "setup.txt").write_text(setup.stdout)
     port = free_port()
     with (tmp_path / f"{app}.log").open("w") as log:
         process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}", f"wsgi:{app}"], cwd=ROOT, env=env, stdout=log, stderr=log)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                f"wsgi:{app}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_serving(base, "/healthz")
@@ -167,15 +195,21 @@ def redis_prefix() -> Iterator[str]:
     yield from _redis_prefix()
 
 
-def test_limits_hold_across_app_instances_through_redis(config: Config, recovery_secret: bytes,
-                                                       redis_prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits_hold_across_app_instances_through_redis(
+    config: Config, recovery_secret: bytes, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cases.ratelimit import limiter
 
     # Flask-Limiter keeps the key prefix of the first app its process initialised (production runs one app
     # per process); forget it, so these apps' keys carry this test's own prefix.
     monkeypatch.setattr(limiter, "_key_prefix", "")
-    shared = dataclasses.replace(config, redis_url=REDIS_URL, redis_key_prefix=redis_prefix,
-                                 limit_status="100/minute", limit_status_global="4/minute")
+    shared = dataclasses.replace(
+        config,
+        redis_url=REDIS_URL,
+        redis_key_prefix=redis_prefix,
+        limit_status="100/minute",
+        limit_status_global="4/minute",
+    )
     workers = [create_app(shared), create_app(shared)]  # two processes' worth of apps
     try:
         codes = []
@@ -192,20 +226,29 @@ LIMIT, ATTEMPTS = 6, 24
 
 
 def test_the_global_status_limit_holds_across_four_workers(tmp_path: Path, redis_prefix: str) -> None:
-    extra = {"KANAL_REDIS_URL": REDIS_URL, "KANAL_REDIS_PREFIX": redis_prefix,
-             "KANAL_LIMIT_STATUS": "1000/minute", "KANAL_LIMIT_STATUS_GLOBAL": f"{LIMIT}/minute"}
+    extra = {
+        "KANAL_REDIS_URL": REDIS_URL,
+        "KANAL_REDIS_PREFIX": redis_prefix,
+        "KANAL_LIMIT_STATUS": "1000/minute",
+        "KANAL_LIMIT_STATUS_GLOBAL": f"{LIMIT}/minute",
+    }
     with _gunicorn(tmp_path, "portal", extra) as base, ThreadPoolExecutor(max_workers=8) as pool:
         # when two dozen visitors check receipts at once, over separate connections to 4 workers
-        answers = list(pool.map(lambda _n: _post_as_new_visitor(base, "/status", {"receipt": new_receipt()}),
-                                range(ATTEMPTS)))
+        answers = list(
+            pool.map(lambda _n: _post_as_new_visitor(base, "/status", {"receipt": new_receipt()}), range(ATTEMPTS))
+        )
     # then exactly the global ceiling is served and every other attempt gets the 429 page
     assert answers.count(200) == LIMIT
     assert answers.count(429) == ATTEMPTS - LIMIT
 
 
 def test_the_global_submission_limit_holds_across_four_workers(tmp_path: Path, redis_prefix: str) -> None:
-    extra = {"KANAL_REDIS_URL": REDIS_URL, "KANAL_REDIS_PREFIX": redis_prefix,
-             "KANAL_LIMIT_SUBMIT": "1000/hour", "KANAL_LIMIT_SUBMIT_GLOBAL": "4/minute"}
+    extra = {
+        "KANAL_REDIS_URL": REDIS_URL,
+        "KANAL_REDIS_PREFIX": redis_prefix,
+        "KANAL_LIMIT_SUBMIT": "1000/hour",
+        "KANAL_LIMIT_SUBMIT_GLOBAL": "4/minute",
+    }
     fields = {"category": "1", "opd": "1", "what": "Kepala bidang meminta setoran setiap bulan dari semua staf."}
     with _gunicorn(tmp_path, "portal", extra) as base, ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(lambda _n: _post_as_new_visitor(base, "/lapor", fields), range(12)))
@@ -219,8 +262,14 @@ def test_parallel_login_guesses_on_four_workers_do_not_bypass_the_account_lock(t
         assert one_time
         # When twelve wrong guesses arrive at once, each on its own connection
         with ThreadPoolExecutor(max_workers=12) as pool:
-            answers = list(pool.map(lambda n: _post_as_new_visitor(
-                base, "/login", {"username": "admin", "passphrase": f"tebakan salah nomor {n}"}), range(12)))
+            answers = list(
+                pool.map(
+                    lambda n: _post_as_new_visitor(
+                        base, "/login", {"username": "admin", "passphrase": f"tebakan salah nomor {n}"}
+                    ),
+                    range(12),
+                )
+            )
         # Then only the free failures and the one that locks were checked; the rest were refused unchecked
         assert answers.count(401) == FREE_FAILURES + 1
         assert answers.count(429) == 12 - FREE_FAILURES - 1

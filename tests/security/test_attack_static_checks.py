@@ -50,10 +50,16 @@ def test_the_random_module_is_never_imported_by_app_code() -> None:
 
 def test_ids_and_receipts_come_from_the_system_generator() -> None:
     for path, name in ((ROOT / "cases" / "models.py", "new_id"), (ROOT / "crypto" / "receipts.py", "new_receipt")):
-        function = next(node for node in ast.walk(ast.parse(path.read_text()))
-                        if isinstance(node, ast.FunctionDef) and node.name == name)
-        used = {node.value.id for node in ast.walk(function)
-                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)}
+        function = next(
+            node
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.FunctionDef) and node.name == name
+        )
+        used = {
+            node.value.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        }
         assert "secrets" in used, name
     ids = {new_id() for _ in range(2000)}
     assert len(ids) == 2000 and all(len(i) == 20 and int(i, 16) >= 0 for i in ids)

@@ -44,8 +44,9 @@ def small_hour(config: Config, recovery_secret: bytes) -> Iterator[Flask]:
 def test_the_hourly_total_for_everyone_refuses_more_and_keeps_the_text(small_hour: Flask, session: Session) -> None:
     evidence = b"bukti transfer setoran\n" * 30_000  # ~690 KB of plain text
     first = small_hour.test_client()
-    assert 'class="receipt"' in submit_report_with_files(first, [upload(evidence, "bukti1.txt")], what=TEXT) \
-        .get_data(as_text=True)
+    assert 'class="receipt"' in submit_report_with_files(first, [upload(evidence, "bukti1.txt")], what=TEXT).get_data(
+        as_text=True
+    )
     # another visitor in the same hour: the file would pass the hourly total
     second = small_hour.test_client()
     refused = submit_report_with_files(second, [upload(evidence, "bukti2.txt")], what=TEXT + " (kedua)")
@@ -60,10 +61,10 @@ def test_the_hourly_total_for_everyone_refuses_more_and_keeps_the_text(small_hou
     assert 'class="receipt"' in submit_report_with_files(second, [], what=TEXT + " (kedua)").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("data", "name"), [(SVG, "bagan.svg"), (HTML, "halaman.html")],
-                         ids=["svg", "html"])
+@pytest.mark.parametrize(("data", "name"), [(SVG, "bagan.svg"), (HTML, "halaman.html")], ids=["svg", "html"])
 def test_svg_and_html_uploads_come_back_as_inert_text_attachments(
-        data: bytes, name: str, portal: FlaskClient, review_app: Flask, review: FlaskClient) -> None:
+    data: bytes, name: str, portal: FlaskClient, review_app: Flask, review: FlaskClient
+) -> None:
     # Given a reviewer, and a "reporter" who uploads a file with a script in it
     activated_reviewer(review_app, review, "ratna")
     assert submit_report_with_files(portal, [upload(data, name)], what=TEXT).status_code == 200
