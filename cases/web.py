@@ -68,6 +68,9 @@ def configure_logging() -> None:
     # Chatty libraries: keep their warnings, drop their start-up notices.
     for name in ("alembic", "pikepdf"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Flask-Limiter logs every refused request at INFO: a timestamped line (journald dates each one)
+    # would date a rate-limited reporter's visit. Its warnings (a storage that fails) are kept.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade ..." helps operators
 
 

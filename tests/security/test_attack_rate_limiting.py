@@ -11,6 +11,7 @@ shares one count; the live tests here start 4 workers against the real Redis of
 
 import dataclasses
 import http.cookiejar
+import logging
 import os
 import re
 import secrets
@@ -70,6 +71,16 @@ def test_receipt_brute_force_hits_the_default_limit_and_opens_nothing(portal_app
     assert answers == [200] * 10 + [429] * 10
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
+
+
+def test_a_rate_limited_reporter_leaves_no_log_line(strict_portal: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """Each log line is timestamped by the journal: a line per refused request would date the visit."""
+    client = strict_portal.test_client()
+    with caplog.at_level(logging.DEBUG):
+        codes = [check_status(client, "AAAA-BBBB-CCCC-DDDD").status_code for _ in range(5)]
+    assert 429 in codes
+    assert [r for r in caplog.records if r.levelno < logging.WARNING and r.name.startswith("flask")] == []
+    assert not any("exceeded" in r.getMessage() or "ratelimit" in r.getMessage().lower() for r in caplog.records)
 
 
 def test_status_checks_have_a_global_ceiling_whatever_the_visit(strict_portal: Flask) -> None:
