@@ -28,7 +28,7 @@ from .clock import utc_now
 from .errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
 from .models import RecoveryKey, Reviewer
 from .notifications import set_email
-from .throttle import clear_failures, reserve_attempt
+from .throttle import clear_failures, reserve_attempt, reserve_unknown_attempt
 
 MIN_PASSPHRASE_CHARS = 15
 MAX_PASSPHRASE_CHARS = pp.MAX_PASSPHRASE_CHARS
@@ -218,8 +218,10 @@ def _common_passwords() -> frozenset[str]:
 def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.KdfParams) -> LoginOutcome:
     if len(passphrase) > pp.MAX_PASSPHRASE_CHARS:
         raise LoginFailed()
-    reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username.strip().lower())).first()
+    name = username.strip().lower()
+    reviewer = session.scalars(select(Reviewer).where(Reviewer.username == name)).first()
     if reviewer is None or reviewer.state not in ("pending", "active"):
+        reserve_unknown_attempt(session, username=name)  # locks like a real account (may raise AccountLocked)
         pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)
         raise LoginFailed()
     reserve_attempt(session, reviewer=reviewer)  # may raise AccountLocked

@@ -387,3 +387,16 @@ class AuditAnchor(Base):
     roster_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     signer_id: Mapped[str | None] = mapped_column(String(32))
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class LoginThrottle(Base):
+    """Failed logins for a user name that is no account (or a disabled one), so that it locks exactly
+    like a real account and the lock tells nobody which names exist. Keyed by a keyed hash of the
+    name (the name itself is not stored); rows expire a day after the last attempt (cases.throttle)."""
+
+    __tablename__ = "login_throttle"
+    name_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # A team login attempt's hour (never a reporter's action), for expiry only.
+    last_attempt_hour: Mapped[datetime] = mapped_column(DateTime)

@@ -10,17 +10,25 @@ are kept. Success clears the count.
 
 After 3 free failures each further one locks the account for a growing time:
 30 s, 1 min, 2 min, ... capped at 1 hour.
+
+A user name that is no account (or a disabled one) is counted the same way in
+`login_throttle`, keyed by a keyed hash of the name, so it locks and answers
+exactly like a real account: the lock tells nobody which names exist. Those
+rows expire a day after their last attempt.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.orm import Session
 
-from .clock import utc_now
+from crypto.derive import keyed_hash
+
+from .clock import to_hour, utc_now
 from .errors import DomainError
-from .models import Reviewer
+from .models import LoginThrottle, Reviewer
+from .trust import trust_of
 
 FREE_FAILURES = 3
 MAX_LOCK = timedelta(hours=1)
@@ -62,3 +70,25 @@ def reserve_attempt(session: Session, *, reviewer: Reviewer) -> None:
 def clear_failures(reviewer: Reviewer) -> None:
     reviewer.failed_logins = 0
     reviewer.locked_until = None
+
+
+UNKNOWN_NAME_EXPIRY = timedelta(days=1)
+
+
+def reserve_unknown_attempt(session: Session, *, username: str) -> None:
+    """Count an attempt for a name that is no account exactly as `reserve_attempt` counts a real one."""
+    now = utc_now()
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_attempt_hour < to_hour(now) - UNKNOWN_NAME_EXPIRY))
+    name_hash = keyed_hash(trust_of(session).audit_key, username.encode("utf-8"), label="login-throttle")
+    row = session.get(LoginThrottle, name_hash, with_for_update=True)
+    if row is None:
+        row = LoginThrottle(name_hash=name_hash, failed_logins=0, last_attempt_hour=to_hour(now))
+        session.add(row)
+    if row.locked_until is not None and row.locked_until > now:
+        raise AccountLocked(row.locked_until)
+    row.failed_logins += 1
+    row.last_attempt_hour = to_hour(now)
+    delay = lock_after(row.failed_logins)
+    if delay:
+        row.locked_until = now + delay
+    session.flush()

@@ -7,6 +7,8 @@ AES-256-GCM: version byte, random 96-bit nonce, ciphertext and tag, with the
 label and a caller-supplied context bound as associated data.
 """
 
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -54,3 +56,8 @@ def unwrap(key: bytes, wrapped: bytes, *, label: str, context: bytes = b"") -> b
         return AESGCM(key).decrypt(nonce, wrapped[1 + _NONCE_BYTES :], aad)
     except InvalidTag:
         raise CryptoError() from None
+
+
+def keyed_hash(key: bytes, data: bytes, *, label: str) -> bytes:
+    """HMAC-SHA256 under a key derived from `key` for `label`: a look-up id that says nothing without the key."""
+    return hmac.new(derive_key(key, label=label), data, hashlib.sha256).digest()

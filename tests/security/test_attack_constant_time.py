@@ -84,3 +84,39 @@ def test_login_derives_once_for_unknown_pending_and_active_accounts(
         derivations.clear()
         login(review_app.test_client(), username, attempt)
         assert len(derivations) == 1, (username, attempt)
+
+
+def test_ten_wrong_guesses_lock_an_unknown_name_exactly_like_a_real_account(review_app: Flask) -> None:
+    """Issue 16: the lock must not tell which user names exist (it used to lock only real accounts)."""
+    activated_reviewer(review_app, review_app.test_client(), "rina")
+
+    def guesses(name: str) -> list[tuple[int, str]]:
+        client = review_app.test_client()
+        answers = []
+        for _ in range(10):
+            response = login(client, name, "salah sekali frasa sandinya")
+            text = re.sub(r'value="[^"]+\.[^"]+"', "", response.get_data(as_text=True)).replace(name, "?")
+            answers.append((response.status_code, re.sub(r"\d\d:\d\d:\d\d", "HH:MM:SS", text)))
+        return answers
+
+    real, unknown = guesses("rina"), guesses("tidakada")
+    assert [status for status, _ in real] == [status for status, _ in unknown]
+    assert 429 in [status for status, _ in real]
+    assert real == unknown  # the same pages, the time of the lock aside
+
+
+def test_unknown_name_counters_are_keyed_and_expire(session: Any, config: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from cases.models import LoginThrottle
+    from cases.throttle import UNKNOWN_NAME_EXPIRY, reserve_unknown_attempt
+
+    reserve_unknown_attempt(session, username="tidakada")
+    row = session.scalars(select(LoginThrottle)).one()
+    assert b"tidakada" not in row.name_hash and len(row.name_hash) == 32  # the name itself is not stored
+    row.last_attempt_hour -= UNKNOWN_NAME_EXPIRY + timedelta(hours=1)
+    session.flush()
+    reserve_unknown_attempt(session, username="lain")  # any later attempt purges what expired
+    assert [r.failed_logins for r in session.scalars(select(LoginThrottle))] == [1]
