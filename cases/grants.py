@@ -69,7 +69,7 @@ def sealing_recovery_key(session: Session) -> RecoveryKey:
 
 
 def _grant(
-    case: Case,
+    case_id: str,
     key: bytes,
     *,
     key_kind: str,
@@ -79,13 +79,27 @@ def _grant(
     reviewer_id: str | None = None,
 ) -> KeyGrant:
     return KeyGrant(
-        case_id=case.id,
+        case_id=case_id,
         key_kind=key_kind,
         recipient_kind=recipient_kind,
         recipient_id=recipient_id,
         reviewer_id=reviewer_id,
-        sealed=seal_key(key, recipient_public=public, case_id=case.id, key_kind=key_kind, recipient_id=recipient_id),
+        sealed=seal_key(key, recipient_public=public, case_id=case_id, key_kind=key_kind, recipient_id=recipient_id),
         created_at=to_hour(utc_now()),
+    )
+
+
+def reviewer_key_grant(case_id: str, key: bytes, *, key_kind: str, reviewer: Reviewer) -> KeyGrant:
+    """`key` sealed to one reviewer (who is already known to be a verified reader)."""
+    assert reviewer.public_key is not None  # verified readers hold a key pair
+    return _grant(
+        case_id,
+        key,
+        key_kind=key_kind,
+        recipient_kind="reviewer",
+        recipient_id=reviewer.recipient_id,
+        public=reviewer.public_key,
+        reviewer_id=reviewer.id,
     )
 
 
@@ -118,7 +132,7 @@ def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: by
     readers = eligible_reviewers(session, opd_id=case.opd_id)
     grants = [
         _grant(
-            case,
+            case.id,
             case_key,
             key_kind="case",
             recipient_kind="reporter",
@@ -129,7 +143,7 @@ def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: by
     for kind, key in (("case", case_key), ("team", team_key)):
         grants.append(
             _grant(
-                case,
+                case.id,
                 key,
                 key_kind=kind,
                 recipient_kind="recovery",
@@ -137,19 +151,7 @@ def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: by
                 public=recovery.public_key,
             )
         )
-        for reviewer in readers:
-            assert reviewer.public_key is not None  # eligible_reviewers filters on it
-            grants.append(
-                _grant(
-                    case,
-                    key,
-                    key_kind=kind,
-                    recipient_kind="reviewer",
-                    recipient_id=reviewer.recipient_id,
-                    public=reviewer.public_key,
-                    reviewer_id=reviewer.id,
-                )
-            )
+        grants += [reviewer_key_grant(case.id, key, key_kind=kind, reviewer=reviewer) for reviewer in readers]
     session.add_all(grants)
 
 
@@ -276,25 +278,8 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
                 refused.add(slot)  # never pass on a key that fails its tag (moved unit, swapped key)
                 continue
             keys[slot] = key
-        assert reviewer.public_key is not None
         targets[reviewer.id] = reviewer
-        session.add(
-            KeyGrant(
-                case_id=grant.case_id,
-                key_kind=grant.key_kind,
-                recipient_kind="reviewer",
-                recipient_id=reviewer.recipient_id,
-                reviewer_id=reviewer.id,
-                created_at=to_hour(utc_now()),
-                sealed=seal_key(
-                    keys[slot],
-                    recipient_public=reviewer.public_key,
-                    case_id=grant.case_id,
-                    key_kind=grant.key_kind,
-                    recipient_id=reviewer.recipient_id,
-                ),
-            )
-        )
+        session.add(reviewer_key_grant(grant.case_id, keys[slot], key_kind=grant.key_kind, reviewer=reviewer))
         audit.record(
             session,
             action="grant.create",

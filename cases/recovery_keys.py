@@ -3,13 +3,13 @@
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from crypto.keys import open_grant, seal_key
+from crypto.keys import open_grant
 from crypto.recovery import new_master_secret, recovery_keypair
 
 from . import audit, roster
-from .clock import to_hour, utc_now
+from .clock import utc_now
 from .errors import DomainError
-from .grants import key_belongs
+from .grants import key_belongs, reviewer_key_grant
 from .models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 
 
@@ -87,23 +87,7 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
         if case is None or not key_belongs(session, case, grant.key_kind, case_key):
             skipped.add(grant.id)
             continue  # a key that fails its tag (moved unit, swapped key) is never passed on
-        session.add(
-            KeyGrant(
-                case_id=grant.case_id,
-                key_kind=grant.key_kind,
-                recipient_kind="reviewer",
-                recipient_id=reviewer.recipient_id,
-                reviewer_id=reviewer.id,
-                created_at=to_hour(utc_now()),
-                sealed=seal_key(
-                    case_key,
-                    recipient_public=reviewer.public_key,
-                    case_id=grant.case_id,
-                    key_kind=grant.key_kind,
-                    recipient_id=reviewer.recipient_id,
-                ),
-            )
-        )
+        session.add(reviewer_key_grant(grant.case_id, case_key, key_kind=grant.key_kind, reviewer=reviewer))
         audit.record(
             session,
             action="grant.create",
