@@ -22,7 +22,7 @@ control_socket_disable = True
 
 
 def on_starting(server: object) -> None:
-    """Refuse to serve in production with an unsafe configuration (see cases/preflight.py)."""
-    from cases.preflight import check_deployment
+    """Refuse to serve in production with an unsafe configuration (see cases/platform/preflight.py)."""
+    from cases.platform.preflight import check_deployment
 
     check_deployment()

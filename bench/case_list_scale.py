@@ -4,7 +4,7 @@ Fills a fresh database with synthetic cases in bulk (metadata as a real
 deployment has it: statuses, OPDs, categories, deadlines, labels, one reviewer
 grant per case; grant and item bytes are placeholders, since the list never
 opens them), then times the first page of the default (most urgent first)
-list and two filtered pages, through `cases.case_list.list_cases`.
+list and two filtered pages, through `cases.triage.case_list.list_cases`.
 
     .venv/bin/python bench/case_list_scale.py                     # SQLite
     .venv/bin/python bench/case_list_scale.py --url postgresql://postgres@127.0.0.1:5432/test
@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from cases.case_list import CaseFilter, list_cases  # noqa: E402
-from cases.clock import to_hour, utc_now  # noqa: E402
-from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
 from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer  # noqa: E402
-from cases.seed import load_seed  # noqa: E402
-from cases.trust import Trust  # noqa: E402
+from cases.platform.clock import to_hour, utc_now  # noqa: E402
+from cases.platform.db import create_schema, make_engine, make_session_factory  # noqa: E402
+from cases.platform.seed import load_seed  # noqa: E402
+from cases.team.trust import Trust  # noqa: E402
+from cases.triage.case_list import CaseFilter, list_cases  # noqa: E402
 
 
 def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore[no-untyped-def]

@@ -36,11 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from cases.config import Config  # noqa: E402
-from cases.db import create_schema, make_engine, make_session_factory  # noqa: E402
-from cases.recovery_keys import generate_recovery_key, recovery_fingerprint  # noqa: E402
-from cases.seed import load_seed  # noqa: E402
-from cases.web import dispose  # noqa: E402
+from cases.platform.config import Config  # noqa: E402
+from cases.platform.db import create_schema, make_engine, make_session_factory  # noqa: E402
+from cases.platform.seed import load_seed  # noqa: E402
+from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint  # noqa: E402
+from cases.web.app import dispose  # noqa: E402
 from crypto.passphrase import KdfParams  # noqa: E402
 from crypto.receipts import new_receipt  # noqa: E402
 

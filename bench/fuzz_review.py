@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzz_portal import CSRF, random_text, throwaway_database  # noqa: E402
 
-from cases.web import dispose  # noqa: E402
+from cases.web.app import dispose  # noqa: E402
 from portal import create_app as create_portal  # noqa: E402
 from review import create_app as create_review  # noqa: E402
 from tests import actions  # noqa: E402
@@ -66,9 +66,9 @@ def main() -> int:
     rng = random.Random(args.seed)
     clock = actions.TotpClock()  # one fresh TOTP step per code asked for, as in the tests
     actions.CLOCK = clock
-    import cases.second_factor
+    import cases.team.second_factor
 
-    cases.second_factor.time = clock  # type: ignore[assignment]
+    cases.team.second_factor.time = clock  # type: ignore[assignment]
     with throwaway_database(args.db) as config:
         review_app, portal_app = create_review(config), create_portal(config)
         review_app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)

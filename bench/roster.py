@@ -15,14 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from cases import roster
-from cases.accounts import activate, authenticate, create_founder, create_reviewer
-from cases.db import create_schema, make_engine, make_session_factory
-from cases.grants import eligible_reviewers
-from cases.second_factor import finish_enrolment, start_enrolment
-from cases.seed import active_opds, load_seed
-from cases.team import approve_reviewer
-from cases.trust import Trust
+from cases.platform.db import create_schema, make_engine, make_session_factory
+from cases.platform.seed import active_opds, load_seed
+from cases.team import roster
+from cases.team.accounts import activate, authenticate, create_founder, create_reviewer
+from cases.team.grants import eligible_reviewers
+from cases.team.membership import approve_reviewer
+from cases.team.second_factor import finish_enrolment, start_enrolment
+from cases.team.trust import Trust
 from crypto.passphrase import KdfParams
 from crypto.totp import current_code
 

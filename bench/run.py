@@ -168,7 +168,7 @@ def status_checks(hello: str, portal: str, receipt: str, rounds: int) -> dict[st
 def logins(review: str, rounds: int, backup_codes: list[str]) -> dict[str, float]:
     """POST /login with the right passphrase (the step that runs Argon2id) -> 302 to the code step.
 
-    Every attempt counts against the account until the second factor clears it (cases/throttle.py:
+    Every attempt counts against the account until the second factor clears it (cases/team/login_throttle.py:
     3 free), so every third login is completed with a backup code (a TOTP code works once per 30 s).
     """
     samples, derivations = [], []

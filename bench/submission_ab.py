@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python bench/submission_ab.py 150
 
-Five readers, 13 grants a case; works on trees from before the roster (no cases.trust) too."""
+Five readers, 13 grants a case; works on trees from before the roster (no cases.team.trust) too."""
 
 import statistics
 import sys
@@ -10,11 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from cases.db import create_schema, make_engine, make_session_factory
-from cases.recovery_keys import generate_recovery_key
-from cases.report_content import ReportContent
-from cases.seed import active_categories, active_opds, load_seed
-from cases.submission import submit_report
+from cases.platform.db import create_schema, make_engine, make_session_factory
+from cases.platform.seed import active_categories, active_opds, load_seed
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
+from cases.team.recovery_keys import generate_recovery_key
 from crypto.passphrase import KdfParams
 
 CHEAP = KdfParams(memory_kib=1024, iterations=1, lanes=1)
@@ -23,9 +23,9 @@ d = Path(tempfile.mkdtemp())
 engine = make_engine(f"sqlite:///{d / 'x.db'}")
 create_schema(engine)
 try:
-    from cases.accounts import activate, authenticate, create_founder
-    from cases.recovery_keys import recovery_fingerprint
-    from cases.trust import Trust
+    from cases.team.accounts import activate, authenticate, create_founder
+    from cases.team.recovery_keys import recovery_fingerprint
+    from cases.team.trust import Trust
 
     trust = Trust(audit_key=b"k" * 32, roots_file=d / "roots.txt", anchor_path=d / "a.json")
     factory = make_session_factory(engine, trust)
@@ -33,7 +33,7 @@ try:
 except ImportError:
     factory = make_session_factory(engine)
     new = False
-    from cases.accounts import activate, create_reviewer
+    from cases.team.accounts import activate, create_reviewer
 with factory() as s:
     load_seed(s)
     key, _ = generate_recovery_key(s)

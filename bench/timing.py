@@ -15,15 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from cases.accounts import activate, authenticate, new_account_row
-from cases.db import create_schema, make_engine, make_session_factory
-from cases.errors import LoginFailed, ReceiptNotRecognised
-from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
-from cases.report_content import ReportContent
-from cases.reporter_status import open_case_by_receipt
-from cases.seed import active_categories, active_opds, load_seed
-from cases.submission import submit_report
-from cases.trust import Trust
+from cases.platform.db import create_schema, make_engine, make_session_factory
+from cases.platform.seed import active_categories, active_opds, load_seed
+from cases.reporting.errors import ReceiptNotRecognised
+from cases.reporting.receipts import open_case_by_receipt
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
+from cases.team.accounts import activate, authenticate, new_account_row
+from cases.team.errors import LoginFailed
+from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint
+from cases.team.trust import Trust
 from crypto.passphrase import KdfParams
 
 ROUNDS = 300

@@ -13,13 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cases.errors import ItemTampered
+from cases.models import Attachment, Case, CaseItem, new_id
+from cases.platform.clock import to_hour, utc_now
+from cases.reporting.report_content import ReportContent
 from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
-
-from .clock import to_hour, utc_now
-from .errors import ItemTampered
-from .models import Attachment, Case, CaseItem, new_id
-from .report_content import ReportContent
 
 
 def next_seq(session: Session, case: Case) -> int:

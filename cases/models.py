@@ -86,7 +86,7 @@ class Case(Base):
     assessment_due: Mapped[datetime | None] = mapped_column(DateTime)
     feedback_due: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The earliest pending deadline (None once closed), kept by cases.deadlines so
+    # The earliest pending deadline (None once closed), kept by cases.triage.deadlines so
     # "most urgent first" and "overdue" are index walks, not sorts of every case.
     next_due: Mapped[datetime | None] = mapped_column(DateTime)
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("case.id"))
@@ -230,7 +230,7 @@ class Reviewer(Base):
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Hybrid signing key (crypto.signing): signs roster entries and anchors. Wrapped like the
     # private key; a founder's is made at installation and wrapped under the activation passphrase
-    # until activation. What it may sign is decided by the roster (cases.roster), never by this row.
+    # until activation. What it may sign is decided by the roster (cases.team.roster), never by this row.
     signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     wrapped_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -250,7 +250,7 @@ class Reviewer(Base):
     # Throttling: counted before the passphrase is checked, so parallel guesses count too.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-    # Content-free notifications (cases.notifications): where to say "there is new
+    # Content-free notifications (cases.team.notifications): where to say "there is new
     # activity", from which hour on (rounded up, so the mail never dates a
     # submission more finely than `Case.received_at` does), and when we last did.
     email: Mapped[str | None] = mapped_column(String(254))
@@ -323,7 +323,7 @@ class RecoveryKey(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, keyed hash-chained record of what the team did (cases.audit).
+    """Append-only, keyed hash-chained record of what the team did (cases.accountability.audit).
 
     Reporter actions are deliberately not recorded here: an exact-time row
     between reviewer events would date a submission to the minute.
@@ -343,11 +343,11 @@ class AuditEvent(Base):
 
 
 class RosterEntry(Base):
-    """One signed decision about who may read (cases.roster): append-only and chained.
+    """One signed decision about who may read (cases.team.roster): append-only and chained.
 
     `body` is canonical JSON; `hash` = SHA-256(prev_hash, body); `signatures` is
     JSON [{"by": reviewer id, "sig": base64}]. Nothing here is trusted until it
-    verifies from the roots of trust kept outside the database (cases.trust).
+    verifies from the roots of trust kept outside the database (cases.team.trust).
     """
 
     __tablename__ = "roster_entry"
@@ -377,7 +377,7 @@ class RosterProposal(Base):
 class AuditAnchor(Base):
     """A head of the audit chain (and of the roster) that someone saw: written at every key holder's
     login and with every roster entry, signed by that key holder when they have a signing key.
-    The newest one is also kept outside the database (cases.anchors)."""
+    The newest one is also kept outside the database (cases.accountability.anchors)."""
 
     __tablename__ = "audit_anchor"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -392,7 +392,7 @@ class AuditAnchor(Base):
 class LoginThrottle(Base):
     """Failed logins for a user name that is no account (or a disabled one), so that it locks exactly
     like a real account and the lock tells nobody which names exist. Keyed by a keyed hash of the
-    name (the name itself is not stored); rows expire a day after the last attempt (cases.throttle)."""
+    name (the name itself is not stored); rows expire a day after the last attempt (cases.team.login_throttle)."""
 
     __tablename__ = "login_throttle"
     name_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)

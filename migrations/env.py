@@ -8,9 +8,9 @@ from the repository root works too (it reads KANAL_* / DATABASE_URL).
 from alembic import context
 from sqlalchemy import Connection
 
-from cases.config import load_config
-from cases.db import make_engine
 from cases.models import Base
+from cases.platform.config import load_config
+from cases.platform.db import make_engine
 
 target_metadata = Base.metadata
 

@@ -2,8 +2,8 @@
 
 from flask import Flask
 
-from cases.config import Config, load_config
-from cases.web import make_app, require_recovery_key
+from cases.platform.config import Config, load_config
+from cases.web.app import make_app, require_recovery_key
 
 from .uploads import PortalRequest
 

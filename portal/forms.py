@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, MultipleFileField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from cases.report_content import FIELD_LIMITS
-from cases.textfields import LongTextField, TextField
+from cases.reporting.report_content import FIELD_LIMITS
+from cases.web.textfields import LongTextField, TextField
 
 _RUPIAH = re.compile(r"^(rp\.?)?\s*[0-9][0-9.,\s]{0,24}$", re.IGNORECASE)
 

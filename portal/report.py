@@ -4,14 +4,14 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
-from cases.config import Config
-from cases.errors import RecoveryKeyMissing, UnknownChoice
-from cases.evidence.store import FileRefused
-from cases.ratelimit import configured, everyone, limiter
-from cases.report_content import ReportContent
-from cases.seed import active_categories, active_opds
-from cases.submission import submit_report
-from cases.web import db_session
+from cases.evidence.errors import FileRefused
+from cases.platform.config import Config
+from cases.platform.seed import active_categories, active_opds
+from cases.reporting.errors import RecoveryKeyMissing, UnknownChoice
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
+from cases.web.app import db_session
+from cases.web.ratelimit import configured, everyone, limiter
 
 from .forms import ReportForm, parse_rupiah
 from .uploads import limits, prepare_uploads, refusal_message

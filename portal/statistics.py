@@ -7,11 +7,12 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
-from cases.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
-from cases.clock import utc_now
-from cases.config import Config
-from cases.statistics import Figures, Table, compute
-from cases.web import STATUS_LABELS, db_session
+from cases.accountability.statistics import Figures, Table, compute
+from cases.platform.clock import utc_now
+from cases.platform.config import Config
+from cases.web.app import db_session
+from cases.web.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
+from cases.web.i18n import STATUS_LABELS
 
 bp = Blueprint("statistics", __name__, template_folder=str(CHART_TEMPLATES))
 CACHE_SECONDS = 600

@@ -5,11 +5,11 @@ import time
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
-from cases.config import Config
-from cases.errors import ReceiptNotRecognised
-from cases.ratelimit import configured, everyone, limiter
-from cases.reporter_sessions import start_reporter_session
-from cases.web import db_session
+from cases.platform.config import Config
+from cases.reporting.errors import ReceiptNotRecognised
+from cases.reporting.visits import start_reporter_session
+from cases.web.app import db_session
+from cases.web.ratelimit import configured, everyone, limiter
 
 from .forms import StatusForm
 

@@ -11,17 +11,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from cases.config import Config
-from cases.evidence.store import (
-    FileRefused,
-    Limits,
-    PreparedFile,
-    Upload,
-    prepare_file,
-    spool_too_large,
-    upload_spool,
-)
-from cases.web import NulFreeRequest
+from cases.evidence.errors import FileRefused
+from cases.evidence.store import Limits, PreparedFile, Upload, prepare_file, spool_too_large, upload_spool
+from cases.platform.config import Config
+from cases.web.security import NulFreeRequest
 
 REFUSAL_MESSAGES = {
     "too_large": _l("“%(name)s” is larger than %(mb)d MB and was not accepted."),

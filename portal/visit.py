@@ -11,17 +11,13 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from cases.config import Config
-from cases.conversation import CaseClosed, EmptyMessage, reporter_adds
-from cases.evidence.store import FileRefused
-from cases.reporter_sessions import (
-    ReporterAccess,
-    ReporterSessionGone,
-    end_reporter_session,
-    resume_reporter_session,
-)
-from cases.reporter_status import reporter_view
-from cases.web import db_session
+from cases.evidence.errors import FileRefused
+from cases.platform.config import Config
+from cases.reporting.conversation import reporter_adds
+from cases.reporting.errors import CaseClosed, EmptyMessage, ReporterSessionGone
+from cases.reporting.receipts import reporter_view
+from cases.reporting.visits import ReporterAccess, end_reporter_session, resume_reporter_session
+from cases.web.app import db_session
 
 from .forms import ForgetForm, ReplyForm, StatusForm
 from .uploads import limits, prepare_uploads, refusal_message
@@ -64,7 +60,7 @@ def kept_reply() -> tuple[str, int]:
 
 
 def _page(access: ReporterAccess, form: ReplyForm, **extra: object) -> str:
-    # Dates are calendar days in the deployment's time zone: never an hour (cases/reporter_status.py).
+    # Dates are calendar days in the deployment's time zone: never an hour (cases/reporting/receipts.py).
     view = reporter_view(db_session(), case=access.case, case_key=access.case_key, zone=get_timezone())
     return render_template("my_report.html", view=view, form=form, forget=ForgetForm(), **extra)
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 from flask import Flask, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from cases.config import Config, load_config
-from cases.custody import find_session
-from cases.integrity import findings
-from cases.web import db_session, make_app
+from cases.platform.config import Config, load_config
+from cases.team.integrity import findings
+from cases.team.sessions import find_session
+from cases.web.app import db_session, make_app
 
 # The only endpoints reachable without a session. Everything else needs one.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "healthz"})

@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from cases.custody import SigningKey, recently_stepped_up, session_keypair, session_signing_key
+from cases.team.sessions import SigningKey, recently_stepped_up, session_keypair, session_signing_key
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -11,16 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from cases.accounts import create_reviewer
-from cases.audit import recent_events
-from cases.errors import AccountExists, NotAKeyHolder
+from cases.accountability.audit import recent_events
 from cases.models import Reviewer
-from cases.notifications import InvalidEmail, set_email
-from cases.seed import active_opds
-from cases.team import (
-    ApprovalRefused,
+from cases.platform.seed import active_opds
+from cases.team.accounts import create_reviewer
+from cases.team.errors import AccountExists, ApprovalRefused, InvalidEmail, NotAKeyHolder, RemovalRefused
+from cases.team.membership import (
     KeysToConfirm,
-    RemovalRefused,
     add_affiliation,
     approve_reviewer,
     confirm_removal,
@@ -31,7 +28,9 @@ from cases.team import (
     session_fingerprints,
     team,
 )
-from cases.web import db_session, small_int
+from cases.team.notifications import set_email
+from cases.web.app import db_session
+from cases.web.filters import small_int
 
 from .access import admin_only, signing_key, step_up_required
 from .forms import AffiliationForm, ApproveForm, ButtonForm, CreateReviewerForm, EmailForm

@@ -14,10 +14,22 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from cases import anchors, audit, roster
-from cases.accounts import activate, authenticate
-from cases.config import Config
-from cases.custody import (
+from cases.accountability import anchors, audit
+from cases.platform.config import Config
+from cases.team import roster
+from cases.team.accounts import activate, authenticate
+from cases.team.errors import AccountLocked, LoginFailed, PassphraseRejected
+from cases.team.grants import regrant_from
+from cases.team.login_throttle import clear_failures, reserve_attempt
+from cases.team.second_factor import (
+    check_code,
+    enrolment_details,
+    enrolment_secret,
+    finish_enrolment,
+    start_enrolment,
+    use_backup_code,
+)
+from cases.team.sessions import (
     SigningKey,
     end_all_sessions,
     end_session,
@@ -26,19 +38,8 @@ from cases.custody import (
     session_keypair,
     session_signing_key,
 )
-from cases.errors import LoginFailed, PassphraseRejected
-from cases.grants import regrant_from
-from cases.ratelimit import configured, everyone, limiter
-from cases.second_factor import (
-    check_code,
-    enrolment_details,
-    enrolment_secret,
-    finish_enrolment,
-    start_enrolment,
-    use_backup_code,
-)
-from cases.throttle import AccountLocked, clear_failures, reserve_attempt
-from cases.web import db_session, keep_on_error
+from cases.web.app import db_session, keep_on_error
+from cases.web.ratelimit import configured, everyone, limiter
 
 from .forms import ActivateForm, CodeForm, LoginForm, LogoutForm
 
@@ -143,7 +144,7 @@ def second_factor() -> Response | str | tuple[str, int]:
     )
     _switch("full", stepped_up=True)
     _regrant()
-    return redirect(url_for("cases.case_list"))
+    return redirect(url_for("cases.triage.case_list"))
 
 
 def _bound_signing_key() -> SigningKey | None:
@@ -188,7 +189,7 @@ def enrol_totp() -> Response | str | tuple[str, int]:
     reviewer = g.reviewer
     if reviewer.totp_enabled:
         # Never show an enrolled secret again: a stolen session must not yield the second factor.
-        return redirect(url_for("cases.case_list"))
+        return redirect(url_for("cases.triage.case_list"))
     form = CodeForm()
     secret = enrolment_secret(reviewer=reviewer, server_secret=_server_secret())
     if secret is None or (request.method == "GET" and not reviewer.totp_enabled and request.args.get("new")):
@@ -218,7 +219,7 @@ def step_up() -> Response | str | tuple[str, int]:
     form = CodeForm()
     target = request.args.get("next", "")
     if not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
-        target = url_for("cases.case_list")
+        target = url_for("cases.triage.case_list")
     if not form.validate_on_submit():
         return render_template("step_up.html", form=form), (400 if form.is_submitted() else 200)
     keep_on_error()

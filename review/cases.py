@@ -7,20 +7,20 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from cases.case_list import CaseFilter, dashboard, list_cases
-from cases.config import Config
-from cases.conversation import EmptyMessage, team_replies
-from cases.deadlines import DeadlineRules
 from cases.errors import CaseNotFound, DomainError, ItemTampered
-from cases.grants import regrant_from, unreadable_cases
-from cases.reading import download_attachment, read_case
-from cases.retention import purge_soon
-from cases.seed import active_categories, active_opds
-from cases.team import pending_approvals
-from cases.triage import (
+from cases.platform.config import Config
+from cases.platform.seed import active_categories, active_opds
+from cases.reporting.conversation import team_replies
+from cases.reporting.errors import EmptyMessage
+from cases.team.grants import regrant_from, unreadable_cases
+from cases.team.membership import pending_approvals
+from cases.triage.case_list import CaseFilter, dashboard, list_cases
+from cases.triage.deadlines import DeadlineRules
+from cases.triage.errors import ReasonRequired, TransitionNotAllowed
+from cases.triage.reading import download_attachment, read_case
+from cases.triage.retention import purge_soon
+from cases.triage.workflow import (
     PRIORITIES,
-    ReasonRequired,
-    TransitionNotAllowed,
     add_label,
     add_note,
     assign,
@@ -29,7 +29,9 @@ from cases.triage import (
     remove_label,
     set_priority,
 )
-from cases.web import STATUS_LABELS, db_session, session_factory, small_int
+from cases.web.app import db_session, session_factory
+from cases.web.filters import small_int
+from cases.web.i18n import STATUS_LABELS
 
 from .access import private_key
 from .forms import AssignForm, ButtonForm, DuplicateForm, LabelForm, NoteForm, PriorityForm, ReplyForm, StatusForm

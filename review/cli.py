@@ -14,27 +14,30 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases import anchors, audit, roster
-from cases.accounts import authenticate, create_founder, create_reviewer
-from cases.backup import BackupRefused, backup_sqlite
-from cases.clock import utc_now
-from cases.config import Config
-from cases.errors import AccountExists, DomainError, LoginFailed, NotAKeyHolder, RecoveryKeyMissing
-from cases.grants import active_recovery_key, recovery_key_verified
-from cases.integrity import findings
-from cases.item_upgrade import upgrade_legacy_items
-from cases.migrations import UnversionedDatabase, new_revision, upgrade
+from cases.accountability import anchors, audit
+from cases.errors import DomainError
 from cases.models import AuditAnchor, RecoveryKey, Reviewer
-from cases.notifications import InvalidEmail, NoticeText, send_due
-from cases.readiness import assess, explain
-from cases.recovery_keys import RecoveryMismatch, generate_recovery_key, recovery_fingerprint, reseal_with_recovery
-from cases.retention import purge_expired
-from cases.second_factor import check_code, use_backup_code
-from cases.seed import load_seed
-from cases.smtp_mail import SmtpSender, SmtpSettings
-from cases.throttle import AccountLocked
-from cases.trust import trust_of
-from cases.web import session_factory
+from cases.platform.backup import backup_sqlite
+from cases.platform.clock import utc_now
+from cases.platform.config import Config
+from cases.platform.errors import BackupRefused
+from cases.platform.item_upgrade import upgrade_legacy_items
+from cases.platform.migrations import UnversionedDatabase, new_revision, upgrade
+from cases.platform.readiness import assess, explain
+from cases.platform.seed import load_seed
+from cases.platform.smtp_mail import SmtpSender, SmtpSettings
+from cases.reporting.errors import RecoveryKeyMissing
+from cases.team import roster
+from cases.team.accounts import authenticate, create_founder, create_reviewer
+from cases.team.errors import AccountExists, AccountLocked, InvalidEmail, LoginFailed, NotAKeyHolder, RecoveryMismatch
+from cases.team.grants import active_recovery_key, recovery_key_verified
+from cases.team.integrity import findings
+from cases.team.notifications import NoticeText, send_due
+from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint, reseal_with_recovery
+from cases.team.second_factor import check_code, use_backup_code
+from cases.team.trust import trust_of
+from cases.triage.retention import purge_expired
+from cases.web.app import session_factory
 from crypto.errors import CryptoError
 from crypto.recovery import parse_recovery_input, split_master_secret
 from crypto.signing import SigningKey, fingerprint

@@ -10,9 +10,10 @@ from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from cases.accountability.errors import ExportRefused
+from cases.accountability.export import ExportSelection, export_case, export_choices
 from cases.errors import CaseNotFound
-from cases.export import ExportRefused, ExportSelection, export_case, export_choices
-from cases.web import db_session, session_factory
+from cases.web.app import db_session, session_factory
 
 from .access import private_key, step_up_required
 from .cases import MAX_ID_CHARS
@@ -73,7 +74,7 @@ def export_download(case_id: str) -> Response | tuple[str, int]:
         abort(404)
     except ExportRefused as refused:
         return _page(case_id, form, status=400, problem=str(_PROBLEMS[refused.problem]))
-    # The audit event commits before the first byte streams (cases/web.py commits in after_request).
+    # The audit event commits before the first byte streams (cases/web/ commits in after_request).
     response = Response(export.stream(), mimetype="application/zip", direct_passthrough=True)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.headers["Cache-Control"] = "no-store"

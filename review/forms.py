@@ -6,8 +6,8 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from cases.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
-from cases.textfields import LongTextField, SecretField, TextField
+from cases.team.accounts import MAX_PASSPHRASE_CHARS, MIN_PASSPHRASE_CHARS
+from cases.web.textfields import LongTextField, SecretField, TextField
 
 
 class LoginForm(FlaskForm):
@@ -146,7 +146,7 @@ class ExportForm(FlaskForm):
         ],
     )
     include_report = BooleanField(_l("The report"), default=True)
-    # Checked against the case by cases.export (a number that is not one of its items is refused).
+    # Checked against the case by cases.accountability.export (a number that is not one of its items is refused).
     messages = SelectMultipleField(_l("Messages"), coerce=int, validate_choice=False)
     attachments = SelectMultipleField(_l("Evidence files"), coerce=int, validate_choice=False)
     include_history = BooleanField(_l("Status history and outcome"), default=True)

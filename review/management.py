@@ -7,11 +7,12 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_babel import format_date
 from werkzeug.wrappers import Response
 
-from cases.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
-from cases.clock import utc_now
-from cases.config import Config
-from cases.management import ManagementTable, as_csv, management_tables
-from cases.web import STATUS_LABELS, db_session
+from cases.accountability.figures import ManagementTable, as_csv, management_tables
+from cases.platform.clock import utc_now
+from cases.platform.config import Config
+from cases.web.app import db_session
+from cases.web.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
+from cases.web.i18n import STATUS_LABELS
 
 bp = Blueprint("management", __name__, template_folder=str(CHART_TEMPLATES))
 

@@ -5,7 +5,7 @@ Run after `flask --app wsgi:review dev-setup`, with the same KANAL_* environment
 
     .venv/bin/python scripts/demo_data.py [--cases 320] [--seed 9]
 
-Reports go in through `cases.submission.submit_report` (encrypted as usual; the texts
+Reports go in through `cases.reporting.submission.submit_report` (encrypted as usual; the texts
 are invented). Their triage metadata (when received, first response, status,
 assignment) is then spread over the past twelve months directly in the case columns:
 the demo needs history, and the real triage operations would need a reviewer's key
@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from cases.accounts import new_account_row  # noqa: E402
-from cases.clock import to_hour, utc_now  # noqa: E402
-from cases.config import load_config  # noqa: E402
-from cases.db import make_engine, make_session_factory  # noqa: E402
 from cases.models import Case, Category, Opd, Reviewer  # noqa: E402
-from cases.report_content import ReportContent  # noqa: E402
-from cases.submission import submit_report  # noqa: E402
+from cases.platform.clock import to_hour, utc_now  # noqa: E402
+from cases.platform.config import load_config  # noqa: E402
+from cases.platform.db import make_engine, make_session_factory  # noqa: E402
+from cases.reporting.report_content import ReportContent  # noqa: E402
+from cases.reporting.submission import submit_report  # noqa: E402
+from cases.team.accounts import new_account_row  # noqa: E402
 
 REVIEWERS = [("rina", "Rina Kartika"), ("budi", "Budi Santoso"), ("dewi", "Dewi Lestari"), ("agus", "Agus Pratama")]
 WHAT = [

@@ -65,7 +65,7 @@ def login(client: FlaskClient, username: str, passphrase: str) -> TestResponse:
 
 
 class TotpClock:
-    """Stands in for `time` in cases.second_factor: each code a test asks for is
+    """Stands in for `time` in cases.team.second_factor: each code a test asks for is
     from a fresh 30-second step, so no test waits and no code is reused."""
 
     def __init__(self) -> None:

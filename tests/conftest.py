@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from cases.config import Config
-from cases.db import create_schema, make_engine, make_session_factory
-from cases.recovery_keys import generate_recovery_key, recovery_fingerprint
-from cases.seed import load_seed
-from cases.trust import trust_of
-from cases.web import dispose
+from cases.platform.config import Config
+from cases.platform.db import create_schema, make_engine, make_session_factory
+from cases.platform.seed import load_seed
+from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint
+from cases.team.trust import trust_of
+from cases.web.app import dispose
 from crypto.passphrase import KdfParams
 from tests.actions import TotpClock
 
@@ -147,7 +147,7 @@ def totp_clock(monkeypatch: pytest.MonkeyPatch) -> "TotpClock":
 
     clock = actions.TotpClock()
     monkeypatch.setattr(actions, "CLOCK", clock)
-    monkeypatch.setattr("cases.second_factor.time", clock)
+    monkeypatch.setattr("cases.team.second_factor.time", clock)
     return clock
 
 

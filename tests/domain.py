@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.accounts import activate, authenticate, create_founder, create_reviewer
-from cases.config import Config
 from cases.models import AuditEvent, KeyGrant, Opd, Reviewer
-from cases.report_content import ReportContent
-from cases.seed import active_categories
-from cases.submission import submit_report
-from cases.trust import trust_of
+from cases.platform.config import Config
+from cases.platform.seed import active_categories
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
+from cases.team.accounts import activate, authenticate, create_founder, create_reviewer
+from cases.team.trust import trust_of
 from crypto.keys import KeyPair
 from crypto.passphrase import KdfParams
 from crypto.signing import SigningKey
@@ -138,7 +138,7 @@ SERVER_SECRET = b"test-review-secret-for-totp-only"
 
 def fresh_code(session: Session, reviewer: Reviewer) -> str:
     """A TOTP code from a fresh step for `reviewer` (enrolled on first use), like their phone would show."""
-    from cases.second_factor import finish_enrolment, start_enrolment
+    from cases.team.second_factor import finish_enrolment, start_enrolment
     from tests import actions
 
     if not reviewer.totp_enabled:
@@ -155,7 +155,7 @@ def fresh_code(session: Session, reviewer: Reviewer) -> str:
 
 def approve(session: Session, *, approver: Holder, reviewer: Reviewer) -> None:
     """Four eyes done the real way: a fresh code, the approver's signing key."""
-    from cases.team import approve_reviewer
+    from cases.team.membership import approve_reviewer
 
     approve_reviewer(
         session,

@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
-from cases.db import make_engine, make_session_factory
 from cases.models import AuditEvent, Category, Opd, RecoveryKey, Reviewer
+from cases.platform.config import Config
+from cases.platform.db import make_engine, make_session_factory
 from crypto.recovery import recovery_keypair
 
 

@@ -7,11 +7,11 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cases.anchors import record_anchor
-from cases.audit import record
-from cases.config import Config
-from cases.db import make_engine, make_session_factory
+from cases.accountability.anchors import record_anchor
+from cases.accountability.audit import record
 from cases.models import AuditAnchor, AuditEvent
+from cases.platform.config import Config
+from cases.platform.db import make_engine, make_session_factory
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
-from cases.grants import active_recovery_key
-from cases.item_upgrade import legacy_counts
 from cases.models import CaseItem, KeyGrant
-from cases.report_content import ReportContent
-from cases.seed import active_categories, active_opds
-from cases.submission import submit_report
+from cases.platform.config import Config
+from cases.platform.item_upgrade import legacy_counts
+from cases.platform.seed import active_categories, active_opds
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
+from cases.team.grants import active_recovery_key
 from crypto.keys import open_grant
 from crypto.recovery import new_master_secret, recovery_keypair, split_master_secret
 from tests.legacy_format import downgrade_item

@@ -12,12 +12,12 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from cases.clock import utc_now
-from cases.config import Config
-from cases.db import make_session_factory
 from cases.models import Case, Reviewer
-from cases.seed import active_opds
-from cases.web import dispose
+from cases.platform.clock import utc_now
+from cases.platform.config import Config
+from cases.platform.db import make_session_factory
+from cases.platform.seed import active_opds
+from cases.web.app import dispose
 from tests.domain import founder, submit_case
 from tests.smtp_server import PASSWORD, USER, Relay, relay  # noqa: F401  (the fixture)
 

@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from cases.config import Config
-from cases.db import make_engine
-from cases.web import dispose, session_factory
+from cases.platform.config import Config
+from cases.platform.db import make_engine
+from cases.web.app import dispose, session_factory
 from tests.actions import check_status, csrf_token, submit_report
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/kanal"  # nothing listens on port 1

@@ -291,7 +291,11 @@ def test_the_apps_work_without_writable_executable_memory(tmp_path: Path) -> Non
         timeout=60,
     )
     assert refused.returncode != 0 and "PermissionError" in refused.stderr  # the kernel enforces it
-    tests = ["tests/cases/test_cases_scrub.py", "tests/cases/test_cases_export.py", "tests/test_end_to_end.py"]
+    tests = [
+        "tests/cases/evidence/test_scrub.py",
+        "tests/cases/accountability/test_export.py",
+        "tests/test_end_to_end.py",
+    ]
     result = subprocess.run(  # noqa: S603
         under_mdwe("-m", "pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'inner'}", *tests),
         cwd=ROOT,

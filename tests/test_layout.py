@@ -79,3 +79,38 @@ def test_no_file_is_sent_from_a_request_derived_path() -> None:
     for package in ("cases", "portal", "review"):
         for path in (ROOT / package).rglob("*.py"):
             assert "send_file(" not in path.read_text() and "send_from_directory(" not in path.read_text(), path
+
+
+def _module_imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_only_cases_web_imports_flask_or_wtforms() -> None:
+    """Domain rooms stay framework-free: the Flask/WTForms glue lives in cases/web/ alone."""
+    web = {"flask", "flask_babel", "flask_wtf", "flask_limiter", "wtforms", "werkzeug", "jinja2"}
+    offenders = [
+        (path.relative_to(ROOT).as_posix(), sorted(web & _module_imports(path)))
+        for path in (ROOT / "cases").rglob("*.py")
+        if "web" not in path.relative_to(ROOT / "cases").parts and web & _module_imports(path)
+    ]
+    assert offenders == []
+
+
+def test_cases_is_only_rooms() -> None:
+    """cases/ holds rooms (packages) and the three modules every room shares, nothing else."""
+    modules = sorted(p.name for p in (ROOT / "cases").glob("*.py"))
+    assert modules == ["__init__.py", "errors.py", "items.py", "models.py"]
+    rooms = sorted(p.name for p in (ROOT / "cases").iterdir() if (p / "__init__.py").exists())
+    assert rooms == ["accountability", "evidence", "platform", "reporting", "team", "triage", "web"]
+
+
+def test_tests_mirror_the_rooms() -> None:
+    """Every room has its tests in tests/cases/<room>/."""
+    for room in ("accountability", "evidence", "platform", "reporting", "team", "triage", "web"):
+        assert list((ROOT / "tests" / "cases" / room).glob("test_*.py")), room

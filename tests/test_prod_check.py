@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from cases import readiness
-from cases.config import Config, ConfigError, load_config, new_production_secret
-from cases.readiness import assess
+from cases.platform import readiness
+from cases.platform.config import Config, ConfigError, load_config, new_production_secret
+from cases.platform.readiness import assess
 from crypto.passphrase import KdfParams
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -62,7 +62,7 @@ def test_the_command_prints_problems_and_fails(config: Config, engine: Engine) -
     try:
         result = app.test_cli_runner().invoke(args=["prod-check"])
     finally:
-        from cases.web import dispose
+        from cases.web.app import dispose
 
         dispose(app)
     assert result.exit_code == 1
@@ -80,7 +80,7 @@ def test_the_command_says_ready_when_nothing_is_wrong(config: Config, recovery_s
     try:
         result = app.test_cli_runner().invoke(args=["prod-check"])
     finally:
-        from cases.web import dispose
+        from cases.web.app import dispose
 
         dispose(app)
     assert result.exit_code == 0, result.output
@@ -179,7 +179,7 @@ def test_the_module_reports_even_when_the_apps_refuse_to_start(tmp_path: Path) -
         "KANAL_REDIS_URL": REDIS,
     }
     result = subprocess.run(
-        [sys.executable, "-m", "cases.readiness"],
+        [sys.executable, "-m", "cases.platform.readiness"],
         env=env,
         capture_output=True,  # noqa: S603
         text=True,

@@ -43,7 +43,7 @@ def test_every_file_kind_has_a_translatable_label() -> None:
     # The labels come from cases/evidence/sniff.py at run time; each needs an entry.
     import re
 
-    from cases.web import FILE_LABELS
+    from cases.web.i18n import FILE_LABELS
 
     labels = set(
         re.findall(

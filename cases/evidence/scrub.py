@@ -16,7 +16,7 @@ from typing import Literal
 import pikepdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .sniff import FileKind
+from cases.evidence.sniff import FileKind
 
 Outcome = Literal["cleaned", "not_cleaned", "no_metadata"]
 

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cases.errors import CaseNotFound, ItemTampered
+from cases.evidence.errors import FileRefused
+from cases.evidence.scrub import Outcome, scrub
+from cases.evidence.sniff import HEAD_BYTES, FileKind, sniff
+from cases.items import add_item, open_item
+from cases.models import Attachment, AttachmentChunk, Case, CaseItem, new_id
+from cases.platform.clock import to_hour, utc_now
 from crypto.errors import CryptoError
 from crypto.spool import EncryptedSpool
 from crypto.stream import CHUNK_SIZE, Readable, decrypt_stream, encrypt_stream, new_header
-
-from ..clock import to_hour, utc_now
-from ..errors import CaseNotFound, DomainError, ItemTampered
-from ..items import add_item, open_item
-from ..models import Attachment, AttachmentChunk, Case, CaseItem, new_id
-from .scrub import Outcome, scrub
-from .sniff import HEAD_BYTES, FileKind, sniff
 
 MAX_NAME_CHARS = 120
 
@@ -41,16 +41,6 @@ class Limits:
     files_per_upload: int = 10
     # All reporters together in the current hour: a flood cannot fill the disk.
     hour_bytes: int = 2048 * 1024 * 1024
-
-
-class FileRefused(DomainError):
-    """A file was not accepted; `reason` is "too_large", "type", "empty", "case_full", "too_many"
-    or "busy" (the hourly total for everyone is used up)."""
-
-    def __init__(self, filename: str, reason: str) -> None:
-        super().__init__(reason)
-        self.filename = filename
-        self.reason = reason
 
 
 @dataclass(frozen=True)

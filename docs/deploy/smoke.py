@@ -395,7 +395,7 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
 
         def prod_check_refuses() -> tuple[bool, str]:
             result = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "cases.readiness"],
+                [sys.executable, "-m", "cases.platform.readiness"],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
@@ -420,7 +420,9 @@ def main() -> int:  # noqa: PLR0915 - one straight scenario
                 "\n        " + problems.replace("\n", "\n        "),
             )
 
-        steps.run("python -m cases.readiness lists what is wrong with a broken configuration", prod_check_refuses)
+        steps.run(
+            "python -m cases.platform.readiness lists what is wrong with a broken configuration", prod_check_refuses
+        )
 
         ports = {"portal": free_port(), "review": free_port(), "onion": free_port()}
         portal_base = steps.run(

@@ -33,10 +33,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases.clock import utc_now
-from cases.config import read_config
-from cases.db import make_engine, make_session_factory
 from cases.models import Reviewer, ReviewerSession
+from cases.platform.clock import utc_now
+from cases.platform.config import read_config
+from cases.platform.db import make_engine, make_session_factory
 from crypto.keys import generate_keypair
 from crypto.signing import generate_signing_key
 from crypto.totp import STEP_SECONDS, current_code

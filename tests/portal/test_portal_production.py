@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 from sqlalchemy import Engine
 
-from cases.config import Config, ConfigError, new_production_secret
+from cases.platform.config import Config, ConfigError, new_production_secret
 from portal import create_app
 
 
@@ -29,6 +29,6 @@ def test_portal_refuses_to_start_without_a_recovery_key(config: Config, engine: 
 def test_portal_starts_in_production_once_a_recovery_key_exists(config: Config, recovery_secret: bytes) -> None:
     app = create_app(_production(config))
     assert app.config["SECRET_KEY"] != config.portal_secret_key
-    from cases.web import dispose
+    from cases.web.app import dispose
 
     dispose(app)

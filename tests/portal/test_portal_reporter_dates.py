@@ -9,12 +9,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
 from cases.models import Case, CaseItem
-from cases.report_content import ReportContent
-from cases.reporter_status import reporter_dates
-from cases.seed import active_categories, active_opds
-from cases.submission import submit_report
+from cases.platform.config import Config
+from cases.platform.seed import active_categories, active_opds
+from cases.reporting.receipts import reporter_dates
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
 from tests.actions import case_ids, check_status, team_replies
 from tests.actions import submit_report as submit_through_portal
 from tests.test_end_to_end import activated_reviewer

@@ -4,10 +4,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
 from cases.models import Category, Opd
-from cases.report_content import ReportContent
-from cases.submission import submit_report
+from cases.platform.config import Config
+from cases.reporting.report_content import ReportContent
+from cases.reporting.submission import submit_report
 
 
 def seed(session: Session, config: Config) -> None:

@@ -1,14 +1,14 @@
-"""Every key holder's login checks the audit log and anchors its head (cases.anchors)."""
+"""Every key holder's login checks the audit log and anchors its head (cases.accountability.anchors)."""
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cases import anchor_file
-from cases.anchors import integrity_problems
+from cases.accountability import anchor_file
+from cases.accountability.anchors import integrity_problems
 from cases.models import AuditAnchor, AuditEvent
-from cases.trust import trust_of
+from cases.team.trust import trust_of
 from tests.actions import full_login
 from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
 from tests.test_end_to_end import NEW_PASSPHRASE

@@ -5,8 +5,8 @@ one page answered 500)."""
 import pytest
 from flask import Flask
 
-import cases.case_list as case_list
-from cases.case_list import PAGE_SIZE
+import cases.triage.case_list as case_list
+from cases.triage.case_list import PAGE_SIZE
 from tests.actions import submit_report
 from tests.test_end_to_end import activated_reviewer
 

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.clock import to_hour, utc_now
-from cases.management import ManagementTable, as_csv
+from cases.accountability.figures import ManagementTable, as_csv
 from cases.models import Case, Opd, Reviewer
+from cases.platform.clock import to_hour, utc_now
 from tests.actions import login, submit_report
 from tests.review.test_review_workspace import admin, approved_colleague  # noqa: F401 - fixture
 from tests.test_end_to_end import create_account

@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from cases.clock import utc_now
-from cases.config import Config
 from cases.models import Case, Reviewer
-from cases.web import dispose
+from cases.platform.clock import utc_now
+from cases.platform.config import Config
+from cases.web.app import dispose
 from tests.actions import case_ids, csrf_token, submit_report
 from tests.review.test_review_workspace import admin, approved_colleague, reviewer_id  # noqa: F401
 from tests.test_end_to_end import activated_reviewer

@@ -111,7 +111,7 @@ def test_unknown_name_counters_are_keyed_and_expire(session: Any, config: Any) -
     from sqlalchemy import select
 
     from cases.models import LoginThrottle
-    from cases.throttle import UNKNOWN_NAME_EXPIRY, reserve_unknown_attempt
+    from cases.team.login_throttle import UNKNOWN_NAME_EXPIRY, reserve_unknown_attempt
 
     reserve_unknown_attempt(session, username="tidakada")
     row = session.scalars(select(LoginThrottle)).one()

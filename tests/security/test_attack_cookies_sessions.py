@@ -20,9 +20,9 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
 from cases.models import Case, CaseItem, ReporterSession, Reviewer, ReviewerSession
-from cases.web import dispose
+from cases.platform.config import Config
+from cases.web.app import dispose
 from tests.actions import case_ids, check_status, login, logout, submit_report
 from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
 from tests.security.test_attack_get_changes_nothing import snapshot

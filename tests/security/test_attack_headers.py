@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from cases.config import Config
-from cases.web import dispose
+from cases.platform.config import Config
+from cases.web.app import dispose
 from tests.actions import case_ids, submit_report
 from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
 

@@ -5,7 +5,7 @@ reporter's address, user agent, referrer, receipt or words
 plaintext in temporary files).
 
 The full reporter + reviewer scenario runs under gunicorn with the project's
-one logging configuration (gunicorn.conf.py: no access log; cases/web.py: level,
+one logging configuration (gunicorn.conf.py: no access log; cases/web/: level,
 logger and message only), with a unique user agent, a referrer and canary text
 in every field; none of them, nor 127.0.0.1, nor the receipt, may appear in any
 log line, database file or temporary file afterwards. In-process checks:

@@ -13,14 +13,14 @@ from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cases import roster
-from cases.clock import utc_now
-from cases.config import Config
-from cases.grants import regrant_from
-from cases.integrity import findings
 from cases.models import Affiliation, KeyGrant, RecoveryKey, Reviewer, RosterEntry
-from cases.roster import canonical, entry_hash
-from cases.seed import active_opds
+from cases.platform.clock import utc_now
+from cases.platform.config import Config
+from cases.platform.seed import active_opds
+from cases.team import roster
+from cases.team.grants import regrant_from
+from cases.team.integrity import findings
+from cases.team.roster import canonical, entry_hash
 from crypto.keys import generate_keypair, open_grant
 from crypto.recovery import new_master_secret, recovery_keypair
 from crypto.signing import generate_signing_key, sign
@@ -190,7 +190,7 @@ def test_a_recusal_removed_from_the_middle_of_the_roster_fails_closed(
     session: Session, config: Config, recovery_secret: bytes, attack: str
 ) -> None:
     # given joko recused from X, and later entries after the recusal (another founder joins)
-    from cases.team import add_affiliation
+    from cases.team.membership import add_affiliation
 
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x, y = active_opds(session)[:2]
@@ -234,7 +234,7 @@ def test_deleting_an_affiliation_row_does_not_lift_a_recusal(
     # given a reviewer recused from X by a signed roster entry
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x = active_opds(session)[0]
-    from cases.team import add_affiliation
+    from cases.team.membership import add_affiliation
 
     add_affiliation(
         session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
@@ -257,7 +257,7 @@ def test_a_swapped_recovery_key_receives_nothing(session: Session, config: Confi
     key.public_key = recovery_keypair(attacker_master).public
     session.commit()
     # when a reporter submits, then nothing is sealed to the writer's key: the report is refused instead
-    from cases.errors import RecoveryKeyMissing
+    from cases.reporting.errors import RecoveryKeyMissing
 
     with pytest.raises(RecoveryKeyMissing):
         submit_case(session, config, "laporan", active_opds(session)[0])
@@ -350,7 +350,7 @@ def test_keys_bound_by_a_writer_after_activation_are_ignored(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
     # given joko, created by an admin and activated with his own keys
-    from cases.team import keys_to_confirm, own_fingerprints
+    from cases.team.membership import keys_to_confirm, own_fingerprints
 
     admin = founder(session, "admin", admin=True)
     joko = activated(session, "joko", by=admin)
@@ -389,7 +389,7 @@ def test_cutting_a_recusal_off_the_roster_tail_fails_closed(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
     # given joko recused from X by the newest roster entry, committed (so its head is anchored outside the database)
-    from cases.team import add_affiliation
+    from cases.team.membership import add_affiliation
 
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x = active_opds(session)[0]
@@ -423,7 +423,8 @@ def test_an_approval_signs_only_the_fingerprints_shown(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
     # given joko waiting for approval, and an approval page that showed other fingerprints than the roster binds
-    from cases.team import ApprovalRefused, KeysToConfirm, approve_reviewer
+    from cases.team.errors import ApprovalRefused
+    from cases.team.membership import KeysToConfirm, approve_reviewer
     from tests.domain import SERVER_SECRET, fresh_code
 
     admin, rina = founder(session, "admin", admin=True), founder(session, "rina")
@@ -445,7 +446,7 @@ def test_an_approval_signs_only_the_fingerprints_shown(
 
 def test_a_root_key_binds_one_founder_once(session: Session, config: Config, recovery_secret: bytes) -> None:
     # given an admin-only founder recused from X, with their root signing key in hand (and database access)
-    from cases.team import add_affiliation
+    from cases.team.membership import add_affiliation
 
     admin = founder(session, "admin", admin=True, reviewer=False)
     keeper = founder(session, "keeper", admin=True)
@@ -490,9 +491,9 @@ def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(
     # given an anchored, approved team (found by an attacker's review of this code)
     from sqlalchemy import func
 
-    from cases import anchors
+    from cases.accountability import anchors
     from cases.models import AuditAnchor, AuditEvent
-    from cases.team import add_affiliation
+    from cases.team.membership import add_affiliation
     from tests.domain import approve
 
     admin, rina = founder(session, "admin", admin=True), founder(session, "rina")
@@ -532,7 +533,7 @@ def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
     # given joko recused from X and a case about X he was never sealed
-    from cases.team import add_affiliation
+    from cases.team.membership import add_affiliation
 
     admin, rina, joko = founder(session, "admin", admin=True), founder(session, "rina"), founder(session, "joko")
     x, y = active_opds(session)[:2]
@@ -550,7 +551,7 @@ def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
     # and nobody opens the moved case's keys (404 rather than a key bound to another unit)
     from cases.errors import CaseNotFound
-    from cases.grants import open_reviewer_key
+    from cases.team.grants import open_reviewer_key
 
     with pytest.raises(CaseNotFound):
         open_reviewer_key(session, case_id=case_id, reviewer=rina.reviewer, private_key=rina.keypair.private)
@@ -561,7 +562,7 @@ def test_a_team_key_swapped_into_the_grants_is_never_used(
 ) -> None:
     # given a fresh case, and a database writer who seals a team key of their own to every team-key recipient
     from cases.errors import CaseNotFound
-    from cases.triage import add_note
+    from cases.triage.workflow import add_note
     from crypto.keys import new_symmetric_key, seal_key
 
     rina = founder(session, "rina")
@@ -588,8 +589,8 @@ def test_the_upgrade_ceremony_makes_an_existing_key_holder_a_founder(
     review_app: Flask, session: Session, config: Config
 ) -> None:
     # given an account activated before the roster existed (no roster entry at all)
-    from cases.accounts import activate, new_account_row
     from cases.models import AuditAnchor
+    from cases.team.accounts import activate, new_account_row
     from tests.domain import CHEAP_KDF, PASSPHRASE
 
     lama, _ = new_account_row(session, username="lama", display_name="Lama")

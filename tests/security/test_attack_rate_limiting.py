@@ -30,10 +30,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
 from cases.models import Case, ReporterSession
-from cases.throttle import FREE_FAILURES
-from cases.web import dispose
+from cases.platform.config import Config
+from cases.team.login_throttle import FREE_FAILURES
+from cases.web.app import dispose
 from crypto.receipts import new_receipt
 from portal import create_app
 from tests.actions import check_status, report_form
@@ -103,14 +103,14 @@ def test_too_many_reports_keep_the_text_and_store_nothing(strict_portal: Flask, 
 
 
 def test_limiter_keys_hold_no_address(strict_portal: Flask) -> None:
-    from cases.ratelimit import visit_key
+    from cases.web.ratelimit import visit_key
 
     with strict_portal.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.77"}):
         assert "203.0.113.77" not in visit_key()
 
 
 def test_instances_sharing_a_redis_keep_their_counts_apart(tmp_path: Path) -> None:
-    from cases.config import load_config
+    from cases.platform.config import load_config
 
     config = load_config({"KANAL_DATA_DIR": str(tmp_path), "KANAL_REDIS_PREFIX": "kanal-kota-b"})
     assert config.redis_key_prefix == "kanal-kota-b"
@@ -209,7 +209,7 @@ def redis_prefix() -> Iterator[str]:
 def test_limits_hold_across_app_instances_through_redis(
     config: Config, recovery_secret: bytes, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cases.ratelimit import limiter
+    from cases.web.ratelimit import limiter
 
     # Flask-Limiter keeps the key prefix of the first app its process initialised (production runs one app
     # per process); forget it, so these apps' keys carry this test's own prefix.

@@ -22,9 +22,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cases.config import Config
 from cases.models import Attachment, Case
-from cases.web import dispose
+from cases.platform.config import Config
+from cases.web.app import dispose
 from portal import create_app
 from tests.actions import case_ids, report_form, submit_report_with_files, upload
 from tests.test_end_to_end import activated_reviewer

@@ -1,0 +1,199 @@
+"""Append-only, keyed, hash-chained audit log of team actions.
+
+Each event's hash is an HMAC-SHA256, under the audit key kept outside the
+database (cases.team.trust), over the previous event's hash and its own fields: a
+deleted, reordered or edited row breaks the chain, and a database writer
+without the key cannot recompute it. What the chain cannot show on its own
+(rows cut from its end) the anchors show (cases.accountability.anchors).
+
+Installations from before the key (schema 0003 and older) have unkeyed
+events: `version` 1, plain SHA-256. They stay verifiable as they are, and the
+first keyed event (version 2) takes the last unkeyed hash as its `prev_hash`,
+so the old prefix is covered by every keyed HMAC after it. Once a keyed event
+exists no unkeyed event may follow it: an attacker who relabels keyed events
+as version 1 and recomputes them breaks that rule or the anchored hash.
+
+Details never contain case content.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cases.models import AuditEvent
+from cases.platform.clock import utc_now
+from cases.team.trust import trust_of
+from crypto.derive import encode_fields
+
+GENESIS = bytes(32)
+UNKEYED = 1
+KEYED = 2
+_UNKEYED_LABEL = b"kanal-integritas/v1/audit"
+_KEYED_LABEL = b"kanal-integritas/v2/audit"
+
+
+def _fields(prev: bytes, at: datetime, actor_id: str | None, action: str, case_id: str | None, detail: str) -> bytes:
+    return encode_fields(
+        prev,
+        at.isoformat().encode(),
+        (actor_id or "").encode(),
+        action.encode(),
+        (case_id or "").encode(),
+        detail.encode(),
+    )
+
+
+def _event_hash(
+    prev: bytes, at: datetime, actor_id: str | None, action: str, case_id: str | None, detail: str
+) -> bytes:
+    """The unkeyed (version 1) hash of events recorded before the audit key existed."""
+    return hashlib.sha256(_UNKEYED_LABEL + _fields(prev, at, actor_id, action, case_id, detail)).digest()
+
+
+def keyed_hash(
+    key: bytes, prev: bytes, at: datetime, actor_id: str | None, action: str, case_id: str | None, detail: str
+) -> bytes:
+    """The keyed (version 2) hash: HMAC-SHA256 under the audit key."""
+    return hmac.new(key, _KEYED_LABEL + _fields(prev, at, actor_id, action, case_id, detail), hashlib.sha256).digest()
+
+
+def record(
+    session: Session, *, action: str, actor_id: str | None = None, case_id: str | None = None, detail: str = ""
+) -> AuditEvent:
+    key = trust_of(session).audit_key
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1).with_for_update()).first()
+    prev = last.hash if last else GENESIS
+    at = utc_now()
+    event = AuditEvent(
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        case_id=case_id,
+        detail=detail,
+        prev_hash=prev,
+        hash=keyed_hash(key, prev, at, actor_id, action, case_id, detail),
+        version=KEYED,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """(number of events, hash of the last one in hex)."""
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    return count, (last.hash if last else GENESIS).hex()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"audit event {self.event_id}: {self.reason}"
+
+
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.action,
+    AuditEvent.case_id,
+    AuditEvent.detail,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+    AuditEvent.version,
+)
+_BATCH = 2000
+
+
+def _rows(session: Session, first_id: int, limit: int | None) -> Iterator[Any]:
+    """Events from `first_id` on, a batch at a time by id (no server-side cursor left open
+    when a caller stops early)."""
+    remaining = limit
+    while remaining is None or remaining > 0:
+        size = _BATCH if remaining is None else min(_BATCH, remaining)
+        batch = session.execute(
+            select(*_COLUMNS).where(AuditEvent.id >= first_id).order_by(AuditEvent.id).limit(size)
+        ).all()
+        yield from batch
+        if len(batch) < size:
+            return
+        first_id = batch[-1][0] + 1
+        if remaining is not None:
+            remaining -= len(batch)
+
+
+def walk(
+    session: Session, *, first_id: int = 0, limit: int | None = None
+) -> Iterator[tuple[int, bytes, ChainBreak | None]]:
+    """Check the events from id `first_id` on (at most `limit` of them), in id order, each against
+    its predecessor.
+
+    Every check is local (an event's own hash, and its link to the event stored just
+    before it), so a range verifies on its own and a whole-chain walk is the range
+    from 0. Yields (id, stored hash, the first problem with this event or None);
+    after a problem the walk goes on from the stored hash, so one edit is reported
+    once and not at every later event.
+    """
+    key = trust_of(session).audit_key
+    before = session.execute(
+        select(AuditEvent.hash, AuditEvent.version)
+        .where(AuditEvent.id < first_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    prev, prev_version = (before[0], before[1]) if before else (GENESIS, UNKEYED)
+    for row in _rows(session, first_id, limit):
+        event_id, at, actor_id, action, case_id, detail, prev_hash, stored, version = row
+        problem = None
+        if version == KEYED:
+            expected = keyed_hash(key, prev_hash, at, actor_id, action, case_id, detail)
+        elif version == UNKEYED:
+            expected = _event_hash(prev_hash, at, actor_id, action, case_id, detail)
+        else:
+            expected = None
+        if expected is None:
+            problem = ChainBreak(event_id, f"unknown version {version}")
+        elif not hmac.compare_digest(prev_hash, prev):
+            problem = ChainBreak(
+                event_id, "does not link to the event before it (an event was deleted, inserted or moved)"
+            )
+        elif version < prev_version:
+            problem = ChainBreak(event_id, "unkeyed event after a keyed one (relabelled and recomputed)")
+        elif not hmac.compare_digest(stored, expected):
+            problem = ChainBreak(
+                event_id, "hash does not match its contents (edited, or recomputed without the audit key)"
+            )
+        yield event_id, stored, problem
+        prev, prev_version = stored, max(prev_version, version if version in (UNKEYED, KEYED) else prev_version)
+
+
+def verify_chain(session: Session) -> int | None:
+    """Id of the first event that breaks the chain, or None when it is intact."""
+    for event_id, _, problem in walk(session):
+        if problem is not None:
+            return event_id
+    return None
+
+
+AUDIT_PAGE = 100
+
+
+def recent_events(
+    session: Session, *, actor_id: str | None = None, case_id: str | None = None, page: int = 1
+) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if case_id:
+        query = query.where(AuditEvent.case_id == case_id)
+    return list(session.scalars(query.offset((max(page, 1) - 1) * AUDIT_PAGE).limit(AUDIT_PAGE)))

@@ -1,0 +1,1 @@
+"""Infrastructure: configuration, database, clock, migrations, backup, seed data, start-up checks."""

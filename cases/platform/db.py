@@ -1,0 +1,53 @@
+"""Engine and session factory, with SQLite made safe for two processes.
+
+SQLite (the embedded default) gets WAL, a busy timeout and foreign keys on
+every connection; any other SQLAlchemy URL (PostgreSQL via psycopg 3 in
+production) is used as given.
+"""
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from cases.models import Base
+from cases.team.trust import Trust
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://") :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        # A server restart breaks every pooled connection: test each at checkout so the
+        # first request after it does not fail (docs/PERFORMANCE.md, fault test).
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_session_factory(engine: Engine, trust: Trust) -> sessionmaker[Session]:
+    """Sessions that carry the installation's trust (cases.team.trust) in `session.info`."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"trust": trust})
+
+
+def create_schema(engine: Engine) -> None:
+    Base.metadata.create_all(engine)

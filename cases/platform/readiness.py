@@ -1,0 +1,142 @@
+"""`flask --app wsgi:review prod-check`: is this configuration fit for production?
+
+Problems make the command exit 1: the start-up refusals of `production_problems`
+(secrets, KDF, cookies, proxy trust), the roster's roots of trust, the database (reachable, migrated, a
+recovery key installed), the shared rate-limit store, the compiled Indonesian
+catalog. Warnings are printed but pass: a SQLite database works for one small
+server, PostgreSQL is what production is tested with; items still in format 1
+have unauthenticated metadata until `items upgrade` runs.
+
+`python -m cases.platform.readiness` gives the same report when the apps themselves
+refuse to start (production's start-up check stops `flask --app ...` first).
+"""
+
+import dataclasses
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from limits.storage import storage_from_string
+from sqlalchemy.exc import SQLAlchemyError
+
+from cases.platform.config import Config, ConfigError, production_problems, read_config, roots_problems
+from cases.platform.db import make_engine
+from cases.platform.item_upgrade import legacy_counts
+from cases.platform.preflight import check_deployment
+
+CATALOG = Path(__file__).resolve().parents[2] / "translations" / "id" / "LC_MESSAGES" / "messages.mo"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    problems: list[str]
+    warnings: list[str]
+
+
+def assess(config: Config) -> Readiness:
+    problems = production_problems(config)
+    problems += roots_problems(config)
+    problems += _proxy_problems(config.forwarded_allow_ips, onion=config.onion)
+    problems += _database_problems(config)
+    problems += _limit_store_problems(config.redis_url)
+    if not CATALOG.exists():
+        problems.append("The Indonesian catalog is not compiled (pybabel compile -d translations).")
+    warnings = []
+    if config.onion and config.forwarded_allow_ips.strip():
+        warnings.append(
+            "KANAL_ONION=1 with KANAL_FORWARDED_ALLOW_IPS set: tor adds no X-Forwarded-Proto, so a "
+            "client could send its own; leave it empty for the onion portal."
+        )
+    if not config.database_url.startswith("postgresql"):
+        warnings.append(
+            "DATABASE_URL is not PostgreSQL: SQLite serves one small server, but production is "
+            "tested on PostgreSQL (concurrent workers, pg_dump backups)."
+        )
+    warnings += _legacy_item_warnings(config.database_url)
+    return Readiness(problems=problems, warnings=warnings)
+
+
+def explain(readiness: Readiness) -> list[str]:
+    """The report: one line per problem ("- ") and per warning ("! "), then the verdict."""
+    lines = [f"- {problem}" for problem in readiness.problems] + [f"! {warning}" for warning in readiness.warnings]
+    if not readiness.problems:
+        lines.append("Ready for production." + (" Read the warnings above." if readiness.warnings else ""))
+    return lines
+
+
+@click.command()
+def main() -> None:
+    """Check the configuration in the environment for production (exit 1 on any problem)."""
+    try:
+        readiness = assess(read_config())
+    except (ConfigError, ValueError) as error:  # e.g. KANAL_ENV or a number that does not parse
+        readiness = Readiness(problems=[str(error)], warnings=[])
+    for line in explain(readiness):
+        click.echo(line)
+    if readiness.problems:
+        raise SystemExit(1)
+
+
+def _proxy_problems(allowed: str, *, onion: bool) -> list[str]:
+    """gunicorn believes X-Forwarded-Proto only from these: they must be addresses, not a wildcard."""
+    entries = [entry.strip() for entry in allowed.split(",") if entry.strip()]
+    if not entries and not onion:
+        return ["KANAL_FORWARDED_ALLOW_IPS is empty: name the address of the proxy in front (nginx)."]
+    invalid = []
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            invalid.append(entry)
+    if invalid and "*" not in invalid:  # the wildcard is already a start-up refusal
+        return [f"KANAL_FORWARDED_ALLOW_IPS holds something that is not an address: {', '.join(invalid)}."]
+    return []
+
+
+def _database_problems(config: Config) -> list[str]:
+    try:
+        check_deployment(dataclasses.replace(config, env="production"), roots=False)
+    except ConfigError as error:
+        reason = str(error).replace("Refusing to start in production: ", "")
+        return [reason[:1].upper() + reason[1:]]
+    return []
+
+
+def _legacy_item_warnings(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            items, streams = legacy_counts(connection)
+    except SQLAlchemyError:
+        return []  # unreachable or not migrated: already a problem above
+    finally:
+        engine.dispose()
+    if not items and not streams:
+        return []
+    return [
+        f"{items} item(s) and {streams} file stream(s) are still in format 1: a database writer could relabel "
+        "their author, kind or order unnoticed. Run flask --app wsgi:review items upgrade (with the recovery "
+        "secret on standard input)."
+    ]
+
+
+def _limit_store_problems(redis_url: str) -> list[str]:
+    if not redis_url:
+        return [
+            "KANAL_REDIS_URL is not set: each gunicorn worker would count rate limits on its own "
+            "(the limits multiply by the worker count and reset on every restart)."
+        ]
+    if not redis_url.startswith(("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")):
+        return ["KANAL_REDIS_URL is not a Redis URL: the rate limits must be shared by every worker and node."]
+    try:
+        reachable = storage_from_string(redis_url, socket_connect_timeout=5, socket_timeout=5).check()
+    except Exception as error:  # noqa: BLE001 - any failure to build the storage is the operator's to fix
+        return [f"KANAL_REDIS_URL cannot be used for rate limits ({type(error).__name__})."]
+    if not reachable:
+        return ["KANAL_REDIS_URL does not answer (rate limits need it)."]
+    return []
+
+
+if __name__ == "__main__":
+    main()

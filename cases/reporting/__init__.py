@@ -1,0 +1,1 @@
+"""What a reporter does: submission, receipts, the visit after the receipt, the conversation."""

@@ -1,0 +1,104 @@
+"""A reporter submits a report: one case, one encrypted report item, its grants.
+
+Nothing here is logged and no exact time is kept: timestamps are rounded to
+the hour. The receipt is returned to the caller to show once, and only its
+keyed hash is stored.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cases.evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
+from cases.items import add_item
+from cases.models import Case, Category, Opd, new_id
+from cases.platform.clock import to_hour, utc_now
+from cases.reporting.errors import UnknownChoice
+from cases.reporting.report_content import ReportContent
+from cases.team.grants import seal_new_case, sealing_recovery_key
+from cases.team.notifications import mark_activity
+from cases.triage.deadlines import DeadlineRules, start_clocks
+from crypto import receipts
+from crypto.keys import new_symmetric_key
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    case_id: str
+    receipt: str
+    files: tuple[AttachmentInfo, ...] = ()
+
+    def __repr__(self) -> str:  # the receipt must never reach a log line
+        return f"SubmittedReport(case_id={self.case_id!r})"
+
+
+def _unused_receipt(session: Session, receipt_key: bytes) -> tuple[str, bytes]:
+    while True:  # an 80-bit collision is astronomically unlikely; stay correct anyway
+        receipt = receipts.new_receipt()
+        lookup = receipts.lookup_hash(receipt, server_key=receipt_key)
+        if session.scalars(select(Case.id).where(Case.receipt_lookup == lookup)).first() is None:
+            return receipt, lookup
+
+
+def submit_report(
+    session: Session,
+    *,
+    category_id: int,
+    opd_id: int,
+    content: ReportContent,
+    receipt_key: bytes,
+    first_response_hours: int = 24,
+    rules: DeadlineRules | None = None,
+    files: Sequence[PreparedFile] = (),
+    limits: Limits | None = None,
+) -> SubmittedReport:
+    category = session.get(Category, category_id)
+    opd = session.get(Opd, opd_id)
+    if category is None or not category.active or opd is None or not opd.active:
+        raise UnknownChoice()
+    sealing_recovery_key(session)  # refuse before doing work: no case without a (verified) recovery grant
+    check_quota(session, case_id=None, files=list(files), limits=limits or Limits())
+
+    receipt, lookup = _unused_receipt(session, receipt_key)
+    salt = receipts.new_reporter_salt()
+    reporter = receipts.reporter_keypair(receipt, salt=salt)
+    hour = to_hour(utc_now())
+    case = Case(
+        id=new_id(),
+        category_id=category.id,
+        opd_id=opd.id,
+        status="new",
+        received_at=hour,
+        updated_at=hour,
+        first_response_due=hour,  # set by start_clocks below
+        receipt_lookup=lookup,
+        reporter_salt=salt,
+        item_seq=1,
+        reporter_seq=1,
+    )
+    start_clocks(case, rules or DeadlineRules(first_response_hours=first_response_hours))
+    session.add(case)
+    case_key, team_key = new_symmetric_key(), new_symmetric_key()
+    add_item(
+        session,
+        case=case,
+        key=case_key,
+        key_kind="case",
+        kind="report",
+        author="reporter",
+        plaintext=content.to_bytes(),
+        seq=1,
+        created_at=hour,
+    )
+    seal_new_case(session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public)
+    session.flush()
+    stored = tuple(
+        store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter", seq=seq)
+        for seq, prepared in enumerate(files, start=2)
+    )
+    case.item_seq = case.reporter_seq = 1 + len(stored)
+    session.flush()
+    mark_activity(session, case_id=case.id)
+    return SubmittedReport(case_id=case.id, receipt=receipt, files=stored)

@@ -1,0 +1,1 @@
+"""Who may read: accounts, sessions, second factor, login throttle, the signed roster, grants, recusal."""

@@ -1,0 +1,58 @@
+"""Errors raised by this room; views map them to messages."""
+
+from datetime import datetime
+
+from cases.errors import DomainError
+
+
+class LoginFailed(DomainError):
+    """Wrong name or passphrase (never says which)."""
+
+
+class PassphraseRejected(DomainError):
+    """A new passphrase does not meet the policy; `reason` is a message id."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AccountExists(DomainError):
+    """A reviewer with that name already exists."""
+
+
+class NotAKeyHolder(DomainError):
+    """The signed roster does not show this account as a key holder allowed to do that."""
+
+
+class InvalidEmail(DomainError):
+    """Not a plausible e-mail address."""
+
+
+class RecoveryMismatch(DomainError):
+    """The secret given does not belong to any installed recovery key."""
+
+
+class ApprovalRefused(DomainError):
+    """`reason`: "self", "creator", "not_holder", "not_active", "already", "not_created", "changed" or "code"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RemovalRefused(DomainError):
+    """`reason`: "own" (nobody removes their own), "same" (the proposer cannot confirm),
+    "not_holder", "none" (no such affiliation) or "stale" (it changed since it was proposed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AccountLocked(DomainError):
+    """Too many failed attempts; `until` says when the next one is accepted."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("locked")
+        self.until = until

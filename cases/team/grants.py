@@ -1,0 +1,330 @@
+"""Who receives a case's keys, and sealing them (DESIGN.md §4).
+
+The case key goes to every eligible reviewer, the recovery key and the
+reporter; the team key to eligible reviewers and the recovery key only.
+
+"Eligible" is decided by the signed roster verified from the roots of trust
+(cases.team.roster), not by the `reviewer` and `affiliation` rows: a reviewer row
+planted or edited by a database writer, a swapped public key, or a deleted
+affiliation row gets nothing. The rows can only take access away (a row
+marked disabled or affiliated is skipped even when the roster allows it).
+The recovery key is sealed to only when its fingerprint is a root.
+"""
+
+import logging
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from cases.accountability import audit
+from cases.errors import CaseNotFound
+from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
+from cases.platform.clock import to_hour, utc_now
+from cases.reporting.errors import RecoveryKeyMissing
+from cases.team import roster
+from cases.team.trust import trust_of
+from crypto.keys import key_tag, open_grant, seal_key, tag_matches
+
+
+def _eligible() -> ColumnElement[bool]:
+    """Active, approved (four eyes) reviewers that hold a key pair."""
+    return and_(
+        Reviewer.state == "active",
+        Reviewer.is_reviewer.is_(True),
+        Reviewer.public_key.is_not(None),
+        Reviewer.approved_at.is_not(None),
+    )
+
+
+def _not_recused(opd_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(Affiliation.reviewer_id == Reviewer.id, Affiliation.opd_id == opd_id)
+
+
+def eligible_reviewers(session: Session, *, opd_id: int) -> list[Reviewer]:
+    """Who may be sealed a case about `opd_id`: a reader in the verified roster, not recused
+    from the unit there, whose row holds exactly the bound keys and is not affiliated either."""
+    verified = roster.verified(session)
+    candidates = session.scalars(select(Reviewer).where(_eligible(), _not_recused(opd_id)))
+    return [reviewer for reviewer in candidates if verified.reads(reviewer, opd_id)]
+
+
+def active_recovery_key(session: Session) -> RecoveryKey:
+    key = session.scalars(select(RecoveryKey).where(RecoveryKey.active.is_(True))).first()
+    if key is None:
+        raise RecoveryKeyMissing()
+    return key
+
+
+def recovery_key_verified(session: Session, key: RecoveryKey) -> bool:
+    return roster.encryption_fingerprint(key.public_key) in trust_of(session).roots().recovery
+
+
+def sealing_recovery_key(session: Session) -> RecoveryKey:
+    """The active recovery key, only if its fingerprint is a root: a recovery row swapped by a
+    database writer would otherwise receive every case. Refused like a missing key."""
+    key = active_recovery_key(session)
+    if not recovery_key_verified(session, key):
+        raise RecoveryKeyMissing()
+    return key
+
+
+def _grant(
+    case_id: str,
+    key: bytes,
+    *,
+    key_kind: str,
+    recipient_kind: str,
+    recipient_id: str,
+    public: bytes,
+    reviewer_id: str | None = None,
+) -> KeyGrant:
+    return KeyGrant(
+        case_id=case_id,
+        key_kind=key_kind,
+        recipient_kind=recipient_kind,
+        recipient_id=recipient_id,
+        reviewer_id=reviewer_id,
+        sealed=seal_key(key, recipient_public=public, case_id=case_id, key_kind=key_kind, recipient_id=recipient_id),
+        created_at=to_hour(utc_now()),
+    )
+
+
+def reviewer_key_grant(case_id: str, key: bytes, *, key_kind: str, reviewer: Reviewer) -> KeyGrant:
+    """`key` sealed to one reviewer (who is already known to be a verified reader)."""
+    assert reviewer.public_key is not None  # verified readers hold a key pair
+    return _grant(
+        case_id,
+        key,
+        key_kind=key_kind,
+        recipient_kind="reviewer",
+        recipient_id=reviewer.recipient_id,
+        public=reviewer.public_key,
+        reviewer_id=reviewer.id,
+    )
+
+
+_TAG = 32
+logger = logging.getLogger(__name__)
+
+
+def _tag(session: Session, case: Case, kind: str, key: bytes) -> bytes:
+    return key_tag(trust_of(session).audit_key, key, case_id=case.id, opd_id=case.opd_id, key_kind=kind)
+
+
+def key_belongs(session: Session, case: Case, kind: str, key: bytes) -> bool:
+    """Is `key` the case's own key of that kind, for the unit it was submitted about? False for a key a
+    database writer sealed into the grants, a case moved to another unit, or a case from before tags
+    (until `items upgrade`)."""
+    tag = case.seal_tag
+    if tag is None or len(tag) != 2 * _TAG:
+        return False
+    expected = tag[:_TAG] if kind == "case" else tag[_TAG:]
+    return tag_matches(expected, _tag(session, case, kind, key))
+
+
+def tag_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes) -> None:
+    case.seal_tag = _tag(session, case, "case", case_key) + _tag(session, case, "team", team_key)
+
+
+def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes, reporter_public: bytes) -> None:
+    recovery = sealing_recovery_key(session)
+    tag_case(session, case, case_key=case_key, team_key=team_key)
+    readers = eligible_reviewers(session, opd_id=case.opd_id)
+    grants = [
+        _grant(
+            case.id,
+            case_key,
+            key_kind="case",
+            recipient_kind="reporter",
+            recipient_id=f"reporter:{case.id}",
+            public=reporter_public,
+        ),
+    ]
+    for kind, key in (("case", case_key), ("team", team_key)):
+        grants.append(
+            _grant(
+                case.id,
+                key,
+                key_kind=kind,
+                recipient_kind="recovery",
+                recipient_id=recovery.recipient_id,
+                public=recovery.public_key,
+            )
+        )
+        grants += [reviewer_key_grant(case.id, key, key_kind=kind, reviewer=reviewer) for reviewer in readers]
+    session.add_all(grants)
+
+
+def reviewer_grant(session: Session, *, case_id: str, reviewer: Reviewer, key_kind: str) -> KeyGrant:
+    grant = session.scalars(
+        select(KeyGrant).where(
+            KeyGrant.case_id == case_id,
+            KeyGrant.key_kind == key_kind,
+            KeyGrant.recipient_id == reviewer.recipient_id,
+        )
+    ).first()
+    if grant is None:
+        raise CaseNotFound()
+    return grant
+
+
+def open_reviewer_key(
+    session: Session, *, case_id: str, reviewer: Reviewer, private_key: bytes, key_kind: str = "case"
+) -> bytes:
+    """The reviewer's key of that kind for the case; CaseNotFound without a grant, and when the key
+    fails its tag (swapped into the grants, or the case moved to another unit: logged for the team)."""
+    grant = reviewer_grant(session, case_id=case_id, reviewer=reviewer, key_kind=key_kind)
+    key = open_grant(
+        grant.sealed,
+        recipient_private=private_key,
+        case_id=case_id,
+        key_kind=key_kind,
+        recipient_id=reviewer.recipient_id,
+    )
+    case = session.get(Case, case_id)
+    if case is None or not key_belongs(session, case, key_kind, key):
+        logger.error(
+            "The %s key of case %s fails its tag: not used (run `flask audit verify` and check "
+            "the case's grants and unit).",
+            key_kind,
+            case_id,
+        )
+        raise CaseNotFound()
+    return key
+
+
+REGRANT_BATCH = 200
+
+
+def _missing_for(session: Session, reviewer: Reviewer) -> int:
+    """How many (case, kind) grants this reviewer could have but lacks."""
+    allowed = (
+        select(Case.id)
+        .where(~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
+        .subquery()
+    )
+    expected = 2 * (session.scalar(select(func.count()).select_from(allowed)) or 0)
+    held = session.scalar(select(func.count()).select_from(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id)) or 0
+    return expected - held
+
+
+def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batch: int = REGRANT_BATCH) -> int:
+    """Seal keys `holder` holds to eligible reviewers who lack them; at most `batch` grants.
+
+    Runs whenever a key holder logs in or opens the case list, so new (approved)
+    colleagues and lifted recusals catch up without anyone handling keys by hand.
+    Only reviewers flagged `needs_grants` are considered (the flag is cleared once
+    they hold every case they may read), so the common case costs one small query.
+    Every grant is audited.
+    """
+    flagged = session.scalar(
+        select(func.count())
+        .select_from(Reviewer)
+        .where(Reviewer.needs_grants.is_(True), Reviewer.id != holder.id, _eligible())
+    )
+    if not flagged:
+        return 0
+    verified = roster.verified(session)
+    readers = [member.id for member in verified.members.values() if member.key_holder and member.reviewer]
+    if not verified.key_holder(holder.id) or not readers:
+        return 0  # only a verified key holder passes keys on, and only to verified readers
+    target = aliased(Reviewer)
+    existing = aliased(KeyGrant)
+    rows = session.execute(
+        select(KeyGrant, Case.opd_id, target)
+        .join(Case, Case.id == KeyGrant.case_id)
+        .join(
+            target,
+            and_(
+                target.id != holder.id,
+                target.id.in_(readers),
+                target.needs_grants.is_(True),
+                target.state == "active",
+                target.is_reviewer.is_(True),
+                target.public_key.is_not(None),
+                target.approved_at.is_not(None),
+            ),
+        )
+        .where(
+            KeyGrant.recipient_id == holder.recipient_id,
+            ~exists().where(
+                existing.case_id == KeyGrant.case_id,
+                existing.key_kind == KeyGrant.key_kind,
+                existing.reviewer_id == target.id,
+            ),
+            ~exists().where(Affiliation.reviewer_id == target.id, Affiliation.opd_id == Case.opd_id),
+        )
+        .order_by(KeyGrant.case_id, KeyGrant.key_kind)
+        .limit(batch)
+    ).all()
+    keys: dict[tuple[str, str], bytes] = {}
+    targets: dict[str, Reviewer] = {}
+    passed = [(grant, reviewer) for grant, opd, reviewer in rows if verified.reads(reviewer, opd)]
+    refused: set[tuple[str, str]] = set()
+    for grant, reviewer in passed:
+        slot = (grant.case_id, grant.key_kind)
+        if slot in refused:
+            continue
+        if slot not in keys:
+            key = open_grant(
+                grant.sealed,
+                recipient_private=private_key,
+                case_id=grant.case_id,
+                key_kind=grant.key_kind,
+                recipient_id=holder.recipient_id,
+            )
+            case = session.get(Case, grant.case_id)
+            if case is None or not key_belongs(session, case, grant.key_kind, key):
+                refused.add(slot)  # never pass on a key that fails its tag (moved unit, swapped key)
+                continue
+            keys[slot] = key
+        targets[reviewer.id] = reviewer
+        session.add(reviewer_key_grant(grant.case_id, keys[slot], key_kind=grant.key_kind, reviewer=reviewer))
+        audit.record(
+            session,
+            action="grant.create",
+            actor_id=holder.id,
+            case_id=grant.case_id,
+            detail=f"kind={grant.key_kind} to={reviewer.id}",
+        )
+    session.flush()
+    for reviewer in session.scalars(select(Reviewer).where(Reviewer.needs_grants.is_(True))):
+        if _missing_for(session, reviewer) <= 0:
+            reviewer.needs_grants = False
+    return sum(1 for grant, _reviewer in passed if (grant.case_id, grant.key_kind) not in refused)
+
+
+def revoke_grants(
+    session: Session, *, reviewer: Reviewer, opd_id: int | None = None, actor_id: str | None = None
+) -> int:
+    """Delete a reviewer's grants (all, or for cases about one OPD); audited."""
+    query = select(KeyGrant).where(KeyGrant.reviewer_id == reviewer.id)
+    if opd_id is not None:
+        query = query.where(KeyGrant.case_id.in_(select(Case.id).where(Case.opd_id == opd_id)))
+    grants = session.scalars(query).all()
+    for grant in grants:
+        audit.record(
+            session,
+            action="grant.delete",
+            actor_id=actor_id,
+            case_id=grant.case_id,
+            detail=f"kind={grant.key_kind} of={reviewer.id}",
+        )
+    if grants:
+        session.execute(delete(KeyGrant).where(KeyGrant.id.in_([g.id for g in grants])))
+    return len(grants)
+
+
+def unreadable_cases(session: Session) -> list[str]:
+    """Cases no eligible reviewer holds the case key for (only the recovery key can open them)."""
+    holder = aliased(Reviewer)
+    readable = exists().where(
+        KeyGrant.case_id == Case.id,
+        KeyGrant.key_kind == "case",
+        KeyGrant.reviewer_id == holder.id,
+        holder.state == "active",
+        holder.approved_at.is_not(None),
+        holder.is_reviewer.is_(True),
+    )
+    return list(session.scalars(select(Case.id).where(~readable).order_by(Case.received_at)))

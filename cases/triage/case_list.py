@@ -1,0 +1,221 @@
+"""The team's case list at scale, and the dashboard figures.
+
+Only cases sealed to the reviewer are listed (a join on their grants, indexed
+by recipient). Filters and sort run in SQL on plaintext metadata with indexes
+(see models.Case); pages are fixed-size offsets over a deterministic order.
+
+The total is counted exactly only up to COUNT_AHEAD cases past the page asked
+for ("page 2 of 7"); beyond that the list says "more than N" and counts no
+further, so the first page costs the same at 1,000 and at 100,000 cases
+(docs/PERFORMANCE.md).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from cases.models import STATUSES, Case, CaseLabel, CaseRead, Category, KeyGrant, Opd, Reviewer
+from cases.platform.clock import utc_now
+from cases.triage.deadlines import overdue_clause
+from cases.triage.workflow import normalise_label
+
+PAGE_SIZE = 50
+COUNT_AHEAD = 1000
+SORTS = ("urgency", "newest", "oldest")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    statuses: tuple[str, ...] = ()
+    category_id: int | None = None
+    opd_id: int | None = None
+    assignee: str | None = None  # a reviewer id, or "none"
+    label: str | None = None
+    overdue: bool = False
+    sort: str = "urgency"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    status: str
+    priority: str
+    category_name_id: str
+    category_name_en: str
+    opd_name: str
+    received_at: datetime
+    first_response_due: datetime
+    next_due: datetime | None
+    overdue: bool
+    unread: bool
+    assignee: str | None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    page: int
+    pages: int  # when the total is not exact: the pages known to exist
+    total: int  # when not exact: a lower bound ("more than total")
+    filters: CaseFilter = field(default_factory=CaseFilter)
+    exact: bool = True
+
+
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
+
+
+def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
+    statuses = tuple(s for s in flt.statuses if s in STATUSES)
+    if statuses:
+        query = query.where(Case.status.in_(statuses))
+    if flt.category_id is not None:
+        query = query.where(Case.category_id == flt.category_id)
+    if flt.opd_id is not None:
+        query = query.where(Case.opd_id == flt.opd_id)
+    if flt.assignee == "none":
+        query = query.where(Case.assigned_to_id.is_(None))
+    elif flt.assignee:
+        query = query.where(Case.assigned_to_id == flt.assignee)
+    if flt.label:
+        label = normalise_label(flt.label)  # a hand-typed "Perlu Audit" finds "perlu audit"
+        query = query.where(Case.id.in_(select(CaseLabel.case_id).where(CaseLabel.label == label)))
+    if flt.overdue:
+        query = query.where(overdue_clause(now))
+    return query
+
+
+def _page_ids(session: Session, base: Any, flt: CaseFilter, offset: int, limit: int) -> list[str]:
+    """The ids of one page, from narrow index-friendly queries.
+
+    "Most urgent first" is open cases by their next deadline (overdue ones have
+    the earliest), then concluded ones newest first: two index walks glued at
+    the boundary instead of one sort of every case.
+    """
+    if flt.sort in ("newest", "oldest"):
+        order = Case.received_at.desc() if flt.sort == "newest" else Case.received_at.asc()
+        return list(session.scalars(base.order_by(order, Case.id).offset(offset).limit(limit)))
+    open_cases = base.where(Case.next_due.is_not(None))
+    ids = list(session.scalars(open_cases.order_by(Case.next_due, Case.id).offset(offset).limit(limit)))
+    if len(ids) < limit:
+        open_count = session.scalar(select(func.count()).select_from(open_cases.subquery())) or 0
+        closed = base.where(Case.next_due.is_(None)).order_by(Case.received_at.desc(), Case.id)
+        ids += session.scalars(closed.offset(max(0, offset - open_count)).limit(limit - len(ids)))
+    return ids
+
+
+def list_cases(
+    session: Session,
+    *,
+    reviewer: Reviewer,
+    filters: CaseFilter | None = None,
+    limit: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> CasePage:
+    flt = filters or CaseFilter()
+    now = now or utc_now()
+    granted = exists().where(
+        KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case", KeyGrant.recipient_id == reviewer.recipient_id
+    )
+    base = _filtered(select(Case.id).where(granted), flt, now)
+    asked = max(flt.page, 1)
+    probe = (asked - 1) * limit + max(COUNT_AHEAD, limit) + 1
+    counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
+    exact = counted < probe
+    total = counted if exact else counted - 1
+    pages = max(1, -(-total // limit))
+    page = min(asked, pages)
+    ids = _page_ids(session, base, flt, (page - 1) * limit, limit)
+    details = (
+        {
+            case.id: (case, cat_id, cat_en, opd, seen, assignee)
+            for case, cat_id, cat_en, opd, seen, assignee in session.execute(
+                select(
+                    Case,
+                    Category.name_id,
+                    Category.name_en,
+                    Opd.name,
+                    func.coalesce(CaseRead.seen_seq, 0),
+                    Reviewer.display_name,
+                )
+                .join(Category, Case.category_id == Category.id)
+                .join(Opd, Case.opd_id == Opd.id)
+                .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
+                .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id)
+                .where(Case.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    labels: dict[str, list[str]] = {}
+    if ids:
+        for case_id, label in session.execute(
+            select(CaseLabel.case_id, CaseLabel.label).where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)
+        ):
+            labels.setdefault(case_id, []).append(label)
+    rows = []
+    for case_id in ids:
+        case, cat_id, cat_en, opd, seen, assignee = details[case_id]
+        rows.append(
+            CaseRow(
+                id=case.id,
+                status=case.status,
+                priority=case.priority,
+                category_name_id=cat_id,
+                category_name_en=cat_en,
+                opd_name=opd,
+                received_at=case.received_at,
+                first_response_due=case.first_response_due,
+                next_due=case.next_due,
+                overdue=case.next_due is not None and case.next_due < now,
+                unread=case.reporter_seq > seen,
+                assignee=assignee,
+                labels=tuple(labels.get(case.id, ())),
+            )
+        )
+    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt, exact=exact)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    by_status: dict[str, int]
+    overdue: int
+    first_response_30: tuple[int, int]  # (on time, due) among cases received in the last 30 days
+    first_response_90: tuple[int, int]
+
+    @staticmethod
+    def percent(pair: tuple[int, int]) -> int | None:
+        on_time, due = pair
+        return None if due == 0 else round(100 * on_time / due)
+
+
+def _compliance(session: Session, now: datetime, days: int) -> tuple[int, int]:
+    window = and_(Case.received_at >= now - timedelta(days=days), Case.first_response_due <= now)
+    due = session.scalar(select(func.count()).select_from(Case).where(window)) or 0
+    on_time = (
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(window, Case.first_response_at.is_not(None), Case.first_response_at <= Case.first_response_due)
+        )
+        or 0
+    )
+    return on_time, due
+
+
+def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
+    """Team-wide figures (plaintext metadata only)."""
+    now = now or utc_now()
+    counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+    overdue = session.scalar(select(func.count()).select_from(Case).where(overdue_clause(now))) or 0
+    return Dashboard(
+        by_status={status: counts.get(status, 0) for status in STATUSES},
+        overdue=overdue,
+        first_response_30=_compliance(session, now, 30),
+        first_response_90=_compliance(session, now, 90),
+    )

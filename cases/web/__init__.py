@@ -1,0 +1,1 @@
+"""The Flask glue both apps share: the only place in `cases` that imports Flask or WTForms."""

@@ -1,0 +1,111 @@
+"""Languages and labels: Babel, the language chosen by URL, status and file labels, template filters."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request, url_for
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_timedelta,
+    get_locale,
+    lazy_gettext,
+)
+
+from cases.platform.clock import utc_now
+from cases.web.filters import rupiah
+
+_EXTENSION = "kanal.sessions"
+
+
+STATUS_LABELS = {
+    "new": lazy_gettext("Received"),
+    "verifying": lazy_gettext("Verification"),
+    "investigating": lazy_gettext("Investigation"),
+    "referred": lazy_gettext("Referred"),
+    "closed": lazy_gettext("Concluded"),
+    "rejected": lazy_gettext("Rejected"),
+}
+
+
+# The English descriptions cases/evidence/sniff.py gives each accepted file kind.
+FILE_LABELS = {
+    "JPEG image": lazy_gettext("JPEG image"),
+    "PNG image": lazy_gettext("PNG image"),
+    "WebP image": lazy_gettext("WebP image"),
+    "GIF image": lazy_gettext("GIF image"),
+    "HEIC photo": lazy_gettext("HEIC photo"),
+    "PDF document": lazy_gettext("PDF document"),
+    "Word document": lazy_gettext("Word document"),
+    "Excel spreadsheet": lazy_gettext("Excel spreadsheet"),
+    "PowerPoint file": lazy_gettext("PowerPoint file"),
+    "OpenDocument text": lazy_gettext("OpenDocument text"),
+    "OpenDocument spreadsheet": lazy_gettext("OpenDocument spreadsheet"),
+    "OpenDocument presentation": lazy_gettext("OpenDocument presentation"),
+    "older Office document": lazy_gettext("older Office document"),
+    "audio recording": lazy_gettext("audio recording"),
+    "text file": lazy_gettext("text file"),
+}
+
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "translations"
+
+
+LANGUAGES = ("id", "en")
+
+
+def chosen_language() -> str:
+    """Indonesian unless the visit asked for English with `?lang=en`.
+
+    The choice travels in the URL (every link and form the app builds carries it
+    on), never in a cookie: no cookie is set just to remember a language.
+    """
+    lang = request.args.get("lang", "") if has_request_context() else ""
+    return lang if lang in LANGUAGES else "id"
+
+
+def init_babel(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    Babel(app, locale_selector=chosen_language)
+
+    @app.url_defaults
+    def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint != "static" and "lang" not in values and chosen_language() != "id":
+            values["lang"] = chosen_language()
+
+    def switch_language_url(lang: str) -> str:
+        args = {**(request.view_args or {}), **request.args.to_dict()}
+        args["lang"] = lang
+        return url_for(request.endpoint or "static", **args) if request.endpoint else "/"
+
+    def status_label(code: str) -> str:
+        return str(STATUS_LABELS.get(code, code))
+
+    def category_name(name_id: str, name_en: str) -> str:
+        return name_en if str(get_locale()) == "en" else name_id
+
+    def file_label(label: str) -> str:
+        return str(FILE_LABELS.get(label, label))
+
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        category_name=category_name,
+        get_locale=get_locale,
+        file_label=file_label,
+        switch_language_url=switch_language_url,
+        config_limits=app.extensions.get("kanal.config"),
+    )
+    app.jinja_env.filters["date"] = lambda value: format_date(value, "long")
+
+    def relative(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return str(format_timedelta(value - utc_now(), add_direction=True, threshold=1.1))
+
+    app.jinja_env.filters["relative"] = relative
+    app.jinja_env.filters["rupiah"] = rupiah
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")
