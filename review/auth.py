@@ -144,7 +144,7 @@ def second_factor() -> Response | str | tuple[str, int]:
     )
     _switch("full", stepped_up=True)
     _regrant()
-    return redirect(url_for("cases.triage.case_list"))
+    return redirect(url_for("cases.case_list"))
 
 
 def _bound_signing_key() -> SigningKey | None:
@@ -189,7 +189,7 @@ def enrol_totp() -> Response | str | tuple[str, int]:
     reviewer = g.reviewer
     if reviewer.totp_enabled:
         # Never show an enrolled secret again: a stolen session must not yield the second factor.
-        return redirect(url_for("cases.triage.case_list"))
+        return redirect(url_for("cases.case_list"))
     form = CodeForm()
     secret = enrolment_secret(reviewer=reviewer, server_secret=_server_secret())
     if secret is None or (request.method == "GET" and not reviewer.totp_enabled and request.args.get("new")):
@@ -219,7 +219,7 @@ def step_up() -> Response | str | tuple[str, int]:
     form = CodeForm()
     target = request.args.get("next", "")
     if not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
-        target = url_for("cases.triage.case_list")
+        target = url_for("cases.case_list")
     if not form.validate_on_submit():
         return render_template("step_up.html", form=form), (400 if form.is_submitted() else 200)
     keep_on_error()
