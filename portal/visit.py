@@ -4,9 +4,11 @@ The visit lasts 30 minutes from the receipt being entered (absolute), checked
 against the issue time signed into the reporter's cookie.
 """
 
-import time
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -16,31 +18,41 @@ from cases.platform.config import Config
 from cases.reporting.conversation import reporter_adds
 from cases.reporting.errors import CaseClosed, EmptyMessage, ReporterSessionGone
 from cases.reporting.receipts import reporter_view
-from cases.reporting.visits import ReporterAccess, end_reporter_session, resume_reporter_session
+from cases.reporting.visits import end_reporter_session, open_visit
 from cases.web.app import db_session
 
 from .forms import ForgetForm, ReplyForm, StatusForm
 from .uploads import limits, prepare_uploads, refusal_message
 
 bp = Blueprint("visit", __name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _access() -> ReporterAccess | None:
-    config: Config = current_app.extensions["kanal.config"]
-    token, issued = session.get("visit", ""), session.get("visit_at", 0)
-    if not token or not isinstance(issued, int) or time.time() - issued > config.reporter_visit_minutes * 60:
-        _forget(token)
-        return None
-    try:
-        return resume_reporter_session(db_session(), token=token)
-    except ReporterSessionGone:
-        _forget(token)
-        return None
+def visit_required(view: Callable[P, R]) -> Callable[P, R | Response | tuple[str, int]]:
+    """The view runs with `g.visit` (cases.reporting.visits.Visit) for the reporter's cookie; a visit
+    that is over (30 minutes, forgotten, unknown) goes back to the receipt form — a reply being sent
+    is shown back, never lost."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response | tuple[str, int]:
+        config: Config = current_app.extensions["kanal.config"]
+        try:
+            g.visit = open_visit(
+                db_session(),
+                token=session.get("visit", ""),
+                issued_at=session.get("visit_at", 0),
+                minutes=config.reporter_visit_minutes,
+            )
+        except ReporterSessionGone:
+            _forget_cookie()
+            return _ended()
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
-def _forget(token: str) -> None:
-    if token:
-        end_reporter_session(db_session(), token=token)
+def _forget_cookie() -> None:
     session.pop("visit", None)
     session.pop("visit_at", None)
 
@@ -59,40 +71,37 @@ def kept_reply() -> tuple[str, int]:
     ), 400
 
 
-def _page(access: ReporterAccess, form: ReplyForm, **extra: object) -> str:
+def _page(form: ReplyForm, **extra: object) -> str:
     # Dates are calendar days in the deployment's time zone: never an hour (cases/reporting/receipts.py).
-    view = reporter_view(db_session(), case=access.case, case_key=access.case_key, zone=get_timezone())
+    view = reporter_view(db_session(), visit=g.visit, zone=get_timezone())
     return render_template("my_report.html", view=view, form=form, forget=ForgetForm(), **extra)
 
 
 @bp.route("/laporan-saya", methods=["GET", "POST"])
+@visit_required
 def my_report() -> Response | str | tuple[str, int]:
-    access = _access()
-    if access is None:
-        return _ended()
     form = ReplyForm()
     if request.method == "GET":
-        return _page(access, form)
+        return _page(form)
     if not form.validate_on_submit():
-        return _page(access, form), 400
+        return _page(form), 400
     prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
     if file_errors:
-        return _page(access, form, file_errors=file_errors), 400
+        return _page(form, file_errors=file_errors), 400
     try:
         reporter_adds(
             db_session(),
-            case=access.case,
-            case_key=access.case_key,
+            visit=g.visit,
             text=form.text.data or "",
             files=prepared,
             limits=limits(),
         )
     except FileRefused as refused:
-        return _page(access, form, file_errors=[refusal_message(refused)]), 400
+        return _page(form, file_errors=[refusal_message(refused)]), 400
     except EmptyMessage:
-        return _page(access, form, problem="empty"), 400
+        return _page(form, problem="empty"), 400
     except CaseClosed:
-        return _page(access, form, problem="closed"), 400
+        return _page(form, problem="closed"), 400
     flash(_("Sent. The team will see it in their case view."))
     return redirect(url_for("visit.my_report"))
 
@@ -100,6 +109,7 @@ def my_report() -> Response | str | tuple[str, int]:
 @bp.post("/lupakan")
 def forget() -> Response:
     if ForgetForm().validate_on_submit():
-        _forget(session.get("visit", ""))
+        end_reporter_session(db_session(), token=session.get("visit", ""))
+        _forget_cookie()
         flash(_("Done. This browser no longer has access to your report."))
     return redirect(url_for("pages.index"))

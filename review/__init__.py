@@ -2,11 +2,15 @@
 
 from datetime import timedelta
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from cases.errors import CaseNotFound
 from cases.platform.config import Config, load_config
+from cases.team.actor import Actor
+from cases.team.errors import NotAKeyHolder
 from cases.team.integrity import findings
+from cases.team.login import catch_up
 from cases.team.sessions import find_session
 from cases.web.app import db_session, make_app
 
@@ -52,13 +56,26 @@ def create_app(config: Config | None = None) -> Flask:
             home, allowed = STEP_ENDPOINTS[row.purpose]
             if request.endpoint not in allowed:
                 return redirect(url_for(home))
-        g.session_row, g.session_token, g.reviewer = row, token, row.reviewer
+        g.actor = Actor.of_session(row, token=token)
+        g.reviewer = row.reviewer  # who is signed in, for templates; keys stay inside g.actor (cases)
+        if request.method == "POST" and row.purpose == "full":
+            # Keys this reviewer holds reach approved colleagues who lack them (bounded), on state-changing
+            # requests only: a GET never writes grants.
+            catch_up(db_session(), actor=g.actor)
         return None
+
+    @app.errorhandler(NotAKeyHolder)
+    def _not_a_key_holder(_error: NotAKeyHolder) -> tuple[str, int]:
+        return render_template("error.html", code=403), 403
+
+    @app.errorhandler(CaseNotFound)
+    def _case_not_found(_error: CaseNotFound) -> tuple[str, int]:
+        return render_template("error.html", code=404), 404
 
     @app.context_processor
     def integrity_warnings() -> dict[str, object]:
         """Every admin page says loudly when the database disagrees with the signed roster."""
-        if "reviewer" not in g or not g.reviewer.is_admin or g.session_row.purpose != "full":
+        if "actor" not in g or not g.actor.is_admin or g.actor.purpose != "full":
             return {}
         return {"integrity_findings": findings(db_session())}
 

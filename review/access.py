@@ -8,31 +8,14 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from cases.team.sessions import SigningKey, recently_stepped_up, session_keypair, session_signing_key
-
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def private_key() -> bytes:
-    keypair = session_keypair(g.session_row, token=g.session_token)
-    if keypair is None:
-        abort(404)
-    return keypair.private
-
-
-def signing_key() -> SigningKey:
-    """The signed-in reviewer's signing key (for roster decisions); 403 without one."""
-    key = session_signing_key(g.session_row, token=g.session_token)
-    if key is None:
-        abort(403)
-    return key
 
 
 def admin_only(view: Callable[P, R]) -> Callable[P, R]:
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not g.reviewer.is_admin:
+        if not g.actor.is_admin:
             abort(403)
         return view(*args, **kwargs)
 
@@ -51,7 +34,7 @@ def step_up_required(
     def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            if not recently_stepped_up(g.session_row):
+            if not g.actor.stepped_up:
                 if request.method != "GET":
                     flash(_("Please confirm with a fresh code, then repeat the action."))
                 back = url_for(return_to, **(request.view_args or {})) if with_view_args else url_for(return_to)

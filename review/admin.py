@@ -32,7 +32,7 @@ from cases.team.notifications import set_email
 from cases.web.app import db_session
 from cases.web.filters import small_int
 
-from .access import admin_only, signing_key, step_up_required
+from .access import admin_only, step_up_required
 from .forms import AffiliationForm, ApproveForm, ButtonForm, CreateReviewerForm, EmailForm
 
 bp = Blueprint("admin", __name__)
@@ -85,7 +85,7 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
         create_form=create_form,
         affiliation_form=affiliation_form,
         button=ButtonForm(),
-        own_keys=session_fingerprints(g.session_row, token=g.session_token),
+        own_keys=session_fingerprints(g.actor),
         removals=pending_removals(db_session()),
         names=names,
         opds=opds,
@@ -114,8 +114,7 @@ def create() -> Response | tuple[str, int]:
             display_name=form.display_name.data or "",
             is_admin=form.is_admin.data,
             is_reviewer=form.is_reviewer.data,
-            creator=g.reviewer,
-            creator_key=signing_key(),
+            creator=g.actor,
             email=form.email.data or "",
         )
     except NotAKeyHolder:
@@ -147,8 +146,7 @@ def approve(reviewer_id: str) -> Response | tuple[str, int]:
     try:
         approve_reviewer(
             db_session(),
-            approver=g.reviewer,
-            approver_key=signing_key(),
+            approver=g.actor,
             reviewer=reviewer,
             code=form.code.data or "",
             server_secret=config.review_secret_key.encode(),
@@ -173,7 +171,7 @@ def disable(reviewer_id: str) -> Response:
         flash(_("You cannot disable your own account."))
     else:
         try:
-            disable_reviewer(db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=reviewer)
+            disable_reviewer(db_session(), actor=g.actor, reviewer=reviewer)
             flash(_("Account disabled; its sessions and case keys are gone."))
         except NotAKeyHolder:
             flash(str(_REMOVAL_MESSAGES["not_holder"]))
@@ -195,8 +193,7 @@ def affiliate(reviewer_id: str) -> Response:
         try:
             removed = add_affiliation(
                 db_session(),
-                actor=g.reviewer,
-                actor_key=signing_key(),
+                actor=g.actor,
                 reviewer=_reviewer(reviewer_id),
                 opd_id=form.opd.data,
                 kind=form.kind.data or "member",
@@ -216,9 +213,7 @@ def unaffiliate(reviewer_id: str) -> Response:
     opd_id = small_int(request.form.get("opd", ""))
     if ButtonForm().validate_on_submit() and opd_id is not None:
         try:
-            propose_removal(
-                db_session(), actor=g.reviewer, actor_key=signing_key(), reviewer=_reviewer(reviewer_id), opd_id=opd_id
-            )
+            propose_removal(db_session(), actor=g.actor, reviewer=_reviewer(reviewer_id), opd_id=opd_id)
             flash(_("Removal proposed. Another key holder must confirm it on this page."))
         except RemovalRefused as refused:
             flash(str(_REMOVAL_MESSAGES[refused.reason]))
@@ -231,7 +226,7 @@ def confirm_unaffiliate(proposal_id: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        confirm_removal(db_session(), actor=g.reviewer, actor_key=signing_key(), proposal_id=proposal_id[:32])
+        confirm_removal(db_session(), actor=g.actor, proposal_id=proposal_id[:32])
         flash(_("Affiliation removed. Key holders pass on that unit's cases at their next visit."))
     except RemovalRefused as refused:
         flash(str(_REMOVAL_MESSAGES[refused.reason]))
@@ -245,8 +240,7 @@ def declare_conflict() -> Response:
     if form.validate_on_submit():
         removed = add_affiliation(
             db_session(),
-            actor=g.reviewer,
-            actor_key=signing_key(),
+            actor=g.actor,
             reviewer=g.reviewer,
             opd_id=form.opd.data,
             kind="conflict",

@@ -12,7 +12,7 @@ from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import team_replies
 from cases.reporting.errors import EmptyMessage
-from cases.team.grants import regrant_from, unreadable_cases
+from cases.team.grants import unreadable_cases
 from cases.team.membership import pending_approvals
 from cases.triage.case_list import CaseFilter, dashboard, list_cases
 from cases.triage.deadlines import DeadlineRules
@@ -33,7 +33,6 @@ from cases.web.app import db_session, session_factory
 from cases.web.filters import small_int
 from cases.web.i18n import STATUS_LABELS
 
-from .access import private_key
 from .forms import AssignForm, ButtonForm, DuplicateForm, LabelForm, NoteForm, PriorityForm, ReplyForm, StatusForm
 
 bp = Blueprint("cases", __name__)
@@ -56,8 +55,6 @@ def _int(name: str) -> int | None:
 
 @bp.get("/")
 def case_list() -> str:
-    # Keys held by this reviewer reach approved colleagues who lack them (bounded per request).
-    regrant_from(db_session(), holder=g.reviewer, private_key=private_key())
     filters = CaseFilter(
         statuses=tuple(request.args.getlist("status")),
         category_id=_int("category"),
@@ -96,7 +93,7 @@ def _case_page(case_id: str, *, status: int = 200, **forms: object) -> tuple[str
     if len(case_id) > MAX_ID_CHARS:
         abort(404)
     try:
-        detail = read_case(db_session(), reviewer=g.reviewer, case_id=case_id, private_key=private_key())
+        detail = read_case(db_session(), actor=g.actor, case_id=case_id)
     except CaseNotFound:
         abort(404)
     status_form = forms.get("status_form") or StatusForm()
@@ -146,9 +143,8 @@ def reply(case_id: str) -> Response | tuple[str, int]:
     try:
         team_replies(
             db_session(),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id[:MAX_ID_CHARS],
-            private_key=private_key(),
             text=form.text.data or "",
             rules=_rules(),
         )
@@ -169,9 +165,8 @@ def status(case_id: str) -> Response | tuple[str, int]:
     try:
         change_status(
             db_session(),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id[:MAX_ID_CHARS],
-            private_key=private_key(),
             new_status=form.new_status.data or "",
             reason=form.reason.data or "",
             outcome=form.outcome.data or "",
@@ -201,9 +196,8 @@ def note(case_id: str) -> Response | tuple[str, int]:
         case_id,
         lambda: add_note(
             db_session(),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id[:MAX_ID_CHARS],
-            private_key=private_key(),
             text=form.text.data or "",
         ),
         _("Note added."),
@@ -220,9 +214,8 @@ def assign_case(case_id: str) -> Response | tuple[str, int]:
             case_id,
             lambda: assign(
                 db_session(),
-                reviewer=g.reviewer,
+                actor=g.actor,
                 case_id=case_id[:MAX_ID_CHARS],
-                private_key=private_key(),
                 assignee_id=assignee,
             ),
             _("Assignment saved."),
@@ -240,9 +233,8 @@ def priority(case_id: str) -> Response | tuple[str, int]:
             case_id,
             lambda: set_priority(
                 db_session(),
-                reviewer=g.reviewer,
+                actor=g.actor,
                 case_id=case_id[:MAX_ID_CHARS],
-                private_key=private_key(),
                 priority=request.form.get("priority", ""),
             ),
             _("Priority saved."),
@@ -260,9 +252,8 @@ def label(case_id: str) -> Response | tuple[str, int]:
         case_id,
         lambda: add_label(
             db_session(),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id[:MAX_ID_CHARS],
-            private_key=private_key(),
             label=form.label.data or "",
         ),
         _("Label added."),
@@ -277,9 +268,8 @@ def unlabel(case_id: str) -> Response:
         case_id,
         lambda: remove_label(
             db_session(),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id[:MAX_ID_CHARS],
-            private_key=private_key(),
             label=request.form.get("label", ""),
         ),
         _("Label removed."),
@@ -297,9 +287,8 @@ def duplicate(case_id: str) -> Response | tuple[str, int]:
             case_id,
             lambda: mark_duplicate(
                 db_session(),
-                reviewer=g.reviewer,
+                actor=g.actor,
                 case_id=case_id[:MAX_ID_CHARS],
-                private_key=private_key(),
                 original_id=original,
             ),
             _("Duplicate link saved."),
@@ -316,10 +305,9 @@ def download(case_id: str, attachment_id: str) -> Response:
         file = download_attachment(
             db_session(),
             sessions=session_factory(current_app),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id,
             attachment_id=attachment_id,
-            private_key=private_key(),
         )
     except CaseNotFound:
         abort(404)

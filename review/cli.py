@@ -18,7 +18,6 @@ from cases.accountability import anchors, audit
 from cases.errors import DomainError
 from cases.models import AuditAnchor, RecoveryKey, Reviewer
 from cases.platform.backup import backup_sqlite
-from cases.platform.clock import utc_now
 from cases.platform.config import Config
 from cases.platform.errors import BackupRefused
 from cases.platform.item_upgrade import upgrade_legacy_items
@@ -27,20 +26,29 @@ from cases.platform.readiness import assess, explain
 from cases.platform.seed import load_seed
 from cases.platform.smtp_mail import SmtpSender, SmtpSettings
 from cases.reporting.errors import RecoveryKeyMissing
+from cases.team import login as steps
 from cases.team import roster
-from cases.team.accounts import authenticate, create_founder, create_reviewer
-from cases.team.errors import AccountExists, AccountLocked, InvalidEmail, LoginFailed, NotAKeyHolder, RecoveryMismatch
+from cases.team.accounts import create_founder, create_reviewer
+from cases.team.actor import Actor
+from cases.team.errors import (
+    AccountExists,
+    AccountLocked,
+    AccountNotActive,
+    InvalidEmail,
+    LoginFailed,
+    NotAKeyHolder,
+    RecoveryMismatch,
+)
 from cases.team.grants import active_recovery_key, recovery_key_verified
 from cases.team.integrity import findings
+from cases.team.membership import make_founder
 from cases.team.notifications import NoticeText, send_due
 from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint, reseal_with_recovery
-from cases.team.second_factor import check_code, use_backup_code
 from cases.team.trust import trust_of
 from cases.triage.retention import purge_expired
 from cases.web.app import session_factory
 from crypto.errors import CryptoError
 from crypto.recovery import parse_recovery_input, split_master_secret
-from crypto.signing import SigningKey, fingerprint
 
 
 def _session() -> Session:
@@ -96,24 +104,28 @@ def _recovery_to_vouch(session: Session) -> RecoveryKey | None:
     return key if recovery_key_verified(session, key) else None
 
 
-def _key_holder(session: Session, username: str) -> tuple[Reviewer, "SigningKey"]:
-    """Who runs a CLI command that changes the roster: their passphrase unlocks their signing key."""
+def _key_holder(session: Session, username: str) -> Actor:
+    """Who runs a CLI command that changes the roster: the same two factors as the review app's login
+    (cases.team.login.unlock); their keys stay inside the returned actor."""
     passphrase = click.prompt(f"Passphrase of '{username}'", hide_input=True, err=True)
     config: Config = current_app.extensions["kanal.config"]
     try:
-        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=config.kdf)
-    except (LoginFailed, AccountLocked):
+        return steps.unlock(
+            session,
+            username=username,
+            passphrase=passphrase,
+            code=lambda: click.prompt(f"Code from the authenticator app of '{username}'", err=True),
+            kdf=config.kdf,
+            server_secret=config.review_secret_key.encode(),
+        )
+    except AccountNotActive:
+        raise click.ClickException(f"'{username}' has not activated their account yet.") from None
+    except LoginFailed as failed:
+        if failed.args == ("second factor",):
+            raise click.ClickException("That code is not valid (or was already used).") from None
         raise click.ClickException(f"'{username}' and that passphrase do not match an active account.") from None
-    if outcome.signing is None or outcome.keypair is None:
-        raise click.ClickException(f"'{username}' has not activated their account yet.")
-    if outcome.reviewer.totp_enabled:  # the same two factors as the review app's login
-        code = click.prompt(f"Code from the authenticator app of '{username}'", err=True)
-        if not (
-            check_code(reviewer=outcome.reviewer, code=code, server_secret=config.review_secret_key.encode())
-            or use_backup_code(session, reviewer=outcome.reviewer, code=code)
-        ):
-            raise click.ClickException("That code is not valid (or was already used).")
-    return outcome.reviewer, outcome.signing
+    except AccountLocked:
+        raise click.ClickException(f"'{username}' and that passphrase do not match an active account.") from None
 
 
 def register(app: Flask) -> None:
@@ -192,7 +204,7 @@ def register(app: Flask) -> None:
             )
         try:
             with _session() as session, session.begin():
-                creator, key = _key_holder(session, by)
+                creator = _key_holder(session, by)
                 reviewer, activation = create_reviewer(
                     session,
                     username=username,
@@ -201,7 +213,6 @@ def register(app: Flask) -> None:
                     is_reviewer=not no_reviewer,
                     email=email,
                     creator=creator,
-                    creator_key=key,
                 )
         except NotAKeyHolder:
             raise click.ClickException(f"'{by}' is not a key-holding admin in the signed roster.") from None
@@ -362,34 +373,7 @@ def register(app: Flask) -> None:
     def roster_found(username: str) -> None:
         """Upgrade ceremony: make an existing, activated key holder a founder (asks their passphrase)."""
         with _session() as session, session.begin():
-            reviewer, key = _key_holder(session, username)
-            roster.append(
-                session,
-                action="founder",
-                subject_id=reviewer.id,
-                fields={
-                    "username": reviewer.username,
-                    "signing_key": key.public.hex(),
-                    "admin": reviewer.is_admin,
-                    "reviewer": reviewer.is_reviewer,
-                },
-                signers=[(reviewer.id, key)],
-            )
-            assert reviewer.public_key is not None
-            roster.append(
-                session,
-                action="account.activate",
-                subject_id=reviewer.id,
-                fields={
-                    "signing_key": key.public.hex(),
-                    "encryption_key": roster.encryption_fingerprint(reviewer.public_key),
-                },
-                signers=[(reviewer.id, key)],
-            )
-            reviewer.approved_at = reviewer.approved_at or utc_now()  # the row mirrors the roster
-            reviewer.needs_grants = True  # key holders pass earlier cases on at their next visit
-            audit.record(session, action="roster.found", detail=f"reviewer={reviewer.id}")
-            fp = fingerprint(key.public)
+            fp = make_founder(session, actor=_key_holder(session, username))
             _add_root(session, kind="founder", fp=fp)
         click.echo(f"'{username}' is a founding key holder; signing-key fingerprint:\n  {fp}")
 

@@ -15,7 +15,7 @@ from cases.accountability.export import ExportSelection, export_case, export_cho
 from cases.errors import CaseNotFound
 from cases.web.app import db_session, session_factory
 
-from .access import private_key, step_up_required
+from .access import step_up_required
 from .cases import MAX_ID_CHARS
 from .forms import ExportForm
 
@@ -33,7 +33,7 @@ def _page(case_id: str, form: ExportForm, *, status: int = 200, problem: str | N
     if len(case_id) > MAX_ID_CHARS:
         abort(404)
     try:
-        choices = export_choices(db_session(), reviewer=g.reviewer, case_id=case_id, private_key=private_key())
+        choices = export_choices(db_session(), actor=g.actor, case_id=case_id)
     except CaseNotFound:
         abort(404)
     return render_template("case_export.html", choices=choices, form=form, problem=problem), status
@@ -65,9 +65,8 @@ def export_download(case_id: str) -> Response | tuple[str, int]:
         export = export_case(
             db_session(),
             sessions=session_factory(current_app),
-            reviewer=g.reviewer,
+            actor=g.actor,
             case_id=case_id[:MAX_ID_CHARS],
-            private_key=private_key(),
             selection=selection,
         )
     except CaseNotFound:

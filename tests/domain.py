@@ -12,8 +12,9 @@ from cases.platform.seed import active_categories
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
 from cases.team.accounts import activate, authenticate, create_founder, create_reviewer
+from cases.team.actor import Actor
 from cases.team.trust import trust_of
-from crypto.keys import KeyPair
+from crypto.keys import KeyPair, keypair_from_private
 from crypto.passphrase import KdfParams
 from crypto.signing import SigningKey
 
@@ -49,6 +50,17 @@ class Holder:
     reviewer: Reviewer
     keypair: KeyPair
     signing: SigningKey
+
+    @property
+    def actor(self) -> Actor:
+        """The reviewer as an operation sees them, keys unlocked (like their signed-in session)."""
+        return Actor.unlocked(self.reviewer, keypair=self.keypair, signing=self.signing)
+
+
+def as_actor(reviewer: Reviewer, private_key: bytes | None = None, *, signing: SigningKey | None = None) -> Actor:
+    """An actor for `reviewer` holding the given keys (what their session would unwrap)."""
+    keypair = keypair_from_private(private_key) if private_key is not None else None
+    return Actor.unlocked(reviewer, keypair=keypair, signing=signing)
 
 
 def signing_of(session: Session, reviewer: Reviewer) -> SigningKey:
@@ -118,8 +130,7 @@ def account(
         is_admin=is_admin,
         is_reviewer=is_reviewer,
         email=email,
-        creator=creator.reviewer,
-        creator_key=creator.signing,
+        creator=creator.actor,
     )
 
 
@@ -159,8 +170,7 @@ def approve(session: Session, *, approver: Holder, reviewer: Reviewer) -> None:
 
     approve_reviewer(
         session,
-        approver=approver.reviewer,
-        approver_key=approver.signing,
+        approver=approver.actor,
         reviewer=reviewer,
         code=fresh_code(session, approver.reviewer),
         server_secret=SERVER_SECRET,

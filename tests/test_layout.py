@@ -42,6 +42,20 @@ def test_views_never_touch_keys_or_sql(package: str) -> None:
         assert "sqlalchemy" not in source, path
 
 
+KEY_WORDS = ("private_key", "keypair", "signing_key", "case_key", "unwrap", "KeyPair", "SigningKey", "session_token")
+
+
+@pytest.mark.parametrize("package", ["portal", "review"])
+def test_no_app_module_handles_key_bytes(package: str) -> None:
+    """Views and CLI commands hand `cases` an actor (cases.team.actor) or a visit (cases.reporting.visits);
+    keys are unwrapped and used only inside `cases`. No app module imports crypto or names a key."""
+    for path in (ROOT / package).rglob("*.py"):
+        source = path.read_text()
+        assert "crypto" not in _module_imports(path), path
+        named = [word for word in KEY_WORDS if word in source]
+        assert not named, f"{path} handles keys: {named}"
+
+
 def test_app_code_never_prints() -> None:
     for package in ("crypto", "cases", "portal", "review"):
         for path in (ROOT / package).rglob("*.py"):

@@ -28,6 +28,7 @@ from cases.models import AuditEvent, Case, CaseItem, CaseLabel, Reviewer
 from cases.platform.clock import utc_now
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.report_content import ReportContent
+from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
 from cases.web.export_pdf import render_pdf
 
@@ -135,8 +136,9 @@ def _open_case(session: Session, *, reviewer: Reviewer, case_id: str, private_ke
     return case, open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key)
 
 
-def export_choices(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes) -> ExportChoices:
+def export_choices(session: Session, *, actor: Actor, case_id: str) -> ExportChoices:
     """The parts of a case a reviewer holding its key may export (audited as a view)."""
+    reviewer, private_key = actor.reviewer, actor.private_key()
     case, case_key = _open_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     entries = [e for e in thread(session, case=case, case_key=case_key, audience="team") if not e.tampered]
     report = _report(session, case, case_key)
@@ -237,13 +239,13 @@ def export_case(
     session: Session,
     *,
     sessions: sessionmaker[Session],
-    reviewer: Reviewer,
+    actor: Actor,
     case_id: str,
-    private_key: bytes,
     selection: ExportSelection,
     now: datetime | None = None,
 ) -> CaseExport:
     """Build the export of what `selection` names, audit it, and return it ready to stream."""
+    reviewer, private_key = actor.reviewer, actor.private_key()
     reason, contact_reason = _check(selection)
     case, case_key = _open_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     team_key = (

@@ -7,7 +7,7 @@ team and never shown to the reporter.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from cases.items import add_item, next_seq, open_item
 from cases.models import Attachment, Case, CaseItem, Reviewer
 from cases.platform.clock import to_hour, utc_now
 from cases.reporting.errors import CaseClosed, EmptyMessage
+from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
 from cases.team.notifications import mark_activity
 from cases.triage.deadlines import DeadlineRules, team_contacted_reporter
@@ -26,6 +27,9 @@ from cases.triage.deadlines import DeadlineRules, team_contacted_reporter
 MAX_MESSAGE_CHARS = 20000
 CLOSED_STATUSES = ("closed", "rejected")
 Audience = Literal["reporter", "team"]
+
+if TYPE_CHECKING:
+    from cases.reporting.visits import Visit
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,10 @@ def _add_message(
 
 
 def reporter_adds(
-    session: Session, *, case: Case, case_key: bytes, text: str, files: list[PreparedFile], limits: Limits
+    session: Session, *, visit: "Visit", text: str, files: list[PreparedFile], limits: Limits
 ) -> list[AttachmentInfo]:
     """The reporter replies and/or adds evidence, all or nothing."""
+    case, case_key = visit.case, visit._case_key
     text = text.strip()
     if case.status in CLOSED_STATUSES:
         raise CaseClosed()
@@ -87,13 +92,13 @@ def reporter_adds(
 def team_replies(
     session: Session,
     *,
-    reviewer: Reviewer,
+    actor: Actor,
     case_id: str,
-    private_key: bytes,
     text: str,
     rules: DeadlineRules | None = None,
 ) -> None:
     """A reviewer writes to the reporter (raises CaseNotFound without a grant)."""
+    reviewer, private_key = actor.reviewer, actor.private_key()
     text = text.strip()
     if not text:
         raise EmptyMessage()

@@ -8,6 +8,7 @@ response time does not tell whether a receipt exists.
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,9 @@ _DUMMY_METADATA = ItemMetadata(
     case_id="dummy", item_id="dummy", author="reporter", kind="report", key_kind="case", seq=1
 )
 _DUMMY_ITEM = encrypt_item(_DUMMY_KEY, ReportContent(what="x" * 600).to_bytes(), _DUMMY_METADATA)
+
+if TYPE_CHECKING:
+    from cases.reporting.visits import Visit
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,12 @@ def reporter_case_key(session: Session, *, case: Case, private_key: bytes) -> by
     )
 
 
-def reporter_view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) -> ReporterView:
+def reporter_view(session: Session, *, visit: "Visit", zone: tzinfo = UTC) -> ReporterView:
     """What the reporter sees; `zone` is the deployment's time zone, for the calendar days."""
+    return _view(session, case=visit.case, case_key=visit._case_key, zone=zone)
+
+
+def _view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) -> ReporterView:
     try:
         report: ReportContent | None = open_report(session, case=case, case_key=case_key)
     except ItemTampered:
@@ -148,6 +156,4 @@ def reporter_view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo
 
 def open_status(session: Session, *, receipt_text: str, receipt_key: bytes) -> ReporterView:
     case, keypair = open_case_by_receipt(session, receipt_text=receipt_text, receipt_key=receipt_key)
-    return reporter_view(
-        session, case=case, case_key=reporter_case_key(session, case=case, private_key=keypair.private)
-    )
+    return _view(session, case=case, case_key=reporter_case_key(session, case=case, private_key=keypair.private))

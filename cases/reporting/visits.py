@@ -7,13 +7,18 @@ receipt (SecureDrop kept the codename in its session cookie: issue #204 there).
 
 The row keeps only the hour it was made; rows older than the previous hour are
 purged whenever a session starts, and the 30-minute limit is checked against
-the signed issue time in the cookie (see portal/visit.py), so no exact time
-of a reporter's visit is stored.
+the signed issue time in the cookie (`open_visit`), so no exact time of a
+reporter's visit is stored.
+
+The portal holds a `Visit` for the request (portal/visit.py, `visit_required`);
+the case key inside it is used only by operations here in `cases`
+(`reporter_view`, `reporter_adds`), never by a view.
 """
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -30,10 +35,12 @@ _LABEL = "reporter-session"
 MAX_TOKEN_CHARS = 64
 
 
-@dataclass(frozen=True)
-class ReporterAccess:
+@dataclass(frozen=True, eq=False)
+class Visit:
+    """A reporter's visit: their case, and its key kept inside `cases`."""
+
     case: Case
-    case_key: bytes
+    _case_key: bytes = field(repr=False)
 
 
 def _row_id(token: str) -> bytes:
@@ -67,7 +74,20 @@ def start_reporter_session(session: Session, *, receipt_text: str, receipt_key: 
     return token
 
 
-def resume_reporter_session(session: Session, *, token: str) -> ReporterAccess:
+def open_visit(session: Session, *, token: str, issued_at: object, minutes: int) -> Visit:
+    """The visit of the cookie's token, while its signed issue time is under `minutes` old; otherwise
+    the row is ended and `ReporterSessionGone` raised."""
+    if not isinstance(issued_at, int) or time.time() - issued_at > minutes * 60:
+        end_reporter_session(session, token=token)
+        raise ReporterSessionGone()
+    try:
+        return resume_reporter_session(session, token=token)
+    except ReporterSessionGone:
+        end_reporter_session(session, token=token)
+        raise
+
+
+def resume_reporter_session(session: Session, *, token: str) -> Visit:
     if not token or len(token) > MAX_TOKEN_CHARS:
         raise ReporterSessionGone()
     row = session.get(ReporterSession, _row_id(token))
@@ -82,10 +102,12 @@ def resume_reporter_session(session: Session, *, token: str) -> ReporterAccess:
             context=row.case_id.encode(),
         )
         assert case is not None
-        return ReporterAccess(case=case, case_key=reporter_case_key(session, case=case, private_key=private))
+        return Visit(case=case, _case_key=reporter_case_key(session, case=case, private_key=private))
     except CryptoError:
         raise ReporterSessionGone() from None
 
 
 def end_reporter_session(session: Session, *, token: str) -> None:
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return
     session.execute(delete(ReporterSession).where(ReporterSession.id == _row_id(token)))

@@ -21,6 +21,7 @@ from cases.accountability import audit
 from cases.models import RecoveryKey, Reviewer
 from cases.platform.clock import utc_now
 from cases.team import roster
+from cases.team.actor import Actor
 from cases.team.errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
 from cases.team.login_throttle import clear_failures, reserve_attempt, reserve_unknown_attempt
 from cases.team.notifications import set_email
@@ -97,8 +98,7 @@ def create_reviewer(
     *,
     username: str,
     display_name: str,
-    creator: Reviewer,
-    creator_key: SigningKey,
+    creator: Actor,
     is_admin: bool = False,
     is_reviewer: bool = True,
     email: str = "",
@@ -109,8 +109,14 @@ def create_reviewer(
     `account.create` entry they sign is what later stops them approving it.
     `email` (optional) is where content-free activity notifications go.
     """
+    creator_key = creator.signing_key()
     member = roster.verified(session).member(creator.id)
-    if member is None or not member.key_holder or not member.admin or creator.signing_public_key != creator_key.public:
+    if (
+        member is None
+        or not member.key_holder
+        or not member.admin
+        or creator.reviewer.signing_public_key != creator_key.public
+    ):
         raise NotAKeyHolder()
     reviewer, activation = new_account_row(
         session,

@@ -9,6 +9,10 @@ class LoginFailed(DomainError):
     """Wrong name or passphrase (never says which)."""
 
 
+class AccountNotActive(DomainError):
+    """The account has not been activated yet: it holds no keys to act with."""
+
+
 class PassphraseRejected(DomainError):
     """A new passphrase does not meet the policy; `reason` is a message id."""
 

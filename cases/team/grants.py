@@ -23,6 +23,7 @@ from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 from cases.platform.clock import to_hour, utc_now
 from cases.reporting.errors import RecoveryKeyMissing
 from cases.team import roster
+from cases.team.actor import Actor
 from cases.team.trust import trust_of
 from crypto.keys import key_tag, open_grant, seal_key, tag_matches
 
@@ -209,7 +210,7 @@ def _missing_for(session: Session, reviewer: Reviewer) -> int:
     return expected - held
 
 
-def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batch: int = REGRANT_BATCH) -> int:
+def regrant_from(session: Session, *, actor: Actor, batch: int = REGRANT_BATCH) -> int:
     """Seal keys `holder` holds to eligible reviewers who lack them; at most `batch` grants.
 
     Runs whenever a key holder logs in or opens the case list, so new (approved)
@@ -218,6 +219,7 @@ def regrant_from(session: Session, *, holder: Reviewer, private_key: bytes, batc
     they hold every case they may read), so the common case costs one small query.
     Every grant is audited.
     """
+    holder, private_key = actor.reviewer, actor.private_key()
     flagged = session.scalar(
         select(func.count())
         .select_from(Reviewer)

@@ -18,14 +18,15 @@ from sqlalchemy.orm import Session
 
 from cases.accountability import audit
 from cases.errors import DomainError
-from cases.models import Affiliation, KeyGrant, Opd, Reviewer, ReviewerSession, RosterProposal
+from cases.models import Affiliation, KeyGrant, Opd, Reviewer, RosterProposal
 from cases.platform.clock import utc_now
 from cases.team import roster
+from cases.team.actor import Actor
 from cases.team.errors import ApprovalRefused, NotAKeyHolder, RemovalRefused
-from cases.team.grants import revoke_grants
+from cases.team.grants import regrant_from, revoke_grants
 from cases.team.roster import Member
 from cases.team.second_factor import check_code
-from cases.team.sessions import end_all_sessions, session_keypair, session_signing_key
+from cases.team.sessions import end_all_sessions
 from crypto.signing import SigningKey, fingerprint
 
 
@@ -33,7 +34,7 @@ def holds_keys(session: Session, reviewer: Reviewer) -> bool:
     return bool(session.scalar(select(exists().where(KeyGrant.reviewer_id == reviewer.id))))
 
 
-def _holder(session: Session, actor: Reviewer, key: SigningKey) -> Member:
+def _holder(session: Session, actor: Actor, key: SigningKey) -> Member:
     """The actor as a verified key holder signing with their own bound key, or NotAKeyHolder."""
     member = roster.verified(session).member(actor.id)
     if member is None or not member.key_holder or member.signing_key != key.public:
@@ -57,11 +58,10 @@ def keys_to_confirm(session: Session, reviewer: Reviewer) -> KeysToConfirm | Non
     return KeysToConfirm(signing=fingerprint(member.signing_key), encryption=member.encryption_key)
 
 
-def session_fingerprints(row: ReviewerSession, *, token: str) -> KeysToConfirm | None:
+def session_fingerprints(actor: Actor) -> KeysToConfirm | None:
     """The signed-in reviewer's own fingerprints, from the keys their session holds (no key leaves here)."""
-    keypair = session_keypair(row, token=token)
     return own_fingerprints(
-        signing=session_signing_key(row, token=token), encryption_public=keypair.public if keypair else None
+        signing=actor.signing_key_or_none(), encryption_public=actor.keypair().public if actor.holds_keys else None
     )
 
 
@@ -78,8 +78,7 @@ def own_fingerprints(*, signing: SigningKey | None, encryption_public: bytes | N
 def approve_reviewer(
     session: Session,
     *,
-    approver: Reviewer,
-    approver_key: SigningKey,
+    approver: Actor,
     reviewer: Reviewer,
     code: str,
     server_secret: bytes,
@@ -87,7 +86,11 @@ def approve_reviewer(
 ) -> None:
     """Four eyes: a key-holding reviewer who neither is nor created the account, with a fresh TOTP code,
     signs an approval that binds the fingerprints they confirmed with the new reviewer (`shown`:
-    what the approval page displayed; refused as "changed" when the roster now binds others)."""
+    what the approval page displayed; refused as "changed" when the roster now binds others).
+    The approver's keys reach the new reviewer at once (cases.team.grants.regrant_from)."""
+    approver_key = approver.signing_key_or_none()
+    if approver_key is None:
+        raise ApprovalRefused("not_holder")
     verified = roster.verified(session)
     member = verified.member(reviewer.id)
     if reviewer.approved_at is not None or (member is not None and member.approved):
@@ -111,7 +114,7 @@ def approve_reviewer(
         approver_member is None
         or not approver_member.key_holder
         or not approver_member.reviewer
-        or approver.state != "active"
+        or approver.reviewer.state != "active"
         or approver_member.signing_key != approver_key.public
     ):
         raise ApprovalRefused("not_holder")
@@ -119,7 +122,7 @@ def approve_reviewer(
         signing=fingerprint(member.signing_key), encryption=member.encryption_key
     ):
         raise ApprovalRefused("changed")
-    if not check_code(reviewer=approver, code=code, server_secret=server_secret):
+    if not check_code(reviewer=approver.reviewer, code=code, server_secret=server_secret):
         raise ApprovalRefused("code")
     roster.append(
         session,
@@ -137,12 +140,15 @@ def approve_reviewer(
     reviewer.needs_grants = True  # key holders' next visits seal existing cases to them
     session.flush()
     audit.record(session, action="account.approve", actor_id=approver.id, detail=f"reviewer={reviewer.id}")
+    if approver.holds_keys:
+        regrant_from(session, actor=approver)
 
 
-def disable_reviewer(session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer) -> int:
+def disable_reviewer(session: Session, *, actor: Actor, reviewer: Reviewer) -> int:
     """Disable the account, end its sessions and delete its grants. Returns grants deleted.
 
     Signed into the roster by the actor, a key holder (NotAKeyHolder otherwise)."""
+    actor_key = actor.signing_key()
     _holder(session, actor, actor_key)
     reviewer.state = "disabled"
     reviewer.disabled_at = utc_now()
@@ -159,11 +165,10 @@ def disable_reviewer(session: Session, *, actor: Reviewer, actor_key: SigningKey
     return deleted
 
 
-def add_affiliation(
-    session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer, opd_id: int, kind: str
-) -> int:
+def add_affiliation(session: Session, *, actor: Actor, reviewer: Reviewer, opd_id: int, kind: str) -> int:
     """Record that `reviewer` belongs to or is conflicted with an OPD; their grants
     for that OPD's cases are deleted at once. Returns grants deleted."""
+    actor_key = actor.signing_key()
     if kind not in ("member", "conflict"):
         raise ValueError(kind)
     if session.get(Opd, opd_id) is None:
@@ -171,7 +176,7 @@ def add_affiliation(
     member = roster.verified(session).member(actor.id)
     if actor.id != reviewer.id:
         _holder(session, actor, actor_key)
-    elif actor.signing_public_key != actor_key.public:
+    elif actor.reviewer.signing_public_key != actor_key.public:
         raise NotAKeyHolder()
     # A self-declared conflict is signed into the roster by the key the roster bound to the reviewer;
     # an account the roster does not know yet reads nothing anyway: its recusal is kept as the row.
@@ -198,17 +203,23 @@ def add_affiliation(
     return revoke_grants(session, reviewer=reviewer, opd_id=opd_id, actor_id=actor.id)
 
 
-def _removal_holder(session: Session, actor: Reviewer, key: SigningKey) -> None:
+def _removal_key(actor: Actor) -> SigningKey:
+    key = actor.signing_key_or_none()
+    if key is None:
+        raise RemovalRefused("not_holder")
+    return key
+
+
+def _removal_holder(session: Session, actor: Actor, key: SigningKey) -> None:
     try:
         _holder(session, actor, key)
     except NotAKeyHolder:
         raise RemovalRefused("not_holder") from None
 
 
-def propose_removal(
-    session: Session, *, actor: Reviewer, actor_key: SigningKey, reviewer: Reviewer, opd_id: int
-) -> RosterProposal:
+def propose_removal(session: Session, *, actor: Actor, reviewer: Reviewer, opd_id: int) -> RosterProposal:
     """First key holder's half of lifting a recusal or removing an affiliation (never one's own)."""
+    actor_key = _removal_key(actor)
     if actor.id == reviewer.id:
         raise RemovalRefused("own")
     _removal_holder(session, actor, actor_key)
@@ -239,8 +250,10 @@ def propose_removal(
     return row
 
 
-def confirm_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey, proposal_id: str) -> None:
-    """Second key holder's half: the affiliation goes, signed by both; key holders re-grant later."""
+def confirm_removal(session: Session, *, actor: Actor, proposal_id: str) -> None:
+    """Second key holder's half: the affiliation goes, signed by both; the confirming holder's keys
+    reach the reviewer at once, other holders' at their next action."""
+    actor_key = _removal_key(actor)
     proposal = session.get(RosterProposal, proposal_id)
     if proposal is None or proposal.opd_id is None:
         raise RemovalRefused("none")
@@ -282,6 +295,9 @@ def confirm_removal(session: Session, *, actor: Reviewer, actor_key: SigningKey,
         detail=f"reviewer={proposal.subject_id} opd={proposal.opd_id} proposed_by={proposal.proposed_by_id}",
     )
     session.delete(proposal)
+    session.flush()
+    if actor.holds_keys:
+        regrant_from(session, actor=actor)
 
 
 def pending_removals(session: Session) -> list[RosterProposal]:
@@ -329,3 +345,38 @@ def pending_approvals(session: Session) -> list[Reviewer]:
             .order_by(Reviewer.username)
         )
     )
+
+
+def make_founder(session: Session, *, actor: Actor) -> str:
+    """Upgrade ceremony (`roster found`): an existing, activated key holder becomes a founder, signing
+    their own founder and activation entries. Returns their signing-key fingerprint, which the
+    operator adds to the roots of trust."""
+    reviewer, key = actor.reviewer, actor.signing_key()
+    roster.append(
+        session,
+        action="founder",
+        subject_id=reviewer.id,
+        fields={
+            "username": reviewer.username,
+            "signing_key": key.public.hex(),
+            "admin": reviewer.is_admin,
+            "reviewer": reviewer.is_reviewer,
+        },
+        signers=[(reviewer.id, key)],
+    )
+    if reviewer.public_key is None:
+        raise NotAKeyHolder()
+    roster.append(
+        session,
+        action="account.activate",
+        subject_id=reviewer.id,
+        fields={
+            "signing_key": key.public.hex(),
+            "encryption_key": roster.encryption_fingerprint(reviewer.public_key),
+        },
+        signers=[(reviewer.id, key)],
+    )
+    reviewer.approved_at = reviewer.approved_at or utc_now()  # the row mirrors the roster
+    reviewer.needs_grants = True  # key holders pass earlier cases on at their next visit
+    audit.record(session, action="roster.found", detail=f"reviewer={reviewer.id}")
+    return fingerprint(key.public)

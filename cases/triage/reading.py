@@ -19,6 +19,7 @@ from cases.models import STATUSES, Case, CaseLabel, CaseRead, KeyGrant, Reviewer
 from cases.platform.clock import utc_now
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.report_content import ReportContent
+from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
 from cases.triage.deadlines import next_due, overdue_kinds
 from cases.triage.workflow import TRANSITIONS, needs_outcome, needs_reason
@@ -92,7 +93,8 @@ def _mark_read(session: Session, *, reviewer: Reviewer, case: Case) -> None:
         marker.seen_seq = case.item_seq
 
 
-def read_case(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes) -> CaseDetail:
+def read_case(session: Session, *, actor: Actor, case_id: str) -> CaseDetail:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     case = session.get(Case, case_id)
     if case is None:
         raise CaseNotFound()
@@ -131,13 +133,13 @@ def download_attachment(
     session: Session,
     *,
     sessions: sessionmaker[Session],
-    reviewer: Reviewer,
+    actor: Actor,
     case_id: str,
     attachment_id: str,
-    private_key: bytes,
 ) -> Download:
     """An evidence file for a reviewer holding the case key; audited. ItemTampered when its details
     item fails its integrity check (the content itself is checked as it streams)."""
+    reviewer, private_key = actor.reviewer, actor.private_key()
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=private_key)
     download = open_download(sessions, session, case_id=case_id, attachment_id=attachment_id, case_key=case_key)
     audit.record(

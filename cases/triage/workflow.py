@@ -17,6 +17,7 @@ from cases.errors import CaseNotFound
 from cases.items import add_item, next_seq
 from cases.models import Case, CaseLabel, KeyGrant, Reviewer
 from cases.platform.clock import utc_now
+from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
 from cases.triage.deadlines import CLOSED, DeadlineRules, team_contacted_reporter
 from cases.triage.errors import InvalidChoice, ReasonRequired, TransitionNotAllowed
@@ -71,15 +72,15 @@ def _add_item(
 def change_status(
     session: Session,
     *,
-    reviewer: Reviewer,
+    actor: Actor,
     case_id: str,
-    private_key: bytes,
     new_status: str,
     reason: str = "",
     outcome: str = "",
     rules: DeadlineRules | None = None,
     now: datetime | None = None,
 ) -> None:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     now = now or utc_now()
     case, case_key = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     _, team_key = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key, key_kind="team")
@@ -110,7 +111,8 @@ def change_status(
     audit.record(session, action="status.change", actor_id=reviewer.id, case_id=case.id, detail=f"{old}->{new_status}")
 
 
-def add_note(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, text: str) -> None:
+def add_note(session: Session, *, actor: Actor, case_id: str, text: str) -> None:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     if not text.strip():
         raise InvalidChoice("empty note")
     case, team_key = _readable_case(
@@ -121,7 +123,8 @@ def add_note(session: Session, *, reviewer: Reviewer, case_id: str, private_key:
     audit.record(session, action="note.add", actor_id=reviewer.id, case_id=case.id)
 
 
-def assign(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, assignee_id: str | None) -> None:
+def assign(session: Session, *, actor: Actor, case_id: str, assignee_id: str | None) -> None:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     case, _ = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     if assignee_id is not None:
         holds = session.scalar(
@@ -137,7 +140,8 @@ def assign(session: Session, *, reviewer: Reviewer, case_id: str, private_key: b
     )
 
 
-def set_priority(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, priority: str) -> None:
+def set_priority(session: Session, *, actor: Actor, case_id: str, priority: str) -> None:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     if priority not in PRIORITIES:
         raise InvalidChoice(priority)
     case, _ = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
@@ -149,7 +153,8 @@ def normalise_label(label: str) -> str:
     return " ".join(label.lower().split())[:MAX_LABEL_CHARS].rstrip()
 
 
-def add_label(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, label: str) -> None:
+def add_label(session: Session, *, actor: Actor, case_id: str, label: str) -> None:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     label = normalise_label(label)
     if not label:
         raise InvalidChoice("empty label")
@@ -159,7 +164,8 @@ def add_label(session: Session, *, reviewer: Reviewer, case_id: str, private_key
         audit.record(session, action="case.label", actor_id=reviewer.id, case_id=case.id, detail=f"+{label}")
 
 
-def remove_label(session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, label: str) -> None:
+def remove_label(session: Session, *, actor: Actor, case_id: str, label: str) -> None:
+    reviewer, private_key = actor.reviewer, actor.private_key()
     case, _ = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     row = session.get(CaseLabel, (case.id, normalise_label(label)))
     if row is not None:
@@ -167,10 +173,9 @@ def remove_label(session: Session, *, reviewer: Reviewer, case_id: str, private_
         audit.record(session, action="case.label", actor_id=reviewer.id, case_id=case.id, detail=f"-{row.label}")
 
 
-def mark_duplicate(
-    session: Session, *, reviewer: Reviewer, case_id: str, private_key: bytes, original_id: str | None
-) -> None:
+def mark_duplicate(session: Session, *, actor: Actor, case_id: str, original_id: str | None) -> None:
     """Link a case to the one it repeats (both must be readable by the actor)."""
+    reviewer, private_key = actor.reviewer, actor.private_key()
     case, _ = _readable_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
     if original_id is not None:
         if original_id == case.id:

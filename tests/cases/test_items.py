@@ -24,12 +24,13 @@ from cases.reporting.conversation import reporter_adds, team_replies, thread
 from cases.reporting.receipts import reporter_view
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
+from cases.reporting.visits import Visit
 from cases.team.grants import open_reviewer_key
 from cases.team.trust import trust_of
 from cases.triage.reading import download_attachment, read_case
 from cases.triage.workflow import add_note
 from crypto.keys import KeyPair
-from tests.domain import founder
+from tests.domain import as_actor, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 REPORT = "Kepala bidang meminta setoran bulanan."
@@ -76,10 +77,15 @@ def scene(session: Session, config: Config, recovery_secret: bytes) -> Scene:
     ).case_id
     case = session.get(Case, case_id)
     assert case is not None
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private)
-    reporter_adds(session, case=case, case_key=case_key, text=REPORTER_TEXT, files=[], limits=Limits())
-    team_replies(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, text=TEAM_TEXT)
-    add_note(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, text=NOTE_TEXT)
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=reviewer,
+        private_key=keys.private,
+    )
+    reporter_adds(session, visit=Visit(case, case_key), text=REPORTER_TEXT, files=[], limits=Limits())
+    team_replies(session, actor=as_actor(reviewer, keys.private), case_id=case_id, text=TEAM_TEXT)
+    add_note(session, actor=as_actor(reviewer, keys.private), case_id=case_id, text=NOTE_TEXT)
     session.commit()
     return Scene(reviewer, keys, case_id, case_key)
 
@@ -96,14 +102,24 @@ def _item(session: Session, scene: Scene, seq: int) -> CaseItem:
 
 
 def _team_view(session: Session, scene: Scene) -> dict[int, tuple[bool, str | None]]:
-    detail = read_case(session, reviewer=scene.reviewer, case_id=scene.case_id, private_key=scene.keys.private)
+    detail = read_case(
+        session,
+        actor=as_actor(scene.reviewer, scene.keys.private),
+        case_id=scene.case_id,
+    )
     return {e.seq: (e.tampered, e.text) for e in detail.thread}
 
 
 def _reporter_view(session: Session, scene: Scene) -> dict[int, tuple[bool, str | None]]:
     case = session.get(Case, scene.case_id)
     assert case is not None
-    return {e.seq: (e.tampered, e.text) for e in reporter_view(session, case=case, case_key=scene.case_key).thread}
+    return {
+        e.seq: (e.tampered, e.text)
+        for e in reporter_view(
+            session,
+            visit=Visit(case, scene.case_key),
+        ).thread
+    }
 
 
 def test_untouched_case_reads_in_full(session: Session, scene: Scene) -> None:
@@ -194,10 +210,9 @@ def test_attachment_pointed_at_another_details_item_fails(session: Session, scen
             download_attachment(
                 session,
                 sessions=sessions,
-                reviewer=scene.reviewer,
+                actor=as_actor(scene.reviewer, scene.keys.private),
                 case_id=scene.case_id,
                 attachment_id=attachment_id,
-                private_key=scene.keys.private,
             )
 
 
@@ -217,19 +232,29 @@ def test_tampered_report_is_withheld_everywhere(session: Session, scene: Scene) 
     # given the report's author column edited
     _write(session, scene, REPORT_SEQ, author="team")
     # then neither the team nor the reporter gets the report, and the rest of the case still reads
-    detail = read_case(session, reviewer=scene.reviewer, case_id=scene.case_id, private_key=scene.keys.private)
+    detail = read_case(
+        session,
+        actor=as_actor(scene.reviewer, scene.keys.private),
+        case_id=scene.case_id,
+    )
     assert detail.report is None and {e.seq: e.text for e in detail.thread}[TEAM_SEQ] == TEAM_TEXT
     case = session.get(Case, scene.case_id)
-    assert case is not None and reporter_view(session, case=case, case_key=scene.case_key).report is None
+    assert (
+        case is not None
+        and reporter_view(
+            session,
+            visit=Visit(case, scene.case_key),
+        ).report
+        is None
+    )
     # and an export refuses to include it
     sessions = make_session_factory(session.get_bind(), trust_of(session))  # type: ignore[arg-type]
     with pytest.raises(ExportRefused) as refused:
         export_case(
             session,
             sessions=sessions,
-            reviewer=scene.reviewer,
+            actor=as_actor(scene.reviewer, scene.keys.private),
             case_id=scene.case_id,
-            private_key=scene.keys.private,
             selection=ExportSelection(reason="rujukan"),
         )
     assert refused.value.problem == "tampered"
@@ -239,22 +264,29 @@ def test_a_message_relabelled_as_the_report_withholds_the_report(session: Sessio
     # given a team message whose kind was set to "report" (two report rows now)
     _write(session, scene, TEAM_SEQ, kind="report")
     # then the report is withheld rather than guessed, and no error escapes
-    detail = read_case(session, reviewer=scene.reviewer, case_id=scene.case_id, private_key=scene.keys.private)
+    detail = read_case(
+        session,
+        actor=as_actor(scene.reviewer, scene.keys.private),
+        case_id=scene.case_id,
+    )
     assert detail.report is None
 
 
 def test_export_offers_no_tampered_message_and_refuses_one(session: Session, scene: Scene) -> None:
     _write(session, scene, TEAM_SEQ, author="reporter")
-    choices = export_choices(session, reviewer=scene.reviewer, case_id=scene.case_id, private_key=scene.keys.private)
+    choices = export_choices(
+        session,
+        actor=as_actor(scene.reviewer, scene.keys.private),
+        case_id=scene.case_id,
+    )
     assert [m.seq for m in choices.messages] == [REPORTER_SEQ]
     sessions = make_session_factory(session.get_bind(), trust_of(session))  # type: ignore[arg-type]
     with pytest.raises(ExportRefused) as refused:
         export_case(
             session,
             sessions=sessions,
-            reviewer=scene.reviewer,
+            actor=as_actor(scene.reviewer, scene.keys.private),
             case_id=scene.case_id,
-            private_key=scene.keys.private,
             selection=ExportSelection(reason="rujukan", message_seqs=frozenset({TEAM_SEQ})),
         )
     assert refused.value.problem == "tampered"

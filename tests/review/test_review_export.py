@@ -21,6 +21,7 @@ from tests.actions import (
     case_ids,
     check_status,
     csrf_token,
+    full_login,
     reporter_sends,
     submit_report_with_files,
     team_replies,
@@ -29,6 +30,7 @@ from tests.actions import (
 from tests.pdf_text import pdf_text
 from tests.review.test_review_workspace import admin, approved_colleague, post, reviewer_id  # noqa: F401
 from tests.test_conversation_flow import jpeg_with_gps
+from tests.test_end_to_end import NEW_PASSPHRASE
 
 REPORT = "Sekretaris dinas memungut uang 'jasa' untuk setiap SK kenaikan pangkat."
 CONTACT = "telegram @saksi_anonim"
@@ -197,8 +199,8 @@ def test_reviewer_without_a_grant_or_recused_gets_404(
     ani = approved_colleague(review_app, admin, session, "ani")
     assert ani.get(f"/cases/{case_id}/export").status_code == 404
     assert _export_as(ani, case_id).status_code == 404
-    # once keyed they may export; recused from the unit they may not
-    admin.get("/")
+    # once keyed (the admin, who holds the case, signs in again) they may export; recused from the unit they may not
+    full_login(review_app.test_client(), "admin", NEW_PASSPHRASE)
     assert ani.get(f"/cases/{case_id}/export").status_code == 200
     opd_id = session.get(Case, case_id).opd_id
     post(admin, f"/team/{reviewer_id(session, 'ani')}/affiliations", {"opd": str(opd_id), "kind": "member"}, "/team")

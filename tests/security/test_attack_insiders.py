@@ -101,7 +101,13 @@ def test_a_planted_reviewer_gets_no_grant_at_submission_nor_at_regrant(
     planted, private = _plant(session)
     # when more reports arrive and the key holder's ordinary login re-grants
     after = submit_case(session, config, "kasus baru", opd)
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    assert (
+        regrant_from(
+            session,
+            actor=rina.actor,
+        )
+        == 0
+    )
     # then the planted key opens nothing, old or new
     assert grants_of(session, planted) == set() and _opened(session, planted, private) == 0
     assert {c for c, _ in grants_of(session, rina.reviewer)} == {*before, after}
@@ -195,7 +201,11 @@ def test_a_recusal_removed_from_the_middle_of_the_roster_fails_closed(
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x, y = active_opds(session)[:2]
     add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
+        session,
+        actor=admin.actor,
+        reviewer=joko.reviewer,
+        opd_id=x.id,
+        kind="member",
     )
     founder(session, "rina")
     recusal = session.scalars(select(RosterEntry).where(RosterEntry.action == "affiliation.add")).one()
@@ -237,7 +247,11 @@ def test_deleting_an_affiliation_row_does_not_lift_a_recusal(
     from cases.team.membership import add_affiliation
 
     add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+        session,
+        actor=admin.actor,
+        reviewer=joko.reviewer,
+        opd_id=x.id,
+        kind="conflict",
     )
     # when a database writer deletes the affiliation row (and flags him for grants)
     session.execute(delete(Affiliation).where(Affiliation.reviewer_id == joko.reviewer.id))
@@ -246,7 +260,13 @@ def test_deleting_an_affiliation_row_does_not_lift_a_recusal(
     # then cases about X are still never sealed to him
     case_id = submit_case(session, config, "tentang X", x)
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
-    assert regrant_from(session, holder=admin.reviewer, private_key=admin.keypair.private) == 0
+    assert (
+        regrant_from(
+            session,
+            actor=admin.actor,
+        )
+        == 0
+    )
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
 
 
@@ -394,7 +414,11 @@ def test_cutting_a_recusal_off_the_roster_tail_fails_closed(
     admin, joko = founder(session, "admin", admin=True), founder(session, "joko")
     x = active_opds(session)[0]
     add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+        session,
+        actor=admin.actor,
+        reviewer=joko.reviewer,
+        opd_id=x.id,
+        kind="conflict",
     )
     session.commit()
     # when a database writer deletes that entry and the affiliation row: the chain left behind is intact
@@ -434,8 +458,7 @@ def test_an_approval_signs_only_the_fingerprints_shown(
     with pytest.raises(ApprovalRefused, match="changed"):
         approve_reviewer(
             session,
-            approver=rina.reviewer,
-            approver_key=rina.signing,
+            approver=rina.actor,
             reviewer=joko.reviewer,
             code=fresh_code(session, rina.reviewer),
             server_secret=SERVER_SECRET,
@@ -452,7 +475,11 @@ def test_a_root_key_binds_one_founder_once(session: Session, config: Config, rec
     keeper = founder(session, "keeper", admin=True)
     x = active_opds(session)[0]
     add_affiliation(
-        session, actor=keeper.reviewer, actor_key=keeper.signing, reviewer=admin.reviewer, opd_id=x.id, kind="conflict"
+        session,
+        actor=keeper.actor,
+        reviewer=admin.reviewer,
+        opd_id=x.id,
+        kind="conflict",
     )
     twin, twin_private = _plant(session, "kembar")
     twin.signing_public_key = admin.signing.public
@@ -512,7 +539,11 @@ def test_a_frozen_audit_anchor_does_not_let_a_recusal_be_cut_later(
     session.commit()
     opd = active_opds(session)[0]
     add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=opd.id, kind="conflict"
+        session,
+        actor=admin.actor,
+        reviewer=joko.reviewer,
+        opd_id=opd.id,
+        kind="conflict",
     )
     session.commit()
     # and then undoes the break and cuts everything after it (roster entry, anchors, events, the row)
@@ -538,7 +569,11 @@ def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(
     admin, rina, joko = founder(session, "admin", admin=True), founder(session, "rina"), founder(session, "joko")
     x, y = active_opds(session)[:2]
     add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
+        session,
+        actor=admin.actor,
+        reviewer=joko.reviewer,
+        opd_id=x.id,
+        kind="conflict",
     )
     case_id = submit_case(session, config, "tentang X", x)
     # when a database writer moves the case to unit Y and flags joko, then rina's re-grant passes nothing on
@@ -547,14 +582,25 @@ def test_moving_a_case_to_another_unit_passes_no_key_past_a_recusal(
     session.get(Case, case_id).opd_id = y.id
     joko.reviewer.needs_grants = True
     session.flush()
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    assert (
+        regrant_from(
+            session,
+            actor=rina.actor,
+        )
+        == 0
+    )
     assert (case_id, "case") not in grants_of(session, joko.reviewer)
     # and nobody opens the moved case's keys (404 rather than a key bound to another unit)
     from cases.errors import CaseNotFound
     from cases.team.grants import open_reviewer_key
 
     with pytest.raises(CaseNotFound):
-        open_reviewer_key(session, case_id=case_id, reviewer=rina.reviewer, private_key=rina.keypair.private)
+        open_reviewer_key(
+            session,
+            case_id=case_id,
+            reviewer=rina.reviewer,
+            private_key=rina.keypair.private,
+        )
 
 
 def test_a_team_key_swapped_into_the_grants_is_never_used(
@@ -578,9 +624,8 @@ def test_a_team_key_swapped_into_the_grants_is_never_used(
     with pytest.raises(CaseNotFound):
         add_note(
             session,
-            reviewer=rina.reviewer,
+            actor=rina.actor,
             case_id=case_id,
-            private_key=rina.keypair.private,
             text="catatan rahasia tim",
         )
 

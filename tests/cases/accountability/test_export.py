@@ -20,12 +20,13 @@ from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import reporter_adds, team_replies
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
+from cases.reporting.visits import Visit
 from cases.team.grants import open_reviewer_key
 from cases.team.trust import trust_of
 from cases.triage.reading import download_attachment
 from cases.triage.workflow import add_note, change_status
 from crypto.keys import KeyPair
-from tests.domain import founder
+from tests.domain import as_actor, founder
 from tests.pdf_text import pdf_text
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
@@ -63,12 +64,17 @@ def case_with_thread(session: Session, config: Config, recovery_secret: bytes) -
     ).case_id
     case = session.get(Case, case_id)
     assert case is not None
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=rina, private_key=keys.private)
-    reporter_adds(session, case=case, case_key=case_key, text=KEPT, files=[], limits=Limits())
-    reporter_adds(session, case=case, case_key=case_key, text=LEFT_OUT, files=[], limits=Limits())
-    team_replies(session, reviewer=rina, case_id=case_id, private_key=keys.private, text="Terima kasih, kami cek.")
-    add_note(session, reviewer=rina, case_id=case_id, private_key=keys.private, text=NOTE)
-    change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="verifying")
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=rina,
+        private_key=keys.private,
+    )
+    reporter_adds(session, visit=Visit(case, case_key), text=KEPT, files=[], limits=Limits())
+    reporter_adds(session, visit=Visit(case, case_key), text=LEFT_OUT, files=[], limits=Limits())
+    team_replies(session, actor=as_actor(rina, keys.private), case_id=case_id, text="Terima kasih, kami cek.")
+    add_note(session, actor=as_actor(rina, keys.private), case_id=case_id, text=NOTE)
+    change_status(session, actor=as_actor(rina, keys.private), case_id=case_id, new_status="verifying")
     session.commit()
     return rina, keys, case_id
 
@@ -91,9 +97,8 @@ def _export(
     return export_case(
         session,
         sessions=_sessions(engine, session),
-        reviewer=reviewer,
+        actor=as_actor(reviewer, keys.private),
         case_id=case_id,
-        private_key=keys.private,
         selection=selection,
     )
 
@@ -275,7 +280,11 @@ def test_reviewer_without_a_grant_cannot_export(
     with pytest.raises(CaseNotFound):
         _export(session, engine, joko, joko_keys, case_id, ExportSelection(reason="x"))
     with pytest.raises(CaseNotFound):
-        export_choices(session, reviewer=joko, case_id=case_id, private_key=joko_keys.private)
+        export_choices(
+            session,
+            actor=as_actor(joko, joko_keys.private),
+            case_id=case_id,
+        )
     assert _events(session, "case.export") == []
 
 
@@ -283,7 +292,11 @@ def test_exported_file_is_byte_identical_to_the_stored_cleaned_version(
     session: Session, engine: Engine, case_with_thread: tuple[Reviewer, KeyPair, str]
 ) -> None:
     rina, keys, case_id = case_with_thread
-    choices = export_choices(session, reviewer=rina, case_id=case_id, private_key=keys.private)
+    choices = export_choices(
+        session,
+        actor=as_actor(rina, keys.private),
+        case_id=case_id,
+    )
     [choice] = choices.attachments
     members = _unzip(
         _export(
@@ -294,10 +307,9 @@ def test_exported_file_is_byte_identical_to_the_stored_cleaned_version(
         download_attachment(
             session,
             sessions=_sessions(engine, session),
-            reviewer=rina,
+            actor=as_actor(rina, keys.private),
             case_id=case_id,
             attachment_id=choice.info.attachment_id,
-            private_key=keys.private,
         ).chunks
     )
     exported = members["attachments/1-bukti setoran.txt"]
@@ -311,7 +323,11 @@ def test_choices_offer_messages_files_and_say_whether_there_is_contact(
     session: Session, case_with_thread: tuple[Reviewer, KeyPair, str]
 ) -> None:
     rina, keys, case_id = case_with_thread
-    choices = export_choices(session, reviewer=rina, case_id=case_id, private_key=keys.private)
+    choices = export_choices(
+        session,
+        actor=as_actor(rina, keys.private),
+        case_id=case_id,
+    )
     assert [m.preview for m in choices.messages] == [KEPT, LEFT_OUT, "Terima kasih, kami cek."]
     assert [a.info.name for a in choices.attachments] == ["bukti setoran.txt"]
     assert choices.has_contact and choices.note_count == 1

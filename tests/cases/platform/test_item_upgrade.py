@@ -25,7 +25,7 @@ from cases.triage.reading import download_attachment, read_case
 from cases.triage.workflow import add_note
 from crypto.keys import KeyPair
 from crypto.recovery import new_master_secret
-from tests.domain import founder
+from tests.domain import as_actor, founder
 from tests.legacy_format import downgrade_item, downgrade_stream
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
@@ -63,8 +63,8 @@ def old_case(session: Session, config: Config, recovery_secret: bytes) -> OldCas
         receipt_key=config.receipt_key_bytes,
         files=[prepared],
     ).case_id
-    team_replies(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, text=TEAM_TEXT)
-    add_note(session, reviewer=reviewer, case_id=case_id, private_key=keys.private, text=NOTE_TEXT)
+    team_replies(session, actor=as_actor(reviewer, keys.private), case_id=case_id, text=TEAM_TEXT)
+    add_note(session, actor=as_actor(reviewer, keys.private), case_id=case_id, text=NOTE_TEXT)
     keyring = {
         kind: open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private, key_kind=kind)
         for kind in ("case", "team")
@@ -78,7 +78,11 @@ def old_case(session: Session, config: Config, recovery_secret: bytes) -> OldCas
 
 
 def _texts(session: Session, old: OldCase) -> dict[int, str | None]:
-    detail = read_case(session, reviewer=old.reviewer, case_id=old.case_id, private_key=old.keys.private)
+    detail = read_case(
+        session,
+        actor=as_actor(old.reviewer, old.keys.private),
+        case_id=old.case_id,
+    )
     assert detail.report is not None and detail.report.what == REPORT
     return {e.seq: e.text for e in detail.thread}
 
@@ -89,10 +93,9 @@ def _download(session: Session, old: OldCase) -> bytes:
         download_attachment(
             session,
             sessions=sessions,
-            reviewer=old.reviewer,
+            actor=as_actor(old.reviewer, old.keys.private),
             case_id=old.case_id,
             attachment_id=old.attachment_id,
-            private_key=old.keys.private,
         ).chunks
     )
 

@@ -60,8 +60,7 @@ def _refusal(session: Session, approver: Holder, reviewer: Reviewer, code: str |
     with pytest.raises(ApprovalRefused) as refused:
         approve_reviewer(
             session,
-            approver=approver.reviewer,
-            approver_key=approver.signing,
+            approver=approver.actor,
             reviewer=reviewer,
             code=code if code is not None else fresh_code(session, approver.reviewer),
             server_secret=SERVER_SECRET,
@@ -91,7 +90,7 @@ def test_approval_refuses_an_approver_who_is_not_a_key_holding_reviewer(
     elif approver_kind == "disabled":
         approver = founder(session, "sari")
         admin = founder(session, "admin", admin=True)
-        disable_reviewer(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=approver.reviewer)
+        disable_reviewer(session, actor=admin.actor, reviewer=approver.reviewer)
     else:
         approver = founder(session, "sari", admin=True, reviewer=False)
     # when they approve joko, then it is refused as not a key holder
@@ -122,17 +121,21 @@ def test_approval_needs_a_fresh_code(session: Session, recovery_secret: bytes) -
 
 
 def test_another_key_holder_approves_binding_the_keys_and_it_is_audited(
-    session: Session, recovery_secret: bytes
+    session: Session, config: Config, recovery_secret: bytes
 ) -> None:
-    # given an admin who created joko, and rina, a key holder who did not
+    # given an admin who created joko, rina, a key holder who did not, and a case that arrived before
     admin = founder(session, "admin", admin=True)
     rina = founder(session, "rina")
     joko = activated(session, "joko", by=admin)
+    case_id = submit_case(session, config, "sebelum persetujuan", _opds(session)[0])
     # when rina approves joko with a fresh code
     approve(session, approver=rina, reviewer=joko.reviewer)
     session.commit()
-    # then joko is approved by rina, flagged to receive grants, and the approval is audited
-    assert joko.reviewer.approved_by_id == rina.reviewer.id and joko.reviewer.needs_grants is True
+    # then joko is approved by rina and holds the earlier case at once (rina's keys, at approval; no
+    # later page view has to pass them on), and the approval is audited
+    assert joko.reviewer.approved_by_id == rina.reviewer.id
+    assert {(case_id, "case"), (case_id, "team")} <= grants_of(session, joko.reviewer)
+    assert joko.reviewer.needs_grants is False
     assert [(e.actor_id, e.detail) for e in events(session, "account.approve")] == [
         (rina.reviewer.id, f"reviewer={joko.reviewer.id}")
     ]
@@ -154,14 +157,27 @@ def test_unapproved_reviewer_gets_no_grants_until_approved(
     case_id = submit_case(session, config, "setoran bulanan", opd)
     # then he got nothing at submission, and nothing when rina's session re-grants
     assert grants_of(session, joko.reviewer) == set()
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    assert (
+        regrant_from(
+            session,
+            actor=rina.actor,
+        )
+        == 0
+    )
     assert grants_of(session, joko.reviewer) == set()
-    # when sari (another holder) approves him and rina's session re-grants
+    # when sari (another holder) approves him: her keys reach him at approval, so rina's re-grant finds
+    # nothing left to do
     approve(session, approver=sari, reviewer=joko.reviewer)
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 2
+    assert regrant_from(session, actor=rina.actor) == 0
+    assert len(events(session, "grant.create")) == 2 and joko.reviewer.needs_grants is False
     session.commit()
     # then both keys are sealed to joko: they open with his private key and decrypt the report
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=joko.reviewer, private_key=joko.keypair.private)
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=joko.reviewer,
+        private_key=joko.keypair.private,
+    )
     team_key = open_reviewer_key(
         session, case_id=case_id, reviewer=joko.reviewer, private_key=joko.keypair.private, key_kind="team"
     )
@@ -173,26 +189,29 @@ def test_unapproved_reviewer_gets_no_grants_until_approved(
         )
         != case_key
     )
-    # and each grant was audited as rina's
+    # and each grant was audited as sari's
     assert sorted((e.actor_id, e.case_id, e.detail) for e in events(session, "grant.create")) == [
-        (rina.reviewer.id, case_id, f"kind=case to={joko.reviewer.id}"),
-        (rina.reviewer.id, case_id, f"kind=team to={joko.reviewer.id}"),
+        (sari.reviewer.id, case_id, f"kind=case to={joko.reviewer.id}"),
+        (sari.reviewer.id, case_id, f"kind=team to={joko.reviewer.id}"),
     ]
     assert joko.reviewer.needs_grants is False
 
 
 def test_regrant_is_bounded_by_batch(session: Session, config: Config, recovery_secret: bytes) -> None:
-    # given three cases and joko approved after them
+    # given three cases, and joko approved after them by sari, who came later and holds none of them
     rina = founder(session, "rina")
     opd, _ = _opds(session)
     cases = {submit_case(session, config, str(n), opd) for n in range(3)}
+    sari = founder(session, "sari")
+    sari.reviewer.needs_grants = False  # sari's own catch-up is not what this test counts
     joko = activated(session, "joko")
-    approve(session, approver=rina, reviewer=joko.reviewer)
+    approve(session, approver=sari, reviewer=joko.reviewer)
+    assert grants_of(session, joko.reviewer) == set()
     # when rina's session re-grants four at a time, then 4, 2, then nothing
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private, batch=4) == 4
+    assert regrant_from(session, actor=rina.actor, batch=4) == 4
     assert joko.reviewer.needs_grants is True
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private, batch=4) == 2
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private, batch=4) == 0
+    assert regrant_from(session, actor=rina.actor, batch=4) == 2
+    assert regrant_from(session, actor=rina.actor, batch=4) == 0
     assert grants_of(session, joko.reviewer) == {(c, kind) for c in cases for kind in ("case", "team")}
     assert joko.reviewer.needs_grants is False and len(events(session, "grant.create")) == 6
 
@@ -205,19 +224,31 @@ def test_recused_reviewer_gets_no_grant_and_cannot_read(
     rina = founder(session, "rina")
     joko = founder(session, "joko")
     x, y = _opds(session)
-    add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
-    )
+    add_affiliation(session, actor=admin.actor, reviewer=joko.reviewer, opd_id=x.id, kind="member")
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # then joko was sealed only the Y case, and re-granting does not give him X
     assert grants_of(session, joko.reviewer) == {(about_y, "case"), (about_y, "team")}
     joko.reviewer.needs_grants = True
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    assert (
+        regrant_from(
+            session,
+            actor=rina.actor,
+        )
+        == 0
+    )
     # and reading X directly looks like it does not exist
     with pytest.raises(CaseNotFound):
-        read_case(session, reviewer=joko.reviewer, case_id=about_x, private_key=joko.keypair.private)
+        read_case(
+            session,
+            actor=joko.actor,
+            case_id=about_x,
+        )
     assert (
-        read_case(session, reviewer=joko.reviewer, case_id=about_y, private_key=joko.keypair.private).report.what
+        read_case(
+            session,
+            actor=joko.actor,
+            case_id=about_y,
+        ).report.what
         == "tentang Y"
     )
 
@@ -232,12 +263,7 @@ def test_affiliation_revokes_grants_and_lifting_it_takes_two_other_key_holders(
     x, y = _opds(session)
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # when he is declared conflicted with X
-    assert (
-        add_affiliation(
-            session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
-        )
-        == 2
-    )
+    assert add_affiliation(session, actor=admin.actor, reviewer=joko.reviewer, opd_id=x.id, kind="conflict") == 2
     session.commit()
     # then his X grants are gone (audited), his Y grants stay, and X can no longer be read
     assert grants_of(session, joko.reviewer) == {(about_y, "case"), (about_y, "team")}
@@ -246,27 +272,40 @@ def test_affiliation_revokes_grants_and_lifting_it_takes_two_other_key_holders(
         (admin.reviewer.id, about_x, f"kind=team of={joko.reviewer.id}"),
     ]
     with pytest.raises(CaseNotFound):
-        read_case(session, reviewer=joko.reviewer, case_id=about_x, private_key=joko.keypair.private)
+        read_case(
+            session,
+            actor=joko.actor,
+            case_id=about_x,
+        )
     # when joko proposes lifting his own recusal, it is refused; the admin's proposal alone changes nothing
     with pytest.raises(RemovalRefused) as refused:
-        propose_removal(session, actor=joko.reviewer, actor_key=joko.signing, reviewer=joko.reviewer, opd_id=x.id)
+        propose_removal(session, actor=joko.actor, reviewer=joko.reviewer, opd_id=x.id)
     assert refused.value.reason == "own"
-    proposal = propose_removal(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id
+    proposal = propose_removal(session, actor=admin.actor, reviewer=joko.reviewer, opd_id=x.id)
+    assert (
+        regrant_from(
+            session,
+            actor=rina.actor,
+        )
+        == 0
     )
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
     # and neither the proposer nor joko himself can confirm it
     for who, reason in ((admin, "same"), (joko, "own")):
         with pytest.raises(RemovalRefused) as refused:
-            confirm_removal(session, actor=who.reviewer, actor_key=who.signing, proposal_id=proposal.id)
+            confirm_removal(session, actor=who.actor, proposal_id=proposal.id)
         assert refused.value.reason == reason
     assert session.get(Affiliation, (joko.reviewer.id, x.id)) is not None
-    # when rina, a second key holder, confirms, and her session re-grants, then he reads X again
-    confirm_removal(session, actor=rina.reviewer, actor_key=rina.signing, proposal_id=proposal.id)
+    # when rina, a second key holder, confirms, then her keys reach him at once and he reads X again
+    confirm_removal(session, actor=rina.actor, proposal_id=proposal.id)
     assert session.get(Affiliation, (joko.reviewer.id, x.id)) is None
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 2
+    assert {(about_x, "case"), (about_x, "team")} <= grants_of(session, joko.reviewer)
+    assert regrant_from(session, actor=rina.actor) == 0
     assert (
-        read_case(session, reviewer=joko.reviewer, case_id=about_x, private_key=joko.keypair.private).report.what
+        read_case(
+            session,
+            actor=joko.actor,
+            case_id=about_x,
+        ).report.what
         == "tentang X"
     )
     # and the roster entry carries both signatures (proposer over the proposal, confirmer over the entry)
@@ -280,13 +319,11 @@ def test_a_lone_admin_cannot_remove_their_own_affiliation(
     # given an admin recused from X, and a case about X
     admin = founder(session, "admin", admin=True)
     x, _ = _opds(session)
-    add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=admin.reviewer, opd_id=x.id, kind="member"
-    )
+    add_affiliation(session, actor=admin.actor, reviewer=admin.reviewer, opd_id=x.id, kind="member")
     about_x = submit_case(session, config, "tentang X", x)
     # when she proposes removing her own affiliation, then it is refused
     with pytest.raises(RemovalRefused) as refused:
-        propose_removal(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=admin.reviewer, opd_id=x.id)
+        propose_removal(session, actor=admin.actor, reviewer=admin.reviewer, opd_id=x.id)
     assert refused.value.reason == "own"
     # when she deletes the affiliation row in the database instead, then the signed roster still recuses her:
     # a new case about X is not sealed to her, and nobody's re-grant gives her the old one
@@ -295,7 +332,13 @@ def test_a_lone_admin_cannot_remove_their_own_affiliation(
     session.flush()
     newer = submit_case(session, config, "tentang X lagi", x)
     rina = founder(session, "rina")
-    assert regrant_from(session, holder=rina.reviewer, private_key=rina.keypair.private) == 0
+    assert (
+        regrant_from(
+            session,
+            actor=rina.actor,
+        )
+        == 0
+    )
     assert {c for c, _ in grants_of(session, admin.reviewer)} & {about_x, newer} == set()
 
 
@@ -303,20 +346,14 @@ def test_a_stale_proposal_cannot_lift_a_recusal_declared_again(session: Session,
     # given joko recused from X, a removal proposed, then (before anyone confirms) he is recused again afresh
     admin, rina, joko = (founder(session, "admin", admin=True), founder(session, "rina"), founder(session, "joko"))
     x, _ = _opds(session)
-    add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
-    )
-    proposal = propose_removal(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id
-    )
+    add_affiliation(session, actor=admin.actor, reviewer=joko.reviewer, opd_id=x.id, kind="member")
+    proposal = propose_removal(session, actor=admin.actor, reviewer=joko.reviewer, opd_id=x.id)
     session.delete(session.get(Affiliation, (joko.reviewer.id, x.id)))
     session.flush()
-    add_affiliation(
-        session, actor=joko.reviewer, actor_key=joko.signing, reviewer=joko.reviewer, opd_id=x.id, kind="conflict"
-    )
+    add_affiliation(session, actor=joko.actor, reviewer=joko.reviewer, opd_id=x.id, kind="conflict")
     # when rina confirms the old proposal, then it is refused as stale and joko stays recused
     with pytest.raises(RemovalRefused) as refused:
-        confirm_removal(session, actor=rina.reviewer, actor_key=rina.signing, proposal_id=proposal.id)
+        confirm_removal(session, actor=rina.actor, proposal_id=proposal.id)
     assert refused.value.reason == "stale"
     assert x.id in roster.verified(session).member(joko.reviewer.id).affiliations
 
@@ -331,7 +368,7 @@ def test_disable_deletes_grants_and_sessions_and_blocks_login(
     submit_case(session, config, "ada kasus", opd)
     open_session(session, reviewer=joko.reviewer, keypair=joko.keypair)
     # when he is disabled
-    assert disable_reviewer(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer) == 2
+    assert disable_reviewer(session, actor=admin.actor, reviewer=joko.reviewer) == 2
     session.commit()
     # then he holds nothing, has no session, cannot log in, and the roster says disabled
     assert grants_of(session, joko.reviewer) == set()
@@ -351,9 +388,7 @@ def test_case_nobody_eligible_can_read_is_flagged(session: Session, config: Conf
     admin = founder(session, "admin", admin=True, reviewer=False)
     rina = founder(session, "rina")
     x, y = _opds(session)
-    add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=rina.reviewer, opd_id=x.id, kind="member"
-    )
+    add_affiliation(session, actor=admin.actor, reviewer=rina.reviewer, opd_id=x.id, kind="member")
     about_x, _ = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     # then only the X case is listed as unreadable
     assert unreadable_cases(session) == [about_x]

@@ -15,12 +15,13 @@ from cases.platform.config import Config
 from cases.platform.db import make_session_factory
 from cases.platform.seed import active_opds
 from cases.reporting.conversation import reporter_adds
+from cases.reporting.visits import Visit
 from cases.team.errors import InvalidEmail
 from cases.team.grants import open_reviewer_key
 from cases.team.membership import add_affiliation
 from cases.team.notifications import NoticeText, send_due, set_email
 from crypto.keys import KeyPair
-from tests.domain import activated, events, founder, signing_of, submit_case
+from tests.domain import activated, as_actor, events, founder, signing_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 TEXT = NoticeText(subject="New activity", body="There is new activity.")
@@ -64,7 +65,11 @@ def test_a_submission_marks_only_key_holders_who_have_an_address(
     holder, _ = _reviewer(session, "ana", email="ana@pemda.example")
     recused, _ = _reviewer(session, "budi", email="budi@pemda.example")
     add_affiliation(
-        session, actor=holder, actor_key=signing_of(session, holder), reviewer=recused, opd_id=opd.id, kind="conflict"
+        session,
+        actor=as_actor(holder, signing=signing_of(session, holder)),
+        reviewer=recused,
+        opd_id=opd.id,
+        kind="conflict",
     )
     silent, _ = _reviewer(session, "citra")
     waiting, _ = _reviewer(session, "dewi", email="dewi@pemda.example", approved=False)
@@ -127,7 +132,7 @@ def test_recusal_after_the_mark_means_no_mail_about_that_case(
     ana, _ = _reviewer(session, "ana", email="ana@pemda.example")
     submit_case(session, config, "Laporan", opd)
     add_affiliation(
-        session, actor=ana, actor_key=signing_of(session, ana), reviewer=ana, opd_id=opd.id, kind="conflict"
+        session, actor=as_actor(ana, signing=signing_of(session, ana)), reviewer=ana, opd_id=opd.id, kind="conflict"
     )  # grants go with it
     session.commit()
 
@@ -148,8 +153,13 @@ def test_a_reporter_message_marks_the_key_holders_again(
 
     # when the reporter adds a message
     case = session.get(Case, case_id)
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=ana, private_key=keys.private)
-    reporter_adds(session, case=case, case_key=case_key, text="Ada bukti tambahan.", files=[], limits=Limits())
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=ana,
+        private_key=keys.private,
+    )
+    reporter_adds(session, visit=Visit(case, case_key), text="Ada bukti tambahan.", files=[], limits=Limits())
     session.commit()
 
     # then the key holder is marked again

@@ -22,7 +22,7 @@ from cases.team.trust import trust_of
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
 from crypto.recovery import combine_shares, new_master_secret, parse_recovery_input, split_master_secret
-from tests.domain import activated, events, founder, grants_of, signing_of, submit_case
+from tests.domain import activated, as_actor, events, founder, grants_of, signing_of, submit_case
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 MASTER = bytes(range(32))
@@ -35,7 +35,12 @@ def _active(session: Session, username: str, *, approved: bool = True) -> tuple[
 
 
 def _reads(session: Session, reviewer: Reviewer, keys: KeyPair, case_id: str) -> str:
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private)
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=reviewer,
+        private_key=keys.private,
+    )
     item = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "report")).one()
     return ReportContent.from_bytes(open_item(item, case_key)).what
 
@@ -144,7 +149,7 @@ def test_reseal_skips_cases_the_reviewer_is_recused_from(
     about_x, about_y = submit_case(session, config, "tentang X", x), submit_case(session, config, "tentang Y", y)
     joko, _ = _active(session, "joko")
     add_affiliation(
-        session, actor=admin, actor_key=signing_of(session, admin), reviewer=joko, opd_id=x.id, kind="member"
+        session, actor=as_actor(admin, signing=signing_of(session, admin)), reviewer=joko, opd_id=x.id, kind="member"
     )
     admin_grants = grants_of(session, admin)
     # when the recovery key reseals for joko, then he gets only Y

@@ -14,13 +14,14 @@ from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import reporter_adds
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
+from cases.reporting.visits import Visit
 from cases.team.grants import open_reviewer_key
 from cases.triage.case_list import CaseFilter, CasePage, Dashboard, dashboard, list_cases
 from cases.triage.deadlines import DeadlineRules, start_clocks
 from cases.triage.reading import read_case
 from cases.triage.workflow import add_label, assign, change_status
 from crypto.keys import KeyPair
-from tests.domain import founder
+from tests.domain import as_actor, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 NOW = datetime(2024, 6, 1, 12, 0)
@@ -67,9 +68,8 @@ def _move(session: Session, who: tuple[Reviewer, KeyPair], case_id: str, *steps:
     for step in steps:
         change_status(
             session,
-            reviewer=reviewer,
+            actor=as_actor(reviewer, keys.private),
             case_id=case_id,
-            private_key=keys.private,
             new_status=step,
             reason="alasan",
             outcome="hasil",
@@ -125,8 +125,8 @@ def test_filters_by_assignee_label_and_overdue(session: Session, config: Config,
     owned = _submit(session, config, received=NOW - timedelta(hours=2))
     late = _submit(session, config, received=NOW - timedelta(hours=30))
     fresh = _submit(session, config, received=NOW - timedelta(hours=1))
-    assign(session, reviewer=rina, case_id=owned, private_key=keys.private, assignee_id=sari.id)
-    add_label(session, reviewer=rina, case_id=owned, private_key=keys.private, label="Perlu Audit")
+    assign(session, actor=as_actor(rina, keys.private), case_id=owned, assignee_id=sari.id)
+    add_label(session, actor=as_actor(rina, keys.private), case_id=owned, label="Perlu Audit")
     # then each filter selects its cases
     assert _ids(session, rina, assignee=sari.id) == [owned]
     assert _ids(session, rina, assignee=rina.id) == []
@@ -217,15 +217,28 @@ def test_unread_until_read_after_each_reporter_message(
 
     assert unread()
     # when rina reads it, then it is read
-    read_case(session, reviewer=rina, case_id=case_id, private_key=keys.private)
+    read_case(
+        session,
+        actor=as_actor(rina, keys.private),
+        case_id=case_id,
+    )
     assert not unread()
     # when the reporter writes, then it is unread again, until rina reads it
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=rina, private_key=keys.private)
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=rina,
+        private_key=keys.private,
+    )
     reporter_adds(
-        session, case=_case(session, case_id), case_key=case_key, text="Bukti tambahan", files=[], limits=Limits()
+        session, visit=Visit(_case(session, case_id), case_key), text="Bukti tambahan", files=[], limits=Limits()
     )
     assert unread()
-    read_case(session, reviewer=rina, case_id=case_id, private_key=keys.private)
+    read_case(
+        session,
+        actor=as_actor(rina, keys.private),
+        case_id=case_id,
+    )
     assert not unread()
 
 

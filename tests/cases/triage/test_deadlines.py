@@ -15,7 +15,7 @@ from cases.triage.case_list import CaseFilter, dashboard, list_cases
 from cases.triage.deadlines import DeadlineRules, next_due, overdue_kinds, start_clocks
 from cases.triage.workflow import change_status
 from crypto.keys import KeyPair
-from tests.domain import founder
+from tests.domain import as_actor, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 RECEIVED = datetime(2024, 3, 1, 14, 0)
@@ -115,7 +115,7 @@ def test_team_reply_answers_once_and_restarts_feedback(
     first, second = RECEIVED + timedelta(minutes=80), RECEIVED + timedelta(days=7)
     for moment, text in ((first, "Terima kasih"), (second, "Mohon bukti tambahan")):
         monkeypatch.setattr("cases.reporting.conversation.utc_now", lambda moment=moment: moment)
-        team_replies(session, reviewer=rina, case_id=case.id, private_key=keys.private, text=text)
+        team_replies(session, actor=as_actor(rina, keys.private), case_id=case.id, text=text)
     # then the first response stays the first reply, and feedback is due 90 days after the latest
     assert case.first_response_at == first
     assert case.feedback_due == second + timedelta(days=90)
@@ -130,13 +130,12 @@ def test_status_change_answers_once_and_restarts_feedback(
     case = _submit(session, config, received=RECEIVED)
     first, second = RECEIVED + timedelta(hours=3), RECEIVED + timedelta(days=12)
     # when it is verified, then investigated later
-    change_status(session, reviewer=rina, case_id=case.id, private_key=keys.private, new_status="verifying", now=first)
+    change_status(session, actor=as_actor(rina, keys.private), case_id=case.id, new_status="verifying", now=first)
     assert (case.first_response_at, case.next_due) == (first, case.assessment_due)
     change_status(
         session,
-        reviewer=rina,
+        actor=as_actor(rina, keys.private),
         case_id=case.id,
-        private_key=keys.private,
         new_status="investigating",
         now=second,
         rules=DeadlineRules(feedback_days=60),
@@ -190,9 +189,8 @@ def test_concluded_cases_are_never_overdue(
     for step in steps:
         change_status(
             session,
-            reviewer=rina,
+            actor=as_actor(rina, keys.private),
             case_id=case.id,
-            private_key=keys.private,
             new_status=step,
             reason="selesai",
             outcome="Hasil",
@@ -247,13 +245,12 @@ def test_sql_overdue_agrees_with_python(
         for step, ago in history:
             if step == "reply":
                 monkeypatch.setattr("cases.reporting.conversation.utc_now", lambda at=NOW - ago: at)
-                team_replies(session, reviewer=rina, case_id=case.id, private_key=keys.private, text="Diterima")
+                team_replies(session, actor=as_actor(rina, keys.private), case_id=case.id, text="Diterima")
             else:
                 change_status(
                     session,
-                    reviewer=rina,
+                    actor=as_actor(rina, keys.private),
                     case_id=case.id,
-                    private_key=keys.private,
                     new_status=step,
                     reason="alasan",
                     outcome="hasil",

@@ -15,7 +15,7 @@ from cases.reporting.submission import submit_report
 from cases.triage.case_list import CaseFilter, list_cases
 from cases.triage.reading import read_case
 from crypto.keys import KeyPair
-from tests.domain import account, founder
+from tests.domain import account, as_actor, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 
@@ -80,8 +80,19 @@ def test_reviewer_added_after_a_case_does_not_see_or_read_it(
     # then he sees only the later case, and reading the early one looks like it does not exist
     assert listed == [later]
     with pytest.raises(CaseNotFound):
-        read_case(session, reviewer=joko, case_id=early, private_key=joko_keys.private)
-    assert read_case(session, reviewer=joko, case_id=later, private_key=joko_keys.private).report.what == "sesudah joko"
+        read_case(
+            session,
+            actor=as_actor(joko, joko_keys.private),
+            case_id=early,
+        )
+    assert (
+        read_case(
+            session,
+            actor=as_actor(joko, joko_keys.private),
+            case_id=later,
+        ).report.what
+        == "sesudah joko"
+    )
 
 
 def test_pending_reviewer_lists_nothing(session: Session, config: Config, recovery_secret: bytes) -> None:
@@ -97,14 +108,22 @@ def test_read_case_for_nonexistent_id_is_not_found(session: Session, config: Con
     rina, keys = _active(session, "rina")
     _submit(session, config, "ada kasus")
     with pytest.raises(CaseNotFound):
-        read_case(session, reviewer=rina, case_id="0" * 20, private_key=keys.private)
+        read_case(
+            session,
+            actor=as_actor(rina, keys.private),
+            case_id="0" * 20,
+        )
 
 
 def test_read_case_decrypts_the_report(session: Session, config: Config, recovery_secret: bytes) -> None:
     # given a reviewer and a case, when the case is read
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config, "Setoran Rp500.000 tiap awal bulan")
-    detail = read_case(session, reviewer=rina, case_id=case_id, private_key=keys.private)
+    detail = read_case(
+        session,
+        actor=as_actor(rina, keys.private),
+        case_id=case_id,
+    )
     # then the summary and the decrypted report come back
     assert detail.summary.id == case_id and detail.summary.status == "new"
     assert detail.report == ReportContent(what="Setoran Rp500.000 tiap awal bulan")
@@ -115,7 +134,11 @@ def test_read_case_records_a_view_event(session: Session, config: Config, recove
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config, "ada kasus")
     # when the reviewer reads the case
-    read_case(session, reviewer=rina, case_id=case_id, private_key=keys.private)
+    read_case(
+        session,
+        actor=as_actor(rina, keys.private),
+        case_id=case_id,
+    )
     session.commit()
     # then a 'case.view' event names the reviewer and the case
     views = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.view")).all()
@@ -128,5 +151,9 @@ def test_failed_read_records_no_view_event(session: Session, config: Config, rec
     case_id = _submit(session, config, "ada kasus")
     joko, keys = _active(session, "joko")
     with pytest.raises(CaseNotFound):
-        read_case(session, reviewer=joko, case_id=case_id, private_key=keys.private)
+        read_case(
+            session,
+            actor=as_actor(joko, keys.private),
+            case_id=case_id,
+        )
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "case.view")).all() == []

@@ -27,7 +27,7 @@ from cases.triage.workflow import (
     set_priority,
 )
 from crypto.keys import KeyPair
-from tests.domain import founder
+from tests.domain import as_actor, founder
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 ALLOWED = {
@@ -77,7 +77,12 @@ def _events(session: Session, action: str | None = None) -> list[AuditEvent]:
 
 
 def _texts(session: Session, case_id: str, reviewer: Reviewer, keys: KeyPair, audience: str) -> list[str]:
-    case_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private)
+    case_key = open_reviewer_key(
+        session,
+        case_id=case_id,
+        reviewer=reviewer,
+        private_key=keys.private,
+    )
     team_key = open_reviewer_key(session, case_id=case_id, reviewer=reviewer, private_key=keys.private, key_kind="team")
     entries = thread(
         session,
@@ -102,9 +107,8 @@ def test_change_status_follows_the_transition_table(
     def change() -> None:
         change_status(
             session,
-            reviewer=rina,
+            actor=as_actor(rina, keys.private),
             case_id=case_id,
-            private_key=keys.private,
             new_status=new,
             reason="alasan internal",
             outcome="hasil untuk pelapor",
@@ -152,9 +156,8 @@ def test_concluding_and_reopening_need_a_reason_and_concluding_an_outcome(
     with pytest.raises(ReasonRequired) as refused:
         change_status(
             session,
-            reviewer=rina,
+            actor=as_actor(rina, keys.private),
             case_id=case_id,
-            private_key=keys.private,
             new_status=new,
             reason=reason,
             outcome=outcome,
@@ -171,7 +174,7 @@ def test_ordinary_progress_needs_neither_reason_nor_outcome(
     # given a new case, when verified without reason or outcome, then it moves and writes no outcome
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config)
-    change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="verifying")
+    change_status(session, actor=as_actor(rina, keys.private), case_id=case_id, new_status="verifying")
     kinds = session.scalars(select(CaseItem.kind).where(CaseItem.case_id == case_id).order_by(CaseItem.seq)).all()
     assert _case(session, case_id).status == "verifying" and kinds == ["report", "status_note"]
 
@@ -182,14 +185,13 @@ def test_close_writes_team_note_and_reporter_outcome_and_reopen_clears_it(
     # given a verified case with an internal note
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config)
-    change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="verifying")
-    add_note(session, reviewer=rina, case_id=case_id, private_key=keys.private, text="CATATAN-INTERNAL")
+    change_status(session, actor=as_actor(rina, keys.private), case_id=case_id, new_status="verifying")
+    add_note(session, actor=as_actor(rina, keys.private), case_id=case_id, text="CATATAN-INTERNAL")
     # when it is closed with a reason and an outcome
     change_status(
         session,
-        reviewer=rina,
+        actor=as_actor(rina, keys.private),
         case_id=case_id,
-        private_key=keys.private,
         new_status="closed",
         reason="ALASAN-INTERNAL",
         outcome="HASIL-UNTUK-PELAPOR",
@@ -208,9 +210,8 @@ def test_close_writes_team_note_and_reporter_outcome_and_reopen_clears_it(
     # when it is reopened with a reason, then it is verifying again and no longer closed
     change_status(
         session,
-        reviewer=rina,
+        actor=as_actor(rina, keys.private),
         case_id=case_id,
-        private_key=keys.private,
         new_status="verifying",
         reason="pelapor menambah bukti",
     )
@@ -221,7 +222,7 @@ def test_note_is_team_only_and_never_empty(session: Session, config: Config, rec
     # given a case, when a reviewer adds a note
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config)
-    add_note(session, reviewer=rina, case_id=case_id, private_key=keys.private, text="  cek ke BKD  ")
+    add_note(session, actor=as_actor(rina, keys.private), case_id=case_id, text="  cek ke BKD  ")
     # then it is a team-key item, shown in the team thread and never in the reporter's
     note = session.scalars(select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.kind == "note")).one()
     assert note.key_kind == "team" and note.author == "team" and note.reviewer_id == rina.id
@@ -229,17 +230,17 @@ def test_note_is_team_only_and_never_empty(session: Session, config: Config, rec
     assert _texts(session, case_id, rina, keys, "reporter") == []
     # and an empty note is refused
     with pytest.raises(InvalidChoice):
-        add_note(session, reviewer=rina, case_id=case_id, private_key=keys.private, text=" \n ")
+        add_note(session, actor=as_actor(rina, keys.private), case_id=case_id, text=" \n ")
 
 
 Operation = Callable[[Session, Reviewer, bytes, str], None]
 OPERATIONS: dict[str, Operation] = {
-    "change_status": lambda s, r, k, c: change_status(s, reviewer=r, case_id=c, private_key=k, new_status="verifying"),
-    "add_note": lambda s, r, k, c: add_note(s, reviewer=r, case_id=c, private_key=k, text="catatan"),
-    "assign": lambda s, r, k, c: assign(s, reviewer=r, case_id=c, private_key=k, assignee_id=r.id),
-    "set_priority": lambda s, r, k, c: set_priority(s, reviewer=r, case_id=c, private_key=k, priority="high"),
-    "add_label": lambda s, r, k, c: add_label(s, reviewer=r, case_id=c, private_key=k, label="audit"),
-    "mark_duplicate": lambda s, r, k, c: mark_duplicate(s, reviewer=r, case_id=c, private_key=k, original_id=None),
+    "change_status": lambda s, r, k, c: change_status(s, actor=as_actor(r, k), case_id=c, new_status="verifying"),
+    "add_note": lambda s, r, k, c: add_note(s, actor=as_actor(r, k), case_id=c, text="catatan"),
+    "assign": lambda s, r, k, c: assign(s, actor=as_actor(r, k), case_id=c, assignee_id=r.id),
+    "set_priority": lambda s, r, k, c: set_priority(s, actor=as_actor(r, k), case_id=c, priority="high"),
+    "add_label": lambda s, r, k, c: add_label(s, actor=as_actor(r, k), case_id=c, label="audit"),
+    "mark_duplicate": lambda s, r, k, c: mark_duplicate(s, actor=as_actor(r, k), case_id=c, original_id=None),
 }
 
 
@@ -267,12 +268,12 @@ def test_assign_only_to_someone_who_holds_the_case(session: Session, config: Con
     joko, _ = _active(session, "joko")
     # when assigned to joko, then refused
     with pytest.raises(InvalidChoice):
-        assign(session, reviewer=rina, case_id=case_id, private_key=keys.private, assignee_id=joko.id)
+        assign(session, actor=as_actor(rina, keys.private), case_id=case_id, assignee_id=joko.id)
     assert _case(session, case_id).assigned_to_id is None
     # when assigned to sari, then she owns it; when unassigned, nobody does
-    assign(session, reviewer=rina, case_id=case_id, private_key=keys.private, assignee_id=sari.id)
+    assign(session, actor=as_actor(rina, keys.private), case_id=case_id, assignee_id=sari.id)
     assert _case(session, case_id).assigned_to_id == sari.id
-    assign(session, reviewer=rina, case_id=case_id, private_key=keys.private, assignee_id=None)
+    assign(session, actor=as_actor(rina, keys.private), case_id=case_id, assignee_id=None)
     assert _case(session, case_id).assigned_to_id is None
     assert [e.detail for e in _events(session, "case.assign")] == [f"to={sari.id}", "to=-"]
 
@@ -282,12 +283,12 @@ def test_priority_accepts_known_values_only(session: Session, config: Config, re
     case_id = _submit(session, config)
     # when every known priority is set, then each sticks
     for priority in PRIORITIES:
-        set_priority(session, reviewer=rina, case_id=case_id, private_key=keys.private, priority=priority)
+        set_priority(session, actor=as_actor(rina, keys.private), case_id=case_id, priority=priority)
         assert _case(session, case_id).priority == priority
     # when an unknown one is set, then refused and the last value stays
     for bad in ("critical", "", "HIGH"):
         with pytest.raises(InvalidChoice):
-            set_priority(session, reviewer=rina, case_id=case_id, private_key=keys.private, priority=bad)
+            set_priority(session, actor=as_actor(rina, keys.private), case_id=case_id, priority=bad)
     assert _case(session, case_id).priority == PRIORITIES[-1]
 
 
@@ -300,7 +301,7 @@ def test_labels_are_normalised_unique_and_removable(session: Session, config: Co
     case_id = _submit(session, config)
 
     def label(text: str) -> None:
-        add_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label=text)
+        add_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label=text)
 
     # when labels are added with odd case, spacing and length
     label("  Perlu \t  AUDIT ")
@@ -311,8 +312,8 @@ def test_labels_are_normalised_unique_and_removable(session: Session, config: Co
     assert _labels(session, case_id) == ["perlu audit", "x" * 40]
     assert [e.detail for e in _events(session, "case.label")] == ["+perlu audit", "+" + "x" * 40]
     # when a label is removed however it is spelled, then it is gone; removing again changes nothing
-    remove_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label="Perlu  Audit")
-    remove_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label="perlu audit")
+    remove_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label="Perlu  Audit")
+    remove_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label="perlu audit")
     assert _labels(session, case_id) == ["x" * 40]
     assert [e.detail for e in _events(session, "case.label")][2:] == ["-perlu audit"]
     # and an empty label is refused
@@ -326,12 +327,12 @@ def test_label_cut_at_a_space_has_no_trailing_space_and_can_be_removed(
     # given a label whose 41st character follows a space (the cut lands just after the space)
     rina, keys = _active(session, "rina")
     case_id = _submit(session, config)
-    add_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label="a" * 39 + " audit")
+    add_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label="a" * 39 + " audit")
     [stored] = _labels(session, case_id)
     # then the stored label is already normalised (no trailing whitespace)
     assert stored == stored.strip()
     # and removing it by its stored spelling (what the case page posts back) removes it
-    remove_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label=stored)
+    remove_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label=stored)
     assert _labels(session, case_id) == []
 
 
@@ -343,7 +344,7 @@ def test_mark_duplicate_links_readable_cases_only(session: Session, config: Conf
     original, repeat = _submit(session, config, "asli"), _submit(session, config, "ulang")
 
     def mark(of: str | None) -> None:
-        mark_duplicate(session, reviewer=joko, case_id=repeat, private_key=keys.private, original_id=of)
+        mark_duplicate(session, actor=as_actor(joko, keys.private), case_id=repeat, original_id=of)
 
     # when joko marks the case a duplicate of itself, of a case he cannot read, or of nothing that exists
     with pytest.raises(InvalidChoice):
@@ -367,13 +368,13 @@ def test_every_operation_is_audited(session: Session, config: Config, recovery_s
     case_id, other_id = _submit(session, config), _submit(session, config, "lain")
     before = len(_events(session))
     # when rina does each operation once
-    change_status(session, reviewer=rina, case_id=case_id, private_key=keys.private, new_status="verifying")
-    add_note(session, reviewer=rina, case_id=case_id, private_key=keys.private, text="catatan")
-    assign(session, reviewer=rina, case_id=case_id, private_key=keys.private, assignee_id=rina.id)
-    set_priority(session, reviewer=rina, case_id=case_id, private_key=keys.private, priority="urgent")
-    add_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label="bkd")
-    remove_label(session, reviewer=rina, case_id=case_id, private_key=keys.private, label="bkd")
-    mark_duplicate(session, reviewer=rina, case_id=case_id, private_key=keys.private, original_id=other_id)
+    change_status(session, actor=as_actor(rina, keys.private), case_id=case_id, new_status="verifying")
+    add_note(session, actor=as_actor(rina, keys.private), case_id=case_id, text="catatan")
+    assign(session, actor=as_actor(rina, keys.private), case_id=case_id, assignee_id=rina.id)
+    set_priority(session, actor=as_actor(rina, keys.private), case_id=case_id, priority="urgent")
+    add_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label="bkd")
+    remove_label(session, actor=as_actor(rina, keys.private), case_id=case_id, label="bkd")
+    mark_duplicate(session, actor=as_actor(rina, keys.private), case_id=case_id, original_id=other_id)
     # then each left one event naming her and the case, in order
     events = _events(session)[before:]
     assert [(e.action, e.detail) for e in events] == [

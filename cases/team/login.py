@@ -1,0 +1,195 @@
+"""The reviewer's way in, as one state machine: passphrase → (activation → enrolment | code) → full,
+and the step-up an admin action asks for later.
+
+    start (passphrase) ──► activation ──► enrol ──► full
+                       ├─► enrol ───────────────► full
+                       └─► second_factor ───────► full     step_up: full ──► full (stepped up)
+
+Every transition issues a new session token (no token ever gains rights; the old
+row is deleted) and returns it as a `Step` for the cookie. The second factor is
+checked in one place for login and step-up alike: the attempt is counted before
+the code is looked at (parallel guesses cannot bypass the lock), a TOTP step is
+burnt once used (no replay), a backup code is accepted at login only, and every
+failure is audited. Reaching `full` anchors the audit log and passes the
+reviewer's keys on to colleagues who lack them (`catch_up`).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from cases.accountability import anchors, audit
+from cases.models import Reviewer
+from cases.team import roster
+from cases.team.accounts import activate, authenticate
+from cases.team.actor import Actor
+from cases.team.errors import AccountNotActive, LoginFailed
+from cases.team.grants import regrant_from
+from cases.team.login_throttle import clear_failures, reserve_attempt
+from cases.team.second_factor import (
+    Enrolment,
+    check_code,
+    enrolment_details,
+    enrolment_secret,
+    finish_enrolment,
+    start_enrolment,
+    use_backup_code,
+)
+from cases.team.sessions import end_all_sessions, end_session, mark_stepped_up, open_session
+from crypto.keys import KeyPair
+from crypto.passphrase import KdfParams
+from crypto.signing import SigningKey
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where the login stands now: the new session token (for the cookie) and what it may reach."""
+
+    token: str
+    purpose: str  # activation | enrol | second_factor | full
+    backup_codes: tuple[str, ...] = ()  # shown once, after enrolment
+
+
+def start(session: Session, *, username: str, passphrase: str, kdf: KdfParams, server_secret: bytes) -> Step:
+    """The passphrase step. Raises `AccountLocked` or `LoginFailed` (audited)."""
+    try:
+        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=kdf)
+    except LoginFailed:
+        audit.record(session, action="login.fail")
+        raise
+    if outcome.needs_activation:
+        purpose = "activation"
+    elif outcome.needs_code:
+        purpose = "second_factor"
+    else:
+        purpose = "enrol"
+        _prepare_enrolment(outcome.reviewer, server_secret=server_secret)
+    token = open_session(
+        session, reviewer=outcome.reviewer, keypair=outcome.keypair, signing=outcome.signing, purpose=purpose
+    )
+    return Step(token=token, purpose=purpose)
+
+
+def unlock(
+    session: Session,
+    *,
+    username: str,
+    passphrase: str,
+    code: Callable[[], str],
+    kdf: KdfParams,
+    server_secret: bytes,
+) -> Actor:
+    """The same two factors for an operator's CLI command that signs as a reviewer (`--by NAME`):
+    the passphrase, then — when the account has TOTP — the code `code()` asks for, checked exactly
+    as at login (throttled, no replay, backup codes, audited). Raises `AccountLocked`, `LoginFailed`
+    or `AccountNotActive` (not activated yet)."""
+    try:
+        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=kdf)
+    except LoginFailed:
+        audit.record(session, action="login.fail")
+        raise
+    if outcome.signing is None or outcome.keypair is None:
+        raise AccountNotActive()
+    actor = Actor.unlocked(outcome.reviewer, keypair=outcome.keypair, signing=outcome.signing)
+    if outcome.reviewer.totp_enabled:
+        _verify_code(session, actor=actor, code=code(), server_secret=server_secret, backup_codes=True)
+    return actor
+
+
+def second_factor(session: Session, *, actor: Actor, code: str, server_secret: bytes) -> Step:
+    """The code after the passphrase (TOTP or a backup code). Raises `AccountLocked` or `LoginFailed`."""
+    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=True)
+    audit.record(session, action="login", actor_id=actor.id)
+    return _enter(session, actor=actor)
+
+
+def step_up(session: Session, *, actor: Actor, code: str, server_secret: bytes) -> None:
+    """A fresh TOTP code before an admin action (valid a few minutes; backup codes are for logging in
+    only). Raises `AccountLocked` or `LoginFailed`."""
+    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=False)
+    assert actor.session_row is not None  # noqa: S101 - step-up is a web session's
+    mark_stepped_up(actor.session_row)
+
+
+def activation(session: Session, *, actor: Actor, new_passphrase: str, kdf: KdfParams, server_secret: bytes) -> Step:
+    """The reviewer's own passphrase replaces the one-time one; their keys are born. Raises
+    `PassphraseRejected`. Every other session of the account ends."""
+    keypair, signing = activate(
+        session, reviewer=actor.reviewer, new_passphrase=new_passphrase, kdf=kdf, signing=actor.signing_key_or_none()
+    )
+    end_all_sessions(session, reviewer_id=actor.id)
+    _prepare_enrolment(actor.reviewer, server_secret=server_secret)
+    token = open_session(session, reviewer=actor.reviewer, keypair=keypair, signing=signing, purpose="enrol")
+    return Step(token=token, purpose="enrol")
+
+
+def enrolment(session: Session, *, actor: Actor, code: str, server_secret: bytes) -> Step:
+    """The first TOTP code proves the app holds the secret: the session becomes full, and the backup
+    codes are returned to show once. Raises `LoginFailed` for a wrong code."""
+    codes = finish_enrolment(session, reviewer=actor.reviewer, code=code, server_secret=server_secret)
+    if codes is None:
+        raise LoginFailed()
+    step = _enter(session, actor=actor)
+    return Step(token=step.token, purpose=step.purpose, backup_codes=tuple(codes))
+
+
+def logout(session: Session, *, actor: Actor) -> None:
+    audit.record(session, action="logout", actor_id=actor.id)
+    end_session(session, token=actor._token)
+
+
+def catch_up(session: Session, *, actor: Actor) -> int:
+    """Seal the keys this reviewer holds to approved colleagues who lack them (bounded); 0 for a
+    reviewer without keys. Runs on entering a full session and on every state-changing request."""
+    if not actor.holds_keys:
+        return 0
+    return regrant_from(session, actor=actor)
+
+
+def enrolment_page(*, actor: Actor, server_secret: bytes) -> Enrolment | None:
+    """What the enrolment page shows (QR code URI and secret); None once enrolled — an enrolled
+    secret is never shown again, so a stolen session does not yield the second factor. Reads only:
+    the secret was made when the session entered this step."""
+    if actor.reviewer.totp_enabled:
+        return None
+    secret = enrolment_secret(reviewer=actor.reviewer, server_secret=server_secret)
+    return None if secret is None else enrolment_details(reviewer=actor.reviewer, secret=secret)
+
+
+def _prepare_enrolment(reviewer: Reviewer, *, server_secret: bytes) -> None:
+    """A TOTP secret for the enrolment step (kept if one is waiting already, not yet enabled)."""
+    if enrolment_secret(reviewer=reviewer, server_secret=server_secret) is None:
+        start_enrolment(reviewer=reviewer, server_secret=server_secret)
+
+
+def _verify_code(session: Session, *, actor: Actor, code: str, server_secret: bytes, backup_codes: bool) -> None:
+    reviewer = actor.reviewer
+    reserve_attempt(session, reviewer=reviewer)  # counted before the code is checked; may raise AccountLocked
+    valid = check_code(reviewer=reviewer, code=code, server_secret=server_secret) or (
+        backup_codes and use_backup_code(session, reviewer=reviewer, code=code)
+    )
+    if not valid:
+        audit.record(session, action="login.fail", actor_id=reviewer.id, detail="second factor")
+        raise LoginFailed("second factor")
+    clear_failures(reviewer)
+
+
+def _enter(session: Session, *, actor: Actor) -> Step:
+    """The session becomes full (and stepped up): the audit log is anchored, keys are passed on."""
+    keypair: KeyPair | None = actor.keypair() if actor.holds_keys else None
+    signing = actor.signing_key_or_none()
+    anchors.check_at_login(session, signer_id=actor.id, signing_key=_bound(session, actor.reviewer, signing))
+    end_session(session, token=actor._token)
+    token = open_session(
+        session, reviewer=actor.reviewer, keypair=keypair, signing=signing, purpose="full", stepped_up=True
+    )
+    catch_up(session, actor=Actor.unlocked(actor.reviewer, keypair=keypair, signing=signing))
+    return Step(token=token, purpose="full")
+
+
+def _bound(session: Session, reviewer: Reviewer, key: SigningKey | None) -> SigningKey | None:
+    """The signing key for the login anchor, when the signed roster binds it (not yet, for an account
+    made before the roster: its anchor goes unsigned rather than signed by a key nobody vouches for)."""
+    member = roster.verified(session).member(reviewer.id)
+    return key if key is not None and member is not None and member.signing_key == key.public else None
