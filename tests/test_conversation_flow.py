@@ -223,7 +223,7 @@ def test_visit_expires_after_thirty_minutes(portal: FlaskClient, monkeypatch: py
     receipt = submit_report(portal)
     check_status(portal, receipt)
     assert portal.get("/laporan-saya").status_code == 200
-    import portal.visit as visit
+    import cases.reporting.visits as visit
 
     now = visit.time.time()
     monkeypatch.setattr(visit.time, "time", lambda: now + 31 * 60)
@@ -269,7 +269,7 @@ def test_reply_after_the_visit_ended_is_shown_back_not_lost(
     token = re.search(
         r'name="csrf_token" type="hidden" value="([^"]+)"', portal.get("/laporan-saya").get_data(as_text=True)
     ).group(1)
-    import portal.visit as visit
+    import cases.reporting.visits as visit
 
     now = visit.time.time()
     monkeypatch.setattr(visit.time, "time", lambda: now + 31 * 60)
