@@ -22,7 +22,10 @@ control_socket_disable = True
 
 
 def on_starting(server: object) -> None:
-    """Refuse to serve in production with an unsafe configuration (see cases/platform/preflight.py)."""
+    """Refuse to serve in production with an unsafe configuration (see cases/platform/preflight.py),
+    then forget reporters' visits left from before the start (cases/reporting/visits.py)."""
     from cases.platform.preflight import check_deployment
+    from cases.reporting.visits import purge_stale_at_start
 
-    check_deployment()
+    config = check_deployment()
+    purge_stale_at_start(config.database_url)

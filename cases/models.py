@@ -165,18 +165,21 @@ class AttachmentChunk(Base):
 
 
 class ReporterSession(Base):
-    """Server half of a reporter's visit: the key derived from the receipt,
-    wrapped under a key that only the reporter's cookie holds.
+    """Server half of a reporter's visit: the case id and the key derived from the receipt,
+    sealed together under a key that only the reporter's cookie holds.
 
-    The time kept is the hour (rows older than the previous hour are purged);
-    the 30-minute limit is enforced with the signed issue time in the cookie,
-    so the server stores no exact time of a reporter's visit.
+    No plaintext column ties a visit to a case. The time kept is the hour, and rows
+    older than the previous hour are purged (at every visit start, by the hourly
+    `purge-expired` timer and when a server starts); the 30-minute limit is enforced
+    with the signed issue time in the cookie, so the server stores no exact time of a
+    reporter's visit. The primary key is the hash of a random token and, on SQLite, the
+    table has no rowid: its physical order does not follow arrival.
     """
 
     __tablename__ = "reporter_session"
+    __table_args__ = {"sqlite_with_rowid": False}
     id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
-    wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 

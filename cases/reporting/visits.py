@@ -5,10 +5,11 @@ random token; the token lives only in the reporter's cookie, the wrapped key
 only in `reporter_session`. Neither alone opens anything, and neither is the
 receipt (SecureDrop kept the codename in its session cookie: issue #204 there).
 
-The row keeps only the hour it was made; rows older than the previous hour are
-purged whenever a session starts, and the 30-minute limit is checked against
-the signed issue time in the cookie (`open_visit`), so no exact time of a
-reporter's visit is stored.
+The row keeps only the hour it was made, and the case id only inside the sealed
+blob; rows older than the previous hour are purged whenever a visit starts, by
+the hourly `purge-expired` timer and when a server starts, and the 30-minute
+limit is checked against the signed issue time in the cookie (`open_visit`),
+so no exact time of a reporter's visit is stored.
 
 The portal holds a `Visit` for the request (portal/visit.py, `visit_required`);
 the case key inside it is used only by operations here in `cases`
@@ -16,16 +17,20 @@ the case key inside it is used only by operations here in `cases`
 """
 
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cases.models import Case, ReporterSession
 from cases.platform.clock import to_hour, utc_now
+from cases.platform.db import make_engine
 from cases.reporting.errors import ReporterSessionGone
 from cases.reporting.receipts import open_case_by_receipt, reporter_case_key
 from crypto.derive import derive_key, unwrap, wrap
@@ -47,9 +52,13 @@ def _row_id(token: str) -> bytes:
     return hashlib.sha256(b"kanal-integritas/v1/reporter-session-id\x00" + token.encode()).digest()
 
 
-def purge_stale(session: Session) -> None:
+def purge_stale(session: Session) -> int:
+    """Delete visit rows older than the previous hour (a visit lasts 30 minutes); returns how many."""
     cutoff = to_hour(utc_now()) - timedelta(hours=1)
-    session.execute(delete(ReporterSession).where(ReporterSession.created_at < cutoff))
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(ReporterSession).where(ReporterSession.created_at < cutoff)
+    )
+    return result.rowcount or 0
 
 
 def start_reporter_session(session: Session, *, receipt_text: str, receipt_key: bytes) -> str:
@@ -60,12 +69,11 @@ def start_reporter_session(session: Session, *, receipt_text: str, receipt_key: 
     session.add(
         ReporterSession(
             id=_row_id(token),
-            case_id=case.id,
-            wrapped_private_key=wrap(
+            sealed=wrap(
                 derive_key(token.encode(), label="reporter-session-wrap"),
-                keypair.private,
+                _pack(case.id, keypair.private),
                 label=_LABEL,
-                context=case.id.encode(),
+                context=_row_id(token),
             ),
             created_at=to_hour(utc_now()),
         )
@@ -93,21 +101,49 @@ def resume_reporter_session(session: Session, *, token: str) -> Visit:
     row = session.get(ReporterSession, _row_id(token))
     if row is None:
         raise ReporterSessionGone()
-    case = session.get(Case, row.case_id)
     try:
-        private = unwrap(
-            derive_key(token.encode(), label="reporter-session-wrap"),
-            row.wrapped_private_key,
-            label=_LABEL,
-            context=row.case_id.encode(),
+        case_id, private = _unpack(
+            unwrap(
+                derive_key(token.encode(), label="reporter-session-wrap"),
+                row.sealed,
+                label=_LABEL,
+                context=row.id,
+            )
         )
-        assert case is not None
-        return Visit(case=case, _case_key=reporter_case_key(session, case=case, private_key=private))
-    except CryptoError:
+    except (CryptoError, ValueError):
         raise ReporterSessionGone() from None
+    case = session.get(Case, case_id)
+    if case is None:  # purged since (retention)
+        raise ReporterSessionGone()
+    return Visit(case=case, _case_key=reporter_case_key(session, case=case, private_key=private))
+
+
+def _pack(case_id: str, private: bytes) -> bytes:
+    ident = case_id.encode("ascii")
+    return bytes([len(ident)]) + ident + private
+
+
+def _unpack(payload: bytes) -> tuple[str, bytes]:
+    size = payload[0]
+    return payload[1 : 1 + size].decode("ascii"), payload[1 + size :]
 
 
 def end_reporter_session(session: Session, *, token: str) -> None:
     if not token or len(token) > MAX_TOKEN_CHARS:
         return
     session.execute(delete(ReporterSession).where(ReporterSession.id == _row_id(token)))
+
+
+def purge_stale_at_start(database_url: str) -> int:
+    """When a server starts (gunicorn's `on_starting`): visits left from before a stop or a crash are
+    forgotten without waiting for the next visit or the timer. A database that is not reachable or not
+    set up yet is not a reason to refuse to start: the timer and the next visit purge later."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            return purge_stale(session)
+    except SQLAlchemyError:
+        logging.getLogger(__name__).warning("stale visits could not be purged at start")
+        return 0
+    finally:
+        engine.dispose()
