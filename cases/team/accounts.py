@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,9 +22,10 @@ from cases.accountability import audit
 from cases.models import RecoveryKey, Reviewer
 from cases.platform.clock import utc_now
 from cases.team import roster
-from cases.team.errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
+from cases.team.errors import AccountExists, CodeRejected, LoginFailed, NotActivated, NotAKeyHolder, PassphraseRejected
 from cases.team.login_throttle import clear_failures, reserve_attempt, reserve_unknown_attempt
 from cases.team.notifications import set_email
+from cases.team.second_factor import check_code, use_backup_code
 from crypto import passphrase as pp
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair, generate_keypair
@@ -191,6 +193,49 @@ def create_founder(
     return reviewer, activation, fingerprint(key.public)
 
 
+def make_founder(session: Session, *, holder: Reviewer, holder_key: SigningKey) -> str:
+    """Upgrade ceremony (`roster found`): an existing, activated key holder, unlocked with
+    `unlock_key_holder`, becomes a founder. Returns the signing-key fingerprint that must go into
+    the roots of trust."""
+    roster.append(
+        session,
+        action="founder",
+        subject_id=holder.id,
+        fields={
+            "username": holder.username,
+            "signing_key": holder_key.public.hex(),
+            "admin": holder.is_admin,
+            "reviewer": holder.is_reviewer,
+        },
+        signers=[(holder.id, holder_key)],
+    )
+    assert holder.public_key is not None
+    roster.append(
+        session,
+        action="account.activate",
+        subject_id=holder.id,
+        fields={
+            "signing_key": holder_key.public.hex(),
+            "encryption_key": roster.encryption_fingerprint(holder.public_key),
+        },
+        signers=[(holder.id, holder_key)],
+    )
+    holder.approved_at = holder.approved_at or utc_now()  # the row mirrors the roster
+    holder.needs_grants = True  # key holders pass earlier cases on at their next visit
+    audit.record(session, action="roster.found", detail=f"reviewer={holder.id}")
+    return fingerprint(holder_key.public)
+
+
+def account_named(session: Session, username: str) -> Reviewer | None:
+    """The account with that user name (stored lower-case), whatever its state."""
+    return session.scalars(select(Reviewer).where(Reviewer.username == username.lower())).first()
+
+
+def any_account(session: Session) -> bool:
+    """Whether any account exists yet (the first start makes one)."""
+    return session.scalars(select(Reviewer.id).limit(1)).first() is not None
+
+
 def check_passphrase_policy(new_passphrase: str, *, username: str) -> None:
     """NIST SP 800-63B: length, and not common or guessable; no composition rules.
 
@@ -258,6 +303,35 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
         clear_failures(reviewer)  # no second step to come (enrolment follows)
     audit.record(session, action="login.passphrase", actor_id=reviewer.id)
     return LoginOutcome(reviewer=reviewer, keypair=keypair, signing=signing)
+
+
+@dataclass(frozen=True)
+class KeyHolderLogin:
+    """What an operator command that changes the roster asks of the key holder who runs it."""
+
+    username: str
+    passphrase: str
+    ask_code: Callable[[], str]  # asked only when the passphrase matched and the account has a second factor
+    kdf: pp.KdfParams
+    server_secret: bytes  # the review app's secret key, under which TOTP secrets are encrypted
+
+
+def unlock_key_holder(session: Session, login: KeyHolderLogin) -> tuple[Reviewer, SigningKey]:
+    """The same two factors as the review app's login unlock the key holder's signing key.
+
+    Raises LoginFailed or AccountLocked (no active account with that passphrase), NotActivated,
+    or CodeRejected."""
+    outcome = authenticate(session, username=login.username, passphrase=login.passphrase, kdf=login.kdf)
+    if outcome.signing is None or outcome.keypair is None:
+        raise NotActivated()
+    if outcome.reviewer.totp_enabled:
+        code = login.ask_code()
+        if not (
+            check_code(reviewer=outcome.reviewer, code=code, server_secret=login.server_secret)
+            or use_backup_code(session, reviewer=outcome.reviewer, code=code)
+        ):
+            raise CodeRejected()
+    return outcome.reviewer, outcome.signing
 
 
 def _bind_keys(

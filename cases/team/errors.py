@@ -56,3 +56,15 @@ class AccountLocked(DomainError):
     def __init__(self, until: datetime) -> None:
         super().__init__("locked")
         self.until = until
+
+
+class NotActivated(DomainError):
+    """The account has no keys yet: its holder has not activated it."""
+
+
+class CodeRejected(DomainError):
+    """A second-factor code (authenticator or backup) that is not valid, or was already used."""
+
+
+class RecoverySecretUnreadable(DomainError):
+    """What was typed does not rebuild a recovery master secret (too few shares, or mistyped)."""
