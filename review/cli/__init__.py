@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi:review <command>`, one module per group, each next to
+"""Operator commands: `flask --app wsgi:review <command>`, one module per group, each naming
 the `cases` code it drives. The commands call `cases` operations only: no query, no key here.
 
     platform   db upgrade | db revision, init-db, seed, dev-setup, backup, prod-check,
@@ -17,6 +17,8 @@ from flask import Flask
 
 from review.cli import audit, items, platform, recovery, roster, team
 
+# Each module collects its commands and groups in `commands`, an AppGroup (so every command runs
+# inside the app context) that is never registered itself: what it holds becomes top-level.
 GROUPS = (platform.commands, team.commands, recovery.commands, roster.commands, audit.commands, items.commands)
 
 

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from cases.accountability import anchors, audit
 from cases.web.app import command_session
 
-commands = AppGroup("audit-commands")
+commands = AppGroup("audit")
 
 
 @commands.group("audit")

@@ -9,7 +9,7 @@ from cases.team.errors import RecoveryMismatch
 from cases.web.app import command_session
 from review.cli.shared import read_secret
 
-commands = AppGroup("items-commands")
+commands = AppGroup("items")
 
 
 @commands.group("items")

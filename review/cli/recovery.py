@@ -14,7 +14,7 @@ from cases.team.trust import trust_of
 from cases.web.app import command_session
 from review.cli.shared import add_root, print_recovery_secret, read_secret
 
-commands = AppGroup("recovery-key")
+commands = AppGroup("recovery")
 
 
 @commands.command("generate-recovery-key")

@@ -11,7 +11,7 @@ from cases.team.trust import trust_of
 from cases.web.app import command_session
 from review.cli.shared import add_root, key_holder_login, key_holder_refusals
 
-commands = AppGroup("roster-commands")
+commands = AppGroup("roster")
 
 
 @commands.group("roster")
