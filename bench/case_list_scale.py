@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from cases.models import STATUSES, Base, Case, CaseLabel, KeyGrant, Reviewer  # noqa: E402
+from cases.models import Base, Case, CaseLabel, CaseStatus, KeyGrant, Reviewer  # noqa: E402
 from cases.platform.clock import to_hour, utc_now  # noqa: E402
 from cases.platform.db import create_schema, make_engine, make_session_factory  # noqa: E402
 from cases.platform.seed import load_seed  # noqa: E402
@@ -42,7 +42,7 @@ def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore
         batch_cases, batch_grants, batch_labels = [], [], []
         for n in range(count):
             received = now - timedelta(hours=rng.randint(0, 24 * 400))
-            status = rng.choices(STATUSES, weights=(5, 10, 10, 5, 50, 20))[0]
+            status = rng.choices([s.value for s in CaseStatus], weights=(5, 10, 10, 5, 50, 20))[0]
             case_id = secrets.token_hex(10)
             answered = (
                 None if status == "new" and rng.random() < 0.5 else received + timedelta(hours=rng.randint(1, 40))

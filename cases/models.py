@@ -9,9 +9,11 @@ agent or a reporter's exact time.
 
 import secrets
 from datetime import datetime
+from enum import StrEnum, nonmember
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -33,7 +35,27 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("new", "verifying", "investigating", "referred", "closed", "rejected")
+
+class CaseStatus(StrEnum):
+    """Where a case stands (cases.triage.workflow moves it). A `str` enum: the column stores
+    these very strings, and a plain string read back compares equal to its member.
+
+    Listed in workflow order, which is the order every list of statuses shows."""
+
+    NEW = "new"
+    VERIFYING = "verifying"
+    INVESTIGATING = "investigating"
+    REFERRED = "referred"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+    # The concluded statuses, the only definition: a concluded case has `closed_at`, no pending
+    # deadline, takes nothing more from the reporter, and is purged after retention.
+    CONCLUDED = nonmember(frozenset({CLOSED, REJECTED}))
+
+
+# The CHECK constraint `ck_case_status` (migration 0007): no other status reaches the database.
+_STATUS_CHECK = "status IN (" + ", ".join(f"'{status.value}'" for status in CaseStatus) + ")"
 
 
 def new_id() -> str:
@@ -67,7 +89,7 @@ class Case(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
-    status: Mapped[str] = mapped_column(String(20), default="new")
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.NEW)
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     # Hour-rounded: the reporter's exact time is never stored.
     received_at: Mapped[datetime] = mapped_column(DateTime)
@@ -103,6 +125,7 @@ class Case(Base):
     labels: Mapped[list["CaseLabel"]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (
+        CheckConstraint(_STATUS_CHECK, name="status"),
         Index("ix_case_received_at", "received_at"),
         Index("ix_case_status_received_at", "status", "received_at"),
         Index("ix_case_next_due", "next_due"),

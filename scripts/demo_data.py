@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from cases.models import Case, Category, Opd, Reviewer  # noqa: E402
+from cases.models import Case, CaseStatus, Category, Opd, Reviewer  # noqa: E402
 from cases.platform.clock import to_hour, utc_now  # noqa: E402
 from cases.platform.config import load_config  # noqa: E402
 from cases.platform.db import make_engine, make_session_factory  # noqa: E402
@@ -76,12 +76,14 @@ def main() -> None:
                 case.first_response_at = case.received_at + timedelta(hours=chance.choice((2, 5, 9, 20, 23, 30, 52)))
             case.assigned_to_id = chance.choice(reviewers).id if chance.random() < 0.8 else None
             if age_days > 20 and chance.random() < 0.7:
-                case.status = chance.choices(("closed", "rejected", "referred"), (6, 3, 2))[0]
-                if case.status != "referred":
+                case.status = chance.choices((CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED), (6, 3, 2))[
+                    0
+                ]
+                if case.status in CaseStatus.CONCLUDED:
                     case.closed_at = case.received_at + timedelta(days=chance.randrange(5, max(6, age_days)))
             elif case.first_response_at is not None:
-                case.status = chance.choice(("verifying", "investigating"))
-            if case.status not in ("closed", "rejected"):
+                case.status = chance.choice((CaseStatus.VERIFYING, CaseStatus.INVESTIGATING))
+            if case.status not in CaseStatus.CONCLUDED:
                 case.next_due = now + timedelta(days=chance.randrange(-10, 20))
     sys.stdout.write(f"{args.cases} demo cases added.\n")
 

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from cases.models import AuditEvent, Category, Opd, RecoveryKey, Reviewer
 from cases.platform.config import Config
 from cases.platform.db import make_engine, make_session_factory
+from cases.platform.seed import active_opds
 from crypto.recovery import recovery_keypair
+from tests.domain import founder, submit_case
 
 
 @pytest.fixture
@@ -82,3 +84,39 @@ def test_purge_expired_runs_from_the_command_line(config_app: Flask) -> None:
     runner.invoke(args=["dev-setup"])
     result = runner.invoke(args=["purge-expired", "--days", "730"])
     assert result.exit_code == 0 and "Purged 0 case(s)." in result.output
+
+
+def test_recovery_shares_reseal_every_case_to_an_approved_reviewer(
+    config_app: Flask, session: Session, config: Config
+) -> None:
+    # given a recovery key split into shares, a case, and a founder added after it (no grants)
+    runner = config_app.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    runner.invoke(args=["seed"])
+    generated = runner.invoke(args=["generate-recovery-key", "--shares", "3", "--threshold", "2"])
+    assert generated.exit_code == 0, generated.output
+    shares = re.findall(r"share \d: (.+)", generated.output)
+    assert len(shares) == 3
+    submit_case(session, config, "setoran bulanan", active_opds(session)[0])
+    founder(session, "joko")
+    session.commit()
+    # when the shares are typed for an unknown name, or too few of them, then nothing happens
+    unknown = runner.invoke(args=["recovery", "reseal", "nobody"], input=f"{shares[0]}\n{shares[2]}\n")
+    assert unknown.exit_code == 1 and "No account named 'nobody'." in unknown.output
+    too_few = runner.invoke(args=["recovery", "reseal", "joko"], input=f"{shares[1]}\n")
+    assert too_few.exit_code == 1 and "do not rebuild a recovery secret" in too_few.output
+    # when two shares are typed for joko, then he is sealed the case key and the team key
+    done = runner.invoke(args=["recovery", "reseal", "JOKO"], input=f"{shares[2]}\n{shares[0]}\n")
+    assert done.exit_code == 0, done.output
+    assert "Sealed 2 keys to 'JOKO'." in done.output
+
+
+def test_a_key_holder_who_has_not_activated_cannot_create_accounts(config_app: Flask) -> None:
+    # given a founder who has not activated yet (they hold only the activation passphrase)
+    runner = config_app.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    made = runner.invoke(args=["create-founder", "nina"])
+    activation = re.search(r"shown once\):\n\s+(\S+)", made.output).group(1)
+    # when they try to create an account with it, then they are told to activate first
+    result = runner.invoke(args=["create-reviewer", "boneka", "--by", "nina"], input=activation + "\n")
+    assert result.exit_code == 1 and "'nina' has not activated their account yet." in result.output

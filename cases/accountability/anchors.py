@@ -243,6 +243,10 @@ def _tail_problems(session: Session, trust: Trust) -> tuple[AnchorState | None, 
     return state, problems
 
 
+def anchor_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditAnchor)) or 0
+
+
 def verify(session: Session) -> list[str]:
     """Everything, from genesis: the chain's links and hashes, the anchor file, every anchor row.
     Human-readable problems; empty when the log is intact."""

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.models import Case, Category, Opd, Reviewer
-from cases.triage.deadlines import CLOSED
+from cases.models import Case, CaseStatus, Category, Opd, Reviewer
 
 Rows = tuple[tuple[str | int, ...], ...]
 AGE_BUCKETS = (("<7", 0, 7), ("7-30", 7, 30), ("30-90", 30, 90), (">90", 90, 10**6))
@@ -53,7 +52,7 @@ def management_tables(session: Session, *, first_response_hours: int, now: datet
             month[2] += 1
     sla: Rows = tuple((m, *v, round(100 * v[1] / v[0]) if v[0] else 0) for m, v in sorted(months.items()))
 
-    open_rows = [row for row in rows if row.status not in CLOSED]
+    open_rows = [row for row in rows if row.status not in CaseStatus.CONCLUDED]
     backlog: dict[str, list[int]] = {}
     for row in open_rows:
         age = (now - row.received_at).days
@@ -77,7 +76,7 @@ def management_tables(session: Session, *, first_response_hours: int, now: datet
         for row in rows:
             counts = totals.setdefault(getattr(row, key), [0, 0])
             counts[0] += 1
-            counts[1] += row.status not in CLOSED
+            counts[1] += row.status not in CaseStatus.CONCLUDED
         return tuple((label, *counts) for label, counts in sorted(totals.items(), key=lambda r: (-r[1][0], r[0])))
 
     return {

@@ -32,9 +32,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.models import Case, Category, Opd
+from cases.models import Case, CaseStatus, Category, Opd
 
-OUTCOMES = ("closed", "rejected", "referred")
+OUTCOMES = (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED)
 IN_PROGRESS = ""  # the outcome row of cases still being handled
 OTHER_UNITS = ""  # the OPD row of units with fewer than k reports
 QUARTERS = 4
@@ -253,7 +253,7 @@ def figures_from_rows(
     closed = [
         (row.closed_at - row.received_at).total_seconds() / 86400
         for row in in_window
-        if row.closed_at is not None and row.status in ("closed", "rejected")
+        if row.closed_at is not None and row.status in CaseStatus.CONCLUDED
     ]
     units: dict[str, Counter[str]] = {label: Counter() for label, _m in quarters}
     for row in in_window:

@@ -16,7 +16,7 @@ from cases.accountability import audit
 from cases.errors import ItemTampered
 from cases.evidence.store import AttachmentInfo, Limits, PreparedFile, attachment_info, check_quota, store_file
 from cases.items import add_item, next_seq, open_item
-from cases.models import Attachment, Case, CaseItem, Reviewer
+from cases.models import Attachment, Case, CaseItem, CaseStatus, Reviewer
 from cases.platform.clock import to_hour, utc_now
 from cases.reporting.errors import CaseClosed, EmptyMessage
 from cases.team.actor import Actor
@@ -25,7 +25,6 @@ from cases.team.notifications import mark_activity
 from cases.triage.deadlines import DeadlineRules, team_contacted_reporter
 
 MAX_MESSAGE_CHARS = 20000
-CLOSED_STATUSES = ("closed", "rejected")
 Audience = Literal["reporter", "team"]
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def reporter_adds(
     """The reporter replies and/or adds evidence, all or nothing."""
     case, case_key = visit.case, visit._case_key
     text = text.strip()
-    if case.status in CLOSED_STATUSES:
+    if case.status in CaseStatus.CONCLUDED:
         raise CaseClosed()
     if not text and not files:
         raise EmptyMessage()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cases.errors import ItemTampered
 from cases.items import open_report
-from cases.models import Case, CaseItem, KeyGrant
+from cases.models import Case, CaseItem, CaseStatus, KeyGrant
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.errors import ReceiptNotRecognised
 from cases.reporting.report_content import ReportContent
@@ -71,7 +71,7 @@ def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> Repor
             CaseItem.case_id == case.id, CaseItem.author == "team", CaseItem.kind.in_(_VISIBLE_TEAM_KINDS)
         )
     )
-    concluded = case.status in ("closed", "rejected")
+    concluded = case.status in CaseStatus.CONCLUDED
     return ReporterDates(
         received=_day(case.received_at, zone),
         first_response=_day(case.first_response_at, zone) if case.first_response_at else None,
@@ -93,7 +93,7 @@ class ReporterView:
 
     @property
     def closed(self) -> bool:
-        return self.status in ("closed", "rejected")
+        return self.status in CaseStatus.CONCLUDED
 
 
 def _dummy_work(receipt: str | None) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cases.evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
 from cases.items import add_item
-from cases.models import Case, Category, Opd, new_id
+from cases.models import Case, CaseStatus, Category, Opd, new_id
 from cases.platform.clock import to_hour, utc_now
 from cases.reporting.errors import UnknownChoice
 from cases.reporting.report_content import ReportContent
@@ -69,7 +69,7 @@ def submit_report(
         id=new_id(),
         category_id=category.id,
         opd_id=opd.id,
-        status="new",
+        status=CaseStatus.NEW,
         received_at=hour,
         updated_at=hour,
         first_response_due=hour,  # set by start_clocks below

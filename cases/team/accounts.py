@@ -197,6 +197,16 @@ def create_founder(
     return reviewer, activation, fingerprint(key.public)
 
 
+def account_named(session: Session, username: str) -> Reviewer | None:
+    """The account with that user name (stored lower-case), whatever its state."""
+    return session.scalars(select(Reviewer).where(Reviewer.username == username.lower())).first()
+
+
+def any_account(session: Session) -> bool:
+    """Whether any account exists yet (the first start makes one)."""
+    return session.scalars(select(Reviewer.id).limit(1)).first() is not None
+
+
 def check_passphrase_policy(new_passphrase: str, *, username: str) -> None:
     """NIST SP 800-63B: length, and not common or guessable; no composition rules.
 

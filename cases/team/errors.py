@@ -9,10 +9,6 @@ class LoginFailed(DomainError):
     """Wrong name or passphrase (never says which)."""
 
 
-class AccountNotActive(DomainError):
-    """The account has not been activated yet: it holds no keys to act with."""
-
-
 class PassphraseRejected(DomainError):
     """A new passphrase does not meet the policy; `reason` is a message id."""
 
@@ -60,3 +56,15 @@ class AccountLocked(DomainError):
     def __init__(self, until: datetime) -> None:
         super().__init__("locked")
         self.until = until
+
+
+class NotActivated(DomainError):
+    """The account has no keys yet: its holder has not activated it."""
+
+
+class CodeRejected(DomainError):
+    """A second-factor code (authenticator or backup) that is not valid, or was already used."""
+
+
+class RecoverySecretUnreadable(DomainError):
+    """What was typed does not rebuild a recovery master secret (too few shares, or mistyped)."""

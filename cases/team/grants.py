@@ -61,6 +61,15 @@ def recovery_key_verified(session: Session, key: RecoveryKey) -> bool:
     return roster.encryption_fingerprint(key.public_key) in trust_of(session).roots().recovery
 
 
+def vouchable_recovery_key(session: Session) -> RecoveryKey | None:
+    """The installed recovery key, for a founder to sign into the roster, when it is a root; else None."""
+    try:
+        key = active_recovery_key(session)
+    except RecoveryKeyMissing:
+        return None
+    return key if recovery_key_verified(session, key) else None
+
+
 def sealing_recovery_key(session: Session) -> RecoveryKey:
     """The active recovery key, only if its fingerprint is a root: a recovery row swapped by a
     database writer would otherwise receive every case. Refused like a missing key."""

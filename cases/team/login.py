@@ -24,7 +24,7 @@ from cases.models import Reviewer
 from cases.team import roster
 from cases.team.accounts import activate, authenticate
 from cases.team.actor import Actor
-from cases.team.errors import AccountNotActive, LoginFailed
+from cases.team.errors import CodeRejected, LoginFailed, NotActivated
 from cases.team.grants import regrant_from
 from cases.team.login_throttle import clear_failures, reserve_attempt
 from cases.team.second_factor import (
@@ -71,29 +71,37 @@ def start(session: Session, *, username: str, passphrase: str, kdf: KdfParams, s
     return Step(token=token, purpose=purpose)
 
 
-def unlock(
-    session: Session,
-    *,
-    username: str,
-    passphrase: str,
-    code: Callable[[], str],
-    kdf: KdfParams,
-    server_secret: bytes,
-) -> Actor:
+@dataclass(frozen=True)
+class KeyHolderLogin:
+    """What an operator command that changes the roster asks of the key holder who runs it."""
+
+    username: str
+    passphrase: str
+    ask_code: Callable[[], str]  # asked only when the passphrase matched and the account has a second factor
+    kdf: KdfParams
+    server_secret: bytes  # the review app's secret key, under which TOTP secrets are encrypted
+
+
+def unlock(session: Session, login: KeyHolderLogin) -> Actor:
     """The same two factors for an operator's CLI command that signs as a reviewer (`--by NAME`):
-    the passphrase, then — when the account has TOTP — the code `code()` asks for, checked exactly
-    as at login (throttled, no replay, backup codes, audited). Raises `AccountLocked`, `LoginFailed`
-    or `AccountNotActive` (not activated yet)."""
+    the passphrase, then — when the account has TOTP — the code `login.ask_code()` asks for, checked
+    exactly as at login (throttled, no replay, backup codes, audited). Raises `AccountLocked`,
+    `LoginFailed` (passphrase), `NotActivated` or `CodeRejected`."""
     try:
-        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=kdf)
+        outcome = authenticate(session, username=login.username, passphrase=login.passphrase, kdf=login.kdf)
     except LoginFailed:
         audit.record(session, action="login.fail")
         raise
     if outcome.signing is None or outcome.keypair is None:
-        raise AccountNotActive()
+        raise NotActivated()
     actor = Actor.unlocked(outcome.reviewer, keypair=outcome.keypair, signing=outcome.signing)
     if outcome.reviewer.totp_enabled:
-        _verify_code(session, actor=actor, code=code(), server_secret=server_secret, backup_codes=True)
+        try:
+            _verify_code(
+                session, actor=actor, code=login.ask_code(), server_secret=login.server_secret, backup_codes=True
+            )
+        except LoginFailed:
+            raise CodeRejected() from None
     return actor
 
 
@@ -171,7 +179,7 @@ def _verify_code(session: Session, *, actor: Actor, code: str, server_secret: by
     )
     if not valid:
         audit.record(session, action="login.fail", actor_id=reviewer.id, detail="second factor")
-        raise LoginFailed("second factor")
+        raise LoginFailed()
     clear_failures(reviewer)
 
 

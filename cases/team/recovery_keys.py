@@ -8,10 +8,11 @@ from cases.errors import DomainError
 from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 from cases.platform.clock import utc_now
 from cases.team import roster
-from cases.team.errors import RecoveryMismatch
+from cases.team.errors import RecoveryMismatch, RecoverySecretUnreadable
 from cases.team.grants import key_belongs, reviewer_key_grant
+from crypto.errors import CryptoError
 from crypto.keys import open_grant
-from crypto.recovery import new_master_secret, recovery_keypair
+from crypto.recovery import new_master_secret, parse_recovery_input, recovery_keypair, split_master_secret
 
 
 def generate_recovery_key(
@@ -29,6 +30,20 @@ def generate_recovery_key(
     session.flush()
     audit.record(session, action="recovery.generate", actor_id=actor_id, detail=f"key={key.id}")
     return key, master
+
+
+def read_recovery_secret(text: str) -> bytes:
+    """The master secret as an operator types it: 64 hex digits (groups allowed), or k SLIP-39
+    shares, one per line. Raises RecoverySecretUnreadable."""
+    try:
+        return parse_recovery_input(text)
+    except CryptoError:
+        raise RecoverySecretUnreadable() from None
+
+
+def recovery_shares(master: bytes, *, threshold: int, shares: int) -> list[str]:
+    """The master secret as SLIP-39 word shares: any `threshold` of the `shares` rebuild it."""
+    return split_master_secret(master, threshold=threshold, shares=shares)
 
 
 def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Reviewer) -> int:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from cases.models import STATUSES, Case, CaseLabel, CaseRead, Category, KeyGrant, Opd, Reviewer
+from cases.models import Case, CaseLabel, CaseRead, CaseStatus, Category, KeyGrant, Opd, Reviewer
 from cases.platform.clock import utc_now
 from cases.triage.deadlines import overdue_clause
 from cases.triage.workflow import normalise_label
@@ -70,7 +70,7 @@ _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 
 
 def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
-    statuses = tuple(s for s in flt.statuses if s in STATUSES)
+    statuses = tuple(s for s in flt.statuses if s in set(CaseStatus))
     if statuses:
         query = query.where(Case.status.in_(statuses))
     if flt.category_id is not None:
@@ -214,7 +214,7 @@ def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
     counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
     overdue = session.scalar(select(func.count()).select_from(Case).where(overdue_clause(now))) or 0
     return Dashboard(
-        by_status={status: counts.get(status, 0) for status in STATUSES},
+        by_status={status: counts.get(status, 0) for status in CaseStatus},
         overdue=overdue,
         first_response_30=_compliance(session, now, 30),
         first_response_90=_compliance(session, now, 90),

@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
 
-from cases.models import Case
+from cases.models import Case, CaseStatus
 
-OPEN_FOR_ASSESSMENT = ("new", "verifying")
-CLOSED = ("closed", "rejected")
+OPEN_FOR_ASSESSMENT = frozenset({CaseStatus.NEW, CaseStatus.VERIFYING})
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,14 @@ def overdue_kinds(case: Case, now: datetime) -> list[str]:
         kinds.append("first_response")
     if case.status in OPEN_FOR_ASSESSMENT and case.assessment_due is not None and case.assessment_due < now:
         kinds.append("assessment")
-    if case.status not in CLOSED and case.feedback_due is not None and case.feedback_due < now:
+    if case.status not in CaseStatus.CONCLUDED and case.feedback_due is not None and case.feedback_due < now:
         kinds.append("feedback")
     return kinds
 
 
 def next_due(case: Case) -> datetime | None:
     """The earliest deadline still pending (None once concluded)."""
-    if case.status in CLOSED:
+    if case.status in CaseStatus.CONCLUDED:
         return None
     pending = [case.feedback_due]
     if case.first_response_at is None:

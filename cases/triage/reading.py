@@ -15,7 +15,7 @@ from cases.accountability import audit
 from cases.errors import CaseNotFound, ItemTampered
 from cases.evidence.store import Download, open_download
 from cases.items import open_report
-from cases.models import STATUSES, Case, CaseLabel, CaseRead, KeyGrant, Reviewer
+from cases.models import Case, CaseLabel, CaseRead, CaseStatus, KeyGrant, Reviewer
 from cases.platform.clock import utc_now
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.report_content import ReportContent
@@ -116,7 +116,7 @@ def read_case(session: Session, *, actor: Actor, case_id: str) -> CaseDetail:
     ]
     transitions = [
         Transition(new, needs_reason(case.status, new), needs_outcome(new))
-        for new in sorted(TRANSITIONS.get(case.status, frozenset()), key=STATUSES.index)
+        for new in sorted(TRANSITIONS.get(case.status, frozenset()), key=list(CaseStatus).index)
     ]
     _mark_read(session, reviewer=reviewer, case=case)
     audit.record(session, action="case.view", actor_id=reviewer.id, case_id=case.id)

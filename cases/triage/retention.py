@@ -13,9 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cases.accountability import audit
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from cases.platform.clock import utc_now
-from cases.triage.deadlines import CLOSED
 
 DEFAULT_RETENTION_DAYS = 730
 WARNING_DAYS = 30
@@ -26,14 +25,16 @@ def purge_due(
 ) -> list[str]:
     now = now or utc_now()
     cutoff = now - timedelta(days=retention_days)
-    return list(session.scalars(select(Case.id).where(Case.status.in_(CLOSED), Case.closed_at < cutoff)))
+    return list(session.scalars(select(Case.id).where(Case.status.in_(CaseStatus.CONCLUDED), Case.closed_at < cutoff)))
 
 
 def purge_soon(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None) -> int:
     """How many cases will be purged within the warning period."""
     now = now or utc_now()
     cutoff = now - timedelta(days=retention_days - WARNING_DAYS)
-    return len(session.scalars(select(Case.id).where(Case.status.in_(CLOSED), Case.closed_at < cutoff)).all())
+    return len(
+        session.scalars(select(Case.id).where(Case.status.in_(CaseStatus.CONCLUDED), Case.closed_at < cutoff)).all()
+    )
 
 
 def purge_expired(

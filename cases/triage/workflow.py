@@ -15,20 +15,20 @@ from sqlalchemy.orm import Session
 from cases.accountability import audit
 from cases.errors import CaseNotFound
 from cases.items import add_item, next_seq
-from cases.models import Case, CaseLabel, KeyGrant, Reviewer
+from cases.models import Case, CaseLabel, CaseStatus, KeyGrant, Reviewer
 from cases.platform.clock import utc_now
 from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
-from cases.triage.deadlines import CLOSED, DeadlineRules, team_contacted_reporter
+from cases.triage.deadlines import DeadlineRules, team_contacted_reporter
 from cases.triage.errors import InvalidChoice, ReasonRequired, TransitionNotAllowed
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"verifying", "rejected"}),
-    "verifying": frozenset({"investigating", "closed", "rejected"}),
-    "investigating": frozenset({"referred", "closed", "rejected"}),
-    "referred": frozenset({"investigating", "closed"}),
-    "closed": frozenset({"verifying"}),  # reopen
-    "rejected": frozenset({"verifying"}),  # reopen
+TRANSITIONS: dict[str, frozenset[CaseStatus]] = {
+    CaseStatus.NEW: frozenset({CaseStatus.VERIFYING, CaseStatus.REJECTED}),
+    CaseStatus.VERIFYING: frozenset({CaseStatus.INVESTIGATING, CaseStatus.CLOSED, CaseStatus.REJECTED}),
+    CaseStatus.INVESTIGATING: frozenset({CaseStatus.REFERRED, CaseStatus.CLOSED, CaseStatus.REJECTED}),
+    CaseStatus.REFERRED: frozenset({CaseStatus.INVESTIGATING, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset({CaseStatus.VERIFYING}),  # reopen
+    CaseStatus.REJECTED: frozenset({CaseStatus.VERIFYING}),  # reopen
 }
 PRIORITIES = ("low", "normal", "high", "urgent")
 MAX_LABEL_CHARS = 40
@@ -36,11 +36,11 @@ MAX_TEXT_CHARS = 20000
 
 
 def needs_reason(old: str, new: str) -> bool:
-    return new in CLOSED or old in CLOSED
+    return new in CaseStatus.CONCLUDED or old in CaseStatus.CONCLUDED
 
 
 def needs_outcome(new: str) -> bool:
-    return new in CLOSED
+    return new in CaseStatus.CONCLUDED
 
 
 def _readable_case(
@@ -94,7 +94,7 @@ def change_status(
         raise ReasonRequired("outcome")
     case.status = new_status
     case.updated_at = now
-    case.closed_at = now if new_status in CLOSED else None
+    case.closed_at = now if new_status in CaseStatus.CONCLUDED else None
     team_contacted_reporter(case, now, rules or DeadlineRules())
     _add_item(
         session,

@@ -107,6 +107,14 @@ def session_factory(app: Flask) -> sessionmaker[Session]:
     return factory
 
 
+def command_session() -> Session:
+    """A new session of the current app, for an operator command (no request, so no unit of work:
+    the command begins and commits its own transaction)."""
+    from flask import current_app
+
+    return session_factory(current_app)()
+
+
 def dispose(app: Flask) -> None:
     """Close the app's pooled connections (tests, and CLI commands that finish)."""
     engine = session_factory(app).kw["bind"]

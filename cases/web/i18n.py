@@ -13,20 +13,22 @@ from flask_babel import (
     get_locale,
     lazy_gettext,
 )
+from flask_babel.speaklater import LazyString
 
+from cases.models import CaseStatus
 from cases.platform.clock import utc_now
 from cases.web.filters import rupiah
 
 _EXTENSION = "kanal.sessions"
 
 
-STATUS_LABELS = {
-    "new": lazy_gettext("Received"),
-    "verifying": lazy_gettext("Verification"),
-    "investigating": lazy_gettext("Investigation"),
-    "referred": lazy_gettext("Referred"),
-    "closed": lazy_gettext("Concluded"),
-    "rejected": lazy_gettext("Rejected"),
+STATUS_LABELS: dict[str, LazyString] = {  # keyed by CaseStatus; a plain status string finds its label
+    CaseStatus.NEW: lazy_gettext("Received"),
+    CaseStatus.VERIFYING: lazy_gettext("Verification"),
+    CaseStatus.INVESTIGATING: lazy_gettext("Investigation"),
+    CaseStatus.REFERRED: lazy_gettext("Referred"),
+    CaseStatus.CLOSED: lazy_gettext("Concluded"),
+    CaseStatus.REJECTED: lazy_gettext("Rejected"),
 }
 
 

@@ -22,13 +22,14 @@ from cases.accountability.statistics import (
     suppress,
     window,
 )
+from cases.models import CaseStatus
 from cases.platform.config import load_config
 
 K = 5
 NOW = datetime(2026, 11, 15, 10)
 CATEGORIES = [("bribery", "Suap", "Bribery"), ("fees", "Pungli", "Illegal fees"), ("other", "Lainnya", "Other")]
 UNITS = [f"Dinas {n}" for n in range(6)]
-STATUSES = ["new", "verifying", "investigating", "referred", "closed", "rejected"]
+STATUSES = [status.value for status in CaseStatus]
 tables = st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=10)
 thresholds = st.integers(min_value=3, max_value=10)
 
@@ -170,7 +171,7 @@ def make_rows(raw: list[tuple[int, int, int, int, int | None]]) -> list[CaseRow]
         while month < 1:
             year, month = year - 1, month + 12
         received = datetime(year, month, 1 + months_ago % 27, 9)
-        closed = received + timedelta(days=3 + months_ago) if STATUSES[status] in ("closed", "rejected") else None
+        closed = received + timedelta(days=3 + months_ago) if STATUSES[status] in CaseStatus.CONCLUDED else None
         responded = received + timedelta(hours=response_hours) if response_hours is not None else None
         rows.append(CaseRow(received, responded, closed, STATUSES[status], CATEGORIES[category][0], UNITS[unit]))
     return rows

@@ -11,7 +11,7 @@ from cases.errors import CaseNotFound
 from cases.models import BackupCode, ReviewerSession
 from cases.team import login as steps
 from cases.team.actor import Actor
-from cases.team.errors import AccountLocked, AccountNotActive, LoginFailed, NotAKeyHolder
+from cases.team.errors import AccountLocked, CodeRejected, LoginFailed, NotActivated, NotAKeyHolder
 from cases.team.second_factor import finish_enrolment, start_enrolment
 from cases.team.sessions import find_session
 from tests import actions
@@ -129,34 +129,25 @@ def test_step_up_guesses_lock_the_account_like_login_guesses(session: Session) -
         steps.step_up(session, actor=actor, code=actions.CLOCK.next_code("rina"), server_secret=SERVER_SECRET)
 
 
+def _unlock(session: Session, username: str, passphrase: str, code: str) -> Actor:
+    login = steps.KeyHolderLogin(
+        username=username, passphrase=passphrase, ask_code=lambda: code, kdf=CHEAP_KDF, server_secret=SERVER_SECRET
+    )
+    return steps.unlock(session, login)
+
+
 def test_the_cli_unlock_asks_the_code_the_same_way(session: Session) -> None:
     _enrolled(session, "rina")
-    # a wrong code is refused as a second-factor failure (audited), a fresh one unlocks the keys
-    with pytest.raises(LoginFailed) as failed:
-        steps.unlock(
-            session,
-            username="rina",
-            passphrase=PASSPHRASE,
-            code=lambda: "000000",
-            kdf=CHEAP_KDF,
-            server_secret=SERVER_SECRET,
-        )
-    assert failed.value.args == ("second factor",)
-    actor = steps.unlock(
-        session,
-        username="rina",
-        passphrase=PASSPHRASE,
-        code=lambda: actions.CLOCK.next_code("rina"),
-        kdf=CHEAP_KDF,
-        server_secret=SERVER_SECRET,
-    )
+    # a wrong code is refused (and audited as a failed second factor), a fresh one unlocks the keys
+    with pytest.raises(CodeRejected):
+        _unlock(session, "rina", PASSPHRASE, "000000")
+    assert [e.detail for e in events(session, "login.fail")] == ["second factor"]
+    actor = _unlock(session, "rina", PASSPHRASE, actions.CLOCK.next_code("rina"))
     assert actor.signing_key() is not None and actor.holds_keys
     # and an account not activated yet has no keys to act with
     _, activation = account(session, "joko")
-    with pytest.raises(AccountNotActive):
-        steps.unlock(
-            session, username="joko", passphrase=activation, code=lambda: "", kdf=CHEAP_KDF, server_secret=SERVER_SECRET
-        )
+    with pytest.raises(NotActivated):
+        _unlock(session, "joko", activation, "")
 
 
 def test_an_activation_session_opens_no_case_and_signs_nothing(session: Session) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 import cases.triage.case_list as case_list
 from cases.evidence.store import Limits
-from cases.models import STATUSES, Case, Reviewer
+from cases.models import Case, CaseStatus, Reviewer
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import reporter_adds
@@ -259,7 +259,7 @@ def test_dashboard_counts_statuses_overdue_and_first_response_compliance(
     # when the dashboard is computed
     figures = dashboard(session, now=NOW)
     # then statuses are counted, with every status present
-    assert figures.by_status == dict.fromkeys(STATUSES, 0) | {"new": 3, "verifying": 3}
+    assert figures.by_status == dict.fromkeys(CaseStatus, 0) | {"new": 3, "verifying": 3}
     # and never/ancient (first response) and old_on_time (assessment) are overdue
     assert figures.overdue == 3
     # and first-response compliance counts cases due within each window, on time among them
@@ -273,7 +273,7 @@ def test_dashboard_percent_is_none_when_nothing_was_due(
 ) -> None:
     # given no cases, then every figure is zero and compliance has no percentage
     figures = dashboard(session, now=NOW)
-    assert figures.by_status == dict.fromkeys(STATUSES, 0) and figures.overdue == 0
+    assert figures.by_status == dict.fromkeys(CaseStatus, 0) and figures.overdue == 0
     assert figures.first_response_30 == figures.first_response_90 == (0, 0)
     assert Dashboard.percent(figures.first_response_30) is None
     assert (Dashboard.percent((3, 3)), Dashboard.percent((0, 2)), Dashboard.percent((2, 3))) == (100, 0, 67)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.errors import CaseNotFound
-from cases.models import STATUSES, AuditEvent, Case, CaseItem, CaseLabel, Reviewer
+from cases.models import AuditEvent, Case, CaseItem, CaseLabel, CaseStatus, Reviewer
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import thread
@@ -44,7 +44,7 @@ ALLOWED = {
     ("closed", "verifying"),
     ("rejected", "verifying"),
 }
-PAIRS = list(product(STATUSES, STATUSES))
+PAIRS = list(product(CaseStatus, CaseStatus))
 
 
 def _active(session: Session, username: str) -> tuple[Reviewer, KeyPair]:
