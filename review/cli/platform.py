@@ -23,6 +23,8 @@ from cases.team.grants import active_recovery_key, vouchable_recovery_key
 from cases.team.notifications import NoticeText, send_due
 from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint
 from cases.team.trust import trust_of
+from cases.reporting.visits import purge_stale
+from cases.team.sessions import purge_expired as purge_expired_sessions
 from cases.triage.retention import purge_expired
 from cases.web.app import command_session, session_factory
 from review.cli.shared import add_root, print_activation, print_recovery_secret
@@ -80,11 +82,18 @@ def seed() -> None:
     help="Keep concluded cases this many days after closing (default: KANAL_RETENTION_DAYS, 730).",
 )
 def purge_expired_command(days: int | None) -> None:
-    """Delete concluded cases past retention (run daily from cron or a systemd timer)."""
+    """Delete concluded cases past retention, reporters' visits past their hour and expired reviewer
+    sessions (run hourly from a systemd timer or cron)."""
     config: Config = current_app.extensions["kanal.config"]
     with command_session() as session, session.begin():
         count = purge_expired(session, retention_days=days or config.retention_days)
-    click.echo(f"Purged {count} case(s).")
+        visits = purge_stale(session)
+        sessions = purge_expired_sessions(
+            session,
+            idle=timedelta(minutes=config.session_idle_minutes),
+            absolute=timedelta(hours=config.session_absolute_hours),
+        )
+    click.echo(f"Purged {count} case(s), {visits} expired visit(s), {sessions} expired reviewer session(s).")
 
 
 @commands.command("notify")
