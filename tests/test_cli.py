@@ -83,7 +83,10 @@ def test_purge_expired_runs_from_the_command_line(config_app: Flask) -> None:
     runner = config_app.test_cli_runner()
     runner.invoke(args=["dev-setup"])
     result = runner.invoke(args=["purge-expired", "--days", "730"])
-    assert result.exit_code == 0 and "Purged 0 case(s), 0 expired visit(s), 0 expired reviewer session(s)." in result.output
+    assert (
+        result.exit_code == 0
+        and "Purged 0 case(s), 0 expired visit(s), 0 expired reviewer session(s)." in result.output
+    )
 
 
 def test_recovery_shares_reseal_every_case_to_an_approved_reviewer(
