@@ -18,13 +18,13 @@ from cases.platform.readiness import assess, explain
 from cases.platform.seed import load_seed
 from cases.platform.smtp_mail import SmtpSender, SmtpSettings
 from cases.reporting.errors import RecoveryKeyMissing
+from cases.reporting.visits import purge_stale
 from cases.team.accounts import any_account, create_founder
 from cases.team.grants import active_recovery_key, vouchable_recovery_key
 from cases.team.notifications import NoticeText, send_due
 from cases.team.recovery_keys import generate_recovery_key, recovery_fingerprint
-from cases.team.trust import trust_of
-from cases.reporting.visits import purge_stale
 from cases.team.sessions import purge_expired as purge_expired_sessions
+from cases.team.trust import trust_of
 from cases.triage.retention import purge_expired
 from cases.web.app import command_session, session_factory
 from review.cli.shared import add_root, print_activation, print_recovery_secret
