@@ -83,6 +83,31 @@ def test_a_rate_limited_reporter_leaves_no_log_line(strict_portal: Flask, caplog
     assert not any("exceeded" in r.getMessage() or "ratelimit" in r.getMessage().lower() for r in caplog.records)
 
 
+def test_refused_requests_are_counted_by_scope_and_day_and_shown_only_once_the_day_is_over(
+    strict_portal: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the log no longer says is counted: per scope, per calendar day, nothing else."""
+    from datetime import timedelta
+
+    from cases.web import ratelimit
+
+    client = strict_portal.test_client()
+    codes = [check_status(client, "AAAA-BBBB-CCCC-DDDD").status_code for _ in range(5)]
+    refused = codes.count(429)
+    assert refused > 0
+    config = strict_portal.extensions["kanal.config"]
+    with strict_portal.app_context():
+        # today's count is not shown (it would move with each refusal)...
+        assert all(counts == dict.fromkeys(ratelimit.SCOPES, 0) for _, counts in ratelimit.breach_counts(config))
+        # ...and tomorrow it is: every refusal counted under its scopes, and nothing else
+        today = ratelimit.local_today()
+        monkeypatch.setattr(ratelimit, "local_today", lambda: today + timedelta(days=1))
+        day, counts = ratelimit.breach_counts(config)[-1]
+    assert day == today.isoformat()
+    assert counts["status-visit"] + counts["status-all"] >= refused
+    assert counts["submit-visit"] == counts["submit-all"] == counts["login-all"] == 0
+
+
 def test_status_checks_have_a_global_ceiling_whatever_the_visit(strict_portal: Flask) -> None:
     codes = []
     for _ in range(3):  # three visits (think: Tor users sharing one exit) of two attempts each
