@@ -169,7 +169,10 @@ class CaseItem(Base):
 
 class Attachment(Base):
     """An evidence file: its details are the encrypted item `item_id`, its
-    content the encrypted chunks below. Only the chunk count is plaintext."""
+    content the encrypted chunks below. Only the chunk count is plaintext: the
+    stream is padded to the Padmé bucket of the file size (crypto/stream.py,
+    version 3 header), so the count and the chunk lengths tell the bucket, never
+    the exact size."""
 
     __tablename__ = "attachment"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -1,13 +1,13 @@
 """Public statistics page: figures without any that could point at a reporter."""
 
 import time
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, current_app, render_template
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, get_timezone
 from flask_babel import gettext as _
 
-from cases.accountability.statistics import Figures, Table, compute
+from cases.accountability.statistics import WIB, Figures, Table, compute, day_start
 from cases.platform.clock import utc_now
 from cases.platform.config import Config
 from cases.web.app import db_session
@@ -19,16 +19,22 @@ CACHE_SECONDS = 600
 
 
 def _figures() -> Figures:
-    """Computed at most every ten minutes per process (the cache key is nothing a client sends)."""
-    cache: dict[str, tuple[float, Figures]] = current_app.extensions.setdefault("kanal.statistics", {})
+    """Computed at most every ten minutes per process, and afresh when a new day begins (the
+    cache key is nothing a client sends). Cases of the current day never count (compute)."""
+    cache: dict[str, tuple[float, datetime, Figures]] = current_app.extensions.setdefault("kanal.statistics", {})
     cached = cache.get("figures")
-    if cached is None or cached[0] < time.monotonic():
+    now, zone = utc_now(), get_timezone() or WIB
+    if cached is None or cached[0] < time.monotonic() or cached[1] != day_start(now, zone):
         config: Config = current_app.extensions["kanal.config"]
         figures = compute(
-            db_session(), k=config.stats_min_cell, first_response_hours=config.first_response_hours, now=utc_now()
+            db_session(),
+            k=config.stats_min_cell,
+            first_response_hours=config.first_response_hours,
+            now=now,
+            zone=zone,
         )
-        cached = cache["figures"] = (time.monotonic() + CACHE_SECONDS, figures)
-    return cached[1]
+        cached = cache["figures"] = (time.monotonic() + CACHE_SECONDS, day_start(now, zone), figures)
+    return cached[2]
 
 
 def _first_of(month: str) -> date:

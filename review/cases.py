@@ -12,7 +12,7 @@ from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import team_replies
 from cases.reporting.errors import EmptyMessage
-from cases.team.grants import unreadable_cases
+from cases.team.grants import is_reader, unreadable_cases
 from cases.team.membership import pending_approvals
 from cases.triage.case_list import CaseFilter, dashboard, list_cases
 from cases.triage.deadlines import DeadlineRules
@@ -78,7 +78,7 @@ def case_list() -> str:
 @bp.get("/dashboard")
 def dashboard_view() -> str:
     session = db_session()
-    figures = dashboard(session)
+    figures = dashboard(session, viewer=g.reviewer) if is_reader(session, g.reviewer) else None
     extra = {}
     if g.reviewer.is_admin:
         extra = {

@@ -1,15 +1,19 @@
-"""Management dashboard: SLA, backlog, workload, OPDs and categories, with CSV."""
+"""Management dashboard: SLA, backlog, workload, OPDs and categories, with CSV.
+
+Only for readers (approved key holders), and only over the cases sealed to them:
+anyone else gets the 404 a case they cannot read gives."""
 
 from collections.abc import Sequence
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import format_date
 from werkzeug.wrappers import Response
 
 from cases.accountability.figures import ManagementTable, as_csv, management_tables
 from cases.platform.clock import utc_now
 from cases.platform.config import Config
+from cases.team.grants import is_reader
 from cases.web.app import db_session
 from cases.web.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
 from cases.web.i18n import STATUS_LABELS
@@ -17,9 +21,23 @@ from cases.web.i18n import STATUS_LABELS
 bp = Blueprint("management", __name__, template_folder=str(CHART_TEMPLATES))
 
 
+@bp.before_request
+def readers_only() -> None:
+    if not is_reader(db_session(), g.reviewer):
+        abort(404)
+
+
+@bp.app_template_global("reads_figures")
+def reads_figures() -> bool:
+    """Whether the signed-in account sees figures (the navigation offers the page only then)."""
+    return "reviewer" in g and is_reader(db_session(), g.reviewer)
+
+
 def _tables() -> dict[str, ManagementTable]:
     config: Config = current_app.extensions["kanal.config"]
-    return management_tables(db_session(), first_response_hours=config.first_response_hours, now=utc_now())
+    return management_tables(
+        db_session(), viewer=g.reviewer, first_response_hours=config.first_response_hours, now=utc_now()
+    )
 
 
 @bp.app_template_global("management_bars")

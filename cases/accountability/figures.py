@@ -1,6 +1,11 @@
 """Management figures for the review app (docs/MANAGEMENT.md): plaintext triage
 metadata only, unsuppressed (the team sees its own workload), as tables that
-the page draws and offers as CSV."""
+the page draws and offers as CSV.
+
+Every figure counts only the cases sealed to the viewer (a join on their
+grants): a case they may not read, e.g. about a unit they are recused from,
+changes no number, row or name they see. Who may see figures at all is the
+caller's check (cases.team.grants.is_reader)."""
 
 import csv
 import io
@@ -11,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseStatus, Category, Opd, Reviewer
+from cases.team.grants import holds_case_key
 
 Rows = tuple[tuple[str | int, ...], ...]
 AGE_BUCKETS = (("<7", 0, 7), ("7-30", 7, 30), ("30-90", 30, 90), (">90", 90, 10**6))
@@ -24,7 +30,9 @@ class ManagementTable:
     chart_column: int  # which column the bar chart draws
 
 
-def management_tables(session: Session, *, first_response_hours: int, now: datetime) -> dict[str, ManagementTable]:
+def management_tables(
+    session: Session, *, viewer: Reviewer, first_response_hours: int, now: datetime
+) -> dict[str, ManagementTable]:
     rows = session.execute(
         select(
             Case.received_at,
@@ -38,6 +46,7 @@ def management_tables(session: Session, *, first_response_hours: int, now: datet
         )
         .join(Category, Category.id == Case.category_id)
         .join(Opd, Opd.id == Case.opd_id)
+        .where(holds_case_key(viewer))
     ).all()
     window = timedelta(hours=first_response_hours)
     months: dict[str, list[int]] = {}

@@ -4,6 +4,11 @@ Computed from plaintext triage columns only (dates, status, category, OPD);
 nothing is decrypted. `figures_from_rows` is a pure function of case rows, so the
 rules can be property-tested; `compute` only loads the rows.
 
+Only cases received before the start of the current day in the deployment's
+time zone (Asia/Jakarta) count, so no submission moves any figure on the day it
+is made: a reporter who submits and then watches the page sees nothing change,
+and nor does anyone watching them. Months and quarters are those of that zone.
+
 Every figure covers one window (the current calendar quarter and the three before
 it), so every table has the same total and no two tables can be differenced into a
 count outside them. Within a table ("group": cells whose sum is known):
@@ -27,7 +32,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +43,8 @@ OUTCOMES = (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED)
 IN_PROGRESS = ""  # the outcome row of cases still being handled
 OTHER_UNITS = ""  # the OPD row of units with fewer than k reports
 QUARTERS = 4
+# Western Indonesia Time (Asia/Jakarta): UTC+7, without daylight saving since 1964.
+WIB = timezone(timedelta(hours=7), "WIB")
 
 
 @dataclass(frozen=True)
@@ -277,22 +284,44 @@ def figures_from_rows(
     )
 
 
-def compute(session: Session, *, k: int, first_response_hours: int, now: datetime) -> Figures:
+def _local(moment: datetime, zone: tzinfo) -> datetime:
+    """A naive UTC time as naive wall time in `zone`."""
+    return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def day_start(now: datetime, zone: tzinfo = WIB) -> datetime:
+    """The start of the day `now` (naive UTC) falls on in `zone`, as naive UTC."""
+    local = now.replace(tzinfo=UTC).astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC).replace(tzinfo=None)
+
+
+def compute(session: Session, *, k: int, first_response_hours: int, now: datetime, zone: tzinfo = WIB) -> Figures:
+    """The published figures at `now` (naive UTC): over cases received before the start of
+    `now`'s day in `zone`, with months and quarters of that zone."""
     rows = session.execute(
         select(Case.received_at, Case.first_response_at, Case.closed_at, Case.status, Category.code, Opd.name)
         .join(Category, Category.id == Case.category_id)
         .join(Opd, Opd.id == Case.opd_id)
+        .where(Case.received_at < day_start(now, zone))
     ).all()
     categories = session.execute(
         select(Category.code, Category.name_id, Category.name_en).order_by(Category.position, Category.id)
     ).all()
     return figures_from_rows(
         (
-            CaseRow(row.received_at, row.first_response_at, row.closed_at, row.status, row.code, row.name)
+            CaseRow(
+                _local(row.received_at, zone),
+                None if row.first_response_at is None else _local(row.first_response_at, zone),
+                None if row.closed_at is None else _local(row.closed_at, zone),
+                row.status,
+                row.code,
+                row.name,
+            )
             for row in rows
         ),
         [(row.code, row.name_id, row.name_en) for row in categories],
         k=k,
         first_response_hours=first_response_hours,
-        now=now,
+        now=_local(now, zone),
     )

@@ -7,6 +7,11 @@ memory, bounded by the per-file limit) and refuses what is not allowed.
 `attachment_chunk` rows with Core inserts, so no more than a couple of chunks
 are ever held, and everything happens inside the caller's transaction: a
 failure leaves nothing behind.
+
+The stream is padded to the Padmé bucket of the file size (crypto/stream.py,
+version 3), so neither the chunks nor `attachment.chunk_count` tell the exact
+size; that lives only in the encrypted details item (`AttachmentInfo.size`),
+which is what the team and the reporter are shown.
 """
 
 import dataclasses
@@ -247,7 +252,13 @@ def store_file(
     count = 0
     for count, chunk in enumerate(
         encrypt_stream(
-            case_key, header, prepared.reader, case_id=case.id, attachment_id=attachment_id, item_id=item.id
+            case_key,
+            header,
+            prepared.reader,
+            size=prepared.size,
+            case_id=case.id,
+            attachment_id=attachment_id,
+            item_id=item.id,
         ),
         start=1,
     ):

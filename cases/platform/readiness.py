@@ -5,7 +5,8 @@ Problems make the command exit 1: the start-up refusals of `production_problems`
 recovery key installed), the shared rate-limit store, the compiled Indonesian
 catalog. Warnings are printed but pass: a SQLite database works for one small
 server, PostgreSQL is what production is tested with; items still in format 1
-have unauthenticated metadata until `items upgrade` runs.
+have unauthenticated metadata, and file streams from before padding give their
+exact size, until `items upgrade` runs.
 
 `python -m cases.platform.readiness` gives the same report when the apps themselves
 refuse to start (production's start-up check stops `flask --app ...` first).
@@ -22,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cases.platform.config import Config, ConfigError, production_problems, read_config, roots_problems
 from cases.platform.db import make_engine
-from cases.platform.item_upgrade import legacy_counts
+from cases.platform.item_upgrade import legacy_counts, unpadded_count
 from cases.platform.preflight import check_deployment
 
 CATALOG = Path(__file__).resolve().parents[2] / "translations" / "id" / "LC_MESSAGES" / "messages.mo"
@@ -108,17 +109,24 @@ def _legacy_item_warnings(database_url: str) -> list[str]:
     try:
         with engine.connect() as connection:
             items, streams = legacy_counts(connection)
+            unpadded = unpadded_count(connection)
     except SQLAlchemyError:
         return []  # unreachable or not migrated: already a problem above
     finally:
         engine.dispose()
-    if not items and not streams:
-        return []
-    return [
-        f"{items} item(s) and {streams} file stream(s) are still in format 1: a database writer could relabel "
-        "their author, kind or order unnoticed. Run flask --app wsgi:review items upgrade (with the recovery "
-        "secret on standard input)."
-    ]
+    warnings = []
+    if items or streams:
+        warnings.append(
+            f"{items} item(s) and {streams} file stream(s) are still in format 1: a database writer could relabel "
+            "their author, kind or order unnoticed. Run flask --app wsgi:review items upgrade (with the recovery "
+            "secret on standard input)."
+        )
+    if unpadded:
+        warnings.append(
+            f"{unpadded} file stream(s) are not padded: their stored length gives the exact file size. Run "
+            "flask --app wsgi:review items upgrade (with the recovery secret on standard input)."
+        )
+    return warnings
 
 
 def _limit_store_problems(redis_url: str) -> list[str]:

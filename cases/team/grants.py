@@ -50,6 +50,32 @@ def eligible_reviewers(session: Session, *, opd_id: int) -> list[Reviewer]:
     return [reviewer for reviewer in candidates if verified.reads(reviewer, opd_id)]
 
 
+def is_reader(session: Session, reviewer: Reviewer) -> bool:
+    """Could be sealed cases at all: an active, approved reviewer that the verified roster lists as a
+    reader with exactly the keys its row holds (what `eligible_reviewers` asks, short of a unit).
+    Only such an account sees figures about cases (docs/MANAGEMENT.md)."""
+    if reviewer.state != "active" or not reviewer.is_reviewer or reviewer.approved_at is None:
+        return False
+    if reviewer.public_key is None:
+        return False
+    verified = roster.verified(session)
+    member = verified.member(reviewer.id)
+    return (
+        member is not None
+        and member.key_holder
+        and member.reviewer
+        and member.encryption_key is not None
+        and verified.row_matches(reviewer)
+    )
+
+
+def holds_case_key(reviewer: Reviewer) -> ColumnElement[bool]:
+    """A clause on `Case`: the case key is sealed to `reviewer` (uses the recipient index)."""
+    return exists().where(
+        KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case", KeyGrant.recipient_id == reviewer.recipient_id
+    )
+
+
 def active_recovery_key(session: Session) -> RecoveryKey:
     key = session.scalars(select(RecoveryKey).where(RecoveryKey.active.is_(True))).first()
     if key is None:

@@ -1,7 +1,7 @@
 """The team's case list at scale, and the dashboard figures.
 
 Only cases sealed to the reviewer are listed (a join on their grants, indexed
-by recipient). Filters and sort run in SQL on plaintext metadata with indexes
+by recipient), and the dashboard counts only those too. Filters and sort run in SQL on plaintext metadata with indexes
 (see models.Case); pages are fixed-size offsets over a deterministic order.
 
 The total is counted exactly only up to COUNT_AHEAD cases past the page asked
@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from cases.models import Case, CaseLabel, CaseRead, CaseStatus, Category, KeyGrant, Opd, Reviewer
+from cases.models import Case, CaseLabel, CaseRead, CaseStatus, Category, Opd, Reviewer
 from cases.platform.clock import utc_now
+from cases.team.grants import holds_case_key
 from cases.triage.deadlines import overdue_clause
 from cases.triage.workflow import normalise_label
 
@@ -118,10 +119,7 @@ def list_cases(
 ) -> CasePage:
     flt = filters or CaseFilter()
     now = now or utc_now()
-    granted = exists().where(
-        KeyGrant.case_id == Case.id, KeyGrant.key_kind == "case", KeyGrant.recipient_id == reviewer.recipient_id
-    )
-    base = _filtered(select(Case.id).where(granted), flt, now)
+    base = _filtered(select(Case.id).where(holds_case_key(reviewer)), flt, now)
     asked = max(flt.page, 1)
     probe = (asked - 1) * limit + max(COUNT_AHEAD, limit) + 1
     counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
@@ -194,8 +192,8 @@ class Dashboard:
         return None if due == 0 else round(100 * on_time / due)
 
 
-def _compliance(session: Session, now: datetime, days: int) -> tuple[int, int]:
-    window = and_(Case.received_at >= now - timedelta(days=days), Case.first_response_due <= now)
+def _compliance(session: Session, now: datetime, days: int, readable: ColumnElement[bool]) -> tuple[int, int]:
+    window = and_(readable, Case.received_at >= now - timedelta(days=days), Case.first_response_due <= now)
     due = session.scalar(select(func.count()).select_from(Case).where(window)) or 0
     on_time = (
         session.scalar(
@@ -208,14 +206,17 @@ def _compliance(session: Session, now: datetime, days: int) -> tuple[int, int]:
     return on_time, due
 
 
-def dashboard(session: Session, *, now: datetime | None = None) -> Dashboard:
-    """Team-wide figures (plaintext metadata only)."""
+def dashboard(session: Session, *, viewer: Reviewer, now: datetime | None = None) -> Dashboard:
+    """Figures over the cases sealed to `viewer` (plaintext metadata only): a case the viewer may not
+    read, e.g. about a unit they are recused from, is not counted, so the figures do not betray it.
+    Whether `viewer` may see figures at all is the caller's check (cases.team.grants.is_reader)."""
     now = now or utc_now()
-    counts = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
-    overdue = session.scalar(select(func.count()).select_from(Case).where(overdue_clause(now))) or 0
+    readable = holds_case_key(viewer)
+    counts = dict(session.execute(select(Case.status, func.count()).where(readable).group_by(Case.status)).all())
+    overdue = session.scalar(select(func.count()).select_from(Case).where(readable, overdue_clause(now))) or 0
     return Dashboard(
         by_status={status: counts.get(status, 0) for status in CaseStatus},
         overdue=overdue,
-        first_response_30=_compliance(session, now, 30),
-        first_response_90=_compliance(session, now, 90),
+        first_response_30=_compliance(session, now, 30, readable),
+        first_response_90=_compliance(session, now, 90, readable),
     )

@@ -19,7 +19,8 @@ def items_group() -> None:
 
 @items_group.command("upgrade")
 def items_upgrade() -> None:
-    """Re-encrypt items and files of format 1 as format 2, binding their metadata, with the recovery key.
+    """Re-encrypt items of format 1 as format 2 (binding their metadata) and unpadded files as padded
+    format 3, with the recovery key.
 
     Reads the master secret (hex) or k SLIP-39 shares (one per line) from
     standard input, like `recovery reseal`. Safe to run again.

@@ -92,7 +92,9 @@ def test_stream_decoder_only_ever_raises_crypto_error(header: bytes, chunks: lis
 def test_a_tampered_stream_never_decrypts(size: int, where: int, cut: bool) -> None:
     # given a real encrypted stream, with one bit flipped or cut short somewhere
     header = new_header()
-    chunks = list(encrypt_stream(KEY, header, io.BytesIO(bytes(size)), case_id="c", attachment_id="a", item_id="i"))
+    chunks = list(
+        encrypt_stream(KEY, header, io.BytesIO(bytes(size)), size=size, case_id="c", attachment_id="a", item_id="i")
+    )
     joined = bytearray(b"".join(chunks))
     position = where % len(joined)
     if cut:

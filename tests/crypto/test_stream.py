@@ -1,4 +1,5 @@
-"""Attachment STREAM encryption: round trips, chunk layout, and loud failure on any tampering."""
+"""Attachment STREAM encryption: round trips, padded chunk layout, older unpadded formats still opened,
+and loud failure on any tampering."""
 
 import io
 import math
@@ -10,14 +11,19 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crypto.derive import derive_key, encode_fields
 from crypto.errors import CryptoError
+from crypto.padding import padme_length
 from crypto.stream import (
     CHUNK_SIZE,
     HEADER_BYTES,
+    SIZE_BYTES,
     TAG_BYTES,
     decrypt_stream,
     encrypt_stream,
     is_legacy,
+    is_padded,
     new_header,
+    padded_length,
+    stored_length,
 )
 
 KEY = bytes(range(32))
@@ -31,7 +37,15 @@ def _seal(
 ) -> tuple[bytes, list[bytes]]:
     header = header or new_header()
     chunks = list(
-        encrypt_stream(key, header, io.BytesIO(plaintext), case_id=CASE, attachment_id=attachment_id, item_id=ITEM)
+        encrypt_stream(
+            key,
+            header,
+            io.BytesIO(plaintext),
+            size=len(plaintext),
+            case_id=CASE,
+            attachment_id=attachment_id,
+            item_id=ITEM,
+        )
     )
     return header, chunks
 
@@ -69,17 +83,36 @@ def test_stream_round_trip(size: int) -> None:
 def test_chunk_count_and_full_chunk_size(size: int) -> None:
     # given a file of `size` bytes, when encrypted
     _, chunks = _seal(os.urandom(size))
-    # then it takes max(1, ceil(n / 64 KiB)) chunks, every one but the last exactly 64 KiB + tag
-    assert len(chunks) == max(1, math.ceil(size / CHUNK_SIZE))
+    # then its padded stream (size field, file, zeros: the Padmé length of 8 + n) takes ceil(p / 64 KiB)
+    # chunks, every one but the last exactly 64 KiB + tag
+    padded = padme_length(SIZE_BYTES + size)
+    assert padded_length(size) == padded and sum(map(len, chunks)) == stored_length(size)
+    assert len(chunks) == math.ceil(padded / CHUNK_SIZE)
     assert all(len(chunk) == CHUNK_SIZE + TAG_BYTES for chunk in chunks[:-1])
-    assert len(chunks[-1]) == size - CHUNK_SIZE * (len(chunks) - 1) + TAG_BYTES
+    assert len(chunks[-1]) == padded - CHUNK_SIZE * (len(chunks) - 1) + TAG_BYTES
+
+
+@pytest.mark.parametrize(
+    "sizes", [(1_044_189, 1_044_190), (100, 103), (65_529, 66_000), (24 * 1024**2 + 1, 24 * 1024**2 + 500_000)]
+)
+def test_files_in_one_padme_bucket_store_the_same_layout(sizes: tuple[int, int]) -> None:
+    # given two files whose sizes (plus the size field) fall in one Padmé bucket
+    first, second = (_seal(os.urandom(size))[1] for size in sizes)
+    # then they store the same number of chunks of the same lengths, and each opens to its own bytes
+    assert [len(chunk) for chunk in first] == [len(chunk) for chunk in second]
+    assert stored_length(sizes[0]) == stored_length(sizes[1]) == sum(map(len, first))
+
+
+def test_padding_costs_at_most_about_12_percent() -> None:
+    for size in (1_000, 100_000, 1_044_189, 10 * 1024**2, 25 * 1024**2):
+        assert size < padded_length(size) <= 1.12 * (size + SIZE_BYTES) + 64
 
 
 def test_header_is_version_and_random_salt() -> None:
-    # given two fresh headers, then each is 0x02 || 32 random bytes
+    # given two fresh headers, then each is 0x03 || 32 random bytes: padded, bound to the details item
     first, second = new_header(), new_header()
     assert len(first) == HEADER_BYTES == 33
-    assert first[:1] == second[:1] == b"\x02" and not is_legacy(first)
+    assert first[:1] == second[:1] == b"\x03" and is_padded(first) and not is_legacy(first)
     assert first[1:] != second[1:]
 
 
@@ -92,9 +125,13 @@ def test_short_reads_from_the_source_still_give_full_chunks() -> None:
     plaintext = os.urandom(2 * CHUNK_SIZE + 10)
     header = new_header()
     # when encrypted
-    chunks = list(encrypt_stream(KEY, header, Trickle(plaintext), case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM))
+    chunks = list(
+        encrypt_stream(
+            KEY, header, Trickle(plaintext), size=len(plaintext), case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM
+        )
+    )
     # then the layout is the same as from a reader returning everything at once
-    assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE + TAG_BYTES] * 2 + [10 + TAG_BYTES]
+    assert [len(chunk) for chunk in chunks] == [len(chunk) for chunk in _seal(plaintext)[1]]
     assert _open(header, chunks) == plaintext
 
 
@@ -113,15 +150,17 @@ def test_decryption_yields_plaintext_incrementally() -> None:
     # when the first plaintext chunk is taken
     first = next(plaintext)
     # then it arrives after reading at most two ciphertext chunks (bounded memory)
-    assert len(first) == CHUNK_SIZE
+    assert len(first) == CHUNK_SIZE - SIZE_BYTES
     assert consumed <= 2
-    assert sum(len(part) for part in plaintext) == 9 * CHUNK_SIZE
+    assert sum(len(part) for part in plaintext) == 9 * CHUNK_SIZE + SIZE_BYTES
 
 
 def test_encryption_reads_incrementally() -> None:
     # given a large source, when the first ciphertext chunk is taken
     source = io.BytesIO(os.urandom(10 * CHUNK_SIZE))
-    encrypted = encrypt_stream(KEY, new_header(), source, case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM)
+    encrypted = encrypt_stream(
+        KEY, new_header(), source, size=10 * CHUNK_SIZE, case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM
+    )
     next(encrypted)
     # then no more than two chunks of plaintext have been read
     assert source.tell() <= 2 * CHUNK_SIZE
@@ -246,20 +285,120 @@ def test_version_1_stream_still_opens_with_its_weaker_binding() -> None:
         _open(header, chunks, attachment_id="att-2")
 
 
-def test_version_2_stream_relabelled_as_version_1_fails(sealed: tuple[bytes, list[bytes]]) -> None:
-    # given a version 2 stream whose header a database writer set to version 1, then it fails
+def _version_2_stream(plaintext: bytes) -> tuple[bytes, list[bytes]]:
+    """A version 2 stream built by hand: the file itself in 64 KiB chunks, no padding (associated data with
+    the item id)."""
+    header = b"\x02" + os.urandom(32)
+    cipher = AESGCM(derive_key(KEY, label="attachment-stream", salt=header[1:]))
+    aad = encode_fields(b"\x02", CASE.encode(), ATTACHMENT.encode(), ITEM.encode())
+    pieces = [plaintext[i : i + CHUNK_SIZE] for i in range(0, len(plaintext), CHUNK_SIZE)] or [b""]
+    last = len(pieces) - 1
+    return header, [
+        cipher.encrypt(n.to_bytes(11, "big") + (b"\x01" if n == last else b"\x00"), piece, aad)
+        for n, piece in enumerate(pieces)
+    ]
+
+
+@pytest.mark.parametrize("size", [0, 10, CHUNK_SIZE, 2 * CHUNK_SIZE + 1])
+def test_unpadded_version_2_stream_still_opens(size: int) -> None:
+    # given a stream written before padding (its stored length is the exact size)
+    plaintext = os.urandom(size)
+    header, chunks = _version_2_stream(plaintext)
+    assert not is_padded(header) and not is_legacy(header)
+    assert sum(map(len, chunks)) == size + TAG_BYTES * max(1, math.ceil(size / CHUNK_SIZE))
+    # then it opens to the file, bound as before
+    assert _open(header, chunks) == plaintext
+    with pytest.raises(CryptoError):
+        _open(header, chunks, item_id="item-2")
+
+
+@pytest.mark.parametrize("version", [b"\x01", b"\x02"])
+def test_padded_stream_relabelled_as_an_older_version_fails(sealed: tuple[bytes, list[bytes]], version: bytes) -> None:
+    # given a version 3 stream whose header a database writer set to version 1 or 2 (to have the padding
+    # delivered as file content), then it fails: the version is in the associated data
     header, chunks = sealed
     with pytest.raises(CryptoError):
-        _open(b"\x01" + header[1:], chunks)
+        _open(version + header[1:], chunks)
 
 
-def test_nothing_is_encrypted_as_version_1() -> None:
+def test_unpadded_stream_relabelled_as_padded_fails() -> None:
+    header, chunks = _version_2_stream(os.urandom(1000))
+    with pytest.raises(CryptoError):
+        _open(b"\x03" + header[1:], chunks)
+
+
+@pytest.mark.parametrize("version", [b"\x01", b"\x02"])
+def test_nothing_is_encrypted_unpadded(version: bytes) -> None:
     with pytest.raises(CryptoError):
         list(
             encrypt_stream(
-                KEY, b"\x01" + bytes(32), io.BytesIO(b"x"), case_id=CASE, attachment_id=ATTACHMENT, item_id=ITEM
+                KEY,
+                version + bytes(32),
+                io.BytesIO(b"x"),
+                size=1,
+                case_id=CASE,
+                attachment_id=ATTACHMENT,
+                item_id=ITEM,
             )
         )
+
+
+@pytest.mark.parametrize("actual", [999, 1001, 0])
+def test_a_reader_that_disagrees_with_the_size_stores_nothing(actual: int) -> None:
+    # given a reader holding more or fewer bytes than the size the caller gives, then encryption refuses
+    with pytest.raises(ValueError):
+        list(
+            encrypt_stream(
+                KEY,
+                new_header(),
+                io.BytesIO(bytes(actual)),
+                size=1000,
+                case_id=CASE,
+                attachment_id=ATTACHMENT,
+                item_id=ITEM,
+            )
+        )
+
+
+def _padded_by_hand(stream: bytes) -> tuple[bytes, list[bytes]]:
+    """A version 3 stream of any inner content, correctly encrypted (what only a faulty writer makes)."""
+    header = new_header()
+    cipher = AESGCM(derive_key(KEY, label="attachment-stream", salt=header[1:]))
+    aad = encode_fields(b"\x03", CASE.encode(), ATTACHMENT.encode(), ITEM.encode())
+    pieces = [stream[i : i + CHUNK_SIZE] for i in range(0, len(stream), CHUNK_SIZE)] or [b""]
+    last = len(pieces) - 1
+    return header, [
+        cipher.encrypt(n.to_bytes(11, "big") + (b"\x01" if n == last else b"\x00"), piece, aad)
+        for n, piece in enumerate(pieces)
+    ]
+
+
+def _stream_of(size: int, *, declared: int | None = None, total: int | None = None, filler: int = 0) -> bytes:
+    body = (size if declared is None else declared).to_bytes(SIZE_BYTES, "big") + os.urandom(size)
+    length = padded_length(size) if total is None else total
+    return body + bytes([filler]) * (length - len(body))
+
+
+def test_a_well_formed_padded_stream_built_by_hand_opens() -> None:
+    stream = _stream_of(100_000)
+    assert _open(*_padded_by_hand(stream)) == stream[SIZE_BYTES : SIZE_BYTES + 100_000]
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        pytest.param(_stream_of(100_000, filler=1), id="padding-not-zero"),
+        pytest.param(_stream_of(100_000, declared=99_000), id="size-smaller-than-content-allows"),
+        pytest.param(_stream_of(100_000, declared=120_000), id="size-beyond-the-stream"),
+        pytest.param(_stream_of(100_000, total=padded_length(100_000) + 4096), id="longer-than-its-bucket"),
+        pytest.param(_stream_of(100_000, total=100_000 + SIZE_BYTES), id="not-padded"),
+        pytest.param(b"\x00" * 7, id="shorter-than-the-size-field"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_a_malformed_padded_stream_fails(stream: bytes) -> None:
+    with pytest.raises(CryptoError):
+        _open(*_padded_by_hand(stream))
 
 
 def test_chunk_moved_between_attachments_fails() -> None:
@@ -294,8 +433,8 @@ def test_chunk_shorter_than_a_tag_fails() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    [b"", b"\x02", b"\x02" + bytes(31), b"\x02" + bytes(33), b"\x03" + bytes(32), b"\x00" + bytes(32)],
-    ids=["empty", "version-only", "short-salt", "long-salt", "version-3", "version-0"],
+    [b"", b"\x03", b"\x03" + bytes(31), b"\x03" + bytes(33), b"\x04" + bytes(32), b"\x00" + bytes(32)],
+    ids=["empty", "version-only", "short-salt", "long-salt", "version-4", "version-0"],
 )
 def test_malformed_header_fails(header: bytes) -> None:
     _, chunks = _seal(b"laporan")

@@ -1,13 +1,26 @@
-"""The public statistics page: server-drawn, no script, no cookie, small counts hidden."""
+"""The public statistics page: server-drawn, no script, no cookie, small counts hidden, and never
+moved by a report made today."""
+
+from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cases.models import Category, Opd
+from cases.accountability.statistics import day_start
+from cases.models import Case, Category, Opd
+from cases.platform.clock import utc_now
 from cases.platform.config import Config
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
+from tests.actions import submit_report as submit_through_portal
+
+
+def received_yesterday(session: Session) -> None:
+    """Every case so far moves to the last hour of yesterday in Jakarta: only such cases are counted."""
+    session.execute(update(Case).values(received_at=day_start(utc_now()) - timedelta(hours=1)))
+    session.commit()
 
 
 def seed(session: Session, config: Config) -> None:
@@ -23,6 +36,7 @@ def seed(session: Session, config: Config) -> None:
             receipt_key=config.receipt_key_bytes,
         )
     session.commit()
+    received_yesterday(session)
 
 
 def test_statistics_show_figures_and_hide_small_ones(portal_app: Flask, session: Session, config: Config) -> None:
@@ -101,8 +115,32 @@ def test_a_breakdown_that_would_pin_small_numbers_is_withheld(
             receipt_key=config.receipt_key_bytes,
         )
     session.commit()
+    received_yesterday(session)
     page = portal_app.test_client().get("/statistik?lang=en").get_data(as_text=True)
     assert "<strong>8</strong>" in page
     assert "Too few reports to show this breakdown without revealing small numbers." in page
     assert "<title>Reports per kind of wrongdoing</title>" not in page
     assert categories[0].name_en not in page
+
+
+def test_a_report_made_today_changes_nothing_on_the_page_even_without_the_cache(
+    portal_app: Flask, portal: FlaskClient, session: Session, config: Config
+) -> None:
+    # given nine reports received yesterday
+    seed(session, config)
+    visitor = portal_app.test_client()
+
+    def fresh(path: str) -> str:
+        portal_app.extensions.pop("kanal.statistics", None)  # as if every worker recomputed right now
+        return visitor.get(path).get_data(as_text=True)
+
+    paths = ("/statistik", "/statistik?lang=en")
+    before = {path: fresh(path) for path in paths}
+    assert "<strong>9</strong>" in before["/statistik"]
+    # when a reporter submits a report through the portal today
+    submit_through_portal(portal, what="Pungutan liar di loket perizinan.")
+    # then the page is the same, byte for byte, in both languages
+    assert {path: fresh(path) for path in paths} == before
+    # and once the report counts as received yesterday, it is counted
+    received_yesterday(session)
+    assert "<strong>10</strong>" in fresh("/statistik")

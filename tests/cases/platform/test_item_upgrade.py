@@ -1,4 +1,5 @@
-"""cases.platform.item_upgrade: format 1 items stay readable, and the recovery key re-seals them as format 2."""
+"""cases.platform.item_upgrade: format 1 items and unpadded file streams stay readable, and the recovery key
+re-seals them as format 2 (items) and padded format 3 (streams)."""
 
 import dataclasses
 import io
@@ -9,10 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cases.evidence.store import Limits, Upload, prepare_file
-from cases.models import Attachment, CaseItem, Reviewer
+from cases.models import Attachment, AttachmentChunk, CaseItem, Reviewer
 from cases.platform.config import Config
 from cases.platform.db import make_session_factory
-from cases.platform.item_upgrade import legacy_counts, upgrade_legacy_items
+from cases.platform.item_upgrade import legacy_counts, unpadded_count, upgrade_legacy_items
 from cases.platform.readiness import _legacy_item_warnings
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import team_replies
@@ -25,6 +26,7 @@ from cases.triage.reading import download_attachment, read_case
 from cases.triage.workflow import add_note
 from crypto.keys import KeyPair
 from crypto.recovery import new_master_secret
+from crypto.stream import is_padded, stored_length
 from tests.domain import as_actor, founder
 from tests.legacy_format import downgrade_item, downgrade_stream
 
@@ -130,9 +132,10 @@ def test_upgrade_reseals_everything_and_binds_the_metadata(
     # when the recovery key upgrades the case
     report = upgrade_legacy_items(session, master_secret=recovery_secret)
     session.commit()
-    # then every item and the file are format 2, and read as before
+    # then every item is format 2 and the file padded format 3, and they read as before
     assert dataclasses.astuple(report) == (1, 4, 1, 0, 0, 0)
     assert legacy_counts(session) == (0, 0) and _legacy_item_warnings(config.database_url) == []
+    assert unpadded_count(session) == 0 and _stored(session, old_case) == stored_length(len(FILE))
     assert TEAM_TEXT in _texts(session, old_case).values()
     assert _download(session, old_case) == FILE
     # and now a relabelled item fails its integrity check
@@ -140,6 +143,55 @@ def test_upgrade_reseals_everything_and_binds_the_metadata(
     assert TEAM_TEXT not in _texts(session, old_case).values()
     # and running it again changes nothing
     assert dataclasses.astuple(upgrade_legacy_items(session, master_secret=recovery_secret)) == (0, 0, 0, 0, 0, 0)
+
+
+def _stored(session: Session, old: OldCase) -> int:
+    """The ciphertext the file takes, after checking the chunk count and the header."""
+    session.expire_all()
+    attachment = session.get(Attachment, old.attachment_id)
+    assert attachment is not None and is_padded(attachment.header)
+    chunks = session.scalars(
+        select(AttachmentChunk.data)
+        .where(AttachmentChunk.attachment_id == old.attachment_id)
+        .order_by(AttachmentChunk.seq)
+    ).all()
+    assert attachment.chunk_count == len(chunks)
+    return sum(map(len, chunks))
+
+
+@pytest.mark.parametrize("size", [len(FILE), 3 * 65536, 0x10000 - 3, 1])
+def test_an_unpadded_stream_stays_readable_and_is_padded_by_the_upgrade(
+    session: Session, config: Config, recovery_secret: bytes, size: int
+) -> None:
+    # given a file stored before padding (format 2: its stored length is its exact size)
+    holder = founder(session, "rina", display_name="Rina")
+    data = (FILE * 2)[:size]
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what=REPORT),
+        receipt_key=config.receipt_key_bytes,
+        files=[prepare_file(Upload("setoran.txt", SizedStream(data)), limits=Limits())],
+    ).case_id
+    key = open_reviewer_key(
+        session, case_id=case_id, reviewer=holder.reviewer, private_key=holder.keypair.private, key_kind="case"
+    )
+    attachment = session.scalars(select(Attachment).where(Attachment.case_id == case_id)).one()
+    downgrade_stream(session, attachment, key, version=b"\x02")
+    session.commit()
+    old = OldCase(holder.reviewer, holder.keypair, case_id, attachment.id)
+    assert legacy_counts(session) == (0, 0) and unpadded_count(session) == 1
+    # then it still downloads, and prod-check says it is not padded
+    assert _download(session, old) == data
+    assert any("not padded" in w for w in _legacy_item_warnings(config.database_url))
+    # when the recovery key upgrades it, then it is padded in place, and downloads the same
+    report = upgrade_legacy_items(session, master_secret=recovery_secret)
+    session.commit()
+    assert (report.cases, report.items, report.streams, report.failed) == (1, 0, 1, 0)
+    assert unpadded_count(session) == 0 and _legacy_item_warnings(config.database_url) == []
+    assert _stored(session, old) == stored_length(size)
+    assert _download(session, old) == data
 
 
 def test_upgrade_with_a_wrong_secret_is_refused(session: Session, old_case: OldCase) -> None:

@@ -257,7 +257,7 @@ def test_dashboard_counts_statuses_overdue_and_first_response_compliance(
     _move(session, rina, late, "verifying", at=ten_days + timedelta(hours=24, seconds=1))
     _move(session, rina, old_on_time, "verifying", at=NOW - timedelta(days=60) + timedelta(hours=3))
     # when the dashboard is computed
-    figures = dashboard(session, now=NOW)
+    figures = dashboard(session, viewer=rina[0], now=NOW)
     # then statuses are counted, with every status present
     assert figures.by_status == dict.fromkeys(CaseStatus, 0) | {"new": 3, "verifying": 3}
     # and never/ancient (first response) and old_on_time (assessment) are overdue
@@ -272,7 +272,8 @@ def test_dashboard_percent_is_none_when_nothing_was_due(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
     # given no cases, then every figure is zero and compliance has no percentage
-    figures = dashboard(session, now=NOW)
+    rina, _keys = _active(session, "rina")
+    figures = dashboard(session, viewer=rina, now=NOW)
     assert figures.by_status == dict.fromkeys(CaseStatus, 0) and figures.overdue == 0
     assert figures.first_response_30 == figures.first_response_90 == (0, 0)
     assert Dashboard.percent(figures.first_response_30) is None

@@ -265,7 +265,7 @@ def test_sql_overdue_agrees_with_python(
         assert {row.id for row in listed} == expected
         everything = list_cases(session, reviewer=rina, now=now, limit=100).rows
         assert {row.id for row in everything if row.overdue} == expected
-        assert dashboard(session, now=now).overdue == len(expected)
+        assert dashboard(session, viewer=rina, now=now).overdue == len(expected)
     # and at NOW exactly the annotated ones are overdue
     overdue_now = [i for i, c in enumerate(cases) if overdue_kinds(c, NOW)]
     assert overdue_now == [0, 2, 4, 5, 7, 10]
