@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from cases.accountability.figures import ManagementTable, as_csv, management_tables
@@ -17,6 +18,7 @@ from cases.team.grants import is_reader
 from cases.web.app import db_session
 from cases.web.charts import CHART_TEMPLATES, BarChart, ColumnChart, bar_chart, column_chart
 from cases.web.i18n import STATUS_LABELS
+from cases.web.ratelimit import SCOPES, breach_counts
 
 bp = Blueprint("management", __name__, template_folder=str(CHART_TEMPLATES))
 
@@ -67,9 +69,25 @@ def management_months(title: str, months: Sequence[str], values: Sequence[int]) 
     return column_chart(title, points)
 
 
+SCOPE_LABELS = {
+    "submit-visit": _l("Reports, per visit"),
+    "submit-all": _l("Reports, everyone"),
+    "status-visit": _l("Receipt checks, per visit"),
+    "status-all": _l("Receipt checks, everyone"),
+    "login-all": _l("Team logins, everyone"),
+}
+
+
 @bp.get("/management")
 def management_page() -> str:
-    return render_template("management.html", tables=_tables())
+    config: Config = current_app.extensions["kanal.config"]
+    return render_template(
+        "management.html",
+        tables=_tables(),
+        breaches=breach_counts(config),
+        breach_scopes=SCOPES,
+        scope_labels=SCOPE_LABELS,
+    )
 
 
 @bp.get("/management/<name>.csv")

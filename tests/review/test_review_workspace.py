@@ -49,6 +49,11 @@ def approved_colleague(review_app: Flask, admin: FlaskClient, session: Session, 
     return client
 
 
+def regrant_pass(review_app: Flask, holder: str = "admin") -> None:
+    """A key holder's re-grant pass, as the app runs it: when they sign in (a GET never writes grants)."""
+    full_login(review_app.test_client(), holder, NEW_PASSPHRASE)
+
+
 def approve_in_ui(client: FlaskClient, username: str, reviewer: str, code: str | None = None) -> "object":
     """The approval page: fingerprints confirmed out of band, a fresh code."""
     from tests.actions import CLOCK
@@ -79,7 +84,7 @@ def test_four_eyes_new_reviewer_reads_only_after_a_second_person_approves(
 
     activate(puppet, NEW_PASSPHRASE)
     enrol(puppet, "boneka")
-    admin.get("/")  # the admin's visit would re-grant to approved reviewers only
+    regrant_pass(review_app)  # the admin's re-grant pass reaches approved reviewers only
 
     # Then the puppet reads nothing, and its creator cannot approve it
     assert case_ids(puppet) == []
@@ -114,7 +119,7 @@ def test_recusal_in_the_ui_removes_access_at_once(
     post(admin, f"/team/{reviewer_id(session, 'ani')}/affiliations", {"opd": str(opd_id), "kind": "member"}, "/team")
 
     assert ani.get(f"/cases/{case_id}").status_code == 404
-    admin.get("/")  # a re-grant pass must not give it back
+    regrant_pass(review_app)  # a re-grant pass must not give it back
     assert case_ids(ani) == []
 
 
@@ -267,12 +272,12 @@ def test_lifting_a_recusal_in_the_ui_takes_a_second_key_holder(
         select(RosterProposal).where(RosterProposal.subject_id == reviewer_id(session, "ani"))
     ).one()
     assert post(admin, f"/team/removals/{proposal.id}/confirm", {}, "/team").status_code == 302
-    admin.get("/")
+    regrant_pass(review_app)
     assert ani.get(f"/cases/{case_id}").status_code == 404
 
     # And ani cannot confirm the lifting of her own recusal
     post(ani, f"/team/removals/{proposal.id}/confirm", {}, "/team")
-    admin.get("/")
+    regrant_pass(review_app)
     assert ani.get(f"/cases/{case_id}").status_code == 404
 
     # When a second key holder (who came after the case and holds none of it) confirms, the keys follow
@@ -281,5 +286,5 @@ def test_lifting_a_recusal_in_the_ui_takes_a_second_key_holder(
     assert post(ketua, f"/team/removals/{proposal.id}/confirm", {}, "/team").status_code == 302
     admin.get("/")
     assert ani.get(f"/cases/{case_id}").status_code == 404
-    full_login(review_app.test_client(), "admin", NEW_PASSPHRASE)
+    regrant_pass(review_app)
     assert ani.get(f"/cases/{case_id}").status_code == 200

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from cases.models import Affiliation, Case, Opd, Reviewer
 from tests.actions import csrf_token, submit_report, team_replies
-from tests.review.test_review_workspace import admin, approved_colleague, post, reviewer_id  # noqa: F401 - fixture
+from tests.review.test_review_workspace import (  # noqa: F401 - fixture
+    admin,
+    approved_colleague,
+    post,
+    regrant_pass,
+    reviewer_id,
+)
 from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer
 
 TABLES = ("sla", "backlog", "workload", "opd", "category")
@@ -76,7 +82,7 @@ def test_an_unapproved_account_sees_no_figure_and_none_moves(
     puppet = review_app.test_client()
     activated_reviewer(review_app, puppet, "boneka", "--by", "admin", passphrase=NEW_PASSPHRASE)
     assert session.scalars(select(Reviewer.approved_at).where(Reviewer.username == "boneka")).one() is None
-    admin.get("/")  # a key holder's visit: re-grants reach approved accounts only
+    regrant_pass(review_app)  # a key holder's re-grant pass reaches approved accounts only
 
     # then every management page and CSV is the 404 of a case it cannot read, and the dashboard has no figure
     before = everything(puppet)
@@ -112,7 +118,7 @@ def test_a_recused_reviewer_cannot_tell_from_any_figure_that_a_case_about_their_
         select(Affiliation.opd_id).where(Affiliation.reviewer_id == reviewer_id(session, "ani"))
     ).all() == [x.id]
     submit_report(portal, opd=str(y.id), what="Setoran bulanan dari staf bidang anggaran.")
-    admin.get("/")
+    regrant_pass(review_app)
     before = everything(ani)
     assert all(status == 200 for status, _page in before.values())  # she does see figures: over the Y case
     assert y.name in before["/management/opd.csv"][1] and x.name not in before["/management/opd.csv"][1]
@@ -120,7 +126,7 @@ def test_a_recused_reviewer_cannot_tell_from_any_figure_that_a_case_about_their_
 
     # when a case about X arrives and a reader answers it, assigns it and moves it on
     submit_report(portal, opd=str(x.id), what="Kepala dinas meminta uang untuk promosi jabatan.")
-    admin.get("/")  # a re-grant pass must not reach her
+    regrant_pass(review_app)  # a re-grant pass must not reach her
     readers_before = everything(admin)
     _work_on(admin, session, _case_about(session, x))
 
