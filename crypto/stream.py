@@ -14,6 +14,7 @@ Padmé bucket alone: files of 1,044,189 and 1,044,190 bytes store the same 16
 chunks of 64 KiB + 16. The exact size is only inside: here in the first chunk,
 and in the file's details item. Opening checks that the size is the one the
 padded length allows and that the padding is all zeros.
+
 Reordered chunks fail (the counter is in the nonce), a truncated stream fails
 (the last flag is missing), an extended one fails (data after the last flag),
 and a chunk moved to another attachment fails (ids in the associated data).
