@@ -38,7 +38,7 @@ def test_only_approved_readers_in_the_signed_roster_see_figures(
     carol.reviewer.approved_at = NOW
     assert not is_reader(session, carol.reviewer)
     # and a disabled reader no longer does
-    disable_reviewer(session, actor=admin.reviewer, actor_key=admin.signing, reviewer=rina.reviewer)
+    disable_reviewer(session, actor=admin.actor, reviewer=rina.reviewer)
     assert not is_reader(session, rina.reviewer)
 
 
@@ -49,9 +49,7 @@ def test_a_recused_readers_figures_do_not_count_the_units_cases(
     admin = founder(session, "admin", admin=True)
     rina, joko = founder(session, "rina"), founder(session, "joko")
     x, y = active_opds(session)[:2]
-    add_affiliation(
-        session, actor=admin.reviewer, actor_key=admin.signing, reviewer=joko.reviewer, opd_id=x.id, kind="member"
-    )
+    add_affiliation(session, actor=admin.actor, reviewer=joko.reviewer, opd_id=x.id, kind="member")
     submit_case(session, config, "tentang Y", y)
 
     def figures(holder_name: str) -> tuple[object, object]:
