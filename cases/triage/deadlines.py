@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 
 from cases.models import Case, CaseStatus
+from cases.platform.clock import to_hour
 
 OPEN_FOR_ASSESSMENT = frozenset({CaseStatus.NEW, CaseStatus.VERIFYING})
 
@@ -36,10 +37,16 @@ def start_clocks(case: Case, rules: DeadlineRules) -> None:
 
 
 def team_contacted_reporter(case: Case, now: datetime, rules: DeadlineRules) -> None:
-    """A message or status change: the first response (if none yet), and the feedback clock restarts."""
+    """A message or status change: the first response (if none yet), and the feedback clock restarts.
+
+    Both are kept to the hour (DESIGN.md §3): the response as the hour it fell in, which counts
+    as on time only when that hour is before the deadline's (statistics, figures and the dashboard
+    compare strictly), and the next feedback as due from that hour on — rounding never gives the
+    team more time."""
+    hour = to_hour(now)
     if case.first_response_at is None:
-        case.first_response_at = now
-    case.feedback_due = now + timedelta(days=rules.feedback_days)
+        case.first_response_at = hour
+    case.feedback_due = hour + timedelta(days=rules.feedback_days)
     case.next_due = next_due(case)
 
 
