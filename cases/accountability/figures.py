@@ -46,7 +46,7 @@ def management_tables(session: Session, *, first_response_hours: int, now: datet
         month[0] += 1
         if row.first_response_at is None:
             month[3] += 1
-        elif row.first_response_at - row.received_at < window:  # hours both: its hour before the deadline's
+        elif row.first_response_at - row.received_at <= window:
             month[1] += 1
         else:
             month[2] += 1

@@ -245,9 +245,8 @@ def figures_from_rows(
     by_category = Counter(row.category for row in in_window)
     outcomes = Counter(row.status if row.status in OUTCOMES else IN_PROGRESS for row in in_window)
     answered = [row for row in in_window if row.first_response_at is not None]
-    # Both times are hours (DESIGN.md §3): a response is in time when its hour is before the deadline's.
     in_time = sum(
-        (row.first_response_at - row.received_at).total_seconds() < first_response_hours * 3600
+        (row.first_response_at - row.received_at).total_seconds() <= first_response_hours * 3600
         for row in answered
         if row.first_response_at is not None
     )

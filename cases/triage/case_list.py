@@ -201,8 +201,7 @@ def _compliance(session: Session, now: datetime, days: int) -> tuple[int, int]:
         session.scalar(
             select(func.count())
             .select_from(Case)
-            # hours both (DESIGN.md §3): in time when the response's hour is before the deadline's
-            .where(window, Case.first_response_at.is_not(None), Case.first_response_at < Case.first_response_due)
+            .where(window, Case.first_response_at.is_not(None), Case.first_response_at <= Case.first_response_due)
         )
         or 0
     )

@@ -22,8 +22,9 @@ neighbours.
   (`reviewer.totp_last_step_sealed`; starts empty, so the code of the step
   before the upgrade could be used once more).
 - Every other plaintext time is rounded down to its hour in place (the team's
-  times on cases, accounts, affiliations, proposals, recovery keys, backup codes;
-  `notified_at` up, so no second mail comes sooner). Reporter times already were.
+  times on cases, accounts, affiliations, proposals, recovery keys, backup codes);
+  a case's first response and `notified_at` up (on time exactly when the exact
+  time was; no second mail sooner). Reporter times already were hours.
 
 Revision ID: 0009
 Revises: 0008
@@ -43,10 +44,10 @@ depends_on: str | Sequence[str] | None = None
 # Spelled out, not imported: a migration keeps describing the schema of its day.
 STATUSES = ("new", "verifying", "investigating", "referred", "closed", "rejected")
 
-# (table, column) rounded down to the hour; notified_at is rounded up.
+# (table, column) rounded down to the hour; ROUND_UP are rounded up (cases.triage.deadlines: a first
+# response is on time exactly when the hour it was made by is; no second notification sooner).
 ROUND_DOWN = (
     ("case", "updated_at"),
-    ("case", "first_response_at"),
     ("case", "closed_at"),
     ("case", "feedback_due"),
     ("case", "next_due"),
@@ -63,6 +64,7 @@ ROUND_DOWN = (
     ("recovery_key", "created_at"),
     ("roster_proposal", "created_at"),
 )
+ROUND_UP = (("case", "first_response_at"), ("reviewer", "notified_at"))
 
 
 def _case() -> list[sa.schema.SchemaItem]:
@@ -257,8 +259,9 @@ def upgrade() -> None:
         batch_op.drop_column("locked_until")
 
     for table, column in ROUND_DOWN:
-        op.execute(f'UPDATE "{table}" SET {column} = {_hour(column, dialect)} WHERE {column} IS NOT NULL')  # noqa: S608 - names from the schema
-    op.execute(f"UPDATE reviewer SET notified_at = {_next_hour('notified_at', dialect)} WHERE notified_at IS NOT NULL")  # noqa: S608 - names from the schema
+        op.execute(f'UPDATE "{table}" SET {column} = {_hour(column, dialect)} WHERE {column} IS NOT NULL')  # noqa: S608
+    for table, column in ROUND_UP:
+        op.execute(f'UPDATE "{table}" SET {column} = {_next_hour(column, dialect)} WHERE {column} IS NOT NULL')  # noqa: S608
 
 
 def downgrade() -> None:

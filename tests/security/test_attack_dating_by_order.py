@@ -58,6 +58,7 @@ import cases.triage.reading
 import cases.triage.workflow
 from cases.evidence.store import Limits, Upload, prepare_file
 from cases.models import Base
+from cases.platform.backup import backup_sqlite
 from cases.platform.config import Config
 from cases.platform.db import make_session_factory
 from cases.platform.seed import active_categories, active_opds
@@ -315,14 +316,17 @@ class Table:
     rows: list[dict[str, Any]]  # in physical order
 
 
-def copy_of_sqlite(db_url: str, workdir: Path) -> dict[str, Table]:
-    """The file as it lies on disk (and its write-ahead log), read in each table's physical order:
-    rowid order where the table has rowids, the b-tree's own order where it has none."""
+def copy_of_sqlite(db_url: str, workdir: Path, *, backup: bool = False) -> dict[str, Table]:
+    """The file as it lies on disk (and its write-ahead log), or the operators' backup of it, read in
+    each table's physical order: rowid order where the table has rowids, the b-tree's own where not."""
     source = Path(db_url.removeprefix("sqlite:///"))
     target = workdir / "copy.db"
-    shutil.copy(source, target)
-    if Path(f"{source}-wal").exists():
-        shutil.copy(f"{source}-wal", f"{target}-wal")
+    if backup:
+        backup_sqlite(db_url, target)
+    else:
+        shutil.copy(source, target)
+        if Path(f"{source}-wal").exists():
+            shutil.copy(f"{source}-wal", f"{target}-wal")
     connection = sqlite3.connect(target)
     try:
         tables = {}
@@ -621,10 +625,11 @@ def _check(copy: dict[str, Table], truth: Truth) -> None:
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backup", [False, True], ids=["file", "backup"])
 def test_a_copy_of_the_sqlite_file_dates_no_report_finer_than_its_hour(
-    afternoon: Truth, engine: Engine, db_url: str, tmp_path: Path
+    afternoon: Truth, engine: Engine, db_url: str, tmp_path: Path, backup: bool
 ) -> None:
-    _check(copy_of_sqlite(db_url, tmp_path), afternoon)
+    _check(copy_of_sqlite(db_url, tmp_path, backup=backup), afternoon)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

@@ -306,7 +306,8 @@ def test_0009_keeps_every_row_rounds_team_times_and_the_old_chain_still_verifies
             # the team's times are hours (notified_at rounded up), locks and steps are gone
             case = session.get(Case, "c" * 20)
             assert case is not None
-            assert (case.updated_at, case.first_response_at, case.feedback_due, case.next_due) == (hour,) * 4
+            assert (case.updated_at, case.feedback_due, case.next_due) == (hour,) * 3
+            assert case.first_response_at == hour + timedelta(hours=1)  # the hour it was made by
             reviewer = session.get(Reviewer, "r0")
             assert reviewer is not None and (reviewer.created_at, reviewer.activated_at) == (hour, hour)
             assert reviewer.notified_at == hour + timedelta(hours=1)
