@@ -28,7 +28,7 @@ neighbours.
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-04 10:00:00
+Create Date: 2026-12-02 00:40:00
 """
 
 from collections.abc import Callable, Sequence
