@@ -1,8 +1,9 @@
 """A/B of the in-process submission cost between two checkouts (run it with each tree as cwd):
 
-    PYTHONPATH=. .venv/bin/python bench/submission_ab.py 150
+    PYTHONPATH=. .venv/bin/python bench/submission_ab.py 150 [KIB]
 
-Five readers, 13 grants a case; works on trees from before the roster (no cases.team.trust) too."""
+Five readers, 13 grants a case; works on trees from before the roster (no cases.team.trust) too.
+With KIB, every report carries a text file of that size (stored in 64 KiB chunks)."""
 
 import statistics
 import sys
@@ -51,10 +52,25 @@ with factory() as s:
     s.commit()
     cat, opd = active_categories(s)[0].id, active_opds(s)[0].id
     times = []
+    kib = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     for _ in range(int(sys.argv[1])):
+        files = []
+        if kib:
+            import io
+
+            from cases.evidence.store import Limits, Upload, prepare_file
+
+            data = io.BytesIO(b"daftar setoran bulan ini\n" * (kib * 1024 // 25))
+            data.size = len(data.getvalue())  # type: ignore[attr-defined]
+            files = [prepare_file(Upload("bukti.txt", data), limits=Limits())]
         t = time.perf_counter()
         submit_report(
-            s, category_id=cat, opd_id=opd, content=ReportContent(what="setoran " * 80), receipt_key=b"r" * 32
+            s,
+            category_id=cat,
+            opd_id=opd,
+            content=ReportContent(what="setoran " * 80),
+            receipt_key=b"r" * 32,
+            **({"files": files} if files else {}),
         )
         s.commit()
         times.append(time.perf_counter() - t)

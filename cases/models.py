@@ -63,6 +63,13 @@ def new_id() -> str:
     return secrets.token_hex(10)
 
 
+# Tables that hold rows a reporter's action writes (case, its items, files, chunks, grants, visits)
+# keep no arrival order (DESIGN.md §3, the time rule): their primary keys are random, and on SQLite
+# they have no rowid, so a row is stored in primary key order, not after the row written before it.
+# (A rowid table numbers rows as they come, whatever its primary key.) PostgreSQL ignores this.
+_NO_ROWID = {"sqlite_with_rowid": False}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -132,6 +139,7 @@ class Case(Base):
         Index("ix_case_opd_id", "opd_id"),
         Index("ix_case_category_id", "category_id"),
         Index("ix_case_assigned_to_id", "assigned_to_id"),
+        _NO_ROWID,
     )
 
 
@@ -164,7 +172,7 @@ class CaseItem(Base):
 
     case: Mapped[Case] = relationship(back_populates="items")
 
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_item_case_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_item_case_seq"), _NO_ROWID)
 
 
 class Attachment(Base):
@@ -175,6 +183,7 @@ class Attachment(Base):
     the exact size."""
 
     __tablename__ = "attachment"
+    __table_args__ = _NO_ROWID
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("case_item.id", ondelete="CASCADE"), unique=True)
@@ -185,6 +194,7 @@ class Attachment(Base):
 
 class AttachmentChunk(Base):
     __tablename__ = "attachment_chunk"
+    __table_args__ = _NO_ROWID
     attachment_id: Mapped[str] = mapped_column(ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
@@ -203,7 +213,7 @@ class ReporterSession(Base):
     """
 
     __tablename__ = "reporter_session"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = _NO_ROWID
     id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
@@ -237,6 +247,7 @@ class KeyGrant(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "key_kind", "recipient_id", name="uq_key_grant_recipient"),
         Index("ix_key_grant_recipient_id_case_id", "recipient_id", "case_id"),
+        _NO_ROWID,
     )
 
 
@@ -275,10 +286,12 @@ class Reviewer(Base):
     # Second factor: the TOTP secret, encrypted under a key derived from the review app's secret.
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    # Throttling: counted before the passphrase is checked, so parallel guesses count too.
+    # The step of the last code used, sealed like the secret (in plaintext it would be a time).
+    totp_last_step_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Throttling: counted before the passphrase is checked, so parallel guesses count too. The end of a
+    # lock is exact, so it is sealed (cases.team.login_throttle): it would date the failed attempt.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Content-free notifications (cases.team.notifications): where to say "there is new
     # activity", from which hour on (rounded up, so the mail never dates a
     # submission more finely than `Case.received_at` does), and when we last did.
@@ -320,7 +333,9 @@ class ReviewerSession(Base):
 
     `id` is a hash of the cookie token and `wrapped_private_key` is sealed
     under a key derived from that token, so neither this row nor the cookie
-    alone yields the private key.
+    alone yields the private key. `times` (opened, last seen, last code entered)
+    are exact and therefore sealed under a key outside the database
+    (cases.team.sessions): in plaintext they would pin a login to the second.
     """
 
     __tablename__ = "reviewer_session"
@@ -329,10 +344,8 @@ class ReviewerSession(Base):
     purpose: Mapped[str] = mapped_column(String(20))
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     wrapped_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
-    # Last time a TOTP code was entered in this session (step-up for admin actions).
-    stepped_up_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Sealed (cases.team.sealed_times): opened, last seen, last code entered (step-up for admin actions).
+    times: Mapped[bytes] = mapped_column(LargeBinary)
 
     reviewer: Mapped[Reviewer] = relationship()
 
@@ -355,20 +368,24 @@ class AuditEvent(Base):
     """Append-only, keyed hash-chained record of what the team did (cases.accountability.audit).
 
     Reporter actions are deliberately not recorded here: an exact-time row
-    between reviewer events would date a submission to the minute.
+    between reviewer events would date a submission to the minute. For the same
+    reason `at` is the hour (since schema 0009, version 3); the exact time is in
+    `sealed_at`, under a key derived from the audit key, for the admins' view.
     """
 
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
+    sealed_at: Mapped[bytes | None] = mapped_column(LargeBinary)
     actor_id: Mapped[str | None] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    # 1: unkeyed SHA-256 (events from before schema 0004, which default to it); 2: HMAC under the audit key.
-    version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
+    # 1: unkeyed SHA-256 (events from before schema 0004, which default to it); 2: HMAC under the audit key,
+    # exact time in plaintext (schema 0004 to 0008); 3: HMAC, plaintext hour, exact time sealed (schema 0009).
+    version: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="1")
 
 
 class RosterEntry(Base):
@@ -426,6 +443,6 @@ class LoginThrottle(Base):
     __tablename__ = "login_throttle"
     name_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # as Reviewer's
     # A team login attempt's hour (never a reporter's action), for expiry only.
     last_attempt_hour: Mapped[datetime] = mapped_column(DateTime)

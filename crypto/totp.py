@@ -4,7 +4,8 @@
 accept the steps either side of now (clock drift on phones) and refuse any
 step at or before the last one used, so no code works twice. TOTP secrets are
 stored encrypted under a key derived from the review app's secret
-(`seal_secret` / `open_secret`), so the database alone does not yield them.
+(`seal_secret` / `open_secret`), so the database alone does not yield them; so
+is the last step used (`seal_step` / `open_step`), which is a time to 30 seconds.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.twofactor import InvalidToken
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from .derive import derive_key, unwrap, wrap
+from .errors import CryptoError
 from .receipts import ALPHABET
 
 STEP_SECONDS = 30
@@ -74,6 +76,20 @@ def seal_secret(server_secret: bytes, secret: bytes, *, owner_id: str) -> bytes:
 
 def open_secret(server_secret: bytes, sealed: bytes, *, owner_id: str) -> bytes:
     return unwrap(derive_key(server_secret, label="totp-secret"), sealed, label="totp", context=owner_id.encode())
+
+
+def seal_step(server_secret: bytes, step: int, *, owner_id: str) -> bytes:
+    """The step of the last code used, sealed like the secret: in plaintext it is a time (30 s steps)."""
+    key = derive_key(server_secret, label="totp-step")
+    return wrap(key, step.to_bytes(8, "big"), label="totp-step", context=owner_id.encode())
+
+
+def open_step(server_secret: bytes, sealed: bytes, *, owner_id: str) -> int:
+    key = derive_key(server_secret, label="totp-step")
+    payload = unwrap(key, sealed, label="totp-step", context=owner_id.encode())
+    if len(payload) != 8:
+        raise CryptoError()
+    return int.from_bytes(payload, "big")
 
 
 def new_backup_codes() -> list[str]:

@@ -2,11 +2,12 @@
 roster, roots of trust), submit a case, list grants and audit events."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.models import AuditEvent, KeyGrant, Opd, Reviewer
+from cases.models import AuditEvent, KeyGrant, Opd, Reviewer, ReviewerSession
 from cases.platform.config import Config
 from cases.platform.seed import active_categories
 from cases.reporting.report_content import ReportContent
@@ -162,6 +163,28 @@ def fresh_code(session: Session, reviewer: Reviewer) -> str:
             is not None
         )
     return actions.CLOCK.next_code(reviewer.username)
+
+
+def age_session(
+    row: ReviewerSession,
+    *,
+    created: timedelta = timedelta(0),
+    last_seen: timedelta = timedelta(0),
+    stepped_up: timedelta = timedelta(0),
+) -> None:
+    """Move a session's sealed times into the past, as if that much time had gone by since."""
+    from cases.team.sessions import SessionTimes, session_times, set_session_times
+
+    times = session_times(row)
+    assert times is not None
+    set_session_times(
+        row,
+        SessionTimes(
+            created=times.created - created,
+            last_seen=times.last_seen - last_seen,
+            stepped_up=None if times.stepped_up is None else times.stepped_up - stepped_up,
+        ),
+    )
 
 
 def approve(session: Session, *, approver: Holder, reviewer: Reviewer) -> None:

@@ -192,3 +192,24 @@ def test_the_module_reports_even_when_the_apps_refuse_to_start(tmp_path: Path) -
     assert any(line.startswith("- KANAL_SECURE_COOKIES=0") for line in lines)
     assert any(line.startswith("! DATABASE_URL is not PostgreSQL") for line in lines)
     assert not list(tmp_path.glob("dev-secrets.json"))  # production never invents secrets
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem", "warning"),
+    [
+        ({"track_commit_timestamp": "off", "archive_mode": "off", "log_statement": "none"}, None, None),
+        ({"track_commit_timestamp": "on"}, "track_commit_timestamp = on", None),
+        ({"archive_mode": "on"}, None, "archive_mode"),
+        ({"archive_mode": "always"}, None, "archive_mode"),
+        ({"log_statement": "mod"}, None, "log_statement"),
+        ({"log_statement": "ddl", "log_min_duration_statement": "0"}, None, "log_min_duration_statement"),
+        ({}, None, None),  # SQLite, or a server that did not answer
+    ],
+)
+def test_a_postgresql_server_that_keeps_commit_times_is_named(
+    settings: dict[str, str], problem: str | None, warning: str | None
+) -> None:
+    # every plaintext time in the database is an hour; the server must not keep more (docs/SECURITY.md)
+    problems, warnings = readiness.server_time_findings(settings)
+    assert [p for p in problems if problem and problem in p] == problems and bool(problems) == bool(problem)
+    assert [w for w in warnings if warning and warning in w] == warnings and bool(warnings) == bool(warning)

@@ -6,12 +6,23 @@ deleted, reordered or edited row breaks the chain, and a database writer
 without the key cannot recompute it. What the chain cannot show on its own
 (rows cut from its end) the anchors show (cases.accountability.anchors).
 
-Installations from before the key (schema 0003 and older) have unkeyed
+Time (DESIGN.md §3, the time rule). An event's plaintext `at` is its hour; the
+exact time is in `sealed_at`, sealed (crypto.moments) under a key derived from the
+audit key and bound to the event's `prev_hash`. The HMAC covers both, and
+`walk` opens the sealed time and checks it falls in the plaintext hour. Admins
+read the exact time in the audit view (`recent_events`); a copy of the database
+dates no team action, and so no reporter's action between two of them, finer
+than the hour.
+
+Versions. Installations from before the key (schema 0003 and older) have unkeyed
 events: `version` 1, plain SHA-256. They stay verifiable as they are, and the
-first keyed event (version 2) takes the last unkeyed hash as its `prev_hash`,
-so the old prefix is covered by every keyed HMAC after it. Once a keyed event
-exists no unkeyed event may follow it: an attacker who relabels keyed events
-as version 1 and recomputes them breaks that rule or the anchored hash.
+first keyed event takes the last unkeyed hash as its `prev_hash`, so the old
+prefix is covered by every keyed HMAC after it. Version 2 events (schema 0004
+to 0008) are keyed but keep their exact time in plaintext `at`: the chain covers
+that time, so they keep it; only events recorded since schema 0009 (version 3)
+have a sealed time. No event may follow one of a newer version: an attacker who
+relabels keyed events as version 1 and recomputes them breaks that rule or the
+anchored hash.
 
 Details never contain case content.
 """
@@ -27,15 +38,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cases.models import AuditEvent
-from cases.platform.clock import utc_now
+from cases.platform.clock import to_hour, utc_now
+from cases.team import sealed_times
 from cases.team.trust import trust_of
 from crypto.derive import encode_fields
+from crypto.errors import CryptoError
 
 GENESIS = bytes(32)
 UNKEYED = 1
 KEYED = 2
+SEALED = 3
+VERSIONS = (UNKEYED, KEYED, SEALED)
 _UNKEYED_LABEL = b"kanal-integritas/v1/audit"
 _KEYED_LABEL = b"kanal-integritas/v2/audit"
+_SEALED_LABEL = b"kanal-integritas/v3/audit"
 
 
 def _fields(prev: bytes, at: datetime, actor_id: str | None, action: str, case_id: str | None, detail: str) -> bytes:
@@ -63,22 +79,44 @@ def keyed_hash(
     return hmac.new(key, _KEYED_LABEL + _fields(prev, at, actor_id, action, case_id, detail), hashlib.sha256).digest()
 
 
+def sealed_hash(
+    key: bytes,
+    prev: bytes,
+    at: datetime,
+    actor_id: str | None,
+    action: str,
+    case_id: str | None,
+    detail: str,
+    sealed_at: bytes,
+) -> bytes:
+    """The version 3 hash: HMAC-SHA256 under the audit key, over the plaintext hour and the sealed exact time."""
+    fields = _fields(prev, at, actor_id, action, case_id, detail) + encode_fields(sealed_at)
+    return hmac.new(key, _SEALED_LABEL + fields, hashlib.sha256).digest()
+
+
+def seal_time(session: Session, exact: datetime, *, prev: bytes) -> bytes:
+    return sealed_times.seal(session, "audit", [exact], context=prev)
+
+
 def record(
     session: Session, *, action: str, actor_id: str | None = None, case_id: str | None = None, detail: str = ""
 ) -> AuditEvent:
     key = trust_of(session).audit_key
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1).with_for_update()).first()
     prev = last.hash if last else GENESIS
-    at = utc_now()
+    exact = utc_now()
+    at = to_hour(exact)
+    sealed_at = seal_time(session, exact, prev=prev)
     event = AuditEvent(
         at=at,
+        sealed_at=sealed_at,
         actor_id=actor_id,
         action=action,
         case_id=case_id,
         detail=detail,
         prev_hash=prev,
-        hash=keyed_hash(key, prev, at, actor_id, action, case_id, detail),
-        version=KEYED,
+        hash=sealed_hash(key, prev, at, actor_id, action, case_id, detail, sealed_at),
+        version=SEALED,
     )
     session.add(event)
     session.flush()
@@ -111,6 +149,7 @@ _COLUMNS = (
     AuditEvent.prev_hash,
     AuditEvent.hash,
     AuditEvent.version,
+    AuditEvent.sealed_at,
 )
 _BATCH = 2000
 
@@ -153,9 +192,11 @@ def walk(
     ).first()
     prev, prev_version = (before[0], before[1]) if before else (GENESIS, UNKEYED)
     for row in _rows(session, first_id, limit):
-        event_id, at, actor_id, action, case_id, detail, prev_hash, stored, version = row
+        event_id, at, actor_id, action, case_id, detail, prev_hash, stored, version, sealed_at = row
         problem = None
-        if version == KEYED:
+        if version == SEALED:
+            expected = sealed_hash(key, prev_hash, at, actor_id, action, case_id, detail, sealed_at or b"")
+        elif version == KEYED:
             expected = keyed_hash(key, prev_hash, at, actor_id, action, case_id, detail)
         elif version == UNKEYED:
             expected = _event_hash(prev_hash, at, actor_id, action, case_id, detail)
@@ -168,13 +209,20 @@ def walk(
                 event_id, "does not link to the event before it (an event was deleted, inserted or moved)"
             )
         elif version < prev_version:
-            problem = ChainBreak(event_id, "unkeyed event after a keyed one (relabelled and recomputed)")
+            problem = ChainBreak(
+                event_id,
+                "unkeyed event after a keyed one (relabelled and recomputed)"
+                if version == UNKEYED
+                else f"version {version} event after a version {prev_version} one (relabelled)",
+            )
         elif not hmac.compare_digest(stored, expected):
             problem = ChainBreak(
                 event_id, "hash does not match its contents (edited, or recomputed without the audit key)"
             )
+        elif version == SEALED and _exact_time(session, at, sealed_at, prev_hash) is None:
+            problem = ChainBreak(event_id, "its sealed time does not open, or lies outside its hour")
         yield event_id, stored, problem
-        prev, prev_version = stored, max(prev_version, version if version in (UNKEYED, KEYED) else prev_version)
+        prev, prev_version = stored, max(prev_version, version if version in VERSIONS else prev_version)
 
 
 def verify_chain(session: Session) -> int | None:
@@ -185,15 +233,49 @@ def verify_chain(session: Session) -> int | None:
     return None
 
 
+def _exact_time(session: Session, at: datetime, sealed_at: bytes | None, prev_hash: bytes) -> datetime | None:
+    """The sealed exact time of a version 3 event, or None when it does not open or lies outside `at`'s hour."""
+    if sealed_at is None:
+        return None
+    try:
+        (exact,) = sealed_times.unseal(session, "audit", sealed_at, context=prev_hash)
+    except (CryptoError, ValueError):
+        return None
+    return exact if exact is not None and to_hour(exact) == at else None
+
+
+def exact_time(session: Session, event: AuditEvent) -> datetime:
+    """When the event happened: the sealed exact time (version 3), or the plaintext one of older
+    events; the hour alone when a sealed time does not open (the chain check names the event)."""
+    if event.version != SEALED:
+        return event.at
+    return _exact_time(session, event.at, event.sealed_at, event.prev_hash) or event.at
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event as the admins' audit view shows it, with its exact time."""
+
+    id: int
+    at: datetime
+    actor_id: str | None
+    action: str
+    case_id: str | None
+    detail: str
+
+
 AUDIT_PAGE = 100
 
 
 def recent_events(
     session: Session, *, actor_id: str | None = None, case_id: str | None = None, page: int = 1
-) -> list[AuditEvent]:
+) -> list[AuditEntry]:
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)
     if case_id:
         query = query.where(AuditEvent.case_id == case_id)
-    return list(session.scalars(query.offset((max(page, 1) - 1) * AUDIT_PAGE).limit(AUDIT_PAGE)))
+    return [
+        AuditEntry(e.id, exact_time(session, e), e.actor_id, e.action, e.case_id, e.detail)
+        for e in session.scalars(query.offset((max(page, 1) - 1) * AUDIT_PAGE).limit(AUDIT_PAGE))
+    ]

@@ -199,15 +199,15 @@ def _check(selection: ExportSelection) -> tuple[str, str]:
 
 def _status_history(session: Session, case: Case) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(AuditEvent.at, AuditEvent.detail, Reviewer.display_name)
+        select(AuditEvent, Reviewer.display_name)
         .outerjoin(Reviewer, AuditEvent.actor_id == Reviewer.id)
         .where(AuditEvent.case_id == case.id, AuditEvent.action == "status.change")
         .order_by(AuditEvent.id)
     )
     history = []
-    for at, detail, name in rows:
-        old, _, new = detail.partition("->")
-        history.append({"at": _iso(at), "from": old, "to": new, "by": name})
+    for event, name in rows:
+        old, _, new = event.detail.partition("->")
+        history.append({"at": _iso(audit.exact_time(session, event)), "from": old, "to": new, "by": name})
     return history
 
 

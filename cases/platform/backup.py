@@ -1,11 +1,14 @@
 """Online backup of a SQLite database (PostgreSQL uses pg_dump; docs/OPERATIONS.md).
 
-SQLite's backup API copies a consistent snapshot page by page while the apps
-keep the database open and writing, unlike copying the file, which can catch a
-half-written transaction. The copy holds only what the database holds:
-ciphertext, sealed keys and plaintext metadata; it is useless without the
-recovery secret or a reviewer's passphrase, and still goes to storage only the
-operators can read (the file is created mode 0600).
+`VACUUM INTO` writes a consistent snapshot while the apps keep the database open
+and writing, unlike copying the file, which can catch a half-written transaction.
+It also writes the copy anew, table by table in key order, rather than page by
+page as the live file lies: the backup keeps no trace of the order in which
+pages were filled, nor any freed page (DESIGN.md §3, the time rule). The copy
+holds only what the database holds: ciphertext, sealed keys and times, and
+plaintext metadata; it is useless without the recovery secret or a reviewer's
+passphrase, and still goes to storage only the operators can read (the file is
+created mode 0600).
 """
 
 import os
@@ -28,10 +31,6 @@ def backup_sqlite(database_url: str, target: Path) -> None:
     os.close(fd)
     source = sqlite3.connect(f"file:{Path(url.database).resolve()}?mode=ro", uri=True)
     try:
-        destination = sqlite3.connect(target)
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
+        source.execute("VACUUM INTO ?", (str(target),))  # into the empty file made above, keeping its mode
     finally:
         source.close()

@@ -2,11 +2,12 @@
 
 Problems make the command exit 1: the start-up refusals of `production_problems`
 (secrets, KDF, cookies, proxy trust), the roster's roots of trust, the database (reachable, migrated, a
-recovery key installed), the shared rate-limit store, the compiled Indonesian
-catalog. Warnings are printed but pass: a SQLite database works for one small
+recovery key installed; on PostgreSQL, no commit timestamps kept), the shared rate-limit store, the
+compiled Indonesian catalog. Warnings are printed but pass: a SQLite database works for one small
 server, PostgreSQL is what production is tested with; items still in format 1
 have unauthenticated metadata, and file streams from before padding give their
-exact size, until `items upgrade` runs.
+exact size, until `items upgrade` runs; a PostgreSQL server that archives its
+write-ahead log or logs statements keeps exact times outside the database (docs/SECURITY.md).
 
 `python -m cases.platform.readiness` gives the same report when the apps themselves
 refuse to start (production's start-up check stops `flask --app ...` first).
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import click
 from limits.storage import storage_from_string
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from cases.platform.config import Config, ConfigError, production_problems, read_config, roots_problems
@@ -40,6 +42,8 @@ def assess(config: Config) -> Readiness:
     problems += roots_problems(config)
     problems += _proxy_problems(config.forwarded_allow_ips, onion=config.onion)
     problems += _database_problems(config)
+    server_problems, server_warnings = server_time_findings(_postgres_settings(config.database_url))
+    problems += server_problems
     problems += _limit_store_problems(config.redis_url)
     if not CATALOG.exists():
         problems.append("The Indonesian catalog is not compiled (pybabel compile -d translations).")
@@ -55,6 +59,7 @@ def assess(config: Config) -> Readiness:
             "tested on PostgreSQL (concurrent workers, pg_dump backups)."
         )
     warnings += _legacy_item_warnings(config.database_url)
+    warnings += server_warnings
     return Readiness(problems=problems, warnings=warnings)
 
 
@@ -127,6 +132,55 @@ def _legacy_item_warnings(database_url: str) -> list[str]:
             "flask --app wsgi:review items upgrade (with the recovery secret on standard input)."
         )
     return warnings
+
+
+_TIME_SETTINGS = ("track_commit_timestamp", "archive_mode", "log_statement", "log_min_duration_statement")
+
+
+def _postgres_settings(database_url: str) -> dict[str, str]:
+    """The PostgreSQL server settings that keep exact times of commits; {} for SQLite or when unreachable."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT name, setting FROM pg_settings WHERE name IN :names").bindparams(
+                    bindparam("names", expanding=True)
+                ),
+                {"names": list(_TIME_SETTINGS)},
+            )
+            return {name: setting for name, setting in rows}
+    except SQLAlchemyError:
+        return {}  # unreachable: already a problem above
+    finally:
+        engine.dispose()
+
+
+def server_time_findings(settings: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(problems, warnings) about what the database server itself records of *when* (DESIGN.md §3, the
+    time rule): every plaintext time in the database is an hour, but the server can keep more."""
+    problems, warnings = [], []
+    if settings.get("track_commit_timestamp") == "on":
+        problems.append(
+            "PostgreSQL keeps the commit time of every transaction (track_commit_timestamp = on): every row, a "
+            "report's included, could be dated to the microsecond. Turn it off (docs/SECURITY.md)."
+        )
+    if settings.get("archive_mode", "off") != "off":
+        warnings.append(
+            "PostgreSQL archives its write-ahead log (archive_mode): every commit record in it carries its exact "
+            "time. Keep the archives as protected as the database, and no longer than recovery needs."
+        )
+    if (
+        settings.get("log_statement", "none") in ("mod", "all")
+        or settings.get("log_min_duration_statement", "-1") != "-1"
+    ):
+        warnings.append(
+            "PostgreSQL logs statements (log_statement or log_min_duration_statement): each log line is "
+            "time-stamped, so the server log dates submissions. Set log_statement = none and "
+            "log_min_duration_statement = -1."
+        )
+    return problems, warnings
 
 
 def _limit_store_problems(redis_url: str) -> list[str]:

@@ -107,8 +107,9 @@ def team_replies(
     _add_message(
         session, case=case, case_key=case_key, author="team", text=text[:MAX_MESSAGE_CHARS], reviewer_id=reviewer.id
     )
-    case.updated_at = utc_now()
-    team_contacted_reporter(case, case.updated_at, rules or DeadlineRules())
+    now = utc_now()
+    case.updated_at = to_hour(now)  # the hour only, like every plaintext time (DESIGN.md §3)
+    team_contacted_reporter(case, now, rules or DeadlineRules())
     session.flush()
     audit.record(session, action="message.send", actor_id=reviewer.id, case_id=case_id)
 

@@ -7,7 +7,7 @@ response time does not tell whether a receipt exists.
 
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -61,6 +61,9 @@ class ReporterDates:
 _VISIBLE_TEAM_KINDS = ("message", "outcome", "status_note")
 
 
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
 def _day(moment: datetime, zone: tzinfo) -> date:
     return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
@@ -74,7 +77,8 @@ def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> Repor
     concluded = case.status in CaseStatus.CONCLUDED
     return ReporterDates(
         received=_day(case.received_at, zone),
-        first_response=_day(case.first_response_at, zone) if case.first_response_at else None,
+        # kept as the hour it was made *by* (cases.triage.deadlines): its day is that of the hour before
+        first_response=_day(case.first_response_at - _JUST_BEFORE, zone) if case.first_response_at else None,
         last_update=_day(last, zone) if last else None,
         feedback_due=_day(case.feedback_due, zone) if case.feedback_due and not concluded else None,
     )

@@ -19,7 +19,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from cases.accountability import audit
 from cases.models import RecoveryKey, Reviewer
-from cases.platform.clock import utc_now
+from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
@@ -85,7 +85,7 @@ def new_account_row(
         is_reviewer=is_reviewer,
         state="pending",
         activation_hash=_activation_digest(activation),
-        created_at=utc_now(),
+        created_at=to_hour(utc_now()),
         created_by_id=created_by_id,
     )
     session.add(reviewer)
@@ -169,7 +169,7 @@ def create_founder(
     key = generate_signing_key()
     reviewer.signing_public_key = key.public
     reviewer.wrapped_signing_key = pp.wrap_for_activation(activation, key, owner_id=reviewer.id)
-    reviewer.approved_at = utc_now()  # for display; what counts is the roots listing the fingerprint
+    reviewer.approved_at = to_hour(utc_now())  # for display; what counts is the roots listing the fingerprint
     reviewer.needs_grants = True  # a founder added later receives earlier cases at key holders' next visits
     roster.append(
         session,
@@ -323,7 +323,7 @@ def activate(
     _bind_keys(session, reviewer=reviewer, keys=keys, keypair=keypair, signing=signing)
     reviewer.activation_hash = None
     reviewer.state = "active"
-    reviewer.activated_at = utc_now()
+    reviewer.activated_at = to_hour(utc_now())
     session.flush()
     audit.record(session, action="account.activate", actor_id=reviewer.id)
     return keypair, signing

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cases.accountability import audit
 from cases.errors import DomainError
 from cases.models import Affiliation, KeyGrant, Opd, Reviewer, RosterProposal
-from cases.platform.clock import utc_now
+from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.errors import ApprovalRefused, NotAKeyHolder, RemovalRefused
@@ -135,7 +135,7 @@ def approve_reviewer(
         },
         signers=[(approver.id, approver_key)],
     )
-    reviewer.approved_at = utc_now()
+    reviewer.approved_at = to_hour(utc_now())
     reviewer.approved_by_id = approver.id
     reviewer.needs_grants = True  # key holders' next visits seal existing cases to them
     session.flush()
@@ -151,7 +151,7 @@ def disable_reviewer(session: Session, *, actor: Actor, reviewer: Reviewer) -> i
     actor_key = actor.signing_key()
     _holder(session, actor, actor_key)
     reviewer.state = "disabled"
-    reviewer.disabled_at = utc_now()
+    reviewer.disabled_at = to_hour(utc_now())
     end_all_sessions(session, reviewer_id=reviewer.id)
     deleted = revoke_grants(session, reviewer=reviewer, actor_id=actor.id)
     roster.append(
@@ -183,7 +183,9 @@ def add_affiliation(session: Session, *, actor: Actor, reviewer: Reviewer, opd_i
     signed = actor.id != reviewer.id or (member is not None and member.signing_key == actor_key.public)
     if session.get(Affiliation, (reviewer.id, opd_id)) is None:
         session.add(
-            Affiliation(reviewer_id=reviewer.id, opd_id=opd_id, kind=kind, created_at=utc_now(), created_by_id=actor.id)
+            Affiliation(
+                reviewer_id=reviewer.id, opd_id=opd_id, kind=kind, created_at=to_hour(utc_now()), created_by_id=actor.id
+            )
         )
         session.flush()
         if signed:
@@ -240,7 +242,7 @@ def propose_removal(session: Session, *, actor: Actor, reviewer: Reviewer, opd_i
         body=roster.canonical(proposal),
         proposed_by_id=actor.id,
         signature=roster.sign_proposal(actor_key, proposal),
-        created_at=utc_now(),
+        created_at=to_hour(utc_now()),
     )
     session.add(row)
     session.flush()
@@ -301,7 +303,7 @@ def confirm_removal(session: Session, *, actor: Actor, proposal_id: str) -> None
 
 
 def pending_removals(session: Session) -> list[RosterProposal]:
-    return list(session.scalars(select(RosterProposal).order_by(RosterProposal.created_at)))
+    return list(session.scalars(select(RosterProposal).order_by(RosterProposal.created_at, RosterProposal.id)))
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,7 @@ def make_founder(session: Session, *, actor: Actor) -> str:
         },
         signers=[(reviewer.id, key)],
     )
-    reviewer.approved_at = reviewer.approved_at or utc_now()  # the row mirrors the roster
+    reviewer.approved_at = reviewer.approved_at or to_hour(utc_now())  # the row mirrors the roster
     reviewer.needs_grants = True  # key holders pass earlier cases on at their next visit
     audit.record(session, action="roster.found", detail=f"reviewer={reviewer.id}")
     return fingerprint(key.public)

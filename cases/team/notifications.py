@@ -12,7 +12,8 @@ at most once per interval. So:
 - recused reviewers and reviewers without grants are never marked (keys are
   sealed only to eligible reviewers), and a reviewer who has read every case by
   send time gets nothing;
-- what is stored is one hour and one time per reviewer, overwritten, no history.
+- what is stored is two hours per reviewer (from when to tell, and when last told, rounded
+  up), overwritten, no history.
 
 Why a mark rather than computing "unread cases" at send time alone: an unread
 case would then trigger a reminder every interval forever, unless we kept a
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cases.accountability import audit
 from cases.models import Case, CaseRead, KeyGrant, Reviewer
-from cases.platform.clock import to_hour, utc_now
+from cases.platform.clock import to_hour, to_next_hour, utc_now
 from cases.team.errors import InvalidEmail
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,8 @@ def notify_reviewer(
             "Notification for reviewer %s not sent (%s); the next run retries.", reviewer.id, type(error).__name__
         )
         return "failed"
-    reviewer.notify_after, reviewer.notified_at = None, now
+    # rounded up: the hour, like every plaintext time, and never a second mail sooner than the interval
+    reviewer.notify_after, reviewer.notified_at = None, to_next_hour(now)
     session.flush()
     return "sent"
 

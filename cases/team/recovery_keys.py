@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, aliased
 from cases.accountability import audit
 from cases.errors import DomainError
 from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
-from cases.platform.clock import utc_now
+from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.errors import RecoveryMismatch, RecoverySecretUnreadable
 from cases.team.grants import key_belongs, reviewer_key_grant
@@ -25,7 +25,7 @@ def generate_recovery_key(
     master = master or new_master_secret()
     keypair = recovery_keypair(master)
     session.execute(update(RecoveryKey).values(active=False))
-    key = RecoveryKey(public_key=keypair.public, active=True, created_at=utc_now())
+    key = RecoveryKey(public_key=keypair.public, active=True, created_at=to_hour(utc_now()))
     session.add(key)
     session.flush()
     audit.record(session, action="recovery.generate", actor_id=actor_id, detail=f"key={key.id}")

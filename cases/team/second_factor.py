@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cases.accountability import audit
 from cases.models import BackupCode, Reviewer
-from cases.platform.clock import utc_now
+from cases.platform.clock import to_hour, utc_now
 from crypto import totp
 from crypto.errors import CryptoError
 
@@ -20,7 +20,7 @@ def start_enrolment(*, reviewer: Reviewer, server_secret: bytes) -> bytes:
     secret = totp.new_secret()
     reviewer.totp_secret = totp.seal_secret(server_secret, secret, owner_id=reviewer.id)
     reviewer.totp_enabled = False
-    reviewer.totp_last_step = None
+    reviewer.totp_last_step_sealed = None
     return secret
 
 
@@ -33,15 +33,26 @@ def enrolment_secret(*, reviewer: Reviewer, server_secret: bytes) -> bytes | Non
         return None
 
 
+def last_step(*, reviewer: Reviewer, server_secret: bytes) -> int | None:
+    """The time step of the last code used (sealed: in plaintext it would be a time to 30 seconds)."""
+    if reviewer.totp_last_step_sealed is None:
+        return None
+    try:
+        return totp.open_step(server_secret, reviewer.totp_last_step_sealed, owner_id=reviewer.id)
+    except CryptoError:
+        return None  # a changed value: a database writer could as well have deleted it
+
+
 def check_code(*, reviewer: Reviewer, code: str, server_secret: bytes, now: float | None = None) -> bool:
     """True (and the step is burnt) for a fresh valid code."""
     secret = enrolment_secret(reviewer=reviewer, server_secret=server_secret)
     if secret is None:
         return False
-    step = totp.verify(secret, code, now=time.time() if now is None else now, last_step=reviewer.totp_last_step)
+    last = last_step(reviewer=reviewer, server_secret=server_secret)
+    step = totp.verify(secret, code, now=time.time() if now is None else now, last_step=last)
     if step is None:
         return False
-    reviewer.totp_last_step = step
+    reviewer.totp_last_step_sealed = totp.seal_step(server_secret, step, owner_id=reviewer.id)
     return True
 
 
@@ -65,7 +76,7 @@ def use_backup_code(session: Session, *, reviewer: Reviewer, code: str) -> bool:
         select(BackupCode).where(BackupCode.reviewer_id == reviewer.id, BackupCode.used_at.is_(None))
     ):
         if totp.same_hash(row.code_hash, wanted):
-            row.used_at = utc_now()
+            row.used_at = to_hour(utc_now())  # that it was used is what counts; the hour, like every time
             audit.record(session, action="login.backup_code", actor_id=reviewer.id)
             return True
     return False

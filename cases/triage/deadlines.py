@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement
 
 from cases.models import Case, CaseStatus
+from cases.platform.clock import to_hour, to_next_hour
 
 OPEN_FOR_ASSESSMENT = frozenset({CaseStatus.NEW, CaseStatus.VERIFYING})
 
@@ -36,10 +37,15 @@ def start_clocks(case: Case, rules: DeadlineRules) -> None:
 
 
 def team_contacted_reporter(case: Case, now: datetime, rules: DeadlineRules) -> None:
-    """A message or status change: the first response (if none yet), and the feedback clock restarts."""
+    """A message or status change: the first response (if none yet), and the feedback clock restarts.
+
+    Both are kept to the hour (DESIGN.md §3). The response is kept as the hour it was made *by*
+    (rounded up): deadlines are whole hours, so it is on or before its deadline exactly when the
+    response was — rounding changes no figure. The next feedback is due from the hour the
+    contact fell in (rounded down): rounding never gives the team more time."""
     if case.first_response_at is None:
-        case.first_response_at = now
-    case.feedback_due = now + timedelta(days=rules.feedback_days)
+        case.first_response_at = to_next_hour(now)
+    case.feedback_due = to_hour(now) + timedelta(days=rules.feedback_days)
     case.next_due = next_due(case)
 
 

@@ -16,7 +16,7 @@ from cases.accountability import audit
 from cases.errors import CaseNotFound
 from cases.items import add_item, next_seq
 from cases.models import Case, CaseLabel, CaseStatus, KeyGrant, Reviewer
-from cases.platform.clock import utc_now
+from cases.platform.clock import to_hour, utc_now
 from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
 from cases.triage.deadlines import DeadlineRules, team_contacted_reporter
@@ -93,8 +93,8 @@ def change_status(
     if needs_outcome(new_status) and not outcome:
         raise ReasonRequired("outcome")
     case.status = new_status
-    case.updated_at = now
-    case.closed_at = now if new_status in CaseStatus.CONCLUDED else None
+    case.updated_at = to_hour(now)  # the hour only, like every plaintext time (DESIGN.md §3)
+    case.closed_at = to_hour(now) if new_status in CaseStatus.CONCLUDED else None
     team_contacted_reporter(case, now, rules or DeadlineRules())
     _add_item(
         session,

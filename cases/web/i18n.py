@@ -111,3 +111,5 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")
+    # The audit view: the exact time, unsealed (cases.accountability.audit.recent_events).
+    app.jinja_env.filters["exact_datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm:ss")

@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.models import Reviewer, ReviewerSession
@@ -42,6 +42,7 @@ from crypto.signing import generate_signing_key
 from crypto.totp import STEP_SECONDS, current_code
 from tests.browser.test_browser_accessibility import AXE, serious_violations
 from tests.browser.test_browser_journeys import CHROMIUM, PASSPHRASE, Shots, browser  # noqa: F401 - a fixture
+from tests.domain import age_session
 from tests.live import ROOT, one_time_passphrase
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -146,11 +147,8 @@ def later(data: Path, root: Path, username: str) -> None:
     """Ten minutes after the code typed at login: the session's step-up has expired."""
     with live_database(data, root) as session:
         reviewer = session.scalars(select(Reviewer).where(Reviewer.username == username)).one()
-        session.execute(
-            update(ReviewerSession)
-            .where(ReviewerSession.reviewer_id == reviewer.id)
-            .values(stepped_up_at=utc_now() - timedelta(minutes=10))
-        )
+        for row in session.scalars(select(ReviewerSession).where(ReviewerSession.reviewer_id == reviewer.id)):
+            age_session(row, stepped_up=timedelta(minutes=10))
 
 
 def activate(page: "sync_api.Page", review_url: str, username: str, one_time: str, codes: Authenticators) -> None:

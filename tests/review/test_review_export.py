@@ -27,6 +27,7 @@ from tests.actions import (
     team_replies,
     upload,
 )
+from tests.domain import age_session
 from tests.pdf_text import pdf_text
 from tests.review.test_review_workspace import admin, approved_colleague, post, reviewer_id  # noqa: F401
 from tests.test_conversation_flow import jpeg_with_gps
@@ -80,8 +81,7 @@ def _exports(session: Session) -> list[AuditEvent]:
 
 def _age_step_up(session: Session) -> None:
     for row in session.scalars(select(ReviewerSession)):
-        if row.stepped_up_at is not None:
-            row.stepped_up_at -= timedelta(minutes=6)
+        age_session(row, stepped_up=timedelta(minutes=6))
     session.commit()
 
 

@@ -23,6 +23,7 @@ from tests.actions import (
     submit_report,
     team_replies,
 )
+from tests.domain import age_session
 from tests.test_end_to_end import NEW_PASSPHRASE, activated_reviewer, create_account
 
 
@@ -139,7 +140,7 @@ def test_admin_actions_need_a_recent_code(
 ) -> None:
     # Given an admin whose last code was entered 6 minutes ago
     for row in session.scalars(select(ReviewerSession)):
-        row.stepped_up_at = row.stepped_up_at - timedelta(minutes=6)
+        age_session(row, stepped_up=timedelta(minutes=6))
     session.commit()
     # When they create an account, they are sent to confirm with a code first
     attempt = post(admin, "/team/create", {"username": "rudi", "is_reviewer": "y"}, "/team")

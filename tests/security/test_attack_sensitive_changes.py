@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cases.models import Reviewer, ReviewerSession
 from tests.actions import TotpClock, csrf_token
+from tests.domain import age_session
 from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
 
 
@@ -19,7 +20,7 @@ def test_own_email_change_needs_a_fresh_code(
     totp_clock: TotpClock,
 ) -> None:
     for row in session.scalars(select(ReviewerSession)):
-        row.stepped_up_at = (row.stepped_up_at or row.created_at) - timedelta(minutes=6)
+        age_session(row, stepped_up=timedelta(minutes=6))
     session.commit()
     attempt = admin.post(
         "/me/email", data={"csrf_token": csrf_token(admin, "/team"), "email": "orang.luar@example.com"}

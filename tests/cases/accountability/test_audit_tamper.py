@@ -8,7 +8,7 @@ from cases.accountability.audit import keyed_hash, record, verify_chain
 from cases.models import AuditEvent
 from cases.team.trust import trust_of
 
-FIELDS = ("at", "actor_id", "action", "case_id", "detail", "prev_hash", "hash")
+FIELDS = ("at", "sealed_at", "actor_id", "action", "case_id", "detail", "prev_hash", "hash")
 
 
 def _four_events(session: Session) -> list[AuditEvent]:

@@ -1,6 +1,6 @@
 """Alembic owns the schema: migrations build exactly what the models describe."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -8,12 +8,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, func, inspect, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cases.models import (
     Attachment,
     AttachmentChunk,
+    AuditEvent,
     Base,
     Case,
     CaseItem,
@@ -24,8 +25,10 @@ from cases.models import (
     Opd,
     Reviewer,
 )
-from cases.platform.db import make_engine
+from cases.platform.config import Config
+from cases.platform.db import make_engine, make_session_factory
 from cases.platform.migrations import ForeignKeysOn, alembic_config, upgrade
+from cases.team.trust import trust_of
 
 
 def test_migrations_build_the_models_schema_without_drift(db_url: str, data_dir: Path) -> None:
@@ -69,6 +72,19 @@ def _count(connection: Connection, table: str) -> int:
     return connection.execute(select(func.count()).select_from(Base.metadata.tables[table])).scalar_one()
 
 
+def _old_reviewer(session: Session, now: datetime) -> Reviewer:
+    """A reviewer row as schemas before 0009 stored it (raw: the model has moved on), loaded by id only."""
+    session.execute(
+        text(
+            "INSERT INTO reviewer (id, username, display_name, is_admin, is_reviewer, state, created_at, "
+            "needs_grants, totp_enabled, failed_logins) VALUES ('r0', 'ana', 'Ana', false, true, 'active', :at, "
+            "false, false, 0)"
+        ),
+        {"at": now},
+    )
+    return Reviewer(id="r0")
+
+
 CHILDREN = ("case_item", "attachment", "attachment_chunk", "key_grant", "case_label", "case_read", "reporter_session")
 
 
@@ -81,9 +97,9 @@ def test_the_status_check_keeps_every_case_and_what_hangs_on_it(db_url: str, dat
         now = datetime(2026, 12, 1, 10)
         with Session(engine) as session, session.begin():
             category, opd = Category(code="x", name_id="x", name_en="x"), Opd(name="Dinas X")
-            reviewer = Reviewer(username="ana", display_name="Ana", created_at=now)
-            session.add_all([category, opd, reviewer])
+            session.add_all([category, opd])
             session.flush()
+            reviewer = _old_reviewer(session, now)
             cases = [
                 Case(
                     id=case_id,
@@ -179,5 +195,128 @@ def test_alembic_refuses_a_sqlite_connection_with_foreign_keys_on(db_url: str, d
             # then no migration runs: a table copy would cascade its drop to every row referring to it
             with pytest.raises(ForeignKeysOn):
                 command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def test_0009_keeps_every_row_rounds_team_times_and_the_old_chain_still_verifies(
+    db_url: str, data_dir: Path, config: Config
+) -> None:
+    # given a database at 0008 holding a case the team answered at an exact time, its report, a file,
+    # a grant, a reviewer with exact times, a lock and a TOTP step, a session, and two keyed events
+    from cases.accountability.audit import GENESIS, KEYED, SEALED, keyed_hash, record, verify_chain
+
+    engine = make_engine(db_url)
+    exact = datetime(2026, 12, 3, 18, 39, 35, 250000)
+    hour = datetime(2026, 12, 3, 18)
+    try:
+        upgrade(engine, "0008")
+        sessions = make_session_factory(engine, config.trust())
+        with sessions() as session, session.begin():
+            category, opd = Category(code="x", name_id="x", name_en="x"), Opd(name="Dinas X")
+            session.add_all([category, opd])
+            session.flush()
+            session.execute(
+                text(
+                    "INSERT INTO reviewer (id, username, display_name, is_admin, is_reviewer, state, created_at, "
+                    "activated_at, needs_grants, totp_enabled, totp_last_step, failed_logins, locked_until, "
+                    "notified_at) VALUES ('r0', 'ana', 'Ana', false, true, 'active', :at, :at, false, true, "
+                    "59000000, 4, :at, :at)"
+                ),
+                {"at": exact},
+            )
+            session.execute(
+                text(
+                    "INSERT INTO reviewer_session (id, reviewer_id, purpose, created_at, last_seen_at) "
+                    "VALUES (:id, 'r0', 'full', :at, :at)"
+                ),
+                {"id": bytes(32), "at": exact},
+            )
+            case = Case(
+                id="c" * 20,
+                category_id=category.id,
+                opd_id=opd.id,
+                status="verifying",
+                received_at=hour,
+                updated_at=exact,
+                first_response_due=hour,
+                first_response_at=exact,
+                feedback_due=exact,
+                next_due=exact,
+                receipt_lookup=bytes(32),
+                reporter_salt=bytes(32),
+            )
+            session.add(case)
+            session.flush()
+            item = CaseItem(
+                case_id=case.id,
+                seq=1,
+                kind="report",
+                author="reporter",
+                key_kind="case",
+                created_at=hour,
+                ciphertext=b"c",
+            )
+            session.add(item)
+            session.flush()
+            attachment = Attachment(case_id=case.id, item_id=item.id, header=bytes(33), chunk_count=1, created_at=hour)
+            session.add(attachment)
+            session.flush()
+            session.add_all(
+                [
+                    AttachmentChunk(attachment_id=attachment.id, seq=0, data=b"d"),
+                    KeyGrant(
+                        case_id=case.id,
+                        key_kind="case",
+                        recipient_kind="reviewer",
+                        recipient_id="reviewer:r0",
+                        reviewer_id="r0",
+                        sealed=b"s",
+                        created_at=hour,
+                    ),
+                ]
+            )
+            key = trust_of(session).audit_key
+            prev = GENESIS
+            for n, action in enumerate(("login", "case.view"), start=1):
+                at = exact + timedelta(seconds=n)
+                digest = keyed_hash(key, prev, at, "r0", action, case.id, "")
+                session.execute(
+                    text(
+                        "INSERT INTO audit_event (at, actor_id, action, case_id, detail, prev_hash, hash, version) "
+                        "VALUES (:at, 'r0', :action, :case, '', :prev, :hash, 2)"
+                    ),
+                    {"at": at, "action": action, "case": case.id, "prev": prev, "hash": digest},
+                )
+                prev = digest
+        # when 0009 runs
+        upgrade(engine)
+        # then every row is still there and refers to something
+        with engine.connect() as connection:
+            counts = {t: _count(connection, t) for t in ("case", "case_item", "attachment", "attachment_chunk")}
+            assert counts == dict.fromkeys(counts, 1) and _count(connection, "key_grant") == 1
+            assert _count(connection, "reviewer_session") == 0  # sessions end: their times were not sealed
+            if connection.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                # and the tables holding reporter rows keep no arrival order: they have no rowid
+                for table in ("case", "case_item", "attachment", "attachment_chunk", "key_grant", "reporter_session"):
+                    with pytest.raises(OperationalError):
+                        connection.exec_driver_sql(f'SELECT rowid FROM "{table}"')  # noqa: S608 - names from the schema
+        with sessions() as session, session.begin():
+            # the team's times are hours (notified_at rounded up), locks and steps are gone
+            case = session.get(Case, "c" * 20)
+            assert case is not None
+            assert (case.updated_at, case.feedback_due, case.next_due) == (hour,) * 3
+            assert case.first_response_at == hour + timedelta(hours=1)  # the hour it was made by
+            reviewer = session.get(Reviewer, "r0")
+            assert reviewer is not None and (reviewer.created_at, reviewer.activated_at) == (hour, hour)
+            assert reviewer.notified_at == hour + timedelta(hours=1)
+            assert reviewer.locked_until_sealed is None and reviewer.totp_last_step_sealed is None
+            # the keyed events keep their exact time (their HMAC covers it), the chain verifies, and a new
+            # event is sealed and links to them
+            assert [e.version for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == [KEYED] * 2
+            new = record(session, action="logout", actor_id="r0")
+            assert new.version == SEALED and new.prev_hash == prev
+            assert verify_chain(session) is None
     finally:
         engine.dispose()

@@ -13,7 +13,15 @@ from cases.platform.config import Config
 from cases.platform.db import make_session_factory
 from cases.team.accounts import activate, authenticate
 from cases.team.errors import AccountLocked, LoginFailed
-from cases.team.login_throttle import FREE_FAILURES, MAX_LOCK, clear_failures, lock_after, reserve_attempt
+from cases.team.login_throttle import (
+    FREE_FAILURES,
+    MAX_LOCK,
+    clear_failures,
+    lock_after,
+    locked_until,
+    reserve_attempt,
+    set_locked_until,
+)
 from tests.conftest import CHEAP_KDF
 from tests.domain import account
 
@@ -66,13 +74,17 @@ def test_reserve_attempt_counts_and_locks_after_the_fourth(session: Session) -> 
     for expected in (1, 2, 3):
         reserve_attempt(session, reviewer=reviewer)
         session.commit()
-        assert (reviewer.failed_logins, reviewer.locked_until) == (expected, None)
+        assert (reviewer.failed_logins, locked_until(session, reviewer)) == (expected, None)
     # when a fourth is reserved, then it is counted and the account is locked for about 30 seconds
     before = utc_now()
     reserve_attempt(session, reviewer=reviewer)
     session.commit()
-    assert reviewer.failed_logins == 4 and reviewer.locked_until is not None
-    assert before + timedelta(seconds=29) <= reviewer.locked_until <= utc_now() + timedelta(seconds=30)
+    assert reviewer.failed_logins == 4 and locked_until(session, reviewer) is not None
+    assert (
+        before + timedelta(seconds=29)
+        <= (locked_until(session, reviewer) or before)
+        <= utc_now() + timedelta(seconds=30)
+    )
 
 
 def test_reserve_attempt_while_locked_raises_with_the_unlock_time(session: Session) -> None:
@@ -81,14 +93,14 @@ def test_reserve_attempt_while_locked_raises_with_the_unlock_time(session: Sessi
     for _ in range(4):
         reserve_attempt(session, reviewer=reviewer)
     session.commit()
-    locked_until = reviewer.locked_until
+    until = locked_until(session, reviewer)
     # when another attempt is reserved, then AccountLocked says until when, and nothing is counted
     with pytest.raises(AccountLocked) as locked:
         reserve_attempt(session, reviewer=reviewer)
     session.commit()
     session.expire_all()
-    assert locked.value.until == locked_until
-    assert reviewer.failed_logins == 4 and reviewer.locked_until == locked_until
+    assert until is not None and locked.value.until == until
+    assert reviewer.failed_logins == 4 and locked_until(session, reviewer) == until
 
 
 def test_attempts_are_allowed_again_once_the_lock_has_passed(session: Session) -> None:
@@ -96,28 +108,28 @@ def test_attempts_are_allowed_again_once_the_lock_has_passed(session: Session) -
     reviewer, _ = account(session, username="rina", display_name="Rina")
     for _ in range(4):
         reserve_attempt(session, reviewer=reviewer)
-    reviewer.locked_until = utc_now() - timedelta(seconds=1)
+    set_locked_until(session, reviewer, utc_now() - timedelta(seconds=1))
     session.commit()
     # when an attempt is reserved, then it is counted and the next lock is twice as long
     before = utc_now()
     reserve_attempt(session, reviewer=reviewer)
     session.commit()
-    assert reviewer.failed_logins == 5 and reviewer.locked_until is not None
-    assert reviewer.locked_until >= before + timedelta(seconds=59)
+    assert reviewer.failed_logins == 5 and locked_until(session, reviewer) is not None
+    assert (locked_until(session, reviewer) or before) >= before + timedelta(seconds=59)
 
 
 def test_a_long_running_guesser_is_locked_for_an_hour_not_crashed(session: Session) -> None:
     # given a reviewer an attacker has kept guessing for two days (45 failures, last lock just over)
     reviewer, _ = account(session, username="rina", display_name="Rina")
     reviewer.failed_logins = 45
-    reviewer.locked_until = utc_now() - timedelta(seconds=1)
+    set_locked_until(session, reviewer, utc_now() - timedelta(seconds=1))
     session.commit()
     # when one more attempt is reserved, then it is counted and locks for the one-hour cap
     before = utc_now()
     reserve_attempt(session, reviewer=reviewer)
     session.commit()
-    assert reviewer.failed_logins == 46 and reviewer.locked_until is not None
-    assert before + MAX_LOCK <= reviewer.locked_until <= utc_now() + MAX_LOCK
+    assert reviewer.failed_logins == 46 and locked_until(session, reviewer) is not None
+    assert before + MAX_LOCK <= (locked_until(session, reviewer) or before) <= utc_now() + MAX_LOCK
 
 
 def test_lockout_holds_even_for_the_right_passphrase(session: Session) -> None:
@@ -131,11 +143,11 @@ def test_lockout_holds_even_for_the_right_passphrase(session: Session) -> None:
         _login(session, PASSPHRASE)
     # and once the lock passes, the right passphrase logs in and clears the count
     reviewer = session.query(Reviewer).filter_by(username="rina").one()
-    reviewer.locked_until = utc_now() - timedelta(seconds=1)
+    set_locked_until(session, reviewer, utc_now() - timedelta(seconds=1))
     session.commit()
     _login(session, PASSPHRASE)
     session.expire_all()
-    assert (reviewer.failed_logins, reviewer.locked_until) == (0, None)
+    assert (reviewer.failed_logins, locked_until(session, reviewer)) == (0, None)
 
 
 def test_successful_login_clears_earlier_failures(session: Session) -> None:
@@ -148,7 +160,7 @@ def test_successful_login_clears_earlier_failures(session: Session) -> None:
     # when the right passphrase is typed, then the count is cleared
     _login(session, PASSPHRASE)
     session.expire_all()
-    assert reviewer.failed_logins == 0 and reviewer.locked_until is None
+    assert reviewer.failed_logins == 0 and locked_until(session, reviewer) is None
 
 
 def test_passphrase_alone_does_not_clear_failures_when_a_code_follows(session: Session) -> None:
@@ -180,7 +192,7 @@ def test_clear_failures_unlocks(session: Session) -> None:
     clear_failures(reviewer)
     session.commit()
     reserve_attempt(session, reviewer=reviewer)
-    assert reviewer.failed_logins == 1 and reviewer.locked_until is None
+    assert reviewer.failed_logins == 1 and locked_until(session, reviewer) is None
 
 
 def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine, config: Config) -> None:
@@ -230,4 +242,20 @@ def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine, config: Conf
         assert final.failed_logins + outcomes.count("locked") == THREADS
         assert final.failed_logins == FREE_FAILURES + 1 == outcomes.count("counted")
         assert outcomes.count("locked") == THREADS - FREE_FAILURES - 1
-        assert final.locked_until is not None and final.locked_until > utc_now()
+        until = locked_until(check, final)
+        assert until is not None and until > utc_now()
+
+
+def test_the_end_of_a_lock_is_sealed_and_bound_to_its_account(session: Session) -> None:
+    # given a locked reviewer and a colleague
+    rina, _ = account(session, username="rina", display_name="Rina")
+    joko, _ = account(session, username="joko", display_name="Joko")
+    for _ in range(4):
+        reserve_attempt(session, reviewer=rina)
+    session.commit()
+    # then the row keeps no plaintext time of the lock (it would date the failed attempt to the second)
+    assert "locked_until" not in Reviewer.__table__.c and rina.locked_until_sealed is not None
+    assert locked_until(session, rina) is not None
+    # and a lock copied onto another account does not open there
+    joko.locked_until_sealed = rina.locked_until_sealed
+    assert locked_until(session, joko) is None

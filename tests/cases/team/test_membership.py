@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from cases.errors import CaseNotFound
 from cases.items import open_item
 from cases.models import Affiliation, CaseItem, Opd, Reviewer, ReviewerSession, RosterEntry
-from cases.platform.clock import utc_now
 from cases.platform.config import Config
 from cases.platform.seed import active_opds
 from cases.reporting.report_content import ReportContent
@@ -32,6 +31,7 @@ from tests.domain import (
     Holder,
     account,
     activated,
+    age_session,
     approve,
     events,
     founder,
@@ -403,7 +403,7 @@ def test_step_up_lasts_five_minutes(session: Session, recovery_secret: bytes) ->
     # when a code is entered, then step-up holds, still after 4 minutes, but not after 6
     mark_stepped_up(row)
     assert recently_stepped_up(row) is True
-    row.stepped_up_at = utc_now() - timedelta(minutes=4)
+    age_session(row, stepped_up=timedelta(minutes=4))
     assert recently_stepped_up(row) is True
-    row.stepped_up_at = utc_now() - timedelta(minutes=6)
+    age_session(row, stepped_up=timedelta(minutes=2))
     assert recently_stepped_up(row) is False

@@ -9,6 +9,7 @@ from cases.team.second_factor import (
     enrolment_details,
     enrolment_secret,
     finish_enrolment,
+    last_step,
     remaining_backup_codes,
     start_enrolment,
     use_backup_code,
@@ -19,6 +20,14 @@ from tests.domain import account
 
 SERVER_SECRET = b"test-review-secret-for-totp-only"
 NOW = 1_700_000_000.0
+
+
+def _last_step(reviewer: Reviewer) -> int | None:
+    """The step of the last code used, which the row keeps only sealed (in plaintext it is a time)."""
+    step = last_step(reviewer=reviewer, server_secret=SERVER_SECRET)
+    assert step is not None and reviewer.totp_last_step_sealed is not None
+    assert step.to_bytes(8, "big") not in reviewer.totp_last_step_sealed
+    return step
 
 
 def _reviewer(session: Session, username: str = "rina") -> Reviewer:
@@ -52,7 +61,7 @@ def test_start_enrolment_stores_a_sealed_secret_without_enabling(session: Sessio
     assert reviewer.totp_secret is not None and secret not in reviewer.totp_secret
     assert open_secret(SERVER_SECRET, reviewer.totp_secret, owner_id=reviewer.id) == secret
     assert enrolment_secret(reviewer=reviewer, server_secret=SERVER_SECRET) == secret
-    assert reviewer.totp_enabled is False and reviewer.totp_last_step is None
+    assert reviewer.totp_enabled is False and reviewer.totp_last_step_sealed is None
 
 
 def test_enrolment_details_give_uri_and_typed_secret(session: Session) -> None:
@@ -80,7 +89,7 @@ def test_finish_enrolment_with_a_wrong_code_changes_nothing(session: Session, to
     wrong = f"{(int(current_code(secret, now=NOW)) + 1) % 10**6:06d}"
     # when a wrong code is entered, then it is refused, TOTP stays off and no backup codes exist
     assert finish_enrolment(session, reviewer=reviewer, code=wrong, server_secret=SERVER_SECRET) is None
-    assert reviewer.totp_enabled is False and reviewer.totp_last_step is None
+    assert reviewer.totp_enabled is False and reviewer.totp_last_step_sealed is None
     assert remaining_backup_codes(session, reviewer=reviewer) == 0
     assert _actions(session, "account.totp_enabled") == []
 
@@ -98,7 +107,7 @@ def test_finish_enrolment_with_the_right_code_enables_totp_and_stores_hashed_cod
     session.commit()
     # then TOTP is on, the step is burnt, and ten distinct backup codes come back
     assert codes is not None and len(codes) == 10 and len(set(codes)) == 10
-    assert reviewer.totp_enabled is True and reviewer.totp_last_step == int(NOW) // STEP_SECONDS
+    assert reviewer.totp_enabled is True and _last_step(reviewer) == int(NOW) // STEP_SECONDS
     # and the database holds only their hashes
     stored = session.scalars(select(BackupCode.code_hash).where(BackupCode.reviewer_id == reviewer.id)).all()
     assert sorted(stored) == sorted(backup_code_hash(code) for code in codes)
@@ -121,7 +130,7 @@ def test_check_code_accepts_a_fresh_code_once(session: Session, totp_clock: Totp
     later = NOW + STEP_SECONDS
     code = current_code(secret, now=later)
     assert check_code(reviewer=reviewer, code=code, server_secret=SERVER_SECRET, now=later) is True
-    assert reviewer.totp_last_step == int(later) // STEP_SECONDS
+    assert _last_step(reviewer) == int(later) // STEP_SECONDS
     # when the same code is offered again (even a few seconds later), then it is refused
     assert check_code(reviewer=reviewer, code=code, server_secret=SERVER_SECRET, now=later + 5) is False
 
@@ -133,7 +142,7 @@ def test_check_code_refuses_a_code_three_steps_old(session: Session, totp_clock:
     code = current_code(secret, now=old)
     # when it is entered three steps later, then it has expired
     assert check_code(reviewer=reviewer, code=code, server_secret=SERVER_SECRET, now=old + 3 * STEP_SECONDS) is False
-    assert reviewer.totp_last_step == int(NOW) // STEP_SECONDS
+    assert _last_step(reviewer) == int(NOW) // STEP_SECONDS
 
 
 def test_check_code_accepts_one_step_of_drift(session: Session, totp_clock: TotpClock) -> None:
@@ -206,7 +215,7 @@ def test_re_enrolment_replaces_the_old_backup_codes(session: Session, totp_clock
     # given an enrolled reviewer, when they enrol again with a new secret
     reviewer, _, old_codes = _enrolled(session, totp_clock)
     secret = start_enrolment(reviewer=reviewer, server_secret=SERVER_SECRET)
-    assert reviewer.totp_enabled is False and reviewer.totp_last_step is None
+    assert reviewer.totp_enabled is False and reviewer.totp_last_step_sealed is None
     later = NOW + 2 * STEP_SECONDS
     totp_clock.now = later
     new_codes = finish_enrolment(

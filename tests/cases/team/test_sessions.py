@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select
 from sqlalchemy.orm import Session
 
 from cases.models import Reviewer, ReviewerSession
@@ -16,10 +16,11 @@ from cases.team.sessions import (
     open_session,
     purge_expired,
     session_keypair,
+    session_times,
 )
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair
-from tests.domain import account, activated
+from tests.domain import account, activated, age_session
 
 PASSPHRASE = "kopi tubruk di pasar johar pagi hari"
 IDLE = timedelta(minutes=30)
@@ -111,10 +112,10 @@ def test_two_sessions_have_different_tokens(session: Session) -> None:
 @pytest.mark.parametrize(
     "field, back, alive",
     [
-        ("last_seen_at", timedelta(minutes=29), True),
-        ("last_seen_at", timedelta(minutes=31), False),
-        ("created_at", timedelta(hours=11, minutes=59), True),
-        ("created_at", timedelta(hours=13), False),
+        ("last_seen", timedelta(minutes=29), True),
+        ("last_seen", timedelta(minutes=31), False),
+        ("created", timedelta(hours=11, minutes=59), True),  # recently used, but opened long ago
+        ("created", timedelta(hours=13), False),
     ],
 )
 def test_idle_and_absolute_expiry(session: Session, field: str, back: timedelta, alive: bool) -> None:
@@ -123,9 +124,7 @@ def test_idle_and_absolute_expiry(session: Session, field: str, back: timedelta,
     token = open_session(session, reviewer=reviewer, keypair=keypair)
     row = _find(session, token)
     assert row is not None
-    setattr(row, field, getattr(row, field) - back)
-    if field == "created_at":
-        row.last_seen_at = row.created_at + back  # recently used, but too old overall when expired
+    age_session(row, **{field: back})
     session.commit()
     # when it is looked up, then it is found only within both limits, and an expired row is deleted
     assert (_find(session, token) is not None) is alive
@@ -139,11 +138,27 @@ def test_find_session_refreshes_last_seen(session: Session) -> None:
     token = open_session(session, reviewer=reviewer, keypair=keypair)
     row = _find(session, token)
     assert row is not None
-    row.last_seen_at -= timedelta(minutes=20)
-    stale = row.last_seen_at
+    age_session(row, last_seen=timedelta(minutes=20))
+    stale = session_times(row)
     # when it is used, then its idle clock restarts
     found = _find(session, token)
-    assert found is not None and found.last_seen_at - stale >= timedelta(minutes=20)
+    fresh = session_times(found) if found is not None else None
+    assert stale is not None and fresh is not None and fresh.last_seen - stale.last_seen >= timedelta(minutes=20)
+
+
+def test_the_row_keeps_no_plaintext_time_and_its_times_do_not_move(session: Session) -> None:
+    # given two open sessions
+    reviewer, keypair = _active(session)
+    first, second = (open_session(session, reviewer=reviewer, keypair=keypair) for _ in range(2))
+    session.commit()
+    row, other = _find(session, first), _find(session, second)
+    assert row is not None and other is not None
+    # then the table has no time column (the times are sealed, and would date the login)
+    assert not any(isinstance(c.type, DateTime) for c in ReviewerSession.__table__.columns)
+    # and times copied from another row do not open: the session counts as expired and ends
+    row.times = other.times
+    session.commit()
+    assert _find(session, first) is None and _find(session, second) is not None
 
 
 def test_full_session_of_a_no_longer_active_reviewer_is_dropped(session: Session) -> None:
@@ -194,8 +209,8 @@ def test_purge_expired_removes_only_expired_rows(session: Session) -> None:
     tokens = [open_session(session, reviewer=reviewer, keypair=keypair) for _ in range(3)]
     idle_row, old_row = _find(session, tokens[0]), _find(session, tokens[1])
     assert idle_row is not None and old_row is not None
-    idle_row.last_seen_at -= timedelta(minutes=31)
-    old_row.created_at -= timedelta(hours=13)
+    age_session(idle_row, last_seen=timedelta(minutes=31))
+    age_session(old_row, created=timedelta(hours=13))
     session.commit()
     # when expired sessions are purged, then two are removed and the fresh one survives
     assert purge_expired(session, idle=IDLE, absolute=ABSOLUTE) == 2

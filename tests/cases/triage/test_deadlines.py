@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cases.models import Case, Reviewer
+from cases.platform.clock import to_hour, to_next_hour
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import team_replies
@@ -116,9 +117,10 @@ def test_team_reply_answers_once_and_restarts_feedback(
     for moment, text in ((first, "Terima kasih"), (second, "Mohon bukti tambahan")):
         monkeypatch.setattr("cases.reporting.conversation.utc_now", lambda moment=moment: moment)
         team_replies(session, actor=as_actor(rina, keys.private), case_id=case.id, text=text)
-    # then the first response stays the first reply, and feedback is due 90 days after the latest
-    assert case.first_response_at == first
-    assert case.feedback_due == second + timedelta(days=90)
+    # then the first response stays the first reply (kept as the hour it was made by: 16:00), and
+    # feedback is due 90 days after the latest (from its hour: rounding never gives the team more time)
+    assert case.first_response_at == to_next_hour(first)
+    assert case.feedback_due == to_hour(second) + timedelta(days=90)
     assert case.next_due == case.assessment_due  # still new: the assessment clock is next
 
 
