@@ -122,6 +122,8 @@ class Databases:
 
     def _build_sqlite(self, kind: str) -> Template:
         file = self.root / f"{kind}-template.db"
+        for old in self.root.glob(f"{kind}*.db*"):  # built again after a failure: from nothing
+            old.unlink()
         engine = make_engine(f"sqlite:///{file}")
         master, fingerprint = _fill(engine, kind)
         with engine.connect() as connection:
