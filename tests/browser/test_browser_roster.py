@@ -227,9 +227,11 @@ def html_errors(pages: dict[str, str], directory: Path) -> list[str]:
     result = subprocess.run(
         [
             java,
-            # A short run: the quick JIT and the simple collector start in a quarter of the time
+            # A short run: the quick JIT and the simple collector start in a quarter of the time; its
+            # larger frames need a larger stack than the default (or the schema check overflows)
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
+            "-Xss8m",
             "-jar",
             str(VNU),
             "--errors-only",
