@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -386,6 +388,21 @@ def recovery_secret(request: pytest.FixtureRequest, engine: Engine, config: Conf
     assert template is not None and template.master
     assert config.trust().add_roots(recovery=[template.fingerprint])
     return template.master
+
+
+class _Bytecode(jinja2.BytecodeCache):
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _Bytecode()}
 
 
 @pytest.fixture
