@@ -22,19 +22,26 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     return match.group(1)
 
 
-def first_choice(client: FlaskClient, field: str) -> str:
-    page = client.get("/lapor").get_data(as_text=True)
+def _first_option(page: str, field: str) -> str:
     select = page.split(f'name="{field}"', 1)[1]
     match = re.search(r'<option value="(\d+)"', select)
     assert match
     return match.group(1)
 
 
+def first_choice(client: FlaskClient, field: str) -> str:
+    return _first_option(client.get("/lapor").get_data(as_text=True), field)
+
+
 def report_form(client: FlaskClient, **fields: str) -> dict[str, str]:
+    """The report form as the page serves it (one visit to /lapor), filled in."""
+    page = client.get("/lapor").get_data(as_text=True)
+    token = _CSRF.search(page)
+    assert token, "no CSRF token on /lapor"
     data = {
-        "csrf_token": csrf_token(client, "/lapor"),
-        "category": first_choice(client, "category"),
-        "opd": first_choice(client, "opd"),
+        "csrf_token": token.group(1),
+        "category": _first_option(page, "category"),
+        "opd": _first_option(page, "opd"),
         "what": "Kepala bidang meminta setoran setiap bulan dari semua staf.",
     }
     data.update(fields)

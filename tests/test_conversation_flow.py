@@ -233,6 +233,7 @@ def test_visit_expires_after_thirty_minutes(portal: FlaskClient, monkeypatch: py
 CANARY = "KANARI-b41d7e"
 
 
+@pytest.mark.committed  # what reaches the disk: the database file among them, committed
 def test_canaries_in_messages_and_file_names_never_reach_disk_or_logs(
     portal: FlaskClient,
     team: FlaskClient,

@@ -67,6 +67,7 @@ def test_the_review_app_answers_503_when_the_database_is_down(down_config: Confi
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no connection to lose
+@pytest.mark.committed  # the app's own pool, cut from outside by another connection
 def test_after_a_postgresql_restart_the_next_request_just_works(portal_app: Flask, db_url: str) -> None:
     client = portal_app.test_client()
     receipt = submit_report(client)

@@ -138,6 +138,7 @@ def _files_text(root: Path) -> bytes:
     return b"\n".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
 
 
+@pytest.mark.committed  # what reaches the disk: the database file among them, committed
 def test_canary_in_every_field_never_reaches_disk_or_logs(
     portal: FlaskClient,
     review: FlaskClient,

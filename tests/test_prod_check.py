@@ -14,6 +14,8 @@ from cases.platform.config import Config, ConfigError, load_config, new_producti
 from cases.platform.readiness import assess
 from crypto.passphrase import KdfParams
 
+pytestmark = pytest.mark.committed  # prod-check reads the database through engines of its own
+
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

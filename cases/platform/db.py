@@ -7,7 +7,7 @@ production) is used as given.
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cases.models import Base
@@ -44,9 +44,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine, trust: Trust) -> sessionmaker[Session]:
-    """Sessions that carry the installation's trust (cases.team.trust) in `session.info`."""
-    return sessionmaker(bind=engine, expire_on_commit=False, info={"trust": trust})
+def make_session_factory(bind: Engine | Connection, trust: Trust) -> sessionmaker[Session]:
+    """Sessions that carry the installation's trust (cases.team.trust) in `session.info`.
+
+    The apps bind an Engine. Bound to a Connection already in a transaction (the tests roll each
+    test back), each session works in a SAVEPOINT of that transaction, so its commit and rollback
+    end there; with an Engine, `join_transaction_mode` changes nothing."""
+    return sessionmaker(
+        bind=bind, expire_on_commit=False, info={"trust": trust}, join_transaction_mode="create_savepoint"
+    )
 
 
 def create_schema(engine: Engine) -> None:

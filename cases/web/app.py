@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, g
 from flask_wtf import CSRFProtect
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
@@ -116,9 +116,11 @@ def command_session() -> Session:
 
 
 def dispose(app: Flask) -> None:
-    """Close the app's pooled connections (tests, and CLI commands that finish)."""
-    engine = session_factory(app).kw["bind"]
-    engine.dispose()
+    """Close the app's pooled connections (tests, and CLI commands that finish). A Connection (a
+    test's rolled-back transaction) is not the app's to close."""
+    bind = session_factory(app).kw["bind"]
+    if isinstance(bind, Engine):
+        bind.dispose()
 
 
 def require_recovery_key(app: Flask, config: Config) -> None:

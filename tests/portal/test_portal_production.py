@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 from cases.platform.config import Config, ConfigError, new_production_secret
 from portal import create_app
 
+pytestmark = pytest.mark.committed  # production start-up reads the database through an engine of its own
+
 
 def _production(config: Config) -> Config:
     return dataclasses.replace(

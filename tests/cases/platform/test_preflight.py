@@ -8,6 +8,8 @@ from sqlalchemy import Engine
 from cases.platform.config import Config, ConfigError, new_production_secret
 from cases.platform.preflight import check_deployment
 
+pytestmark = pytest.mark.committed  # check_deployment reads the database through an engine of its own
+
 
 def _production(config: Config) -> Config:
     secrets = {

@@ -1,6 +1,7 @@
 """Data survives: an upgrade from the first migration to head, and a backup restored
 into a fresh database, both end with a case the recovery key still decrypts."""
 
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -152,7 +153,7 @@ def test_pg_dump_restores_into_a_fresh_database_with_a_readable_case(db_url: str
         capture_output=True,
         check=True,
     ).stdout
-    fresh = "kanal_restore_test"
+    fresh = "kanal_restore_" + secrets.token_hex(4)  # other runs of the suite may share the server
     admin = make_engine(f"postgresql+psycopg://{url.username}@{url.host}:{url.port or 5432}/{url.database}")
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

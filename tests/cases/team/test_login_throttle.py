@@ -195,6 +195,7 @@ def test_clear_failures_unlocks(session: Session) -> None:
     assert reviewer.failed_logins == 1 and locked_until(session, reviewer) is None
 
 
+@pytest.mark.committed  # threads, each with its own connection
 def test_parallel_attempts_cannot_get_past_the_lock(engine: Engine, config: Config) -> None:
     # given a committed reviewer and eight requests arriving at once, each in its own session
     factory = make_session_factory(engine, config.trust())
