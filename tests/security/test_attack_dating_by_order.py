@@ -624,6 +624,7 @@ def _check(copy: dict[str, Table], truth: Truth) -> None:
     assert all(f.best.width >= HOUR for f in findings), report
 
 
+@pytest.mark.committed  # the attacker reads a copy of the file (or a dump), as committed on disk
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("backup", [False, True], ids=["file", "backup"])
 def test_a_copy_of_the_sqlite_file_dates_no_report_finer_than_its_hour(
@@ -632,6 +633,7 @@ def test_a_copy_of_the_sqlite_file_dates_no_report_finer_than_its_hour(
     _check(copy_of_sqlite(db_url, tmp_path, backup=backup), afternoon)
 
 
+@pytest.mark.committed  # the attacker reads a pg_dump of what was committed
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_dump_of_the_postgresql_database_dates_no_report_finer_than_its_hour(
     afternoon: Truth, engine: Engine, db_url: str

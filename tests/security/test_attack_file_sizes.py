@@ -12,6 +12,7 @@ which is what the team is shown (as a bucket).
 import re
 import secrets
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
@@ -83,6 +84,7 @@ def test_two_files_one_byte_apart_store_the_same_and_download_back_exactly(
     assert sorted(downloads) == sorted(files.values())
 
 
+@pytest.mark.committed  # reads every table raw through an engine of its own
 def test_a_database_writer_finds_the_exact_size_in_no_plaintext_column(
     portal: FlaskClient, session: Session, engine: Engine
 ) -> None:

@@ -24,6 +24,8 @@ from cases.reporting.visits import (
     start_reporter_session,
 )
 
+pytestmark = pytest.mark.committed  # raw reads and the start-up purge use engines of their own
+
 
 def _case(session: Session, config: Config) -> tuple[str, str]:
     receipt = submit_report(
