@@ -4,7 +4,8 @@ Plaintext columns are only those DESIGN.md §3 allows: ids, category, OPD,
 status, priority, assignment, hour-rounded timestamps, deadlines. Every
 free-text field lives encrypted in `CaseItem.ciphertext`; keys live only as
 HPKE grants in `KeyGrant.sealed`. Nothing here records an IP address, a user
-agent or a reporter's exact time.
+agent or a reporter's exact time, and no plaintext time anywhere is finer than
+the hour: exact team times a function needs are sealed (cases.team.sealed_times).
 """
 
 import secrets
@@ -109,7 +110,8 @@ class Case(Base):
     # (the case list's "unread" marker compares it with what a reviewer saw).
     item_seq: Mapped[int] = mapped_column(Integer, default=0)
     reporter_seq: Mapped[int] = mapped_column(Integer, default=0)
-    # Triage (team actions carry exact times; only the reporter's are rounded).
+    # Triage. Team times are hours too (DESIGN.md §3): an exact one would date the reporters' rows
+    # around it. The first response is the hour it was made by (cases.triage.deadlines).
     assigned_to_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
     assessment_due: Mapped[datetime | None] = mapped_column(DateTime)
