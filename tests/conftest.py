@@ -93,8 +93,9 @@ class Template:
     master: bytes = b""  # the recovery master secret ("seeded")
     fingerprint: str = ""  # and the recovery key's fingerprint, for each test's roots file
     file: Path | None = None  # SQLite: the pristine file committed tests copy
-    restart: str = ""  # PostgreSQL: puts every sequence back where the template left it (setval
-    #                    is not rolled back); SQLite's rowids and sqlite_sequence are
+    # PostgreSQL: puts every sequence back where the template left it, since a rollback does not
+    # (SQLite's rowids and sqlite_sequence roll back with the rest)
+    restart: str = ""
 
 
 def _fill(engine: Engine, kind: str) -> tuple[bytes, str]:
@@ -257,7 +258,7 @@ def worker_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
 
 
 @dataclass(frozen=True)
-class TestDatabase:
+class GivenDatabase:
     """What `db_url` made for this test (the kind, and the connection of a rolled-back test)."""
 
     kind: str
@@ -265,7 +266,7 @@ class TestDatabase:
     connection: Connection | None = None
 
 
-DATABASE = pytest.StashKey[TestDatabase]()
+DATABASE = pytest.StashKey[GivenDatabase]()
 
 
 def _refuse_other_engines(url: str, shared: Engine) -> object:
@@ -294,15 +295,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, worker_databases: dic
     kind = "seeded" if "recovery_secret" in names else "bare"
     data_dir = tmp_path / "data"
     if "engine" not in names:
-        request.node.stash[DATABASE] = TestDatabase("empty")
+        request.node.stash[DATABASE] = GivenDatabase("empty")
         yield from _empty_database(backend, data_dir)
     elif request.node.get_closest_marker("committed"):
-        request.node.stash[DATABASE] = TestDatabase(kind, databases.template(kind))
+        request.node.stash[DATABASE] = GivenDatabase(kind, databases.template(kind))
         yield databases.committed(kind, data_dir)
     else:
         template = databases.template(kind)
         connection, outer = databases.begin(kind)
-        request.node.stash[DATABASE] = TestDatabase(kind, template, connection)
+        request.node.stash[DATABASE] = GivenDatabase(kind, template, connection)
         real_make_engine = cases.web.app.make_engine
 
         def routed(url: str, **kwargs: object) -> object:  # the apps' engine is the test's connection
