@@ -19,11 +19,11 @@ lazily), so the portal's and the review app's counters never mix.
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, session
 from flask_limiter import Limiter, RequestLimit
 
+from cases.accountability.statistics import WIB
 from cases.platform.config import Config
 
 # Every limit's scope (the decorators in portal/ and review/): what the counts are kept by.
@@ -46,7 +46,7 @@ def _breach_key(config: Config, scope: str, day: str) -> str:
 
 def local_today() -> date:
     """The deployment's calendar day (the province's time zone, as the pages show dates)."""
-    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    return datetime.now(WIB).date()
 
 
 def breach_counts(config: Config, *, days: int = 7) -> list[tuple[str, dict[str, int]]]:
