@@ -23,6 +23,7 @@ pages the verdict, cached per head.
 
 import hmac
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -43,6 +44,9 @@ SWEEP = 5_000
 MAX_REPORTED = 50
 _PENDING = "kanal.anchors.pending"
 _VERDICT = "anchors.verdict"
+# Seconds between two walks of the whole tail (from the anchor) for the admins' banner; between
+# them only newly added events are walked (integrity_problems).
+FULL_RECHECK = 300
 
 logger = logging.getLogger(__name__)
 
@@ -314,22 +318,55 @@ def check_at_login(
     return []
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """A process's last cheap check: what it found, up to which event, and when it last walked the whole tail."""
+
+    heads: Heads
+    newest_anchor: int | None
+    file_stamp: object
+    found: tuple[str, ...]
+    full_at: float
+
+
 def integrity_problems(session: Session) -> list[str]:
-    """What admins must see: the last login check's findings and a fresh cheap check,
-    cached per process until the heads, the newest anchor or the anchor file change."""
+    """What admins must see: the last login check's findings and a fresh cheap check.
+
+    Cached per process. When only new audit events were added since the last check (same anchors,
+    same anchor file, same roster head, the last checked event unchanged), only the new events are
+    walked, linked to the last checked one; the whole tail from the anchor is walked again at most
+    every FULL_RECHECK seconds (and at every login, `check_at_login`). Without this, every page an
+    admin opened re-walked every event since the last login (case views record events, so the
+    cost grew with each page)."""
     trust = trust_of(session)
-    key = (
-        heads(session),
-        session.scalar(select(func.max(AuditAnchor.id))),
-        anchor_file.stamp(trust.anchor_path) if trust.anchor_path else None,
-    )
-    cached = trust.cache.get(_VERDICT)
-    if cached is not None and cached[0] == key:
-        return list(cached[1])
+    now = heads(session)
+    newest_anchor = session.scalar(select(func.max(AuditAnchor.id)))
+    stamp = anchor_file.stamp(trust.anchor_path) if trust.anchor_path else None
+    cached: _Verdict | None = trust.cache.get(_VERDICT)
+    if cached is not None and (cached.newest_anchor, cached.file_stamp) == (newest_anchor, stamp):
+        if cached.heads == now:
+            return list(cached.found)
+        if _extends(session, cached.heads, now) and time.monotonic() - cached.full_at < FULL_RECHECK:
+            added = _chain_problems(
+                problem for _, _, problem in audit.walk(session, first_id=cached.heads.event_id + 1)
+            )
+            found = cached.found + tuple(p for p in added if p not in cached.found)
+            trust.cache[_VERDICT] = _Verdict(now, newest_anchor, stamp, found, cached.full_at)
+            return list(found)
     state, problems = _tail_problems(session, trust)
     found = [p for p in (state.problems if state else ()) if p not in problems] + problems
-    trust.cache[_VERDICT] = (key, tuple(found))
+    trust.cache[_VERDICT] = _Verdict(now, newest_anchor, stamp, tuple(found), time.monotonic())
     return found
+
+
+def _extends(session: Session, before: Heads, now: Heads) -> bool:
+    """`now` only adds audit events after `before`: same roster head, and the event checked last
+    is still there with the same hash (so the new events link to what was verified)."""
+    return (
+        (now.roster_seq, now.roster_hash) == (before.roster_seq, before.roster_hash)
+        and now.event_id > before.event_id
+        and session.scalar(select(AuditEvent.hash).where(AuditEvent.id == before.event_id)) == before.event_hash
+    )
 
 
 # --- restoring a backup -------------------------------------------------------------------------------

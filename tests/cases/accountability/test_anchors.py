@@ -196,9 +196,71 @@ def test_integrity_problems_are_cached_per_head(session: Session, monkeypatch: p
     monkeypatch.setattr(anchors, "_tail_problems", lambda *args: calls.append(1) or real(*args))
     assert integrity_problems(session) == [] and integrity_problems(session) == []
     assert len(calls) == 1
-    record(session, action="login", actor_id="r1")
+    # a new anchor row means a whole new check
+    record_anchor(session)  # (checks the tail itself)
+    session.commit()
+    calls.clear()
     integrity_problems(session)
-    assert len(calls) == 2
+    assert len(calls) == 1
+
+
+def test_an_admin_page_walks_only_the_events_added_since_the_last_check(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a checked log of 50 events since the anchor
+    _events(session, 50)
+    assert integrity_problems(session) == []
+    walked: list[int] = []
+    real = anchors.audit.walk
+    monkeypatch.setattr(anchors.audit, "walk", lambda s, **kw: (walked.append(1) or row for row in real(s, **kw)))
+    # when two events are added (a case view records one) and an admin opens a page
+    _events(session, 2)
+    assert integrity_problems(session) == []
+    # then only those two are walked, not the whole tail again
+    assert len(walked) == 2
+
+
+def test_a_broken_event_appended_after_a_check_reaches_the_next_page(session: Session) -> None:
+    # given a checked log
+    _events(session, 5)
+    session.commit()
+    assert integrity_problems(session) == []
+    # when a database writer appends an event whose hash they could not compute (no audit key)
+    event = record(session, action="case.view", actor_id="r1", case_id="c9")
+    session.commit()
+    session.execute(update(AuditEvent).where(AuditEvent.id == event.id).values(detail="forged"))
+    session.commit()
+    # then the very next admin page names it
+    assert any(f"audit event {event.id}" in p for p in integrity_problems(session))
+
+
+def test_an_edit_behind_the_last_check_is_found_by_the_periodic_full_walk(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a checked log, then more events (so only those are walked for the next page)
+    events = _events(session, 6)
+    session.commit()
+    assert integrity_problems(session) == []
+    # when an event already checked is edited, and new events arrive
+    session.execute(update(AuditEvent).where(AuditEvent.id == events[2].id).values(detail="rewritten"))
+    _events(session, 1)
+    session.commit()
+    # then once the full re-walk is due (FULL_RECHECK seconds), the banner names the edited event
+    clock = [anchors.time.monotonic() + anchors.FULL_RECHECK + 1]
+    monkeypatch.setattr(anchors.time, "monotonic", lambda: clock[0])
+    assert any(f"audit event {events[2].id}" in p for p in integrity_problems(session))
+
+
+def test_a_replaced_last_event_means_a_whole_new_check(session: Session) -> None:
+    # given a checked log whose last event is then replaced by a database writer (same id, other hash)
+    events = _events(session, 4)
+    session.commit()
+    assert integrity_problems(session) == []
+    session.execute(update(AuditEvent).where(AuditEvent.id == events[-1].id).values(hash=bytes(32)))
+    _events(session, 1)
+    session.commit()
+    # then the new events do not extend what was checked: the whole tail is walked again
+    assert any(f"audit event {events[-1].id}" in p for p in integrity_problems(session))
 
 
 def test_accept_restore_anchors_a_restored_database(session: Session) -> None:
