@@ -350,9 +350,9 @@ def integrity_problems(session: Session) -> list[str]:
             added = _chain_problems(
                 problem for _, _, problem in audit.walk(session, first_id=cached.heads.event_id + 1)
             )
-            found = cached.found + tuple(p for p in added if p not in cached.found)
-            trust.cache[_VERDICT] = _Verdict(now, newest_anchor, stamp, found, cached.full_at)
-            return list(found)
+            grown = cached.found + tuple(p for p in added if p not in cached.found)
+            trust.cache[_VERDICT] = _Verdict(now, newest_anchor, stamp, grown, cached.full_at)
+            return list(grown)
     state, problems = _tail_problems(session, trust)
     found = [p for p in (state.problems if state else ()) if p not in problems] + problems
     trust.cache[_VERDICT] = _Verdict(now, newest_anchor, stamp, tuple(found), time.monotonic())
