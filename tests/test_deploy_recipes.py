@@ -241,6 +241,22 @@ def test_the_onion_service_configuration_is_accepted_by_tor(tmp_path: Path) -> N
     assert "Configuration was valid" in result.stdout
 
 
+def test_the_onion_service_defends_itself_against_floods() -> None:
+    # the recipe turns on Tor's own defences (issue 17, point 3) ...
+    options = dict(
+        line.split(None, 1) for line in (DEPLOY / "torrc").read_text().splitlines() if line and not line.startswith("#")
+    )
+    assert options["HiddenServicePoWDefensesEnabled"] == "1"
+    assert options["HiddenServiceEnableIntroDoSDefense"] == "1"
+    assert int(options["HiddenServiceEnableIntroDoSRatePerSec"]) > 0  # 0 would switch the limit off
+    assert int(options["HiddenServiceEnableIntroDoSBurstPerSec"]) > 0
+    assert 0 < int(options["HiddenServiceMaxStreams"]) and options["HiddenServiceMaxStreamsCloseCircuit"] == "1"
+    # ... and this tor can honour the proof of work (verify-config above accepts the options)
+    _need(TOR)
+    modules = subprocess.run([TOR, "--list-modules"], capture_output=True, text=True, timeout=60).stdout  # noqa: S603
+    assert "pow: yes" in modules
+
+
 def test_systemd_units_are_sandboxed_and_scheduled(tmp_path: Path) -> None:
     services = [unit for unit in UNITS if unit.suffix == ".service"]
     assert {unit.name for unit in services} >= {
