@@ -221,6 +221,52 @@ class ReporterSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+class SentForm(Base):
+    """A report form that was sent: its one-time token's hash, so that the same form sent again
+    (a refresh of the receipt page re-posts it) shows the receipt again instead of making a
+    second case.
+
+    `sealed` holds the receipt and the files' details, with the exact time they were made,
+    under a key derived from the form's token (which only the POST body carries); it is
+    shown again for 30 minutes and set to NULL after the previous hour. The row itself is
+    kept three hours (longer than a form is accepted), then deleted. No case id: a copy of
+    the database does not tell which case a row belongs to.
+    """
+
+    __tablename__ = "sent_form"
+    __table_args__ = _NO_ROWID
+    id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class KeptFile(Base):
+    """An evidence file chosen on a report form that was sent back for a correction: kept,
+    encrypted under a key derived from the form's token, so that the reporter does not have
+    to choose it again (any app server can take the next POST). Deleted when the report is
+    sent, when the reporter removes it, or after the previous hour.
+
+    Its name, type and cleaning outcome are in `sealed_info`; the content in chunks below,
+    padded like evidence (crypto/stream.py)."""
+
+    __tablename__ = "kept_file"
+    __table_args__ = _NO_ROWID
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    form_id: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    header: Mapped[bytes] = mapped_column(LargeBinary(33))
+    sealed_info: Mapped[bytes] = mapped_column(LargeBinary)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class KeptFileChunk(Base):
+    __tablename__ = "kept_file_chunk"
+    __table_args__ = _NO_ROWID
+    kept_file_id: Mapped[str] = mapped_column(ForeignKey("kept_file.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CaseRead(Base):
     """How far a reviewer has read a case (for the unread marker)."""
 

@@ -4,10 +4,11 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, MultipleFileField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import Field, HiddenField, MultipleFileField, SelectField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cases.reporting.report_content import FIELD_LIMITS
+from cases.reporting.report_forms import new_form_token
 from cases.web.textfields import LongTextField, TextField
 
 _RUPIAH = re.compile(r"^(rp\.?)?\s*[0-9][0-9.,\s]{0,24}$", re.IGNORECASE)
@@ -33,20 +34,44 @@ def _rupiah(_form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("Write the amount in rupiah using digits only, for example 1.500.000.")) from None
 
 
-def _max(name: str) -> Length:
-    limit = FIELD_LIMITS[name]
-    return Length(max=limit, message=_l("Please keep this under %(max)d characters.", max=limit))
+class MaxChars(Length):
+    """A length limit that the page states next to the field (`flags.maxchars`) and the server
+    enforces with a message, keeping the text. Not an HTML `maxlength`: a browser would cut a
+    pasted report silently."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(max=limit, message=_l("This is %(length)d characters; please keep it under %(max)d."))
+        self.field_flags = {"maxchars": limit}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        length = len(field.data or "")
+        if length > self.max:
+            raise ValidationError(self.message % {"length": length, "max": self.max})
+
+
+def _max(name: str) -> MaxChars:
+    return MaxChars(FIELD_LIMITS[name])
+
+
+def _choice(value: object) -> int | None:
+    """A select's value: None for the empty "— choose —" option (refused with the field's message)."""
+    if value in (None, ""):
+        return None
+    return int(str(value))
 
 
 class ReportForm(FlaskForm):
+    # Both start on an empty "— choose —" option (portal/report.py): nothing is preselected.
     category = SelectField(
-        _l("What kind of wrongdoing?"), coerce=int, validators=[InputRequired(message=_l("Choose a category."))]
+        _l("What kind of wrongdoing?"), coerce=_choice, validators=[DataRequired(message=_l("Choose a category."))]
     )
     opd = SelectField(
         _l("Which unit (OPD) is it about?"),
-        coerce=int,
-        validators=[InputRequired(message=_l("Choose the unit concerned."))],
+        coerce=_choice,
+        validators=[DataRequired(message=_l("Choose the unit concerned."))],
     )
+    # One-time token of this form (cases.reporting.report_forms): sent twice, it makes one case.
+    form_token = HiddenField(default=new_form_token)
     what = LongTextField(
         _l("What happened?"),
         validators=[
@@ -83,7 +108,7 @@ class StatusForm(FlaskForm):
 class ReplyForm(FlaskForm):
     text = LongTextField(
         _l("Your message or additional information"),
-        validators=[Optional(), Length(max=20000, message=_l("Please keep this under %(max)d characters.", max=20000))],
+        validators=[Optional(), MaxChars(20000)],
     )
     evidence = MultipleFileField(_l("Add evidence files (optional)"))
 

@@ -2,15 +2,31 @@
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from cases.evidence.errors import FileRefused
+from cases.evidence.store import PreparedFile
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.errors import RecoveryKeyMissing, UnknownChoice
 from cases.reporting.report_content import ReportContent
+from cases.reporting.report_forms import (
+    SentBefore,
+    claim_form,
+    forget_kept_files,
+    is_form_token,
+    keep_files,
+    kept_files,
+    kept_for_sending,
+    new_form_token,
+    purge_stale_forms,
+    remove_kept_files,
+    seal_receipt,
+    sent_before,
+)
 from cases.reporting.submission import submit_report
-from cases.web.app import db_session
+from cases.web.app import db_session, keep_on_error
 from cases.web.ratelimit import configured, everyone, limiter
 
 from .forms import ReportForm, parse_rupiah
@@ -20,11 +36,43 @@ bp = Blueprint("report", __name__)
 
 
 def _with_choices(form: ReportForm) -> ReportForm:
+    """The lists, each opening on an empty "— choose —": no answer is given for the reporter."""
     session = db_session()
     english = str(get_locale()) == "en"
-    form.category.choices = [(c.id, c.name_en if english else c.name_id) for c in active_categories(session)]
-    form.opd.choices = [(o.id, o.name) for o in active_opds(session)]
+    empty = ("", _("— choose —"))
+    form.category.choices = [empty] + [(c.id, c.name_en if english else c.name_id) for c in active_categories(session)]
+    form.opd.choices = [empty] + [(o.id, o.name) for o in active_opds(session)]
     return form
+
+
+def _chosen_files() -> bool:
+    return any(storage.filename for storage in request.files.getlist("evidence"))
+
+
+def _form_page(form: ReportForm, status: int, **context: object) -> tuple[str, int]:
+    """The form again, with the files kept for it named."""
+    kept = kept_files(db_session(), form.form_token.data) if is_form_token(form.form_token.data) else []
+    return render_template("report.html", form=form, kept=kept, **context), status
+
+
+def _sent_again(again: SentBefore) -> tuple[str, int]:
+    """The same form sent again (a refresh of the receipt page): its receipt page, never a second case."""
+    if again.receipt is None:
+        return render_template("received.html"), 200
+    return render_template("receipt.html", receipt=again.receipt, files=again.files), 200
+
+
+def _keep_chosen(form: ReportForm, prepared: list[PreparedFile] | None = None) -> list[str]:
+    """Keep the files chosen in this POST for the corrected form (kept even though the response is an
+    error); the messages for those refused or not kept."""
+    errors: list[str] = []
+    if prepared is None:
+        prepared, errors = prepare_uploads(request.files.getlist("evidence"))
+    if prepared:
+        not_kept = keep_files(db_session(), form.form_token.data, prepared, limits=limits())
+        errors += [str(_("“%(name)s” could not be kept: choose it again.", name=name[:80])) for name in not_kept]
+        keep_on_error()
+    return errors
 
 
 @bp.app_errorhandler(CSRFError)
@@ -38,7 +86,8 @@ def expired_form(_error: CSRFError) -> tuple[str, int]:
         return render_template("error.html", code=400), 400
     form = _with_choices(ReportForm(meta={"csrf": True}))
     form.validate()
-    return render_template("report.html", form=form, problem="expired"), 400
+    lost = [str(_("The files you chose could not be kept: choose them again."))] if _chosen_files() else []
+    return _form_page(form, 400, problem="expired", file_errors=lost)
 
 
 @bp.app_errorhandler(429)
@@ -46,21 +95,33 @@ def too_many(_error: Exception) -> tuple[str, int]:
     """Slow down, without losing what was typed."""
     if request.endpoint == "report.new_report":
         form = _with_choices(ReportForm())
-        return render_template("report.html", form=form, problem="busy"), 429
+        lost = [str(_("The files you chose could not be kept: choose them again."))] if _chosen_files() else []
+        return _form_page(form, 429, problem="busy", file_errors=lost)
     return render_template("error.html", code=429), 429
 
 
 @bp.route("/lapor", methods=["GET", "POST"])
 @limiter.limit(configured("limit_submit"), methods=["POST"], scope="submit-visit")
 @limiter.limit(configured("limit_submit_global"), key_func=everyone, methods=["POST"], scope="submit-all")
-def new_report() -> tuple[str, int] | str:
+def new_report() -> tuple[str, int]:
     form = _with_choices(ReportForm())
-    if not form.validate_on_submit():
-        return render_template("report.html", form=form), (400 if form.is_submitted() else 200)
+    session = db_session()
+    if not form.is_submitted():
+        return _form_page(form, 200)
+    token = form.form_token.data
+    if not is_form_token(token):
+        form.form_token.data = token = new_form_token()
+    else:
+        again = sent_before(session, token)
+        if again is not None:
+            return _sent_again(again)
+        remove_kept_files(session, token, request.form.getlist("remove_kept"))
+    if not form.validate():
+        return _form_page(form, 400, file_errors=_keep_chosen(form))
     config: Config = current_app.extensions["kanal.config"]
     prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
     if file_errors:
-        return render_template("report.html", form=form, file_errors=file_errors), 400
+        return _form_page(form, 400, file_errors=file_errors + _keep_chosen(form, prepared))
     content = ReportContent(
         what=form.what.data or "",
         who=form.who.data or "",
@@ -71,22 +132,29 @@ def new_report() -> tuple[str, int] | str:
         contact=form.contact.data or "",
     )
     try:
-        submitted = submit_report(
-            db_session(),
-            category_id=form.category.data,
-            opd_id=form.opd.data,
-            content=content,
-            receipt_key=config.receipt_key_bytes,
-            first_response_hours=config.first_response_hours,
-            files=prepared,
-            limits=limits(),
-        )
+        with session.begin_nested():  # a refusal below takes the claim and the half-made case back
+            if not claim_form(session, token):
+                again = sent_before(session, token)
+                return _sent_again(again or SentBefore(None))
+            submitted = submit_report(
+                session,
+                category_id=form.category.data,
+                opd_id=form.opd.data,
+                content=content,
+                receipt_key=config.receipt_key_bytes,
+                first_response_hours=config.first_response_hours,
+                files=[*kept_for_sending(session, token), *prepared],
+                limits=limits(),
+            )
+            seal_receipt(session, token, receipt=submitted.receipt, files=submitted.files)
+            forget_kept_files(session, token)
     except FileRefused as refused:
-        return render_template("report.html", form=form, file_errors=[refusal_message(refused)]), 400
+        return _form_page(form, 400, file_errors=[refusal_message(refused)])
     except UnknownChoice:
-        return render_template("report.html", form=form, problem="choice"), 400
+        return _form_page(form, 400, problem="choice", file_errors=_keep_chosen(form, prepared))
     except RecoveryKeyMissing:
         current_app.logger.error("submission refused: no recovery key is installed")
-        return render_template("report.html", form=form, problem="unavailable"), 503
+        return _form_page(form, 503, problem="unavailable", file_errors=_keep_chosen(form, prepared))
+    purge_stale_forms(session)
     # Rendered directly from the POST: the receipt never appears in a URL or redirect.
-    return render_template("receipt.html", receipt=submitted.receipt, files=submitted.files)
+    return render_template("receipt.html", receipt=submitted.receipt, files=submitted.files), 200

@@ -13,6 +13,7 @@ from crypto.totp import current_code
 
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 _RECEIPT = re.compile(r'class="receipt"[^>]*>([^<]+)<')
+_FORM_TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:
@@ -44,6 +45,9 @@ def report_form(client: FlaskClient, **fields: str) -> dict[str, str]:
         "opd": _first_option(page, "opd"),
         "what": "Kepala bidang meminta setoran setiap bulan dari semua staf.",
     }
+    form_token = _FORM_TOKEN.search(page)
+    assert form_token, "no one-time form token on /lapor"
+    data["form_token"] = form_token.group(1)
     data.update(fields)
     return data
 

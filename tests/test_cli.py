@@ -34,7 +34,7 @@ def test_dev_setup_prepares_everything_once(config_app: Flask, session: Session)
     stored = session.scalars(select(RecoveryKey)).one()
     assert recovery_keypair(bytes.fromhex(secret_hex)).public == stored.public_key
     assert session.scalar(select(func.count()).select_from(Category)) == 9
-    assert session.scalar(select(func.count()).select_from(Opd)) == 51
+    assert session.scalar(select(func.count()).select_from(Opd)) == 52
     assert session.scalars(select(Reviewer.username)).all() == ["admin"]
 
     second = runner.invoke(args=["dev-setup"])
@@ -85,7 +85,7 @@ def test_purge_expired_runs_from_the_command_line(config_app: Flask) -> None:
     result = runner.invoke(args=["purge-expired", "--days", "730"])
     assert (
         result.exit_code == 0
-        and "Purged 0 case(s), 0 expired visit(s), 0 expired reviewer session(s)." in result.output
+        and "Purged 0 case(s), 0 expired visit(s), 0 expired reviewer session(s), 0 kept file(s)" in result.output
     )
 
 

@@ -25,6 +25,11 @@ CATEGORIES = (
 )
 
 
+# For a reporter who does not know the unit, or whose unit is not on the list (issue 18): routed
+# like any other unit (recusals included), shown last on the form, and named as such to the team.
+UNKNOWN_OPD = "Tidak tahu / lainnya"
+
+
 def read_opd_file(path: Path) -> list[str]:
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
@@ -39,7 +44,7 @@ def load_seed(session: Session, *, opd_file: Path = DEFAULT_OPD_FILE) -> tuple[i
         if code not in known_codes
     ]
     known_opds = set(session.scalars(select(Opd.name)))
-    new_opds = [Opd(name=name) for name in read_opd_file(opd_file) if name not in known_opds]
+    new_opds = [Opd(name=name) for name in [*read_opd_file(opd_file), UNKNOWN_OPD] if name not in known_opds]
     session.add_all(new_categories)
     session.add_all(new_opds)
     session.flush()
@@ -51,4 +56,5 @@ def active_categories(session: Session) -> list[Category]:
 
 
 def active_opds(session: Session) -> list[Opd]:
-    return list(session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name)))
+    """Active units by name, "don't know / other" last."""
+    return list(session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name == UNKNOWN_OPD, Opd.name)))

@@ -135,12 +135,16 @@ def end_reporter_session(session: Session, *, token: str) -> None:
 
 
 def purge_stale_at_start(database_url: str) -> int:
-    """When a server starts (gunicorn's `on_starting`): visits left from before a stop or a crash are
-    forgotten without waiting for the next visit or the timer. A database that is not reachable or not
-    set up yet is not a reason to refuse to start: the timer and the next visit purge later."""
+    """When a server starts (gunicorn's `on_starting`): visits, kept files and sealed receipts left from
+    before a stop or a crash are forgotten without waiting for the next visit or the timer. A database
+    that is not reachable or not set up yet is not a reason to refuse to start: the timer and the next
+    visit purge later."""
+    from cases.reporting.report_forms import purge_stale_forms
+
     engine = make_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
+            purge_stale_forms(session)
             return purge_stale(session)
     except SQLAlchemyError:
         logging.getLogger(__name__).warning("stale visits could not be purged at start")

@@ -9,6 +9,7 @@ from flask_babel import (
     Babel,
     format_date,
     format_datetime,
+    format_decimal,
     format_timedelta,
     get_locale,
     lazy_gettext,
@@ -110,6 +111,7 @@ def init_babel(app: Flask) -> None:
 
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["rupiah"] = rupiah
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value)
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")
     # The audit view: the exact time, unsealed (cases.accountability.audit.recent_events).
     app.jinja_env.filters["exact_datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm:ss")

@@ -18,6 +18,7 @@ from cases.platform.readiness import assess, explain
 from cases.platform.seed import load_seed
 from cases.platform.smtp_mail import SmtpSender, SmtpSettings
 from cases.reporting.errors import RecoveryKeyMissing
+from cases.reporting.report_forms import purge_stale_forms
 from cases.reporting.visits import purge_stale
 from cases.team.accounts import any_account, create_founder
 from cases.team.grants import active_recovery_key, vouchable_recovery_key
@@ -88,12 +89,16 @@ def purge_expired_command(days: int | None) -> None:
     with command_session() as session, session.begin():
         count = purge_expired(session, retention_days=days or config.retention_days)
         visits = purge_stale(session)
+        forms = purge_stale_forms(session)
         sessions = purge_expired_sessions(
             session,
             idle=timedelta(minutes=config.session_idle_minutes),
             absolute=timedelta(hours=config.session_absolute_hours),
         )
-    click.echo(f"Purged {count} case(s), {visits} expired visit(s), {sessions} expired reviewer session(s).")
+    click.echo(
+        f"Purged {count} case(s), {visits} expired visit(s), {sessions} expired reviewer session(s), "
+        f"{forms} kept file(s) or sent form(s)."
+    )
 
 
 @commands.command("notify")
