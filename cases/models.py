@@ -103,6 +103,8 @@ class Case(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     first_response_due: Mapped[datetime] = mapped_column(DateTime)
+    # The seq of the newest team message the reporter has been shown ("Pesan baru dari tim").
+    reporter_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # HMAC of the receipt under a server secret; the receipt itself is never stored.
     receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     reporter_salt: Mapped[bytes] = mapped_column(LargeBinary(32))

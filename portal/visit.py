@@ -103,7 +103,8 @@ def my_report() -> Response | str | tuple[str, int]:
     except CaseClosed:
         return _page(form, problem="closed"), 400
     flash(_("Sent. The team will see it in their case view."))
-    return redirect(url_for("visit.my_report"))
+    # to the top, where this notice is (the form's #reply would otherwise carry over the redirect)
+    return redirect(url_for("visit.my_report", _anchor="main"))
 
 
 @bp.post("/lupakan")

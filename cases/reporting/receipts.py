@@ -6,6 +6,7 @@ response time does not tell whether a receipt exists.
 """
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
@@ -55,6 +56,8 @@ class ReporterDates:
     first_response: date | None
     last_update: date | None
     feedback_due: date | None
+    # The promise still open: the first response's deadline until it is met (then `feedback_due`).
+    first_response_due: date | None = None
 
 
 # Team actions a reporter can notice: a message, an outcome, a change of status.
@@ -81,6 +84,11 @@ def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> Repor
         first_response=_day(case.first_response_at - _JUST_BEFORE, zone) if case.first_response_at else None,
         last_update=_day(last, zone) if last else None,
         feedback_due=_day(case.feedback_due, zone) if case.feedback_due and not concluded else None,
+        first_response_due=(
+            _day(case.first_response_due - _JUST_BEFORE, zone)
+            if case.first_response_at is None and not concluded
+            else None
+        ),
     )
 
 
@@ -94,6 +102,9 @@ class ReporterView:
     report: ReportContent | None  # None: it failed its integrity check (cases.items)
     thread: list[ThreadEntry]
     dates: ReporterDates
+    # The team's newest message, shown first; `new_from_team` when the reporter had not been shown it.
+    newest_team: ThreadEntry | None = None
+    new_from_team: bool = False
 
     @property
     def closed(self) -> bool:
@@ -137,8 +148,22 @@ def reporter_case_key(session: Session, *, case: Case, private_key: bytes) -> by
 
 
 def reporter_view(session: Session, *, visit: "Visit", zone: tzinfo = UTC) -> ReporterView:
-    """What the reporter sees; `zone` is the deployment's time zone, for the calendar days."""
-    return _view(session, case=visit.case, case_key=visit._case_key, zone=zone)
+    """What the reporter sees; `zone` is the deployment's time zone, for the calendar days.
+
+    The team's newest message is marked new when the reporter had not been shown it, and is
+    then remembered as shown (`case.reporter_seen`, the seq of the newest team item shown). That
+    write happens once per team message, not at every visit; like a reply, it tells a database
+    reader that the reporter came back after the team wrote (docs/SECURITY.md)."""
+    view = _view(session, case=visit.case, case_key=visit._case_key, zone=zone)
+    newest = next(
+        (e for e in reversed(view.thread) if e.author == "team" and e.kind == "message" and not e.tampered), None
+    )
+    if newest is None:
+        return view
+    new = newest.seq > (visit.case.reporter_seen or 0)
+    if new:
+        visit.case.reporter_seen = newest.seq
+    return dataclasses.replace(view, newest_team=newest, new_from_team=new)
 
 
 def _view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) -> ReporterView:
