@@ -24,7 +24,9 @@ TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:WIB|UTC|AM|PM)\b")
 
 
 def _dates_block(page: str) -> str:
-    return page.split('<section class="card" aria-labelledby="status-heading">', 1)[1].split("</dl>", 1)[0]
+    """The status at the top (with the open promise) and the dates under the folded report."""
+    status = page.split('aria-labelledby="status-heading"', 1)[1].split("</section>", 1)[0]
+    return status + page.split('<details class="card original">', 1)[1].split("</dl>", 1)[0]
 
 
 def _row(block: str, label: str) -> str:
