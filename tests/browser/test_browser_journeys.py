@@ -60,13 +60,22 @@ def photo(tmp_path: Path) -> Path:
 
 
 class Shots:
+    """Screenshots numbered in the order taken. A shot taken `between` two numbered ones gets the
+    previous number and a letter ("03a-..."), so the numbers of docs/screenshots stay put."""
+
     def __init__(self, directory: Path) -> None:
-        self.directory, self.count = directory, 0
+        self.directory, self.count, self.number, self.letters = directory, 0, 0, 0
         directory.mkdir(parents=True, exist_ok=True)
 
-    def take(self, page: "sync_api.Page", name: str) -> None:
+    def take(self, page: "sync_api.Page", name: str, *, between: bool = False) -> None:
         self.count += 1
-        target = self.directory / f"{self.count:02d}-{name}.png"
+        if between:
+            self.letters += 1
+            label = f"{self.number:02d}{'abcdefghij'[self.letters - 1]}"
+        else:
+            self.number, self.letters = self.number + 1, 0
+            label = f"{self.number:02d}"
+        target = self.directory / f"{label}-{name}.png"
         page.screenshot(path=str(target), full_page=True)
         extra = os.environ.get("KANAL_SCREENSHOTS")
         if extra:
@@ -77,65 +86,97 @@ class Shots:
 def test_reporter_and_reviewer_journeys(
     servers: tuple[str, str, Path, Path], browser: "sync_api.Browser", tmp_path: Path
 ) -> None:
+    from tests.browser.checks import Sources, axe_on_sources, html_errors
+
     portal_url, review_url, _data, root = servers
     shots = Shots(tmp_path / "screenshots")
+    portal_pages, review_pages = Sources(), Sources()  # every page reached, as served, for the checkers
 
     # (b, first half) The reviewer activates: own passphrase, then TOTP from the page's secret.
     team = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    team.goto(review_url + "/login")
+    review_pages.goto(team, review_url, "/login", "review-login")
     team.fill("#username", "admin")
     team.fill("#passphrase", one_time_passphrase(root))
-    team.click("main button[type=submit]")
+    review_pages.submit(team, review_url, "main button[type=submit]", "review-activate")
     team.fill("#passphrase", PASSPHRASE)
     team.fill("#confirm", PASSPHRASE)
-    team.click("main button[type=submit]")
+    review_pages.submit(team, review_url, "main button[type=submit]", "review-enrol")
     shots.take(team, "review-enrol-totp")
     compact = team.inner_text("code.secret").replace(" ", "")
     secret = base64.b32decode(compact + "=" * (-len(compact) % 8))
     team.fill("#code", current_code(secret, now=time.time()))
-    team.click("main button[type=submit]")
+    review_pages.submit(team, review_url, "main button[type=submit]", "review-backup-codes")
     assert team.locator("ol.codes li").count() == 10
     shots.take(team, "review-backup-codes")
 
     # (a) The reporter, on a phone, without JavaScript.
     phone = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
     reporter = phone.new_page()
-    reporter.goto(portal_url + "/")
+    portal_pages.goto(reporter, portal_url, "/", "portal-home")
     shots.take(reporter, "portal-home")
-    reporter.click("main a.button.primary")
-    reporter.select_option("#category", index=0)
-    reporter.select_option("#opd", index=10)
+    # the primary action is on the first screen of a phone
+    assert reporter.locator("main a.button.primary").first.bounding_box()["y"] < 740
+    portal_pages.submit(reporter, portal_url, "main a.button.primary >> nth=0", "portal-report-form")
+    # nothing is chosen for the reporter: sent as it opens, the form comes back with a note at each list
     reporter.fill("#what", "Setiap awal bulan Kabid meminta setoran Rp 250.000 dari setiap staf pelaksana.")
-    reporter.fill("#who", "Kepala Bidang Anggaran")
     reporter.set_input_files("#evidence", str(photo(tmp_path)))
+    portal_pages.submit(reporter, portal_url, "main form button[type=submit]", "portal-report-errors")
+    assert "Pilih kategori" in reporter.content() and "tidak perlu dipilih lagi" in reporter.content()
+    shots.take(reporter, "portal-report-kept-file", between=True)
+    reporter.select_option("#category", index=1)
+    reporter.select_option("#opd", index=10)
+    reporter.fill("#who", "Kepala Bidang Anggaran")
     shots.take(reporter, "portal-report-form")
-    reporter.click("main form button[type=submit]")
+    portal_pages.submit(reporter, portal_url, "main form button[type=submit]", "portal-receipt")
     receipt = reporter.inner_text(".receipt").strip()
-    assert "Metadata sudah dihapus" in reporter.content()
+    assert "Metadata sudah dihapus" in reporter.content() and "slip-transfer.jpg" in reporter.content()
+    # the receipt code is on one line, within the phone's screen
+    box = reporter.locator(".receipt").bounding_box()
+    assert box["x"] + box["width"] <= 360 and box["height"] < 110
     shots.take(reporter, "portal-receipt")
-    reporter.click("text=Saya sudah menyimpan kode ini")
+    portal_pages.submit(reporter, portal_url, "text=Saya sudah menyimpan kode ini", "portal-saved")
     assert "Terima kasih sudah melapor" in reporter.content()
 
     # (b) The reviewer reads the case, asks a question, moves it to verification.
-    team.goto(review_url + "/")
-    team.click("table.cases a >> nth=0")
+    review_pages.goto(team, review_url, "/", "review-case-list")
+    review_pages.submit(team, review_url, "table.cases a >> nth=0", "review-case")
     assert "Kepala Bidang Anggaran" in team.content()
     team.fill("#text", "Terima kasih. Apakah ada saksi lain yang juga diminta setoran?")
     team.click("form.reply button.primary")
     team.select_option("#new_status", "verifying")
-    team.click("aside form button.primary")
+    review_pages.submit(team, review_url, "aside form button.primary", "review-case-verifying")
     assert "Verifikasi" in team.content()
     shots.take(team, "review-case")
+    for path, name in (
+        ("/dashboard", "review-dashboard"),
+        ("/team", "review-team"),
+        ("/management", "review-management"),
+    ):
+        review_pages.goto(team, review_url, path, name)
+    review_pages.goto(team, review_url, "/tidak-ada", "review-404", status=404)
 
     # (a) The reporter comes back with the receipt, reads the question and answers.
-    reporter.goto(portal_url + "/status")
+    portal_pages.goto(reporter, portal_url, "/status", "portal-status")
+    reporter.fill("#receipt", "ZZZZ-ZZZZ-ZZZZ-ZZZZ")
+    portal_pages.submit(reporter, portal_url, "main form button[type=submit]", "portal-status-unknown")
     reporter.fill("#receipt", receipt.lower())
-    reporter.click("main form button[type=submit]")
+    portal_pages.submit(reporter, portal_url, "main form button[type=submit]", "portal-my-report")
     assert "Apakah ada saksi lain" in reporter.content() and "Verifikasi" in reporter.content()
+    assert "Pesan baru dari tim" in reporter.content()
+    portal_pages.submit(reporter, portal_url, "main form[enctype] button[type=submit]", "portal-my-report-empty")
+    assert "Tulis pesan atau pilih berkas" in reporter.content()
     reporter.fill("#text", "Ada, dua rekan di subbagian yang sama.")
-    reporter.click("main form[enctype] button[type=submit]")
+    portal_pages.submit(reporter, portal_url, "main form[enctype] button[type=submit]", "portal-my-report-sent")
     assert "Terkirim" in reporter.content()
     shots.take(reporter, "portal-my-report")
+    reporter.click("text=Keluar dan lupakan perangkat ini")
+    for path, name in (
+        ("/panduan", "portal-guide"),
+        ("/statistik", "portal-statistics"),
+        ("/?lang=en", "portal-home-en"),
+    ):
+        portal_pages.goto(reporter, portal_url, path, name)
+    portal_pages.goto(reporter, portal_url, "/tidak-ada", "portal-404", status=404)
     width = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     width.goto(portal_url + "/lapor")
     assert width.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
@@ -143,5 +184,11 @@ def test_reporter_and_reviewer_journeys(
     # And the team sees the answer, marked new.
     team.goto(review_url + "/")
     assert "baru" in team.inner_text("table.cases")
-    reporter.click("text=Keluar dan lupakan perangkat ini")
     assert len(list((tmp_path / "screenshots").glob("*.png"))) == shots.count
+
+    # Every page both journeys reached: the Nu HTML checker finds no error, axe no serious problem.
+    pages = {name: html for name, (_base, html) in {**portal_pages.pages, **review_pages.pages}.items()}
+    assert len(pages) >= 25
+    assert html_errors(pages, tmp_path / "html") == []
+    assert axe_on_sources(browser, portal_pages, {"width": 360, "height": 740}) == []
+    assert axe_on_sources(browser, review_pages, {"width": 1280, "height": 900}) == []
