@@ -103,8 +103,6 @@ class Case(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     first_response_due: Mapped[datetime] = mapped_column(DateTime)
-    # The seq of the newest team message the reporter has been shown ("Pesan baru dari tim").
-    reporter_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # HMAC of the receipt under a server secret; the receipt itself is never stored.
     receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     reporter_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -274,6 +272,16 @@ class CaseRead(Base):
 
     __tablename__ = "case_read"
     reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    seen_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReporterRead(Base):
+    """How far the reporter has been shown the team's messages ("Pesan baru dari tim"): the seq of
+    the newest team message shown. Written once per team message, never at every visit."""
+
+    __tablename__ = "reporter_read"
+    __table_args__ = _NO_ROWID
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
     seen_seq: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cases.errors import ItemTampered
 from cases.items import open_report
-from cases.models import Case, CaseItem, CaseStatus, KeyGrant
+from cases.models import Case, CaseItem, CaseStatus, KeyGrant, ReporterRead
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.errors import ReceiptNotRecognised
 from cases.reporting.report_content import ReportContent
@@ -151,7 +151,7 @@ def reporter_view(session: Session, *, visit: "Visit", zone: tzinfo = UTC) -> Re
     """What the reporter sees; `zone` is the deployment's time zone, for the calendar days.
 
     The team's newest message is marked new when the reporter had not been shown it, and is
-    then remembered as shown (`case.reporter_seen`, the seq of the newest team item shown). That
+    then remembered as shown (`reporter_read`, the seq of the newest team message shown). That
     write happens once per team message, not at every visit; like a reply, it tells a database
     reader that the reporter came back after the team wrote (docs/SECURITY.md)."""
     view = _view(session, case=visit.case, case_key=visit._case_key, zone=zone)
@@ -160,9 +160,13 @@ def reporter_view(session: Session, *, visit: "Visit", zone: tzinfo = UTC) -> Re
     )
     if newest is None:
         return view
-    new = newest.seq > (visit.case.reporter_seen or 0)
+    read = session.get(ReporterRead, visit.case.id)
+    new = newest.seq > (read.seen_seq if read else 0)
     if new:
-        visit.case.reporter_seen = newest.seq
+        if read is None:
+            session.add(ReporterRead(case_id=visit.case.id, seen_seq=newest.seq))
+        else:
+            read.seen_seq = newest.seq
     return dataclasses.replace(view, newest_team=newest, new_from_team=new)
 
 

@@ -5,7 +5,7 @@ its one-time token (a second POST of the same form shows the same receipt, never
 second case); `kept_file` and `kept_file_chunk` keep, encrypted under a key derived
 from the form's token, the files of a form sent back for a correction. All three
 are WITHOUT ROWID on SQLite and keep only the hour. The unit "Tidak tahu / lainnya"
-(for a reporter who does not know the unit) is added when missing. `case.reporter_seen`
+(for a reporter who does not know the unit) is added when missing. `reporter_read`
 (point 4): the seq of the newest team message the reporter has been shown.
 
 Revision ID: 0010
@@ -63,8 +63,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kept_file_id", "seq", name=op.f("pk_kept_file_chunk")),
         sqlite_with_rowid=False,
     )
-    # A plain ADD COLUMN (no batch copy: `case` stays WITHOUT ROWID on SQLite, see 0009).
-    op.add_column("case", sa.Column("reporter_seen", sa.Integer(), server_default="0", nullable=False))
+    op.create_table(
+        "reporter_read",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("seen_seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["case.id"], name=op.f("fk_reporter_read_case_id_case"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_reporter_read")),
+        sqlite_with_rowid=False,
+    )
     opd = sa.table("opd", sa.column("name", sa.String), sa.column("active", sa.Boolean))
     known = op.get_bind().execute(sa.select(opd.c.name).where(opd.c.name == UNKNOWN_OPD)).first()
     if known is None:
@@ -72,7 +80,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_column("case", "reporter_seen")
+    op.drop_table("reporter_read")
     op.drop_table("kept_file_chunk")
     op.drop_index(op.f("ix_kept_file_created_at"), table_name="kept_file")
     op.drop_index(op.f("ix_kept_file_form_id"), table_name="kept_file")

@@ -39,7 +39,7 @@ def activate_admin(page: "sync_api.Page", review_url: str, root: Path) -> None:
 
 def report(page: "sync_api.Page", portal_url: str, what: str) -> None:
     page.goto(portal_url + "/lapor")
-    page.select_option("#category", index=0)
+    page.select_option("#category", index=1)  # 0 is "— pilih —"
     page.select_option("#opd", index=3)
     page.fill("#what", what)
     page.click("main form button[type=submit]")

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from cases.models import Case
+from cases.models import ReporterRead
 from tests.actions import case_ids, check_status, post_multipart, submit_report, team_replies
 from tests.actions import csrf_token as csrf_of
 from tests.test_end_to_end import activated_reviewer
@@ -36,7 +36,7 @@ def test_the_newest_team_message_comes_before_the_report_and_is_new_once(
     # shown once: the next view no longer calls it new
     again = portal.get("/laporan-saya").get_data(as_text=True)
     assert "Pesan baru dari tim" not in again and "Pesan terakhir dari tim" in again
-    assert session.get(Case, case_id).reporter_seen > 0
+    assert session.get(ReporterRead, case_id).seen_seq > 0
 
 
 def test_the_first_response_deadline_is_shown_until_met(portal: FlaskClient, team: FlaskClient) -> None:
