@@ -180,6 +180,13 @@ def test_reporter_and_reviewer_journeys(
     width = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     width.goto(portal_url + "/lapor")
     assert width.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
+    assert width.title() == "Buat laporan · Kanal Integritas"
+    width.goto(portal_url + "/")
+    assert width.title() == "Kanal Integritas"  # the channel's name once, not twice
+    h1, h2 = width.evaluate(
+        "() => ['h1', 'h2'].map(t => parseFloat(getComputedStyle(document.querySelector('main ' + t)).fontSize))"
+    )
+    assert h1 > h2, (h1, h2)
 
     # And the team sees the answer, marked new.
     team.goto(review_url + "/")
