@@ -140,6 +140,11 @@ def reply(case_id: str) -> Response | tuple[str, int]:
     form = ReplyForm()
     if not form.validate_on_submit():
         return _case_page(case_id, status=400, reply_form=form)
+    if request.form.get("edit"):
+        return _case_page(case_id, reply_form=form)  # back to the case page, the text kept
+    if form.confirmed.data != "1":
+        # What the reporter will receive, to be confirmed: only this text, nothing else of the case.
+        return render_template("reply_confirm.html", case_id=case_id[:MAX_ID_CHARS], form=form), 200
     try:
         team_replies(
             db_session(),

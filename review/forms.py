@@ -43,6 +43,9 @@ class ReplyForm(FlaskForm):
             Length(max=20000, message=_l("Please keep this under 20,000 characters.")),
         ],
     )
+    # "1" once the reviewer has seen exactly what the reporter will receive (the confirm page, or the
+    # inline preview with JavaScript); without it the reply is shown back, never sent.
+    confirmed = HiddenField()
 
 
 class CodeForm(FlaskForm):

@@ -125,4 +125,37 @@
       action();
     }
   });
+
+  // The reply to the reporter: with JavaScript, the confirmation is inline (without it, the server
+  // shows a confirm page). The server sends nothing without confirmed=1 either way.
+  document.querySelectorAll("form[data-confirm=reply]").forEach((form) => {
+    const box = form.querySelector(".inline-confirm");
+    const text = form.querySelector("textarea");
+    const confirmed = form.querySelector("input[name=confirmed]");
+    const check = form.querySelector("[data-action=check]");
+    if (!box || !text || !confirmed || !check) {
+      return;
+    }
+    form.addEventListener("submit", (event) => {
+      if (confirmed.value === "1" || text.value.trim() === "") {
+        return; // confirmed, or empty (the server says what is missing)
+      }
+      event.preventDefault();
+      box.querySelector(".preview").textContent = text.value;
+      box.classList.remove("hidden");
+      check.classList.add("hidden");
+      text.readOnly = true;
+      box.querySelector("[data-action=send]").focus();
+    });
+    box.querySelector("[data-action=send]").addEventListener("click", () => {
+      confirmed.value = "1";
+      form.submit();
+    });
+    box.querySelector("[data-action=change]").addEventListener("click", () => {
+      box.classList.add("hidden");
+      check.classList.remove("hidden");
+      text.readOnly = false;
+      text.focus();
+    });
+  });
 })();

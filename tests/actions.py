@@ -172,8 +172,10 @@ def reporter_sends(
 
 
 def team_replies(client: FlaskClient, case_id: str, text: str) -> TestResponse:
+    """A reply as a reviewer sends it: written, checked on the confirm page, confirmed."""
     return client.post(
-        f"/cases/{case_id}/reply", data={"csrf_token": csrf_token(client, f"/cases/{case_id}"), "text": text}
+        f"/cases/{case_id}/reply",
+        data={"csrf_token": csrf_token(client, f"/cases/{case_id}"), "text": text, "confirmed": "1"},
     )
 
 
