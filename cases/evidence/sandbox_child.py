@@ -1,0 +1,162 @@
+"""The sandbox's child: cleans files it reads from a pipe, confined, and answers on a pipe.
+
+Started by cases/evidence/sandbox.py as `python -E -s -m cases.evidence.sandbox_child LIMITS`
+with an empty environment (no secrets), stdin and stdout as pipes, stderr to /dev/null and no
+other descriptor. It imports Pillow and pikepdf and cleans one tiny sample of every kind (so
+every lazy import and plug-in is loaded), then confines itself for good:
+
+- a new user and network namespace where the kernel allows one (no interface but a
+  down loopback); where it does not (systemd's RestrictNamespaces=, some containers), the
+  descriptor limit below still leaves no room for a socket;
+- RLIMIT_NOFILE = 3 (soft and hard): stdin, stdout, stderr are all it has, so it can open
+  no file and no socket; RLIMIT_FSIZE = 0: it can write no file; RLIMIT_NPROC = 0: it
+  can start no process (not enforced for root); RLIMIT_CORE = 0: a killed child leaves no
+  core dump (which would hold a reporter's file); no new privileges; not dumpable;
+- RLIMIT_AS (address space) and RLIMIT_CPU (per job: the soft limit is moved to the CPU
+  time used so far plus the allowance before each job).
+
+Protects against: a decoder bug or a bomb in Pillow, qpdf or zlib taking the portal's worker
+(its memory, its time, its keys) with it. A file's content never leaves the pipes.
+"""
+
+import ctypes
+import io
+import json
+import os
+import resource
+import struct
+import sys
+import warnings
+import zipfile
+from collections.abc import Mapping
+
+from PIL import Image
+
+from cases.evidence.scrub import Scrubbed, scrub
+from cases.evidence.sniff import FileKind
+
+_HEADER = struct.Struct(">IQ")  # JSON length, data length
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
+_PR_SET_NO_NEW_PRIVS = 38
+_SIGKILL = 9
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    parts, left = [], size
+    while left:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_frame(fd: int) -> tuple[dict[str, object], bytes] | None:
+    head = _read_exact(fd, _HEADER.size)
+    if head is None:
+        return None
+    json_size, data_size = _HEADER.unpack(head)
+    meta = _read_exact(fd, json_size)
+    data = _read_exact(fd, data_size)
+    if meta is None or data is None:
+        return None
+    return json.loads(meta), data
+
+
+def frame(meta: Mapping[str, object], data: bytes) -> bytes:
+    encoded = json.dumps(meta).encode()
+    return _HEADER.pack(len(encoded), len(data)) + encoded + data
+
+
+def _samples() -> list[tuple[bytes, FileKind]]:
+    """One tiny file of every cleanable kind, to load every plug-in before confinement."""
+    samples = []
+    for fmt, mime in (("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("GIF", "image/gif")):
+        out = io.BytesIO()
+        Image.new("RGB", (2, 2)).save(out, fmt)
+        samples.append((out.getvalue(), FileKind(mime, "", "image", "")))
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    pdf += b"trailer<</Root 1 0 R/Size 3>>\n%%EOF\n"
+    samples.append((pdf, FileKind("application/pdf", "", "pdf", "")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("docProps/core.xml", "<x/>")
+    samples.append((out.getvalue(), FileKind("", "", "ooxml", "")))
+    samples.append((out.getvalue(), FileKind("", "", "odf", "")))
+    return samples
+
+
+def _prctl(libc: ctypes.CDLL, option: int, value: int) -> None:
+    libc.prctl(option, value, 0, 0, 0)
+
+
+def confine(*, memory_bytes: int, cpu_seconds: int) -> dict[str, bool]:
+    """Confine this process for good; what held (the namespace may be refused by the kernel)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    _prctl(libc, _PR_SET_PDEATHSIG, _SIGKILL)  # the worker dies: so does its child
+    _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
+    _prctl(libc, _PR_SET_DUMPABLE, 0)
+    network_namespace = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    for limit, value in (
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, 0),
+        (resource.RLIMIT_NPROC, 0),
+        (resource.RLIMIT_NOFILE, 3),
+        (resource.RLIMIT_AS, memory_bytes),
+        (resource.RLIMIT_CPU, cpu_seconds),
+    ):
+        # prlimit, not setrlimit: systemd's SystemCallFilter=~@resources (our units) forbids
+        # the setrlimit system call but allows prlimit64.
+        resource.prlimit(0, limit, (value, value))
+    return {"network_namespace": network_namespace}
+
+
+def _cpu_used() -> int:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return int(usage.ru_utime + usage.ru_stime) + 1
+
+
+def serve(limits: dict[str, int]) -> None:
+    per_job = limits["cpu_seconds"]
+    Image.MAX_IMAGE_PIXELS = limits["max_pixels"]
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+    for data, kind in _samples():
+        scrub(data, kind)
+    # The hard CPU limit covers every job this child will ever do; each job gets its share
+    # through the soft limit (SIGXCPU ends the child when it is reached).
+    total = _cpu_used() + per_job * limits["jobs"] + 1
+    held = confine(memory_bytes=limits["memory_bytes"], cpu_seconds=total)
+    _write_all(1, frame({"ready": True, **held}, b""))
+    while (job := read_frame(0)) is not None:
+        meta, data = job
+        resource.prlimit(0, resource.RLIMIT_CPU, (min(_cpu_used() + per_job, total), total))
+        kind = FileKind(str(meta["mime"]), "", str(meta["cleaner"]), "")
+        try:
+            result = scrub(data, kind, max_pixels=limits["max_pixels"])
+        except MemoryError:
+            result = Scrubbed(b"", "not_cleaned", "too_complex", "memory")
+        del data
+        cleaned = result.outcome == "cleaned"
+        answer = {"outcome": result.outcome, "caveat": result.caveat, "refusal": result.refusal}
+        try:
+            _write_all(1, frame(answer, result.data if cleaned else b""))
+        except MemoryError:
+            _write_all(1, frame({"outcome": "not_cleaned", "caveat": "too_complex", "refusal": "memory"}, b""))
+        if result.refusal == "memory":
+            return  # a heap that ran out once is not trusted with the next file
+
+
+if __name__ == "__main__":
+    serve(json.loads(sys.argv[1]))
