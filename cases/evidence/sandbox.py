@@ -22,7 +22,8 @@ import json
 import os
 import select
 import signal
-import subprocess  # noqa: S404  # nosec B404 - the child is our own module, started without a shell
+
+import subprocess  # noqa: S404  # nosec B404  (our own module as the child, no shell, fixed argv)
 import sys
 import threading
 import time
@@ -52,7 +53,7 @@ class _Child:
             "max_pixels": limits.max_pixels,
             "jobs": limits.jobs_per_child,
         }
-        self.process = subprocess.Popen(  # noqa: S603  # nosec B603 - fixed argv, our interpreter, no shell
+        self.process = subprocess.Popen(  # noqa: S603  # nosec B603
             [sys.executable, "-E", "-s", "-m", "cases.evidence.sandbox_child", json.dumps(argument)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
