@@ -22,7 +22,6 @@ import json
 import os
 import select
 import signal
-
 import subprocess  # noqa: S404  # nosec B404  (our own module as the child, no shell, fixed argv)
 import sys
 import threading
