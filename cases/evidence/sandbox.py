@@ -13,7 +13,8 @@ sent, marked not cleaned (`Scrubbed.refusal` says why), exactly like a format we
 clean: the reporter's text and file are never lost.
 
 Protects against: decompression bombs and decoder bugs in Pillow, qpdf and zlib taking the
-worker's memory, time or keys. Does not protect against: a child that is compromised by one
+worker's memory, time or keys. (The child is our own module, started with a fixed argv and no
+shell: hence the subprocess import.) Does not protect against: a child that is compromised by one
 file and then tampers with a later file it is given to clean (`jobs_per_child` bounds that).
 """
 
@@ -22,7 +23,7 @@ import json
 import os
 import select
 import signal
-import subprocess  # noqa: S404  # nosec B404  (our own module as the child, no shell, fixed argv)
+import subprocess  # noqa: S404  # nosec B404
 import sys
 import threading
 import time
