@@ -167,6 +167,7 @@ class SandboxPool:
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
         self.started = 0  # children started, for tests and the bench
+        self.peak_mb = 0  # the last child's peak memory, for tests and the bench
 
     def _take(self) -> _Child:
         with self._lock:
@@ -202,8 +203,9 @@ class SandboxPool:
             child.kill()
             return Scrubbed(data, "not_cleaned", "too_complex", "crashed")
         outcome, caveat, refusal = meta.get("outcome"), str(meta.get("caveat", "")), str(meta.get("refusal", ""))
-        if refusal == "memory":
-            child.kill()
+        self.peak_mb = int(str(meta.get("peak_mb", 0)))
+        if meta.get("retire") is True:
+            child.retire()
         else:
             self._give_back(child)
         if outcome == "cleaned":
@@ -222,6 +224,7 @@ class SandboxPool:
 _pools: dict[SandboxLimits, SandboxPool] = {}
 _pools_pid = os.getpid()
 _pools_lock = threading.Lock()
+_abandoned: list[_Child] = []
 
 
 def pool(limits: SandboxLimits) -> SandboxPool:
@@ -234,6 +237,7 @@ def pool(limits: SandboxLimits) -> SandboxPool:
             for inherited in _pools.values():
                 for child in inherited._idle:  # noqa: SLF001 - the pool's own module
                     child.close()
+                    _abandoned.append(child)  # never waited for here: the parent reaps it
             _pools.clear()
             _pools_pid = os.getpid()
         if limits not in _pools:

@@ -8,7 +8,8 @@ every lazy import and plug-in is loaded), then confines itself for good:
 - a new user and network namespace where the kernel allows one (no interface but a
   down loopback); where it does not (systemd's RestrictNamespaces=, some containers), the
   descriptor limit below still leaves no room for a socket;
-- RLIMIT_NOFILE = 3 (soft and hard): stdin, stdout, stderr are all it has, so it can open
+- RLIMIT_NOFILE just above its highest descriptor (soft and hard): stdin, stdout, stderr
+  and two /proc/self files opened for its own memory peak are all it has, so it can open
   no file and no socket; RLIMIT_FSIZE = 0: it can write no file; RLIMIT_NPROC = 0: it
   can start no process (not enforced for root); RLIMIT_CORE = 0: a killed child leaves no
   core dump (which would hold a reporter's file); no new privileges; not dumpable;
@@ -22,6 +23,7 @@ Protects against: a decoder bug or a bomb in Pillow, qpdf or zlib taking the por
 import ctypes
 import io
 import json
+import math
 import os
 import resource
 import struct
@@ -45,14 +47,16 @@ _SIGKILL = 9
 
 
 def _read_exact(fd: int, size: int) -> bytes | None:
-    parts, left = [], size
-    while left:
-        part = os.read(fd, min(left, 1 << 20))
-        if not part:
+    # Into one buffer: a file is held once, not twice, in the child's limited memory.
+    buffer = bytearray(size)
+    view, done = memoryview(buffer), 0
+    while done < size:
+        count = os.readv(fd, [view[done:]])
+        if not count:
             return None
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
+        done += count
+    view.release()
+    return buffer
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -102,18 +106,34 @@ def _prctl(libc: ctypes.CDLL, option: int, value: int) -> None:
     libc.prctl(option, value, 0, 0, 0)
 
 
+def _highest_descriptor() -> int:
+    """The highest open descriptor (the listing's own descriptor is closed again by then)."""
+    highest = 0
+    for fd in map(int, os.listdir("/proc/self/fd")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue
+        highest = max(highest, fd)
+    return highest
+
+
 def confine(*, memory_bytes: int, cpu_seconds: int) -> dict[str, bool]:
-    """Confine this process for good; what held (the namespace may be refused by the kernel)."""
+    """Confine this process for good; what held (the namespace may be refused by the kernel).
+
+    The descriptor limit is set just above the highest descriptor open now: no file or
+    socket can be opened afterwards, only those already open are used."""
     libc = ctypes.CDLL(None, use_errno=True)
     _prctl(libc, _PR_SET_PDEATHSIG, _SIGKILL)  # the worker dies: so does its child
     _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
     _prctl(libc, _PR_SET_DUMPABLE, 0)
     network_namespace = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    descriptors = _highest_descriptor() + 1
     for limit, value in (
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_FSIZE, 0),
         (resource.RLIMIT_NPROC, 0),
-        (resource.RLIMIT_NOFILE, 3),
+        (resource.RLIMIT_NOFILE, descriptors),
         (resource.RLIMIT_AS, memory_bytes),
         (resource.RLIMIT_CPU, cpu_seconds),
     ):
@@ -124,8 +144,27 @@ def confine(*, memory_bytes: int, cpu_seconds: int) -> dict[str, bool]:
 
 
 def _cpu_used() -> int:
+    """CPU seconds used so far, rounded up (limits are whole seconds)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return int(usage.ru_utime + usage.ru_stime) + 1
+    return math.ceil(usage.ru_utime + usage.ru_stime)
+
+
+class _Peak:
+    """This process's peak resident memory, per job: VmHWM, reset through clear_refs (both opened
+    before confinement; ru_maxrss would include the worker's peak, inherited across exec)."""
+
+    def __init__(self) -> None:
+        self._status = os.open("/proc/self/status", os.O_RDONLY)
+        self._reset = os.open("/proc/self/clear_refs", os.O_WRONLY)
+
+    def reset(self) -> None:
+        os.write(self._reset, b"5")
+
+    def bytes(self) -> int:
+        for line in os.pread(self._status, 8192, 0).decode().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return 0
 
 
 def serve(limits: dict[str, int]) -> None:
@@ -137,25 +176,41 @@ def serve(limits: dict[str, int]) -> None:
     # The hard CPU limit covers every job this child will ever do; each job gets its share
     # through the soft limit (SIGXCPU ends the child when it is reached).
     total = _cpu_used() + per_job * limits["jobs"] + 1
+    peak = _Peak()
     held = confine(memory_bytes=limits["memory_bytes"], cpu_seconds=total)
     _write_all(1, frame({"ready": True, **held}, b""))
     while (job := read_frame(0)) is not None:
         meta, data = job
         resource.prlimit(0, resource.RLIMIT_CPU, (min(_cpu_used() + per_job, total), total))
         kind = FileKind(str(meta["mime"]), "", str(meta["cleaner"]), "")
+        peak.reset()
         try:
             result = scrub(data, kind, max_pixels=limits["max_pixels"])
         except MemoryError:
             result = Scrubbed(b"", "not_cleaned", "too_complex", "memory")
         del data
+        # qpdf turns a failed allocation into "damaged"; a job that came near the limit (an
+        # allocation of the rest failed) tells the truth.
+        job_peak = peak.bytes()
+        refusal = result.refusal
+        if result.outcome == "not_cleaned" and not refusal and job_peak > limits["memory_bytes"] * 0.25:
+            refusal = "memory"
         cleaned = result.outcome == "cleaned"
-        answer = {"outcome": result.outcome, "caveat": result.caveat, "refusal": result.refusal}
+        answer = {
+            "outcome": result.outcome,
+            "caveat": "too_complex" if refusal else result.caveat,
+            "refusal": refusal,
+            "peak_mb": job_peak // (1024 * 1024),
+            # A child that once held half its limit gives the memory back by being replaced.
+            "retire": refusal == "memory" or job_peak > limits["memory_bytes"] // 2,
+        }
         try:
             _write_all(1, frame(answer, result.data if cleaned else b""))
         except MemoryError:
             _write_all(1, frame({"outcome": "not_cleaned", "caveat": "too_complex", "refusal": "memory"}, b""))
-        if result.refusal == "memory":
-            return  # a heap that ran out once is not trusted with the next file
+            return
+        if answer["retire"]:
+            return
 
 
 if __name__ == "__main__":

@@ -157,7 +157,12 @@ def _rewrite_zip(data: bytes, replacements: dict[str, bytes]) -> bytes:
         for info in source.infolist():
             content = replacements.get(info.filename)
             if content is None:
-                content = source.read(info)
+                # Never more than the entry declares: zipfile's read() would inflate the whole
+                # stream of an entry that lies about its size before checking it.
+                with source.open(info) as member:
+                    content = member.read(info.file_size + 1)
+                if len(content) != info.file_size:
+                    raise zipfile.BadZipFile()
             # Fresh entries: no original timestamps, comments or extra fields.
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
