@@ -63,7 +63,7 @@ def test_a_killed_child_is_replaced_and_the_next_file_is_cleaned(big_png: bytes)
 
 def test_no_child_is_started_for_text_or_formats_without_a_cleaner() -> None:
     limits = SandboxLimits(jobs_per_child=7)  # a pool of its own
-    text = "Teks biasa.".encode()
+    text = b"Teks biasa."
     mp3 = b"ID3\x04" + bytes(20)
     for data in (text, mp3):
         kind = sniff(data[:4096], data)
