@@ -13,8 +13,7 @@ sent, marked not cleaned (`Scrubbed.refusal` says why), exactly like a format we
 clean: the reporter's text and file are never lost.
 
 Protects against: decompression bombs and decoder bugs in Pillow, qpdf and zlib taking the
-worker's memory, time or keys. (The child is our own module, started with a fixed argv and no
-shell: hence the subprocess import.) Does not protect against: a child that is compromised by one
+worker's memory, time or keys. Does not protect against: a child that is compromised by one
 file and then tampers with a later file it is given to clean (`jobs_per_child` bounds that).
 """
 
@@ -23,7 +22,6 @@ import json
 import os
 import select
 import signal
-import subprocess  # noqa: S404  # nosec B404
 import sys
 import threading
 import time
@@ -36,6 +34,8 @@ from cases.evidence.sniff import FileKind
 
 _ROOT = Path(__file__).resolve().parents[2]
 _HEADER_SIZE = 12
+# The child's first words: find this checkout's `cases` (argv[1]) and serve (argv[2]).
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from cases.evidence.sandbox_child import main; main()"
 _START_SECONDS = 30.0  # a cold start on a loaded machine
 
 
@@ -46,6 +46,10 @@ class _ChildFailed(Exception):
 
 
 class _Child:
+    """One child, started with posix_spawn: no shell, no fork of the worker's memory, and no
+    descriptor but its two pipes and /dev/null (the worker's own are close-on-exec, and the
+    child closes any other before it reads a file)."""
+
     def __init__(self, limits: SandboxLimits) -> None:
         argument = {
             "memory_bytes": limits.memory_mb * 1024 * 1024,
@@ -53,24 +57,47 @@ class _Child:
             "max_pixels": limits.max_pixels,
             "jobs": limits.jobs_per_child,
         }
-        self.process = subprocess.Popen(  # noqa: S603  # nosec B603
-            [sys.executable, "-E", "-s", "-m", "cases.evidence.sandbox_child", json.dumps(argument)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # a traceback could quote a file's bytes
-            cwd=_ROOT,
-            env={},  # no secrets in the child's environment
-            close_fds=True,
-        )
+        child_in, self._in = os.pipe()
+        self._out, child_out = os.pipe()
+        try:
+            self.pid = os.posix_spawn(
+                sys.executable,
+                [sys.executable, "-E", "-s", "-c", _BOOT, str(_ROOT), json.dumps(argument)],
+                {},  # no secrets in the child's environment
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, child_in, 0),
+                    (os.POSIX_SPAWN_DUP2, child_out, 1),
+                    # a traceback could quote a file's bytes
+                    (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                ],
+            )
+        except OSError:
+            os.close(self._in)
+            os.close(self._out)
+            raise
+        finally:
+            os.close(child_in)
+            os.close(child_out)
+        self.returncode: int | None = None
         self.jobs = 0
         self.limits = limits
         self.answer_limit = limits.memory_mb * 1024 * 1024
-        assert self.process.stdin is not None and self.process.stdout is not None  # noqa: S101 - PIPE given
-        self._in = self.process.stdin.fileno()
-        self._out = self.process.stdout.fileno()
         os.set_blocking(self._in, False)
         os.set_blocking(self._out, False)
         self.held: dict[str, object] = {}
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.returncode
 
     def started(self) -> None:
         meta, _ = self._receive(time.monotonic() + _START_SECONDS)
@@ -130,9 +157,8 @@ class _Child:
 
     def _death(self) -> str:
         """Why the child stopped answering."""
-        try:
-            code = self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        code = self.wait(5)
+        if code is None:
             self.kill()
             return "crashed"
         if code == -signal.SIGXCPU or code == -signal.SIGKILL:
@@ -141,22 +167,22 @@ class _Child:
         return "crashed"  # a segfault, an abort (qpdf out of memory) or an uncaught MemoryError
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
         self.close()
 
     def retire(self) -> None:
         self.close()  # end of input: the child's loop ends
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
+        if self.wait(5) is None:
             self.kill()
 
     def close(self) -> None:
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None and not stream.closed:
-                stream.close()
+        for fd in (self._in, self._out):
+            if fd >= 0:
+                os.close(fd)
+        self._in = self._out = -1
 
 
 class SandboxPool:

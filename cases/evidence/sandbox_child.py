@@ -1,8 +1,8 @@
 """The sandbox's child: cleans files it reads from a pipe, confined, and answers on a pipe.
 
-Started by cases/evidence/sandbox.py as `python -E -s -m cases.evidence.sandbox_child LIMITS`
-with an empty environment (no secrets), stdin and stdout as pipes, stderr to /dev/null and no
-other descriptor. It imports Pillow and pikepdf and cleans one tiny sample of every kind (so
+Started by cases/evidence/sandbox.py (posix_spawn of `python -E -s -c ... ROOT LIMITS`, calling
+`main`) with an empty environment (no secrets), stdin and stdout as pipes, stderr to /dev/null
+and no other descriptor. It imports Pillow and pikepdf and cleans one tiny sample of every kind (so
 every lazy import and plug-in is loaded), then confines itself for good:
 
 - a new user and network namespace where the kernel allows one (no interface but a
@@ -213,5 +213,7 @@ def serve(limits: dict[str, int]) -> None:
             return
 
 
-if __name__ == "__main__":
-    serve(json.loads(sys.argv[1]))
+def main() -> None:
+    # Nothing but stdin, stdout and stderr: any other descriptor a library left inheritable goes.
+    os.closerange(3, 65536)
+    serve(json.loads(sys.argv[2]))

@@ -74,7 +74,7 @@ def test_no_child_is_started_for_text_or_formats_without_a_cleaner() -> None:
 
 def _child_facts(pool: SandboxPool) -> dict[str, object]:
     child = pool._idle[0]  # noqa: SLF001 - looking at the running child from outside
-    pid = child.process.pid
+    pid = child.pid
     proc = Path(f"/proc/{pid}")
     limits = {line[:26].strip(): line[26:].split()[:2] for line in (proc / "limits").read_text().splitlines()[1:]}
     return {
@@ -174,6 +174,5 @@ def test_a_forked_process_gets_its_own_pool_and_leaves_the_parents_child_alone(
     mine = sandbox.pool(limits)
     # then it starts its own children; the parent's child is not killed (only our pipe copies closed)
     assert mine is not parents and mine.started == 0
-    assert child.process.poll() is None
-    child.process.kill()
-    child.process.wait()
+    assert child.poll() is None
+    child.kill()
