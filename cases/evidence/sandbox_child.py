@@ -31,6 +31,7 @@ import sys
 import warnings
 import zipfile
 from collections.abc import Mapping
+from typing import cast
 
 from PIL import Image
 
@@ -56,7 +57,8 @@ def _read_exact(fd: int, size: int) -> bytes | None:
             return None
         done += count
     view.release()
-    return buffer
+    # Every cleaner reads it through BytesIO, zipfile or qpdf, which take a bytearray alike.
+    return cast(bytes, buffer)
 
 
 def _write_all(fd: int, data: bytes) -> None:
