@@ -39,6 +39,7 @@ def limits() -> Limits:
         file_bytes=config.max_file_mb * 1024 * 1024,
         case_bytes=config.max_case_mb * 1024 * 1024,
         hour_bytes=config.max_upload_mb_per_hour * 1024 * 1024,
+        sandbox=config.sandbox,
     )
 
 

@@ -1,8 +1,9 @@
 """Evidence files in and out: check, clean, encrypt in chunks, store; stream back.
 
 An upload arrives as a readable stream (an encrypted spool, see crypto/spool.py).
-`prepare_file` recognises it by content, strips metadata where it can (in
-memory, bounded by the per-file limit) and refuses what is not allowed.
+`prepare_file` recognises it by content, strips metadata where it can (in a
+confined child process, cases/evidence/sandbox.py, over pipes, bounded by the
+per-file limit) and refuses what is not allowed.
 `store_file` encrypts it chunk by chunk (crypto/stream.py) straight into
 `attachment_chunk` rows with Core inserts, so no more than a couple of chunks
 are ever held, and everything happens inside the caller's transaction: a
@@ -27,7 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cases.errors import CaseNotFound, ItemTampered
 from cases.evidence.errors import FileRefused
-from cases.evidence.scrub import Outcome, scrub
+from cases.evidence.sandbox import clean
+from cases.evidence.sandbox_limits import SandboxLimits
+from cases.evidence.scrub import Outcome
 from cases.evidence.sniff import HEAD_BYTES, FileKind, sniff
 from cases.items import add_item, open_item
 from cases.models import Attachment, AttachmentChunk, Case, CaseItem, new_id
@@ -46,6 +49,8 @@ class Limits:
     files_per_upload: int = 10
     # All reporters together in the current hour: a flood cannot fill the disk.
     hour_bytes: int = 2048 * 1024 * 1024
+    # The cleaners' child processes: memory, CPU, wall time, image pixels, pool.
+    sandbox: SandboxLimits = SandboxLimits()
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def prepare_file(upload: Upload, *, limits: Limits) -> PreparedFile:
         kind = sniff(head, whole)
         if kind is None:
             raise FileRefused(upload.filename, "type")
-        cleaned = scrub(whole, kind)
+        cleaned = clean(whole, kind, limits=limits.sandbox)
         del whole
         return PreparedFile(
             safe_name(upload.filename, kind),

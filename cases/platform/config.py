@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cases.evidence.sandbox_limits import SandboxLimits
 from crypto.passphrase import KdfParams
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class Config:
     max_file_mb: int = 25
     max_case_mb: int = 100
     max_upload_mb_per_hour: int = 2048
+    # The metadata cleaners' child processes (cases/evidence/sandbox.py, issue 17).
+    sandbox: SandboxLimits = field(default_factory=SandboxLimits)
     reporter_visit_minutes: int = 30
     # Rate limits (Flask-Limiter syntax). Keyed per visit (the session), never per IP
     # address, plus global ceilings: behind Tor every client shares one address.
@@ -134,6 +137,18 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
     return config
 
 
+def _sandbox_limits(env: dict[str, str]) -> SandboxLimits:
+    default = SandboxLimits()
+    return SandboxLimits(
+        memory_mb=int(env.get("KANAL_SANDBOX_MEMORY_MB", str(default.memory_mb))),
+        cpu_seconds=int(env.get("KANAL_SANDBOX_CPU_SECONDS", str(default.cpu_seconds))),
+        wall_seconds=float(env.get("KANAL_SANDBOX_WALL_SECONDS", str(default.wall_seconds))),
+        max_pixels=int(env.get("KANAL_MAX_IMAGE_MPX", str(default.max_pixels // 1_000_000))) * 1_000_000,
+        pool_size=int(env.get("KANAL_SANDBOX_POOL", str(default.pool_size))),
+        jobs_per_child=int(env.get("KANAL_SANDBOX_JOBS", str(default.jobs_per_child))),
+    )
+
+
 def read_config(environ: dict[str, str] | None = None) -> Config:
     """The configuration without production's refusal: `prod-check` lists every problem instead."""
     env = dict(os.environ if environ is None else environ)
@@ -171,6 +186,7 @@ def read_config(environ: dict[str, str] | None = None) -> Config:
         max_file_mb=int(env.get("KANAL_MAX_FILE_MB", "25")),
         max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),
         max_upload_mb_per_hour=int(env.get("KANAL_MAX_UPLOAD_MB_PER_HOUR", str(Config.max_upload_mb_per_hour))),
+        sandbox=_sandbox_limits(env),
         redis_url=env.get("KANAL_REDIS_URL", ""),
         redis_key_prefix=env.get("KANAL_REDIS_PREFIX", Config.redis_key_prefix),
         limit_status=env.get("KANAL_LIMIT_STATUS", Config.limit_status),

@@ -346,6 +346,11 @@ def test_zip_bomb_is_not_expanded_and_kept_as_sent() -> None:
     data = out.getvalue()
     kind = sniff(data[:4096], data)
     assert kind is not None and kind.cleaner == "ooxml"
-    # when it is scrubbed, then it is refused as damaged instead of being inflated
+    # when it is scrubbed, then it is refused by its declared size instead of being inflated
     result = scrub(data, kind)
-    assert (result.outcome, result.caveat, result.data) == ("not_cleaned", "damaged", data)
+    assert (result.outcome, result.caveat, result.refusal, result.data) == (
+        "not_cleaned",
+        "too_complex",
+        "zip_size",
+        data,
+    )
