@@ -12,9 +12,9 @@ from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import team_replies
 from cases.reporting.errors import EmptyMessage
-from cases.team.grants import is_reader, unreadable_cases
+from cases.team.grants import is_reader, unreadable_cases, waiting_for_keys
 from cases.team.membership import pending_approvals
-from cases.triage.case_list import CaseFilter, dashboard, list_cases
+from cases.triage.case_list import CaseFilter, dashboard, first_response_overdue, list_cases
 from cases.triage.deadlines import DeadlineRules
 from cases.triage.errors import ReasonRequired, TransitionNotAllowed
 from cases.triage.reading import download_attachment, read_case
@@ -65,10 +65,14 @@ def case_list() -> str:
         sort=request.args.get("sort", "urgency"),
         page=_int("page") or 1,
     )
-    page = list_cases(db_session(), reviewer=g.reviewer, filters=filters)
+    session = db_session()
+    page = list_cases(session, reviewer=g.reviewer, filters=filters)
+    waiting = waiting_for_keys(session, g.reviewer)  # None: not a reader yet
     return render_template(
         "case_list.html",
         page=page,
+        waiting=waiting,
+        late_first=first_response_overdue(session, viewer=g.reviewer) if waiting is not None else 0,
         categories=active_categories(db_session()),
         opds=active_opds(db_session()),
         statuses=STATUS_LABELS,

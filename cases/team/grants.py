@@ -12,6 +12,7 @@ The recovery key is sealed to only when its fingerprint is a root.
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, select
@@ -351,6 +352,48 @@ def revoke_grants(
     if grants:
         session.execute(delete(KeyGrant).where(KeyGrant.id.in_([g.id for g in grants])))
     return len(grants)
+
+
+@dataclass(frozen=True)
+class WaitingForKeys:
+    """Cases a reader should read (the signed roster does not exclude them from their unit) but holds
+    no key for yet, by what brings the key."""
+
+    from_colleague: int  # another reader holds it: it is passed on when that reader is next active
+    recovery_only: int  # nobody active holds it: the recovery key re-seals it (docs/RECOVERY.md)
+
+    @property
+    def total(self) -> int:
+        return self.from_colleague + self.recovery_only
+
+
+def waiting_for_keys(session: Session, reviewer: Reviewer) -> WaitingForKeys | None:
+    """What the case list says about the cases this reviewer cannot read yet; None for a reviewer
+    who is not a reader (they are told their account awaits approval, and are shown no count).
+    Cases of units the signed roster excludes the reviewer from are never counted: a count
+    would tell a conflicted reviewer that their unit was reported."""
+    if not is_reader(session, reviewer):
+        return None
+    member = roster.verified(session).member(reviewer.id)
+    excluded = list(member.affiliations) if member is not None else []
+    missing = ~holds_case_key(reviewer)
+    if excluded:
+        missing = and_(missing, Case.opd_id.not_in(excluded))
+    holder = aliased(Reviewer)
+    held_by_colleague = exists().where(
+        KeyGrant.case_id == Case.id,
+        KeyGrant.key_kind == "case",
+        KeyGrant.reviewer_id == holder.id,
+        holder.id != reviewer.id,
+        holder.state == "active",
+        holder.approved_at.is_not(None),
+        holder.is_reviewer.is_(True),
+    )
+    count = select(func.count()).select_from(Case)
+    return WaitingForKeys(
+        from_colleague=session.scalar(count.where(missing, held_by_colleague)) or 0,
+        recovery_only=session.scalar(count.where(missing, ~held_by_colleague)) or 0,
+    )
 
 
 def unreadable_cases(session: Session) -> list[str]:

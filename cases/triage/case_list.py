@@ -206,6 +206,25 @@ def _compliance(session: Session, now: datetime, days: int, readable: ColumnElem
     return on_time, due
 
 
+def first_response_overdue(session: Session, *, viewer: Reviewer, now: datetime | None = None) -> int:
+    """Cases sealed to `viewer` whose first response is late (the reporter was promised 1×24 hours):
+    the first thing on the case list. The caller checks that `viewer` is a reader."""
+    now = now or utc_now()
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(
+                holds_case_key(viewer),
+                Case.first_response_at.is_(None),
+                Case.first_response_due < now,
+                Case.status.not_in(list(CaseStatus.CONCLUDED)),
+            )
+        )
+        or 0
+    )
+
+
 def dashboard(session: Session, *, viewer: Reviewer, now: datetime | None = None) -> Dashboard:
     """Figures over the cases sealed to `viewer` (plaintext metadata only): a case the viewer may not
     read, e.g. about a unit they are recused from, is not counted, so the figures do not betray it.
