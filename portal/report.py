@@ -11,7 +11,7 @@ from cases.reporting.errors import RecoveryKeyMissing, UnknownChoice
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
 from cases.web.app import db_session
-from cases.web.ratelimit import configured, everyone, limiter
+from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import ReportForm, parse_rupiah
 from .uploads import limits, prepare_uploads, refusal_message
@@ -47,16 +47,20 @@ def too_many(_error: Exception) -> tuple[str, int]:
     if request.endpoint == "report.new_report":
         form = _with_choices(ReportForm())
         return render_template("report.html", form=form, problem="busy"), 429
+    if request.endpoint == "visit.my_report":
+        from .visit import kept_reply
+
+        return kept_reply(busy=True)
     return render_template("error.html", code=429), 429
 
 
 @bp.route("/lapor", methods=["GET", "POST"])
 @limiter.limit(configured("limit_submit"), methods=["POST"], scope="submit-visit")
-@limiter.limit(configured("limit_submit_global"), key_func=everyone, methods=["POST"], scope="submit-all")
 def new_report() -> tuple[str, int] | str:
     form = _with_choices(ReportForm())
     if not form.validate_on_submit():
         return render_template("report.html", form=form), (400 if form.is_submitted() else 200)
+    spend_globally("submit-all", "limit_submit_global")  # well-formed submissions only: junk cannot fill it
     config: Config = current_app.extensions["kanal.config"]
     prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
     if file_errors:
