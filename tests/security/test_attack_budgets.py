@@ -18,14 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from cases.models import Attachment, Case, CaseItem
 from cases.platform.config import Config
 from cases.web.app import dispose
 from crypto.receipts import new_receipt
 from portal import create_app
-from werkzeug.test import TestResponse
-
 from tests.actions import (
     check_status,
     csrf_token,
