@@ -11,7 +11,7 @@ CSRF check or its form's validation costs the portal little and is counted only
 per visit (the decorators); the global ceilings are spent by the view itself,
 with `spend`, once the request is well-formed, so junk cannot fill them and
 crowd out genuine reporters. File bytes are spent per visit once the files
-passed their size checks (`spend_upload_share`).
+passed their size checks (`within_upload_share`).
 
 A refused request is never logged (a timestamped line would date a rate-limited
 reporter); it is counted instead, per scope and per calendar day, in the same
@@ -34,7 +34,7 @@ from limits import parse_many
 from cases.accountability.statistics import WIB
 from cases.platform.config import Config
 
-# Every limit's scope (the decorators in portal/ and review/): what the counts are kept by.
+# Every limit's scope (the decorators and `spend` calls in portal/ and review/): what the counts are kept by.
 SCOPES = (
     "submit-visit",
     "submit-all",
