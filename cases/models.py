@@ -408,6 +408,24 @@ class ReviewerSession(Base):
     reviewer: Mapped[Reviewer] = relationship()
 
 
+class TrustedDevice(Base):
+    """A reviewer's browser that completed a full login with the second factor (issue 17).
+
+    `id` is a keyed hash of the device cookie's random token (the token itself is not stored), under a
+    key derived from the audit key, which is not in the database. A login from this device is counted
+    in its own failures and lock, never in the account's: a stranger's wrong guesses lock the account
+    for untrusted browsers only. `expires_hour` is an hour (the time rule); the lock's end is sealed
+    like the account's.
+    """
+
+    __tablename__ = "trusted_device"
+    id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    expires_hour: Mapped[datetime] = mapped_column(DateTime, index=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # as Reviewer's
+
+
 class RecoveryKey(Base):
     """Public half of the organisation recovery key; the private half is offline."""
 

@@ -27,7 +27,7 @@ from cases.reporting.report_forms import (
 )
 from cases.reporting.submission import submit_report
 from cases.web.app import db_session, keep_on_error
-from cases.web.ratelimit import configured, everyone, limiter
+from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import ReportForm, parse_rupiah
 from .uploads import limits, prepare_uploads, refusal_message
@@ -97,12 +97,15 @@ def too_many(_error: Exception) -> tuple[str, int]:
         form = _with_choices(ReportForm())
         lost = [str(_("The files you chose could not be kept: choose them again."))] if _chosen_files() else []
         return _form_page(form, 429, problem="busy", file_errors=lost)
+    if request.endpoint == "visit.my_report":
+        from .visit import kept_reply
+
+        return kept_reply(busy=True)
     return render_template("error.html", code=429), 429
 
 
 @bp.route("/lapor", methods=["GET", "POST"])
 @limiter.limit(configured("limit_submit"), methods=["POST"], scope="submit-visit")
-@limiter.limit(configured("limit_submit_global"), key_func=everyone, methods=["POST"], scope="submit-all")
 def new_report() -> tuple[str, int]:
     form = _with_choices(ReportForm())
     session = db_session()
@@ -118,6 +121,7 @@ def new_report() -> tuple[str, int]:
         remove_kept_files(session, token, request.form.getlist("remove_kept"))
     if not form.validate():
         return _form_page(form, 400, file_errors=_keep_chosen(form))
+    spend_globally("submit-all", "limit_submit_global")  # well-formed submissions only: junk cannot fill it
     config: Config = current_app.extensions["kanal.config"]
     prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
     if file_errors:

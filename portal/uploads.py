@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from cases.evidence.errors import FileRefused
 from cases.evidence.store import Limits, PreparedFile, Upload, prepare_file, spool_too_large, upload_spool
 from cases.platform.config import Config
+from cases.web.ratelimit import within_upload_share
 from cases.web.security import NulFreeRequest
 
 REFUSAL_MESSAGES = {
@@ -31,6 +32,10 @@ REFUSAL_MESSAGES = {
         "receipt code, or try again in an hour."
     ),
 }
+VISIT_SHARE_MESSAGE = _l(
+    "Your files could not be accepted right now: this visit has sent many files this hour. Your text is "
+    "kept below; send it without the files now and add them later with your receipt code."
+)
 
 
 def limits() -> Limits:
@@ -83,11 +88,15 @@ def refusal_message(refused: FileRefused) -> str:
 
 
 def prepare_uploads(files: list[FileStorage]) -> tuple[list[PreparedFile], list[str]]:
-    """Check and clean every chosen file; the messages for those refused."""
+    """Check and clean every chosen file; the messages for those refused. Files that passed their
+    checks are then spent from this visit's share of the hour's upload allowance (bytes after the
+    size checks, never the bytes a refused file claimed)."""
     prepared, errors = [], []
     for upload in uploads_from(files):
         try:
             prepared.append(prepare_file(upload, limits=limits()))
         except FileRefused as refused:
             errors.append(refusal_message(refused))
+    if prepared and not errors and not within_upload_share(sum(file.size for file in prepared)):
+        return [], [str(VISIT_SHARE_MESSAGE)]
     return prepared, errors

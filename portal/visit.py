@@ -20,6 +20,7 @@ from cases.reporting.errors import CaseClosed, EmptyMessage, ReporterSessionGone
 from cases.reporting.receipts import reporter_view
 from cases.reporting.visits import end_reporter_session, open_visit
 from cases.web.app import db_session
+from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import ForgetForm, ReplyForm, StatusForm
 from .uploads import limits, prepare_uploads, refusal_message
@@ -64,11 +65,16 @@ def _ended() -> Response | tuple[str, int]:
     return redirect(url_for("status.check_status"))
 
 
-def kept_reply() -> tuple[str, int]:
-    """A reply that cannot be sent now (visit over, form expired) is shown back, not lost."""
+def kept_reply(*, busy: bool = False) -> tuple[str, int]:
+    """A reply that cannot be sent now (visit over, form expired, too many replies) is shown back, not
+    lost."""
     return render_template(
-        "status.html", form=StatusForm(formdata=None), ended=True, kept_text=request.form.get("text", "")[:20000]
-    ), 400
+        "status.html",
+        form=StatusForm(formdata=None),
+        ended=not busy,
+        busy=busy,
+        kept_text=request.form.get("text", "")[:20000],
+    ), (429 if busy else 400)
 
 
 def _page(form: ReplyForm, **extra: object) -> str:
@@ -78,6 +84,7 @@ def _page(form: ReplyForm, **extra: object) -> str:
 
 
 @bp.route("/laporan-saya", methods=["GET", "POST"])
+@limiter.limit(configured("limit_reply"), methods=["POST"], scope="reply-visit")
 @visit_required
 def my_report() -> Response | str | tuple[str, int]:
     form = ReplyForm()
@@ -85,6 +92,7 @@ def my_report() -> Response | str | tuple[str, int]:
         return _page(form)
     if not form.validate_on_submit():
         return _page(form), 400
+    spend_globally("reply-all", "limit_reply_global")  # well-formed replies only
     prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
     if file_errors:
         return _page(form, file_errors=file_errors), 400

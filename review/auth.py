@@ -7,7 +7,18 @@ up to a full session issues a new session token, so no token ever gains rights.
 from urllib.parse import urlparse
 
 import segno
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +29,7 @@ from cases.platform.config import Config
 from cases.team import login as steps
 from cases.team.errors import AccountLocked, LoginFailed, PassphraseRejected
 from cases.web.app import db_session, keep_on_error
-from cases.web.ratelimit import configured, everyone, limiter
+from cases.web.ratelimit import spend, spend_globally
 
 from .forms import ActivateForm, CodeForm, LoginForm, LogoutForm
 
@@ -41,9 +52,35 @@ def _server_secret() -> bytes:
 
 
 def _enter(step: steps.Step) -> None:
-    """The cookie carries the new step's token only (a fresh session id at every step: no fixation)."""
+    """The cookie carries the new step's token only (a fresh session id at every step: no fixation);
+    a full login from a browser not yet trusted also sets the trusted-device cookie."""
     session.clear()
     session["sid"] = step.token
+    if step.device_token:
+        after_this_request(lambda response: _set_device_cookie(response, step.device_token))
+
+
+def _device_cookie_name() -> str:
+    return "__Host-kanal_device" if _config().secure_cookies else "kanal_device"
+
+
+def _device_token() -> str:
+    """The trusted-device cookie (cases.team.trusted_devices); kept apart from the session cookie,
+    which every login step clears."""
+    return request.cookies.get(_device_cookie_name(), "")
+
+
+def _set_device_cookie(response: Response, token: str) -> Response:
+    response.set_cookie(
+        _device_cookie_name(),
+        token,
+        max_age=_config().trusted_device_days * 86400,
+        path="/",
+        secure=_config().secure_cookies,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
 
 
 _NEXT = {"activation": "auth.activate", "second_factor": "auth.code", "enrol": "auth.enrol", "full": "cases.case_list"}
@@ -59,11 +96,17 @@ def _locked_message(error: AccountLocked) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(configured("limit_login_global"), key_func=everyone, methods=["POST"], scope="login-all")
 def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("login.html", form=form), (400 if form.is_submitted() else 200)
+    # Well-formed attempts only: a reviewer's trusted device has a bucket of its own, so a flood of
+    # guesses filling the global one cannot lock the team out either.
+    device = steps.login_bucket(db_session(), username=form.username.data or "", device_token=_device_token())
+    if device is None:
+        spend_globally("login-all", "limit_login_global")
+    else:
+        spend("login-device", limit=_config().limit_login_device, key=device)
     keep_on_error()  # failed attempts and their audit events must be kept
     try:
         step = steps.start(
@@ -72,6 +115,7 @@ def login() -> Response | str | tuple[str, int]:
             passphrase=form.passphrase.data or "",
             kdf=_config().kdf,
             server_secret=_server_secret(),
+            device_token=_device_token(),
         )
     except AccountLocked as locked:
         return render_template("login.html", form=form, failed=_locked_message(locked)), 429
@@ -90,7 +134,12 @@ def second_factor() -> Response | str | tuple[str, int]:
     keep_on_error()
     try:
         step = steps.second_factor(
-            db_session(), actor=g.actor, code=form.code.data or "", server_secret=_server_secret()
+            db_session(),
+            actor=g.actor,
+            code=form.code.data or "",
+            server_secret=_server_secret(),
+            device_token=_device_token(),
+            device_days=_config().trusted_device_days,
         )
     except AccountLocked as locked:
         return render_template("code.html", form=form, failed=_locked_message(locked)), 429
@@ -128,7 +177,11 @@ def enrol_totp() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             step = steps.enrolment(
-                db_session(), actor=g.actor, code=form.code.data or "", server_secret=_server_secret()
+                db_session(),
+                actor=g.actor,
+                code=form.code.data or "",
+                server_secret=_server_secret(),
+                device_days=_config().trusted_device_days,
             )
         except LoginFailed:
             step = None
@@ -155,7 +208,13 @@ def step_up() -> Response | str | tuple[str, int]:
         return render_template("step_up.html", form=form), (400 if form.is_submitted() else 200)
     keep_on_error()
     try:
-        steps.step_up(db_session(), actor=g.actor, code=form.code.data or "", server_secret=_server_secret())
+        steps.step_up(
+            db_session(),
+            actor=g.actor,
+            code=form.code.data or "",
+            server_secret=_server_secret(),
+            device_token=_device_token(),
+        )
     except AccountLocked as locked:
         return render_template("step_up.html", form=form, failed=_locked_message(locked)), 429
     except LoginFailed:

@@ -74,7 +74,11 @@ SCOPE_LABELS = {
     "submit-all": _l("Reports, everyone"),
     "status-visit": _l("Receipt checks, per visit"),
     "status-all": _l("Receipt checks, everyone"),
+    "reply-visit": _l("Reporter replies, per visit"),
+    "reply-all": _l("Reporter replies, everyone"),
+    "upload-visit": _l("File uploads, per visit's share of the hour"),
     "login-all": _l("Team logins, everyone"),
+    "login-device": _l("Team logins, per trusted device"),
 }
 
 

@@ -25,6 +25,27 @@ def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) ->
     assert "development secret" in result.stderr
 
 
+def test_gunicorn_refuses_production_without_redis_and_says_why(tmp_path: Path) -> None:
+    """Issue 17: without Redis each worker would count the rate limits on its own."""
+    from cases.platform.config import SECRET_NAMES, new_production_secret
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANAL_")}
+    env.update({name: new_production_secret() for name in SECRET_NAMES})
+    env.update(KANAL_ENV="production", KANAL_DATA_DIR=str(tmp_path))
+    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "wsgi:portal"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Refusing to start in production: KANAL_REDIS_URL is not set" in result.stderr
+    assert "rate limits" in result.stderr
+
+
 def test_each_app_has_a_production_gunicorn_config_without_an_access_log() -> None:
     import runpy
 

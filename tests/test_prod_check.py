@@ -163,6 +163,7 @@ def test_production_start_refuses_plain_http_cookies_unless_onion(tmp_path: Path
         "KANAL_RECEIPT_KEY": new_production_secret(),
         "KANAL_AUDIT_KEY": new_production_secret(),
         "KANAL_ROSTER_ROOTS": "founder " + "ab" * 32 + ";recovery " + "cd" * 32,
+        "KANAL_REDIS_URL": REDIS,
     }
     with pytest.raises(ConfigError, match="KANAL_ONION=1"):
         load_config(env)

@@ -65,6 +65,8 @@ class Config:
     max_upload_mb_per_hour: int = 2048
     # The metadata cleaners' child processes (cases/evidence/sandbox.py, issue 17).
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)
+    # One visit's share of that hour (issue 17): a single visitor cannot use up everyone's allowance.
+    max_upload_mb_per_visit_hour: int = 256
     reporter_visit_minutes: int = 30
     # Rate limits (Flask-Limiter syntax). Keyed per visit (the session), never per IP
     # address, plus global ceilings: behind Tor every client shares one address.
@@ -75,7 +77,14 @@ class Config:
     limit_status_global: str = "600/minute"
     limit_submit: str = "5/hour"
     limit_submit_global: str = "120/minute"
+    # Replies from the reporter's own page (/laporan-saya): per visit, and for everyone.
+    limit_reply: str = "20/hour"
+    limit_reply_global: str = "60/minute"
     limit_login_global: str = "60/minute"
+    # Logins from a reviewer's trusted device: that device's own bucket, outside the global one.
+    limit_login_device: str = "10/minute"
+    # How long a trusted device (a cookie issued after a full login with the second factor) lasts.
+    trusted_device_days: int = 30
     # Retention of concluded cases (cases.triage.retention), per archive rules.
     retention_days: int = 730
     # Content-free notifications (cases.team.notifications): off unless smtp_host is set.
@@ -187,13 +196,20 @@ def read_config(environ: dict[str, str] | None = None) -> Config:
         max_case_mb=int(env.get("KANAL_MAX_CASE_MB", "100")),
         max_upload_mb_per_hour=int(env.get("KANAL_MAX_UPLOAD_MB_PER_HOUR", str(Config.max_upload_mb_per_hour))),
         sandbox=_sandbox_limits(env),
+        max_upload_mb_per_visit_hour=int(
+            env.get("KANAL_MAX_UPLOAD_MB_PER_VISIT_HOUR", str(Config.max_upload_mb_per_visit_hour))
+        ),
         redis_url=env.get("KANAL_REDIS_URL", ""),
         redis_key_prefix=env.get("KANAL_REDIS_PREFIX", Config.redis_key_prefix),
         limit_status=env.get("KANAL_LIMIT_STATUS", Config.limit_status),
         limit_status_global=env.get("KANAL_LIMIT_STATUS_GLOBAL", Config.limit_status_global),
         limit_submit=env.get("KANAL_LIMIT_SUBMIT", Config.limit_submit),
         limit_submit_global=env.get("KANAL_LIMIT_SUBMIT_GLOBAL", Config.limit_submit_global),
+        limit_reply=env.get("KANAL_LIMIT_REPLY", Config.limit_reply),
+        limit_reply_global=env.get("KANAL_LIMIT_REPLY_GLOBAL", Config.limit_reply_global),
         limit_login_global=env.get("KANAL_LIMIT_LOGIN_GLOBAL", Config.limit_login_global),
+        limit_login_device=env.get("KANAL_LIMIT_LOGIN_DEVICE", Config.limit_login_device),
+        trusted_device_days=int(env.get("KANAL_TRUSTED_DEVICE_DAYS", str(Config.trusted_device_days))),
         retention_days=int(env.get("KANAL_RETENTION_DAYS", str(Config.retention_days))),
         smtp_host=env.get("KANAL_SMTP_HOST", ""),
         smtp_port=int(env.get("KANAL_SMTP_PORT", str(Config.smtp_port))),
@@ -228,6 +244,7 @@ def production_problems(config: Config) -> list[str]:
             "KANAL_SECURE_COOKIES=0 sends the session cookie over plain HTTP and drops HSTS; "
             "only an onion-only portal may do that, and says so with KANAL_ONION=1."
         )
+    problems += redis_problems(config.redis_url)
     if "*" in config.forwarded_allow_ips:
         problems.append("KANAL_FORWARDED_ALLOW_IPS=* lets any client claim HTTPS; name the proxy's address.")
     if config.smtp_host and not config.smtp_from:
@@ -235,6 +252,24 @@ def production_problems(config: Config) -> list[str]:
     if config.retention_days < 1 or config.notify_interval_minutes < 1:
         problems.append("KANAL_RETENTION_DAYS and KANAL_NOTIFY_INTERVAL_MINUTES must be at least 1.")
     return problems
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
+
+
+def redis_problems(redis_url: str) -> list[str]:
+    """Production counts its rate limits in Redis, or not at all: without it every gunicorn worker
+    keeps its own counts in memory, so each limit multiplies by the worker count and resets on every
+    restart — the global ceilings that bound receipt guessing and floods would not hold."""
+    if not redis_url:
+        return [
+            "KANAL_REDIS_URL is not set: without Redis each gunicorn worker counts the rate limits on "
+            "its own (every limit multiplies by the worker count and resets on every restart), so the "
+            "global ceilings against receipt guessing and floods would not hold."
+        ]
+    if not redis_url.startswith(REDIS_SCHEMES):
+        return ["KANAL_REDIS_URL is not a Redis URL: the rate limits must be shared by every worker and node."]
+    return []
 
 
 def roots_problems(config: Config) -> list[str]:

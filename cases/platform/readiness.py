@@ -23,7 +23,14 @@ from limits.storage import storage_from_string
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from cases.platform.config import Config, ConfigError, production_problems, read_config, roots_problems
+from cases.platform.config import (
+    Config,
+    ConfigError,
+    production_problems,
+    read_config,
+    redis_problems,
+    roots_problems,
+)
 from cases.platform.db import make_engine
 from cases.platform.item_upgrade import legacy_counts, unpadded_count
 from cases.platform.preflight import check_deployment
@@ -102,7 +109,7 @@ def _proxy_problems(allowed: str, *, onion: bool) -> list[str]:
 
 def _database_problems(config: Config) -> list[str]:
     try:
-        check_deployment(dataclasses.replace(config, env="production"), roots=False)
+        check_deployment(dataclasses.replace(config, env="production"), roots=False, redis=False)
     except ConfigError as error:
         reason = str(error).replace("Refusing to start in production: ", "")
         return [reason[:1].upper() + reason[1:]]
@@ -184,13 +191,9 @@ def server_time_findings(settings: dict[str, str]) -> tuple[list[str], list[str]
 
 
 def _limit_store_problems(redis_url: str) -> list[str]:
-    if not redis_url:
-        return [
-            "KANAL_REDIS_URL is not set: each gunicorn worker would count rate limits on its own "
-            "(the limits multiply by the worker count and reset on every restart)."
-        ]
-    if not redis_url.startswith(("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")):
-        return ["KANAL_REDIS_URL is not a Redis URL: the rate limits must be shared by every worker and node."]
+    """Whether Redis answers (`production_problems` already says when it is missing or no Redis URL)."""
+    if redis_problems(redis_url):
+        return []
     try:
         reachable = storage_from_string(redis_url, socket_connect_timeout=5, socket_timeout=5).check()
     except Exception as error:  # noqa: BLE001 - any failure to build the storage is the operator's to fix

@@ -23,8 +23,14 @@ from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.errors import AccountExists, LoginFailed, NotAKeyHolder, PassphraseRejected
-from cases.team.login_throttle import clear_failures, reserve_attempt, reserve_unknown_attempt
+from cases.team.login_throttle import (
+    clear_failures,
+    reserve_attempt,
+    reserve_device_attempt,
+    reserve_unknown_attempt,
+)
 from cases.team.notifications import set_email
+from cases.team.trusted_devices import trusted_device
 from crypto import passphrase as pp
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair, generate_keypair
@@ -231,16 +237,24 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.KdfParams) -> LoginOutcome:
+def authenticate(
+    session: Session, *, username: str, passphrase: str, kdf: pp.KdfParams, device_token: str = ""
+) -> LoginOutcome:
+    """`device_token`: the reviewer's trusted-device cookie, if any (cases.team.trusted_devices): an
+    attempt from the account's own trusted device is counted against the device, not the account."""
     if len(passphrase) > pp.MAX_PASSPHRASE_CHARS:
         raise LoginFailed()
     name = username.strip().lower()
     reviewer = session.scalars(select(Reviewer).where(Reviewer.username == name)).first()
+    device = trusted_device(session, token=device_token, reviewer=reviewer)  # the same look-up for any name
     if reviewer is None or reviewer.state not in ("pending", "active"):
         reserve_unknown_attempt(session, username=name)  # locks like a real account (may raise AccountLocked)
         pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)
         raise LoginFailed()
-    reserve_attempt(session, reviewer=reviewer)  # may raise AccountLocked
+    if device is not None:
+        reserve_device_attempt(session, device=device)  # the account's lock does not hold it back
+    else:
+        reserve_attempt(session, reviewer=reviewer)  # may raise AccountLocked
     if reviewer.state == "pending":
         pp.derive_passphrase_keys(passphrase, salt=_DUMMY_SALT, params=kdf)  # same cost as a real login
         if reviewer.activation_hash is None or not hmac.compare_digest(
@@ -270,8 +284,8 @@ def authenticate(session: Session, *, username: str, passphrase: str, kdf: pp.Kd
             signing = pp.unwrap_signing_key(keys, reviewer.wrapped_signing_key, owner_id=reviewer.id)
     except (CryptoError, ValueError):  # ValueError: a salt Argon2id refuses
         raise LoginFailed() from None
-    if not reviewer.totp_enabled:
-        clear_failures(reviewer)  # no second step to come (enrolment follows)
+    if device is None and not reviewer.totp_enabled:
+        clear_failures(reviewer)  # no second step to come (enrolment follows); a device clears at its code
     audit.record(session, action="login.passphrase", actor_id=reviewer.id)
     return LoginOutcome(reviewer=reviewer, keypair=keypair, signing=signing)
 

@@ -14,19 +14,25 @@ failure is audited. Reaching `full` anchors the audit log and passes the
 reviewer's keys on to colleagues who lack them (`catch_up`).
 """
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from cases.accountability import anchors, audit
-from cases.models import Reviewer
+from cases.models import Reviewer, TrustedDevice
 from cases.team import roster
-from cases.team.accounts import activate, authenticate
+from cases.team.accounts import account_named, activate, authenticate
 from cases.team.actor import Actor
 from cases.team.errors import CodeRejected, LoginFailed, NotActivated
 from cases.team.grants import regrant_from
-from cases.team.login_throttle import clear_failures, reserve_attempt
+from cases.team.login_throttle import (
+    clear_device_failures,
+    clear_failures,
+    reserve_attempt,
+    reserve_device_attempt,
+)
 from cases.team.second_factor import (
     Enrolment,
     check_code,
@@ -37,6 +43,7 @@ from cases.team.second_factor import (
     use_backup_code,
 )
 from cases.team.sessions import end_all_sessions, end_session, mark_stepped_up, open_session
+from cases.team.trusted_devices import device_bucket, issue_device, trusted_device
 from crypto.keys import KeyPair
 from crypto.passphrase import KdfParams
 from crypto.signing import SigningKey
@@ -49,12 +56,21 @@ class Step:
     token: str
     purpose: str  # activation | enrol | second_factor | full
     backup_codes: tuple[str, ...] = ()  # shown once, after enrolment
+    # A new trusted-device token for the device cookie, after a full login with the second factor
+    # from a browser that was not trusted yet ("" = leave the cookie as it is).
+    device_token: str = ""
 
 
-def start(session: Session, *, username: str, passphrase: str, kdf: KdfParams, server_secret: bytes) -> Step:
-    """The passphrase step. Raises `AccountLocked` or `LoginFailed` (audited)."""
+DEVICE_DAYS = 30
+
+
+def start(
+    session: Session, *, username: str, passphrase: str, kdf: KdfParams, server_secret: bytes, device_token: str = ""
+) -> Step:
+    """The passphrase step. Raises `AccountLocked` or `LoginFailed` (audited). From the account's
+    trusted device (`device_token`), the device's own count applies instead of the account's lock."""
     try:
-        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=kdf)
+        outcome = authenticate(session, username=username, passphrase=passphrase, kdf=kdf, device_token=device_token)
     except LoginFailed:
         audit.record(session, action="login.fail")
         raise
@@ -105,17 +121,31 @@ def unlock(session: Session, login: KeyHolderLogin) -> Actor:
     return actor
 
 
-def second_factor(session: Session, *, actor: Actor, code: str, server_secret: bytes) -> Step:
-    """The code after the passphrase (TOTP or a backup code). Raises `AccountLocked` or `LoginFailed`."""
-    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=True)
+def second_factor(
+    session: Session,
+    *,
+    actor: Actor,
+    code: str,
+    server_secret: bytes,
+    device_token: str = "",
+    device_days: int = DEVICE_DAYS,
+) -> Step:
+    """The code after the passphrase (TOTP or a backup code). Raises `AccountLocked` or `LoginFailed`.
+    A browser not trusted yet becomes a trusted device (`Step.device_token`)."""
+    device = trusted_device(session, token=device_token, reviewer=actor.reviewer)
+    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=True, device=device)
     audit.record(session, action="login", actor_id=actor.id)
-    return _enter(session, actor=actor)
+    step = _enter(session, actor=actor)
+    if device is not None:
+        return step
+    return dataclasses.replace(step, device_token=issue_device(session, reviewer=actor.reviewer, days=device_days))
 
 
-def step_up(session: Session, *, actor: Actor, code: str, server_secret: bytes) -> None:
+def step_up(session: Session, *, actor: Actor, code: str, server_secret: bytes, device_token: str = "") -> None:
     """A fresh TOTP code before an admin action (valid a few minutes; backup codes are for logging in
     only). Raises `AccountLocked` or `LoginFailed`."""
-    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=False)
+    device = trusted_device(session, token=device_token, reviewer=actor.reviewer)
+    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=False, device=device)
     assert actor.session_row is not None  # noqa: S101 - step-up is a web session's
     mark_stepped_up(actor.session_row)
 
@@ -132,14 +162,18 @@ def activation(session: Session, *, actor: Actor, new_passphrase: str, kdf: KdfP
     return Step(token=token, purpose="enrol")
 
 
-def enrolment(session: Session, *, actor: Actor, code: str, server_secret: bytes) -> Step:
-    """The first TOTP code proves the app holds the secret: the session becomes full, and the backup
-    codes are returned to show once. Raises `LoginFailed` for a wrong code."""
+def enrolment(
+    session: Session, *, actor: Actor, code: str, server_secret: bytes, device_days: int = DEVICE_DAYS
+) -> Step:
+    """The first TOTP code proves the app holds the secret: the session becomes full, the backup
+    codes are returned to show once, and the browser becomes a trusted device. Raises `LoginFailed`
+    for a wrong code."""
     codes = finish_enrolment(session, reviewer=actor.reviewer, code=code, server_secret=server_secret)
     if codes is None:
         raise LoginFailed()
     step = _enter(session, actor=actor)
-    return Step(token=step.token, purpose=step.purpose, backup_codes=tuple(codes))
+    device = issue_device(session, reviewer=actor.reviewer, days=device_days)
+    return Step(token=step.token, purpose=step.purpose, backup_codes=tuple(codes), device_token=device)
 
 
 def logout(session: Session, *, actor: Actor) -> None:
@@ -171,16 +205,32 @@ def _prepare_enrolment(reviewer: Reviewer, *, server_secret: bytes) -> None:
         start_enrolment(reviewer=reviewer, server_secret=server_secret)
 
 
-def _verify_code(session: Session, *, actor: Actor, code: str, server_secret: bytes, backup_codes: bool) -> None:
+def _verify_code(
+    session: Session,
+    *,
+    actor: Actor,
+    code: str,
+    server_secret: bytes,
+    backup_codes: bool,
+    device: TrustedDevice | None = None,
+) -> None:
     reviewer = actor.reviewer
-    reserve_attempt(session, reviewer=reviewer)  # counted before the code is checked; may raise AccountLocked
+    # Counted before the code is checked (may raise AccountLocked): against the account, or against
+    # the reviewer's trusted device, which the account's lock (anyone's guesses) does not hold back.
+    if device is not None:
+        reserve_device_attempt(session, device=device)
+    else:
+        reserve_attempt(session, reviewer=reviewer)
     valid = check_code(reviewer=reviewer, code=code, server_secret=server_secret) or (
         backup_codes and use_backup_code(session, reviewer=reviewer, code=code)
     )
     if not valid:
         audit.record(session, action="login.fail", actor_id=reviewer.id, detail="second factor")
         raise LoginFailed()
-    clear_failures(reviewer)
+    if device is not None:
+        clear_device_failures(device)  # the account's count stays: it is the strangers' count
+    else:
+        clear_failures(reviewer)
 
 
 def _enter(session: Session, *, actor: Actor) -> Step:
@@ -201,3 +251,12 @@ def _bound(session: Session, reviewer: Reviewer, key: SigningKey | None) -> Sign
     made before the roster: its anchor goes unsigned rather than signed by a key nobody vouches for)."""
     member = roster.verified(session).member(reviewer.id)
     return key if key is not None and member is not None and member.signing_key == key.public else None
+
+
+def login_bucket(session: Session, *, username: str, device_token: str) -> str | None:
+    """The rate-limit key of the trusted device behind `device_token` when it is the named account's
+    (its logins are counted per device, outside the global login ceiling); None otherwise — for any
+    other cookie and for every name that is no account alike."""
+    name = username.strip().lower()
+    device = trusted_device(session, token=device_token, reviewer=account_named(session, name))
+    return None if device is None else device_bucket(device)

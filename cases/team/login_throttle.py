@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from cases.models import LoginThrottle, Reviewer
+from cases.models import LoginThrottle, Reviewer, TrustedDevice
 from cases.platform.clock import to_hour, utc_now
 from cases.team import sealed_times
 from cases.team.errors import AccountLocked
@@ -88,6 +88,35 @@ def reserve_attempt(session: Session, *, reviewer: Reviewer) -> None:
     if delay:
         set_locked_until(session, reviewer, now + delay)
         session.flush()
+
+
+def reserve_device_attempt(session: Session, *, device: TrustedDevice) -> None:
+    """Count one attempt from a reviewer's trusted device against the device alone (issue 17): a
+    stranger's guesses lock the account, never the reviewer's own trusted browser, and guesses made
+    from the device lock the device. Same counting, locks and sealing as `reserve_attempt`."""
+    now = utc_now()
+    context = b"device\x00" + device.id
+    session.execute(
+        update(TrustedDevice)
+        .where(TrustedDevice.id == device.id)
+        .values(failed_logins=TrustedDevice.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(device, attribute_names=["failed_logins", "locked_until_sealed"])
+    until = _open_lock(session, device.locked_until_sealed, context=context)
+    if until is not None and until > now:
+        device.failed_logins -= 1
+        session.flush()
+        raise AccountLocked(until)
+    delay = lock_after(device.failed_logins)
+    if delay:
+        device.locked_until_sealed = _seal_lock(session, now + delay, context=context)
+        session.flush()
+
+
+def clear_device_failures(device: TrustedDevice) -> None:
+    device.failed_logins = 0
+    device.locked_until_sealed = None
 
 
 def clear_failures(reviewer: Reviewer) -> None:

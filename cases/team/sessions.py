@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, object_session
 from cases.models import Reviewer, ReviewerSession
 from cases.platform.clock import utc_now
 from cases.team import sealed_times
+from cases.team.trusted_devices import forget_devices
 from crypto.derive import derive_key, unwrap, wrap
 from crypto.errors import CryptoError
 from crypto.keys import KeyPair, keypair_from_private
@@ -172,7 +173,10 @@ def end_session(session: Session, *, token: str) -> None:
 
 
 def end_all_sessions(session: Session, *, reviewer_id: str) -> None:
+    """Every session of the account ends, and its trusted devices with them (a new passphrase, a
+    disabled account: a browser trusted before must log in fully again)."""
     session.execute(delete(ReviewerSession).where(ReviewerSession.reviewer_id == reviewer_id))
+    forget_devices(session, reviewer_id=reviewer_id)
 
 
 def purge_expired(session: Session, *, idle: timedelta, absolute: timedelta) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from cases.platform.config import Config, ConfigError
+from cases.platform.config import Config, ConfigError, redis_problems
 from cases.platform.db import make_engine, make_session_factory
 from cases.platform.preflight import check_deployment
 from cases.web.i18n import init_babel
@@ -44,6 +44,8 @@ def make_app(
     `scripts` lets the app's pages run scripts from its own static/ (review app only).
     """
     configure_logging()
+    if config.production and redis_problems(config.redis_url):  # load_config refuses the same; a passed Config too
+        raise ConfigError("Refusing to start in production: " + " ".join(redis_problems(config.redis_url)))
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.request_class = NulFreeRequest
     app.config.update(

@@ -6,6 +6,13 @@ office NAT everyone shares an address, and an address would be a trace of the
 reporter in the limiter's storage. Storage is Redis when `KANAL_REDIS_URL` is
 set (shared by every worker and node), memory otherwise (development).
 
+Global buckets count *work*, not requests (issue 17): a POST that fails its
+CSRF check or its form's validation costs the portal little and is counted only
+per visit (the decorators); the global ceilings are spent by the view itself,
+with `spend`, once the request is well-formed, so junk cannot fill them and
+crowd out genuine reporters. File bytes are spent per visit once the files
+passed their size checks (`within_upload_share`).
+
 A refused request is never logged (a timestamped line would date a rate-limited
 reporter); it is counted instead, per scope and per calendar day, in the same
 storage (`breach_counts`), and the management page shows the counts of days that
@@ -20,20 +27,34 @@ import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from flask import Flask, current_app, session
+from flask import Flask, abort, current_app, session
 from flask_limiter import Limiter, RequestLimit
+from limits import parse_many
 
 from cases.accountability.statistics import WIB
 from cases.platform.config import Config
 
-# Every limit's scope (the decorators in portal/ and review/): what the counts are kept by.
-SCOPES = ("submit-visit", "submit-all", "status-visit", "status-all", "login-all")
+# Every limit's scope (the decorators and `spend` calls in portal/ and review/): what the counts are kept by.
+SCOPES = (
+    "submit-visit",
+    "submit-all",
+    "status-visit",
+    "status-all",
+    "reply-visit",
+    "reply-all",
+    "upload-visit",
+    "login-all",
+    "login-device",
+)
 KEEP_DAYS = 8
 
 
 def _count_breach(request_limit: RequestLimit) -> None:
     """Count a refused request by its scope and the day (Asia/Jakarta), nothing else: no key, no time."""
-    scope = request_limit.request_args[-1].rpartition(":")[2]  # "<endpoint>:<scope>"
+    _count_scope(request_limit.request_args[-1].rpartition(":")[2])  # "<endpoint>:<scope>"
+
+
+def _count_scope(scope: str) -> None:
     if scope in SCOPES:
         config: Config = current_app.extensions["kanal.config"]
         day = local_today().isoformat()
@@ -88,6 +109,39 @@ def configured(name: str) -> Callable[[], str]:
         return limit
 
     return value
+
+
+def spend(scope: str, *, limit: str, key: str, cost: int = 1) -> None:
+    """Count `cost` units of well-formed work against every part of `limit` (Flask-Limiter syntax)
+    for `key`, atomically in the shared storage; over the limit, nothing more is counted, the refusal
+    is counted for `breach_counts`, and the request ends in the app's 429 page."""
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+    for item in sorted(parse_many(limit)):
+        if not limiter.limiter.hit(item, prefix, key, scope, cost=cost):
+            _count_scope(scope)
+            abort(429)
+
+
+def spend_globally(scope: str, limit_name: str) -> None:
+    """One well-formed request against the configured global ceiling `limit_name`."""
+    config: Config = current_app.extensions["kanal.config"]
+    spend(scope, limit=getattr(config, limit_name), key=everyone())
+
+
+def within_upload_share(byte_count: int) -> bool:
+    """Spend `byte_count` bytes (counted in whole MiB) of this visit's share of the hour's upload
+    allowance; False, with nothing spent, when they do not fit. One visit cannot take the whole
+    hour's allowance from everyone else (issue 17)."""
+    config: Config = current_app.extensions["kanal.config"]
+    if byte_count <= 0:
+        return True
+    mib = -(-byte_count // (1024 * 1024))
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+    for item in parse_many(f"{config.max_upload_mb_per_visit_hour}/hour"):
+        if not limiter.limiter.hit(item, prefix, visit_key(), "upload-visit", cost=mib):
+            _count_scope("upload-visit")
+            return False
+    return True
 
 
 def init_limiter(app: Flask, config: Config, *, prefix: str) -> None:

@@ -17,6 +17,7 @@ def _production(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {"KANAL_ENV": "production", "KANAL_DATA_DIR": str(tmp_path)}
     env.update({name: new_production_secret() for name in SECRET_NAMES})
     env["KANAL_ROSTER_ROOTS"] = ROOTS
+    env["KANAL_REDIS_URL"] = "redis://127.0.0.1:6379/15"  # not contacted by load_config
     env.update(overrides)
     return {k: v for k, v in env.items() if v != "<unset>"}
 
@@ -87,6 +88,8 @@ def test_environment_values_are_read(tmp_path: Path) -> None:
         ({"KANAL_KDF_MEMORY_KIB": "1024"}, "KDF parameters"),
         ({"KANAL_KDF_ITERATIONS": "1"}, "KDF parameters"),
         ({"DATABASE_URL": "sqlite:///:memory:"}, "in-memory"),
+        ({"KANAL_REDIS_URL": "<unset>"}, "KANAL_REDIS_URL is not set: without Redis each gunicorn worker"),
+        ({"KANAL_REDIS_URL": "memory://"}, "KANAL_REDIS_URL is not a Redis URL"),
     ],
     ids=[
         "no_secrets",
@@ -97,6 +100,8 @@ def test_environment_values_are_read(tmp_path: Path) -> None:
         "cheap_kdf_memory",
         "cheap_kdf_time",
         "memory_db",
+        "no_redis",
+        "memory_limits",
     ],
 )
 def test_production_refuses_unsafe_configuration(tmp_path: Path, overrides: dict[str, str], complaint: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, func, inspect, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -318,5 +318,35 @@ def test_0009_keeps_every_row_rounds_team_times_and_the_old_chain_still_verifies
             new = record(session, action="logout", actor_id="r0")
             assert new.version == SEALED and new.prev_hash == prev
             assert verify_chain(session) is None
+    finally:
+        engine.dispose()
+
+
+def test_0011_adds_trusted_devices_that_go_with_their_reviewer(db_url: str, data_dir: Path, config: Config) -> None:
+    # given a database at 0010 with a reviewer
+    from cases.models import TrustedDevice
+    from cases.platform.migrations import downgrade
+
+    engine = make_engine(db_url)
+    hour = datetime(2026, 12, 8, 10)
+    try:
+        upgrade(engine, "0010")
+        assert "trusted_device" not in inspect(engine).get_table_names()
+        sessions = make_session_factory(engine, config.trust())
+        with sessions() as session, session.begin():
+            session.add(Reviewer(id="r1", username="ana", display_name="Ana", state="active", created_at=hour))
+        # when 0011 runs, then the reviewer is kept and a trusted device can be bound to them
+        upgrade(engine)
+        with sessions() as session, session.begin():
+            assert session.get(Reviewer, "r1") is not None
+            session.add(TrustedDevice(id=bytes(32), reviewer_id="r1", expires_hour=hour, failed_logins=0))
+        # and it goes with its reviewer
+        with sessions() as session, session.begin():
+            session.execute(delete(Reviewer).where(Reviewer.id == "r1"))
+        with sessions() as session:
+            assert session.scalars(select(TrustedDevice)).all() == []
+        # and 0011 comes off again cleanly
+        downgrade(engine, "0010")
+        assert "trusted_device" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()

@@ -1,6 +1,7 @@
 """Production start-up refuses a database without a recovery key."""
 
 import dataclasses
+import os
 
 import pytest
 from sqlalchemy import Engine
@@ -16,7 +17,10 @@ def _production(config: Config) -> Config:
         name: new_production_secret() for name in ("portal_secret_key", "review_secret_key", "receipt_key", "audit_key")
     }
     # a founder's fingerprint in the roots (any will do here); the fixture's roots file names the recovery key
-    return dataclasses.replace(config, env="production", roster_roots="founder " + "ab" * 32, **secrets)
+    redis = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    return dataclasses.replace(
+        config, env="production", roster_roots="founder " + "ab" * 32, redis_url=redis, **secrets
+    )
 
 
 def test_production_without_a_recovery_key_is_refused(config: Config, engine: Engine) -> None:
