@@ -24,7 +24,7 @@ compile-translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete
 
 run: $(STAMP) compile-translations

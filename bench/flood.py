@@ -6,12 +6,16 @@ under a throw-away key prefix (removed afterwards). While it runs, flooder threa
 - junk reports: each from a fresh visit (GET the form for a CSRF token, then POST it with an invalid
   form: the "what happened" field empty), the way a script floods a form, and
 - receipt guesses that drop their cookie: a fresh visit per guess, a well-formed random receipt,
+- hostile files (`--bomb-threads`): valid reports each carrying one of the hostile-input corpus's
+  bombs (pixel bombs, a PDF filter chain, an object-stream bomb, a zip bomb, a lying zip; from
+  tests/cases/evidence/hostile.py), one after another,
 
 and reporter threads send genuine reports (a fresh visit each, as `harness.submit`), spaced out so
 that on their own they stay far below every limit. Printed: the genuine reports accepted (200 with a
 receipt) and refused (429 or other), and what the flood got.
 
-    .venv/bin/python bench/flood.py [--seconds 60] [--junk-threads 4] [--guess-threads 2] [--genuine 40]
+    .venv/bin/python bench/flood.py [--seconds 60] [--junk-threads 4] [--guess-threads 2] [--bomb-threads 1]
+                                    [--genuine 40]
 
 Run it in a checkout of the commit to compare (the script uses only `bench/harness.py`).
 """
@@ -48,6 +52,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--junk-threads", type=int, default=4)
     parser.add_argument("--guess-threads", type=int, default=2)
+    parser.add_argument("--bomb-threads", type=int, default=1)
     parser.add_argument("--genuine", type=int, default=40)
     args = parser.parse_args()
 
@@ -84,6 +89,29 @@ def main() -> None:
                 with lock:
                     guesses[code] += 1
 
+        bombs_sent: Counter[str] = Counter()
+
+        def flood_bombs() -> None:
+            from hostile_files import submit_file
+
+            from tests.cases.evidence import hostile
+
+            corpus = [
+                ("bomb.png", hostile.png_bomb()),
+                ("bomb.jpg", hostile.jpeg_bomb()),
+                ("chain.pdf", hostile.pdf_filter_chain()),
+                ("objstm.pdf", hostile.pdf_object_stream_bomb()),
+                ("zip.docx", hostile.zip_bomb("docx")),
+                ("lying.docx", hostile.lying_zip_bomb()),
+            ]
+            n = 0
+            while not stop.is_set():
+                name, data = corpus[n % len(corpus)]
+                code, receipt = submit_file(base, choices, name, data, timeout=120)
+                with lock:
+                    bombs_sent[f"{code}{' receipt' if receipt else ''}"] += 1
+                n += 1
+
         def reporter(n: int) -> None:
             due = started + 3 + n * (args.seconds - 6) / args.genuine  # spread over the run, flood already on
             time.sleep(max(0.0, due - time.monotonic()))
@@ -94,6 +122,7 @@ def main() -> None:
 
         floods = [threading.Thread(target=flood_junk) for _ in range(args.junk_threads)]
         floods += [threading.Thread(target=flood_guesses) for _ in range(args.guess_threads)]
+        floods += [threading.Thread(target=flood_bombs) for _ in range(args.bomb_threads)]
         started = time.monotonic()
         for thread in floods:
             thread.start()
@@ -107,6 +136,7 @@ def main() -> None:
         print(f"run: {elapsed:.0f} s, portal on 4 gunicorn workers, shipped limits, Redis {REDIS} ({prefix})")  # noqa: T201
         print(f"junk reports (fresh visit, invalid form): {dict(sorted(junk.items()))}")  # noqa: T201
         print(f"receipt guesses (fresh visit each): {dict(sorted(guesses.items()))}")  # noqa: T201
+        print(f"reports with a bomb attached: {dict(sorted(bombs_sent.items()))}")  # noqa: T201
         print(f"genuine reports: {dict(genuine)}")  # noqa: T201
         print(f"genuine accepted: {accepted}/{args.genuine} = {100 * accepted / args.genuine:.1f} %")  # noqa: T201
     finally:

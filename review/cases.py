@@ -31,7 +31,7 @@ from cases.triage.workflow import (
 )
 from cases.web.app import db_session, session_factory
 from cases.web.filters import small_int
-from cases.web.i18n import STATUS_LABELS
+from cases.web.i18n import PRIORITY_LABELS, STATUS_LABELS
 
 from .forms import AssignForm, ButtonForm, DuplicateForm, LabelForm, NoteForm, PriorityForm, ReplyForm, StatusForm
 
@@ -108,7 +108,7 @@ def _case_page(case_id: str, *, status: int = 200, **forms: object) -> tuple[str
     assign_form = AssignForm(assignee=detail.summary.assigned_to_id or "")
     assign_form.assignee.choices = [("", _("nobody"))] + detail.assignable
     priority_form = PriorityForm(priority=detail.summary.priority)
-    priority_form.priority.choices = [(p, p) for p in PRIORITIES]
+    priority_form.priority.choices = [(p, str(PRIORITY_LABELS[p])) for p in PRIORITIES]
     context = {
         "case": detail,
         "reply_form": forms.get("reply_form") or ReplyForm(),

@@ -1,6 +1,6 @@
 """Languages and labels: Babel, the language chosen by URL, status and file labels, template filters."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from flask_babel import (
     format_timedelta,
     get_locale,
     lazy_gettext,
+    lazy_pgettext,
 )
 from flask_babel.speaklater import LazyString
 
@@ -31,6 +32,27 @@ STATUS_LABELS: dict[str, LazyString] = {  # keyed by CaseStatus; a plain status 
     CaseStatus.CLOSED: lazy_gettext("Concluded"),
     CaseStatus.REJECTED: lazy_gettext("Rejected"),
 }
+
+
+# Case priorities (cases.triage.workflow.PRIORITIES), with a context: "high" is not the same
+# word everywhere.
+PRIORITY_LABELS: dict[str, LazyString] = {
+    "low": lazy_pgettext("priority", "low"),
+    "normal": lazy_pgettext("priority", "normal"),
+    "high": lazy_pgettext("priority", "high"),
+    "urgent": lazy_pgettext("priority", "urgent"),
+}
+
+
+def status_note_text(text: str) -> str:
+    """A status change's note ("new → verifying" and the reason) with the statuses named in the
+    reader's language; any other text unchanged."""
+    first, _, rest = text.partition("\n")
+    old, arrow, new = first.partition(" → ")
+    if not arrow or old not in STATUS_LABELS or new not in STATUS_LABELS:
+        return text
+    named = f"{STATUS_LABELS[old]} → {STATUS_LABELS[new]}"
+    return named + ("\n" + rest if rest else "")
 
 
 # The English descriptions cases/evidence/sniff.py gives each accepted file kind.
@@ -95,6 +117,8 @@ def init_babel(app: Flask) -> None:
         return str(FILE_LABELS.get(label, label))
 
     app.jinja_env.globals.update(
+        priority_label=lambda code: str(PRIORITY_LABELS.get(code, code)),
+        status_note_text=status_note_text,
         status_label=status_label,
         category_name=category_name,
         get_locale=get_locale,
@@ -113,5 +137,10 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = rupiah
     app.jinja_env.filters["number"] = lambda value: format_decimal(value)
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm")
+    # Times stored to the hour only (DESIGN.md §3): shown as the hour they fall in, never as ":00" that
+    # would read like an exact minute.
+    app.jinja_env.filters["hour"] = lambda value: (
+        format_datetime(value, "d MMM yyyy, HH:00") + "–" + format_datetime(value + timedelta(hours=1), "HH:00")
+    )
     # The audit view: the exact time, unsealed (cases.accountability.audit.recent_events).
     app.jinja_env.filters["exact_datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm:ss")
