@@ -73,8 +73,8 @@ def _reviewer(reviewer_id: str) -> Reviewer:
 
 
 def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
-    affiliation_form = AffiliationForm()
-    affiliation_form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
+    affiliation_form = AffiliationForm(formdata=None)
+    affiliation_form.opd.choices = _opd_choices()
     create_form = extra.pop("create_form", None) or CreateReviewerForm(formdata=None)
     members = team(db_session())
     names = {m.reviewer.id: m.reviewer.display_name for m in members}
@@ -178,9 +178,14 @@ def disable(reviewer_id: str) -> Response:
     return redirect(url_for("admin.team_page"))
 
 
+def _opd_choices() -> list[tuple[object, str]]:
+    """The units, after an empty "— choose —" that is selected until the admin picks one."""
+    return [("", str(_("— choose —")))] + [(o.id, o.name) for o in active_opds(db_session())]
+
+
 def _affiliation_form() -> AffiliationForm:
     form = AffiliationForm()
-    form.opd.choices = [(o.id, o.name) for o in active_opds(db_session())]
+    form.opd.choices = _opd_choices()
     return form
 
 
@@ -202,6 +207,8 @@ def affiliate(reviewer_id: str) -> Response:
             flash(str(_REMOVAL_MESSAGES["not_holder"]))
             return redirect(url_for("admin.team_page"))
         flash(_("Affiliation saved; %(n)d case keys for that unit were removed.", n=removed))
+    else:
+        flash(_("Choose a unit first."))
     return redirect(url_for("admin.team_page"))
 
 
@@ -246,6 +253,8 @@ def declare_conflict() -> Response:
             kind="conflict",
         )
         flash(_("Conflict declared; %(n)d case keys for that unit were removed from your account.", n=removed))
+    else:
+        flash(_("Choose a unit first."))
     return redirect(url_for("admin.team_page"))
 
 

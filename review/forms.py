@@ -123,8 +123,17 @@ class EmailForm(FlaskForm):
     email = TextField(_l("E-mail for notifications"), validators=[Optional(), Length(max=254)])
 
 
+def _choice(value: object) -> int | None:
+    """A select's value: None for the empty "— choose —" option (refused with the field's message)."""
+    if value in (None, ""):
+        return None
+    return int(str(value))
+
+
 class AffiliationForm(FlaskForm):
-    opd = SelectField(_l("Unit (OPD)"), coerce=int)
+    # Opens on an empty "— choose —" (review/admin.py): a recusal or membership is never one click
+    # away from a unit chosen for the admin.
+    opd = SelectField(_l("Unit (OPD)"), coerce=_choice, validators=[DataRequired(message=_l("Choose a unit first."))])
     kind = SelectField(
         _l("Kind"),
         choices=[

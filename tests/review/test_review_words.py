@@ -29,3 +29,16 @@ def test_priorities_status_changes_and_numbering_are_in_indonesian(
     # the report is #1, and times kept to the hour read as an hour's span, never a minute
     assert '<p class="meta">#1 ·' in page
     assert re.search(r"#2 · [^<]*· \d{1,2} \w+ \d{4}, \d\d:00–\d\d:00", page)
+
+
+def test_no_unit_is_preselected_for_a_recusal_or_membership(review: FlaskClient, review_app: Flask) -> None:
+    activated_reviewer(review_app, review, "ratna", "--admin")
+    page = review.get("/team").get_data(as_text=True)
+    select = page.split('id="own-opd"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r"<option[^>]*selected[^>]*>", select) in ([], ['<option selected value="">'])
+    # sent as it opens, nothing is declared
+    response = review.post(
+        "/me/conflicts", data={"csrf_token": csrf_token(review, "/team"), "opd": "", "kind": "conflict"}
+    )
+    assert response.status_code == 302
+    assert "Pilih unit terlebih dahulu" in review.get("/team").get_data(as_text=True)
