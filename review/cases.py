@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from cases.errors import CaseNotFound, DomainError, ItemTampered
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
-from cases.reporting.conversation import team_replies
+from cases.reporting.conversation import may_reply, team_replies
 from cases.reporting.errors import EmptyMessage
 from cases.team.grants import is_reader, unreadable_cases, waiting_for_keys
 from cases.team.membership import pending_approvals
@@ -148,6 +148,10 @@ def reply(case_id: str) -> Response | tuple[str, int]:
         return _case_page(case_id, reply_form=form)  # back to the case page, the text kept
     if form.confirmed.data != "1":
         # What the reporter will receive, to be confirmed: only this text, nothing else of the case.
+        try:
+            may_reply(db_session(), actor=g.actor, case_id=case_id[:MAX_ID_CHARS])
+        except CaseNotFound:
+            abort(404)
         return render_template("reply_confirm.html", case_id=case_id[:MAX_ID_CHARS], form=form), 200
     try:
         team_replies(

@@ -6,7 +6,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 METHODS = [
     ("portal/**.py", "python"),
     ("review/**.py", "python"),
@@ -16,21 +24,30 @@ METHODS = [
 ]
 
 
-def _extracted() -> set[str]:
+def _extracted_with_context() -> set[tuple[str | None, str]]:
+    """(message context, msgid) of every string; a plural's msgid is its singular."""
     messages = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHODS, keywords=KEYWORDS
-    ):
-        messages.add(message if isinstance(message, str) else message[0])
+    for _file, _line, message, _comments, context in extract_from_dir(str(ROOT), method_map=METHODS, keywords=KEYWORDS):
+        messages.add((context, message if isinstance(message, str) else message[0]))
     return messages
+
+
+def _extracted() -> set[str]:
+    return {message for _context, message in _extracted_with_context()}
 
 
 def test_every_string_in_code_and_templates_has_an_indonesian_translation() -> None:
     with (ROOT / "translations" / "id" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
     assert not catalog.fuzzy, "the catalog header is marked fuzzy: pybabel compile would skip it"
-    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
-    missing = sorted(_extracted() - translated)
+    translated = {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalog
+        if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
+    missing = sorted(
+        f"{context}|{message}" if context else message for context, message in _extracted_with_context() - translated
+    )
     assert not missing, f"untranslated in id: {missing}"
 
 

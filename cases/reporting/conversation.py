@@ -88,6 +88,12 @@ def reporter_adds(
     return stored
 
 
+def may_reply(session: Session, *, actor: Actor, case_id: str) -> None:
+    """Raises CaseNotFound unless `actor` could send a reply to this case (the same key check as
+    `team_replies`): the confirm page of a reply exists only for a case the reviewer reads."""
+    open_reviewer_key(session, case_id=case_id, reviewer=actor.reviewer, private_key=actor.private_key())
+
+
 def team_replies(
     session: Session,
     *,
