@@ -34,6 +34,7 @@ def activate_admin(page: "sync_api.Page", review_url: str, root: Path) -> None:
     secret = base64.b32decode(compact + "=" * (-len(compact) % 8))
     page.fill("#code", current_code(secret, now=time.time()))
     page.click("main button[type=submit]")
+    page.locator("ol.codes li").first.wait_for()  # the answer to the POST, not the page before it
     assert page.locator("ol.codes li").count() == 10
 
 
@@ -43,6 +44,7 @@ def report(page: "sync_api.Page", portal_url: str, what: str) -> None:
     page.select_option("#opd", index=3)
     page.fill("#what", what)
     page.click("main form button[type=submit]")
+    page.locator(".receipt").wait_for()
     assert page.locator(".receipt").count() == 1
 
 

@@ -173,6 +173,7 @@ def activate(page: "sync_api.Page", review_url: str, username: str, one_time: st
     codes.secrets[username] = base64.b32decode(compact + "=" * (-len(compact) % 8))
     page.fill("#code", codes.code(username))
     page.click("main button[type=submit]")
+    page.locator("ol.codes li").first.wait_for()  # the answer to the POST, not the page before it
     assert page.locator("ol.codes li").count() == 10
 
 
