@@ -242,6 +242,27 @@ class Server:
         except OSError:
             return []
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server has used so far: the master, its workers and their
+        children (the cleaners' sandbox), and the children already reaped. Read from /proc, so it
+        does not depend on how fast or slow the load-generating client is (issue 21)."""
+        ticks = 0
+        pending, seen = [self.process.pid], set()
+        while pending:
+            pid = pending.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                continue  # exited since it was listed
+            # fields[11:15] are utime, stime, cutime, cstime (man 5 proc, fields 14-17)
+            ticks += sum(int(value) for value in fields[11:15])
+            pending += [int(child) for child in children]
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

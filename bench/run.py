@@ -115,20 +115,31 @@ def hello_pair(base: str) -> None:
     assert status == status2 == 200
 
 
-def load_level(action: Callable[[int], None], count: int, concurrency: int) -> dict[str, float]:
+def load_level(
+    action: Callable[[int], None], count: int, concurrency: int, server: Server | None = None
+) -> dict[str, float]:
+    """Latency and throughput of `count` actions; with `server`, also the server's CPU per action
+    (from /proc: independent of the client's own cost)."""
     samples: list[float] = []
 
     def one(index: int) -> None:
         samples.append(timed(lambda: action(index)))
 
+    cpu_before = server.cpu_seconds() if server else 0.0
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(one, range(count)))
     seconds = time.perf_counter() - began
-    return {**summary(samples), "per_s": round(count / seconds, 1)}
+    out = {**summary(samples), "per_s": round(count / seconds, 1)}
+    if server:
+        out["cpu_ms"] = round((server.cpu_seconds() - cpu_before) * 1000 / count, 2)
+    return out
 
 
-def submissions(hello: str, portal: str, counts: dict[int, int]) -> dict[str, dict[str, dict[str, float]]]:
+def submissions(
+    hello_server: Server, portal_server: Server, counts: dict[int, int]
+) -> dict[str, dict[str, dict[str, float]]]:
+    hello, portal = hello_server.base, portal_server.base
     choices = form_choices(portal)
     out: dict[str, dict[str, dict[str, float]]] = {}
     for concurrency, count in counts.items():
@@ -138,14 +149,18 @@ def submissions(hello: str, portal: str, counts: dict[int, int]) -> dict[str, di
             assert submit(portal, marks[index], choices).receipt, "no receipt"
 
         out[str(concurrency)] = {
-            "hello": load_level(lambda _i: hello_pair(hello), count, concurrency),
-            "portal": load_level(portal_one, count, concurrency),
+            "hello": load_level(lambda _i: hello_pair(hello), count, concurrency, hello_server),
+            "portal": load_level(portal_one, count, concurrency, portal_server),
         }
     return out
 
 
-def status_checks(hello: str, portal: str, receipt: str, rounds: int) -> dict[str, dict[str, float]]:
-    """POST /status with a valid and an invalid receipt, interleaved; the bare GET alongside."""
+def status_checks(
+    hello_server: Server, portal_server: Server, receipt: str, rounds: int
+) -> dict[str, dict[str, float]]:
+    """POST /status with a valid and an invalid receipt, interleaved; the bare GET alongside. Also
+    the servers' CPU per request over the whole loop (each server serves only its own requests)."""
+    hello, portal = hello_server.base, portal_server.base
     clients = {}
     for name in ("valid", "invalid"):
         client = no_redirect_opener()
@@ -154,6 +169,7 @@ def status_checks(hello: str, portal: str, receipt: str, rounds: int) -> dict[st
         clients[name] = (client, token.group(1))
     samples: dict[str, list[float]] = {"valid": [], "invalid": [], "hello_get": []}
     wrong = "ZZZZ-ZZZZ-ZZZZ-ZZZZ"
+    cpu_before = portal_server.cpu_seconds(), hello_server.cpu_seconds()
     for _ in range(rounds):
         for name, text, expected in (("valid", receipt, 302), ("invalid", wrong, 200)):
             client, visit_token = clients[name]
@@ -162,7 +178,12 @@ def status_checks(hello: str, portal: str, receipt: str, rounds: int) -> dict[st
             samples[name].append(time.perf_counter() - began)
             assert status == expected, (name, status)
         samples["hello_get"].append(timed(lambda: request(opener(), hello + "/")))
-    return {name: summary(values) for name, values in samples.items()}
+    out = {name: summary(values) for name, values in samples.items()}
+    out["cpu_ms"] = {
+        "status_check": round((portal_server.cpu_seconds() - cpu_before[0]) * 1000 / (2 * rounds), 2),
+        "hello_get": round((hello_server.cpu_seconds() - cpu_before[1]) * 1000 / rounds, 2),
+    }
+    return out
 
 
 def logins(review: str, rounds: int, backup_codes: list[str]) -> dict[str, float]:
@@ -238,10 +259,10 @@ def main() -> int:
         # activated first: cases are sealed to the reviewers active when they arrive
         client, backup_codes = reviewer(review, deployment.one_time_passphrase)
         counts = {1: 40, 8: 120, 32: 160} if quick else {1: 100, 8: 400, 32: 600}
-        report["submission"] = submissions(hello, portal, counts)
+        report["submission"] = submissions(servers[0], servers[1], counts)
         receipt = submit(portal, "KANARI-status", form_choices(portal)).receipt
         assert receipt
-        report["status_check"] = status_checks(hello, portal, receipt, 60 if quick else 200)
+        report["status_check"] = status_checks(servers[0], servers[1], receipt, 60 if quick else 200)
         report["case_view"] = case_views(review, client, 30 if quick else 100)
         report["reviewer_login"] = logins(review, 7 if quick else 15, backup_codes)
     finally:
@@ -288,6 +309,14 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
 
     for level in sub:
         portal, hello = sub[level]["portal"], sub[level]["hello"]
+        if "cpu_ms" in portal:
+            row(
+                f"server CPU per submission (form GET + POST), concurrency {level} ÷ bare Flask pair",
+                ratio(portal["cpu_ms"], hello["cpu_ms"]),
+                "",
+                None,
+                f"{portal['cpu_ms']} vs {hello['cpu_ms']} ms (from /proc: the client's cost is not in it)",
+            )
         share = ratio(portal["per_s"], hello["per_s"])
         row(
             f"submission throughput, concurrency {level} ÷ bare Flask",
@@ -324,6 +353,14 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
         "≤ 2",
         ratio(status["invalid"]["p50_ms"], status["hello_get"]["p50_ms"]) <= 2,
         f"{status['invalid']['p50_ms']} vs {status['hello_get']['p50_ms']} ms",
+    )
+    cpu = status["cpu_ms"]
+    row(
+        "server CPU per status check (valid and invalid alike) ÷ bare Flask GET",
+        ratio(cpu["status_check"], cpu["hello_get"]),
+        "≤ 2",
+        ratio(cpu["status_check"], cpu["hello_get"]) <= 2,
+        f"{cpu['status_check']} vs {cpu['hello_get']} ms (from /proc)",
     )
     difference = round(status["valid"]["p50_ms"] - status["invalid"]["p50_ms"], 2)
     row(
