@@ -9,7 +9,7 @@ from cases.evidence.errors import FileRefused
 from cases.evidence.store import PreparedFile
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
-from cases.reporting.errors import RecoveryKeyMissing, UnknownChoice
+from cases.reporting.errors import FormAlreadySent, RecoveryKeyMissing, UnknownChoice
 from cases.reporting.report_content import ReportContent
 from cases.reporting.report_forms import (
     SentBefore,
@@ -20,7 +20,7 @@ from cases.reporting.report_forms import (
     kept_files,
     kept_for_sending,
     new_form_token,
-    purge_stale_forms,
+    purge_stale_forms_hourly,
     remove_kept_files,
     seal_receipt,
     sent_before,
@@ -50,8 +50,9 @@ def _chosen_files() -> bool:
 
 
 def _form_page(form: ReportForm, status: int, **context: object) -> tuple[str, int]:
-    """The form again, with the files kept for it named."""
-    kept = kept_files(db_session(), form.form_token.data) if is_form_token(form.form_token.data) else []
+    """The form again, with the files kept for it named (a new form has none)."""
+    token = form.form_token.data
+    kept = kept_files(db_session(), token) if form.is_submitted() and is_form_token(token) else []
     return render_template("report.html", form=form, kept=kept, **context), status
 
 
@@ -137,9 +138,8 @@ def new_report() -> tuple[str, int]:
     )
     try:
         with session.begin_nested():  # a refusal below takes the claim and the half-made case back
-            if not claim_form(session, token):
-                again = sent_before(session, token)
-                return _sent_again(again or SentBefore(None))
+            claim_form(session, token)
+            kept = kept_for_sending(session, token)
             submitted = submit_report(
                 session,
                 category_id=form.category.data,
@@ -147,11 +147,14 @@ def new_report() -> tuple[str, int]:
                 content=content,
                 receipt_key=config.receipt_key_bytes,
                 first_response_hours=config.first_response_hours,
-                files=[*kept_for_sending(session, token), *prepared],
+                files=[*kept, *prepared],
                 limits=limits(),
             )
             seal_receipt(session, token, receipt=submitted.receipt, files=submitted.files)
-            forget_kept_files(session, token)
+            if kept:
+                forget_kept_files(session, token)
+    except FormAlreadySent:  # the same form, posted twice at the same moment: the first one made the case
+        return _sent_again(sent_before(session, token) or SentBefore(None))
     except FileRefused as refused:
         return _form_page(form, 400, file_errors=[refusal_message(refused)])
     except UnknownChoice:
@@ -159,6 +162,6 @@ def new_report() -> tuple[str, int]:
     except RecoveryKeyMissing:
         current_app.logger.error("submission refused: no recovery key is installed")
         return _form_page(form, 503, problem="unavailable", file_errors=_keep_chosen(form, prepared))
-    purge_stale_forms(session)
+    purge_stale_forms_hourly(session)
     # Rendered directly from the POST: the receipt never appears in a URL or redirect.
     return render_template("receipt.html", receipt=submitted.receipt, files=submitted.files), 200

@@ -25,3 +25,7 @@ class RecoveryKeyMissing(DomainError):
 
 class ReporterSessionGone(DomainError):
     """Expired, forgotten, or never existed: enter the receipt again."""
+
+
+class FormAlreadySent(DomainError):
+    """This report form was sent before (cases.reporting.report_forms): it makes no second case."""

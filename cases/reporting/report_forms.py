@@ -40,6 +40,7 @@ from cases.evidence.sniff import FileKind
 from cases.evidence.store import AttachmentInfo, Limits, PreparedFile, stored_this_hour
 from cases.models import KeptFile, KeptFileChunk, SentForm, new_id
 from cases.platform.clock import to_hour, utc_now
+from cases.reporting.errors import FormAlreadySent
 from crypto.derive import derive_key, unwrap, wrap
 from crypto.errors import CryptoError
 from crypto.stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, new_header
@@ -100,15 +101,16 @@ def sent_before(session: Session, token: str) -> SentBefore | None:
     return SentBefore(str(data["receipt"]), files)
 
 
-def claim_form(session: Session, token: str) -> bool:
-    """Claim the form for the case this transaction makes; False when it was sent already (also by a
-    POST running at the same moment: the primary key decides, and the loser makes nothing)."""
+def claim_form(session: Session, token: str) -> None:
+    """Claim the form for the case this transaction makes. FormAlreadySent when it was sent already,
+    also by a POST running at the same moment: the primary key decides, and the loser makes nothing.
+    Call it inside a savepoint (or transaction) that also holds the case, so that the failed insert
+    takes the rest with it."""
+    session.add(SentForm(id=_form_id(token), sealed=None, created_at=to_hour(utc_now())))
     try:
-        with session.begin_nested():
-            session.add(SentForm(id=_form_id(token), sealed=None, created_at=to_hour(utc_now())))
+        session.flush()
     except IntegrityError:
-        return False
-    return True
+        raise FormAlreadySent() from None
 
 
 def seal_receipt(session: Session, token: str, *, receipt: str, files: Sequence[AttachmentInfo]) -> None:
@@ -267,6 +269,19 @@ def kept_bytes_this_hour(session: Session) -> int:
 
 
 # --- forgetting ----------------------------------------------------------------------------------
+
+
+_purged_hour: list[datetime] = []  # the hour this process last purged in (purge_stale_forms_hourly)
+
+
+def purge_stale_forms_hourly(session: Session) -> None:
+    """`purge_stale_forms` once per hour per process (at a report): rows are kept by the hour, so
+    a second purge within the same hour finds nothing new. The timer and server start purge too."""
+    hour = to_hour(utc_now())
+    if _purged_hour and _purged_hour[0] == hour:
+        return
+    purge_stale_forms(session)
+    _purged_hour[:] = [hour]
 
 
 def purge_stale_forms(session: Session) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cases.models import Attachment, Case, KeptFile, Opd, SentForm
 from cases.platform.seed import UNKNOWN_OPD
 from cases.reporting import report_forms
+from cases.reporting.errors import FormAlreadySent
 from cases.reporting.report_forms import claim_form, new_form_token, purge_stale_forms
 from tests.actions import _RECEIPT, post_multipart, report_form
 
@@ -110,8 +111,11 @@ def test_purging_forgets_the_sealed_receipt_and_later_the_form(
 
 def test_two_posts_of_one_form_at_once_claim_it_once(session: Session) -> None:
     token = new_form_token()
-    assert claim_form(session, token) is True
-    assert claim_form(session, token) is False
+    with session.begin_nested():
+        claim_form(session, token)
+    with pytest.raises(FormAlreadySent), session.begin_nested():
+        claim_form(session, token)
+    assert session.scalar(select(func.count()).select_from(SentForm)) == 1
 
 
 def test_a_tampered_form_token_gets_a_fresh_one_not_an_error(portal: FlaskClient, session: Session) -> None:
