@@ -29,7 +29,12 @@ def test_every_string_in_code_and_templates_has_an_indonesian_translation() -> N
     with (ROOT / "translations" / "id" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
     assert not catalog.fuzzy, "the catalog header is marked fuzzy: pybabel compile would skip it"
-    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    # A plural entry's id is (singular, plural) and its string a tuple: every form must be translated.
+    translated = {
+        m.id[0] if isinstance(m.id, tuple) else m.id
+        for m in catalog
+        if m.id and m.string and all(m.string if isinstance(m.string, tuple) else [m.string]) and not m.fuzzy
+    }
     missing = sorted(_extracted() - translated)
     assert not missing, f"untranslated in id: {missing}"
 
