@@ -15,11 +15,11 @@ from cases.reporting.errors import EmptyMessage
 from cases.team.grants import is_reader, unreadable_cases, waiting_for_keys
 from cases.team.membership import pending_approvals
 from cases.triage.case_list import CaseFilter, dashboard, first_response_overdue
-from cases.triage.search import MAX_QUERY_CHARS, find_cases
 from cases.triage.deadlines import DeadlineRules
 from cases.triage.errors import ReasonRequired, TransitionNotAllowed
 from cases.triage.reading import download_attachment, read_case
 from cases.triage.retention import purge_soon
+from cases.triage.search import MAX_QUERY_CHARS, find_cases
 from cases.triage.workflow import (
     PRIORITIES,
     add_label,

@@ -5,8 +5,8 @@ import pytest
 from crypto.errors import CryptoError
 from crypto.keys import (
     PRIVATE_KEY_BYTES,
-    GrantOpener,
     PUBLIC_KEY_BYTES,
+    GrantOpener,
     KeyPair,
     generate_keypair,
     keypair_from_private,
@@ -231,7 +231,7 @@ def test_one_opener_opens_many_grants_as_open_grant_does() -> None:
     for sealed, binding in failures:
         with pytest.raises(CryptoError):
             opener.open(sealed, **binding)
-    assert "GrantOpener(...)" == repr(opener)
+    assert repr(opener) == "GrantOpener(...)"
 
 
 @pytest.mark.parametrize("length", [0, 95, 97])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.evidence.store import Limits, PreparedFile, Upload, prepare_file
-from cases.models import Base, Case, CaseItem
+from cases.models import Case, CaseItem
 from cases.platform.config import Config
 from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import reporter_adds, team_replies
@@ -19,7 +19,7 @@ from cases.team.grants import open_reviewer_key
 from cases.triage.case_list import Preview
 from cases.triage.case_text import PREVIEW_CHARS, preview_of
 from cases.triage.search import find_cases
-from tests.domain import Holder, founder
+from tests.domain import Holder, database_text, founder
 
 CANARY = "KANARI-PRATINJAU-7d41"
 
@@ -56,17 +56,6 @@ def _visit(session: Session, holder: Holder, case_id: str) -> Visit:
     )
 
 
-def _database_text(session: Session) -> bytes:
-    """Every value of every table, as a dump would hold it."""
-    session.flush()
-    dump = []
-    for table in Base.metadata.sorted_tables:
-        for row in session.execute(select(table)):
-            for value in row:
-                dump.append(value if isinstance(value, bytes) else str(value).encode())
-    return b"\n".join(dump)
-
-
 def test_preview_is_the_beginning_of_what_happened_cut_at_a_word() -> None:
     short = ReportContent(what="  Kabid\nmeminta   setoran.  ")
     assert preview_of(short) == Preview(text="Kabid meminta setoran.")
@@ -89,7 +78,7 @@ def test_the_reader_sees_the_report_beginning_and_the_database_holds_no_preview(
     row = find_cases(session, actor=rina.actor).rows[0]
     assert row.id == case_id and row.preview is not None and row.preview.text.startswith(CANARY)
     # and nothing of it is in the database, before or after the list was shown
-    assert CANARY.encode() not in _database_text(session)
+    assert CANARY.encode() not in database_text(session)
 
 
 def test_a_tampered_report_previews_as_failing_its_check(
