@@ -56,13 +56,14 @@ from crypto.passphrase import KdfParams  # noqa: E402
 
 CHEAP = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 PASS = "kopi tubruk di pasar johar pagi hari"
-WORDS = (
+_VOCABULARY = (
     "kepala bidang meminta setoran setiap awal bulan dari staf honorer pelaksana uang diserahkan "
     "melalui bendahara amplop ruang belakang kantor dinas pelayanan izin loket pungutan tanpa kuitansi "
     "promosi jabatan eselon mutasi pegawai tanda tangan berkas rapat anggaran kegiatan perjalanan dinas "
     "laporan fiktif gratifikasi hadiah rekanan proyek pengadaan barang jasa tender paket pekerjaan "
     "atasan langsung sekretaris kepala seksi pejabat pembuat komitmen saksi rekan kerja subbagian umum"
-).split()
+)
+WORDS = _VOCABULARY.split(" ")
 IN_REPORTS = "sutrisnowati"  # in the `who` of one case in 250
 IN_MESSAGES = "kuitansimerah"  # in a reporter's message of one case in 500
 NOWHERE = "tidakadadimanapun"
@@ -179,7 +180,7 @@ def run(url: str, count: int, repeat: int) -> dict[str, object]:
         row = session.get(Reviewer, reviewer_id)
         assert row is not None
         actor = Actor.unlocked(row, keypair=outcome.keypair)
-        unit = session.execute(text("SELECT opd_id FROM \"case\" GROUP BY opd_id ORDER BY count(*) DESC")).scalar()
+        unit = session.execute(text('SELECT opd_id FROM "case" GROUP BY opd_id ORDER BY count(*) DESC')).scalar()
 
         def searched(query: str, **kw: object) -> Callable[[], object]:
             def go() -> object:
@@ -201,9 +202,7 @@ def run(url: str, count: int, repeat: int) -> dict[str, object]:
             f"search_bound_{SEARCH_BOUND}_word_nowhere": timed(searched(NOWHERE), repeat),
             "search_all_cases_word_in_reports": timed(searched(IN_REPORTS, bound=count), max(2, repeat // 2)),
             "search_all_cases_word_nowhere": timed(searched(NOWHERE, bound=count), max(2, repeat // 2)),
-            "search_one_unit_word_nowhere": timed(
-                searched(NOWHERE, filters=CaseFilter(opd_id=unit)), repeat
-            ),
+            "search_one_unit_word_nowhere": timed(searched(NOWHERE, filters=CaseFilter(opd_id=unit)), repeat),
         }
         unit_cases = find_cases(session, actor=actor, query=NOWHERE, filters=CaseFilter(opd_id=unit)).search
         session.rollback()
