@@ -9,6 +9,7 @@ content under a false label.
 """
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ def next_seq(session: Session, case: Case) -> int:
     return case.item_seq
 
 
-def metadata_of(item: CaseItem, *, attachment_id: str | None = None) -> ItemMetadata:
+def metadata_of(item: "CaseItem | ItemColumns", *, attachment_id: str | None = None) -> ItemMetadata:
     """What `item`'s row says now; `attachment_id`: the attachment whose `item_id` is this item, if any."""
     return ItemMetadata(
         case_id=item.case_id,
@@ -78,12 +79,36 @@ def seal_item(item: CaseItem, key: bytes, plaintext: bytes, *, attachment_id: st
     item.ciphertext = encrypt_item(key, plaintext, metadata_of(item, attachment_id=attachment_id))
 
 
-def open_item(item: CaseItem, key: bytes, *, attachment_id: str | None = None) -> bytes:
+def open_item(item: "CaseItem | ItemColumns", key: bytes, *, attachment_id: str | None = None) -> bytes:
     """The plaintext, or ItemTampered when the ciphertext or any bound column was changed."""
     try:
         return decrypt_item(key, item.ciphertext, metadata_of(item, attachment_id=attachment_id))
     except CryptoError:
         raise ItemTampered(item.seq) from None
+
+
+class ItemColumns(Protocol):
+    """What opening an item reads of its row: a `CaseItem`, or a row of these columns (a search reads
+    thousands of items and needs no ORM object for each)."""
+
+    id: str
+    case_id: str
+    seq: int
+    kind: str
+    author: str
+    key_kind: str
+    ciphertext: bytes
+
+
+ITEM_COLUMNS = (
+    CaseItem.id,
+    CaseItem.case_id,
+    CaseItem.seq,
+    CaseItem.kind,
+    CaseItem.author,
+    CaseItem.key_kind,
+    CaseItem.ciphertext,
+)
 
 
 def attachment_pointing_at(session: Session, item: CaseItem) -> str | None:

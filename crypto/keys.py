@@ -96,17 +96,36 @@ def seal_key(key: bytes, *, recipient_public: bytes, case_id: str, key_kind: str
 
 
 def open_grant(sealed: bytes, *, recipient_private: bytes, case_id: str, key_kind: str, recipient_id: str) -> bytes:
-    info = _grant_info(case_id, key_kind, recipient_id)
-    if sealed[:1] != _GRANT_VERSION:
-        raise CryptoError()
-    private_key, _ = _from_private(recipient_private)
-    try:
-        key = _SUITE.decrypt(sealed[1:], private_key, info=info)
-    except (InvalidTag, ValueError):
-        raise CryptoError() from None
-    if len(key) != KEY_BYTES:
-        raise CryptoError()
-    return key
+    return GrantOpener(recipient_private).open(sealed, case_id=case_id, key_kind=key_kind, recipient_id=recipient_id)
+
+
+class GrantOpener:
+    """One recipient's private key, parsed once, for opening many grants in a row.
+
+    Parsing the hybrid private key (an ML-KEM-768 key generation from its seed) costs about twice
+    an HPKE open; the case list's previews and its search open a grant per case, so they parse
+    once. Holds the key only as long as the caller keeps the object (one request)."""
+
+    __slots__ = ("_private",)
+
+    def __init__(self, recipient_private: bytes) -> None:
+        self._private, _ = _from_private(recipient_private)
+
+    def __repr__(self) -> str:  # never print the key
+        return "GrantOpener(...)"
+
+    def open(self, sealed: bytes, *, case_id: str, key_kind: str, recipient_id: str) -> bytes:
+        """The sealed key; CryptoError for any failure (wrong key, case, kind, recipient, or tampering)."""
+        info = _grant_info(case_id, key_kind, recipient_id)
+        if sealed[:1] != _GRANT_VERSION:
+            raise CryptoError()
+        try:
+            key = _SUITE.decrypt(sealed[1:], self._private, info=info)
+        except (InvalidTag, ValueError):
+            raise CryptoError() from None
+        if len(key) != KEY_BYTES:
+            raise CryptoError()
+        return key
 
 
 def key_tag(secret: bytes, key: bytes, *, case_id: str, opd_id: int, key_kind: str) -> bytes:

@@ -14,11 +14,12 @@ from cases.reporting.conversation import may_reply, team_replies
 from cases.reporting.errors import EmptyMessage
 from cases.team.grants import is_reader, unreadable_cases, waiting_for_keys
 from cases.team.membership import pending_approvals
-from cases.triage.case_list import CaseFilter, dashboard, first_response_overdue, list_cases
+from cases.triage.case_list import CaseFilter, dashboard, first_response_overdue
 from cases.triage.deadlines import DeadlineRules
 from cases.triage.errors import ReasonRequired, TransitionNotAllowed
 from cases.triage.reading import download_attachment, read_case
 from cases.triage.retention import purge_soon
+from cases.triage.search import MAX_QUERY_CHARS, find_cases
 from cases.triage.workflow import (
     PRIORITIES,
     add_label,
@@ -66,7 +67,8 @@ def case_list() -> str:
         page=_int("page") or 1,
     )
     session = db_session()
-    page = list_cases(session, reviewer=g.reviewer, filters=filters)
+    # The search term stays in this request: it is not logged (docs/SECURITY.md, "Previews and search").
+    page = find_cases(session, actor=g.actor, filters=filters, query=request.args.get("q", ""))
     waiting = waiting_for_keys(session, g.reviewer)  # None: not a reader yet
     return render_template(
         "case_list.html",
@@ -76,6 +78,7 @@ def case_list() -> str:
         categories=active_categories(db_session()),
         opds=active_opds(db_session()),
         statuses=STATUS_LABELS,
+        max_query=MAX_QUERY_CHARS,
     )
 
 

@@ -12,6 +12,7 @@ The recovery key is sealed to only when its fingerprint is a root.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,8 @@ from cases.reporting.errors import RecoveryKeyMissing
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.trust import trust_of
-from crypto.keys import key_tag, open_grant, seal_key, tag_matches
+from crypto.errors import CryptoError
+from crypto.keys import GrantOpener, key_tag, open_grant, seal_key, tag_matches
 
 
 def _eligible() -> ColumnElement[bool]:
@@ -153,11 +155,14 @@ def key_belongs(session: Session, case: Case, kind: str, key: bytes) -> bool:
     """Is `key` the case's own key of that kind, for the unit it was submitted about? False for a key a
     database writer sealed into the grants, a case moved to another unit, or a case from before tags
     (until `items upgrade`)."""
-    tag = case.seal_tag
-    if tag is None or len(tag) != 2 * _TAG:
+    return _belongs(trust_of(session).audit_key, case.id, case.opd_id, case.seal_tag, kind, key)
+
+
+def _belongs(secret: bytes, case_id: str, opd_id: int, seal_tag: bytes | None, kind: str, key: bytes) -> bool:
+    if seal_tag is None or len(seal_tag) != 2 * _TAG:
         return False
-    expected = tag[:_TAG] if kind == "case" else tag[_TAG:]
-    return tag_matches(expected, _tag(session, case, kind, key))
+    expected = seal_tag[:_TAG] if kind == "case" else seal_tag[_TAG:]
+    return tag_matches(expected, key_tag(secret, key, case_id=case_id, opd_id=opd_id, key_kind=kind))
 
 
 def tag_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes) -> None:
@@ -229,6 +234,45 @@ def open_reviewer_key(
         )
         raise CaseNotFound()
     return key
+
+
+def open_reviewer_keys(
+    session: Session, *, actor: Actor, case_ids: Sequence[str], key_kind: str = "case"
+) -> dict[str, bytes]:
+    """The actor's keys of that kind for many cases at once (a page of previews, a search): one query
+    for grants and cases, the private key parsed once. A case without a grant is simply absent; one
+    whose grant fails to open or whose key fails its tag is absent too, and logged as in
+    `open_reviewer_key`. An actor without keys gets CaseNotFound."""
+    if not case_ids:
+        return {}
+    reviewer = actor.reviewer
+    opener = GrantOpener(actor.private_key())
+    secret = trust_of(session).audit_key
+    keys: dict[str, bytes] = {}
+    rows = session.execute(
+        select(KeyGrant.case_id, KeyGrant.sealed, Case.opd_id, Case.seal_tag)
+        .join(Case, Case.id == KeyGrant.case_id)
+        .where(
+            KeyGrant.case_id.in_(case_ids),
+            KeyGrant.key_kind == key_kind,
+            KeyGrant.recipient_id == reviewer.recipient_id,
+        )
+    )
+    for case_id, sealed, opd_id, seal_tag in rows:
+        try:
+            key = opener.open(sealed, case_id=case_id, key_kind=key_kind, recipient_id=reviewer.recipient_id)
+        except CryptoError:
+            key = None
+        if key is None or not _belongs(secret, case_id, opd_id, seal_tag, key_kind, key):
+            logger.error(
+                "The %s key of case %s fails to open or fails its tag: not used (run `flask audit verify` "
+                "and check the case's grants and unit).",
+                key_kind,
+                case_id,
+            )
+            continue
+        keys[case_id] = key
+    return keys
 
 
 REGRANT_BATCH = 200

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from cases.models import Case, CaseLabel, CaseRead, CaseStatus, Category, Opd, Reviewer
+from cases.models import Case, CaseItem, CaseLabel, CaseRead, CaseStatus, Category, Opd, Reviewer
 from cases.platform.clock import utc_now
 from cases.team.grants import holds_case_key
 from cases.triage.deadlines import overdue_clause
@@ -41,6 +41,35 @@ class CaseFilter:
 
 
 @dataclass(frozen=True)
+class ReporterActivity:
+    """The reporter's newest item after the report: a message or a file, and its hour (shown as a day)."""
+
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The beginning of the report's "what happened", decrypted in the request for its reader; never
+    stored. `tampered`: the report failed its integrity check, so nothing of it is shown."""
+
+    text: str = ""
+    truncated: bool = False
+    tampered: bool = False
+
+
+@dataclass(frozen=True)
+class SearchScope:
+    """What a search looked through: `searched` cases of the filter, newest first; `limited` when the
+    filter holds more than `bound` and the older ones were not searched."""
+
+    query: str
+    searched: int
+    bound: int
+    limited: bool
+
+
+@dataclass(frozen=True)
 class CaseRow:
     id: str
     status: str
@@ -55,6 +84,8 @@ class CaseRow:
     unread: bool
     assignee: str | None
     labels: tuple[str, ...] = ()
+    reporter_activity: "ReporterActivity | None" = None
+    preview: "Preview | None" = None  # only when decrypted for the viewer (cases.triage.search)
 
 
 @dataclass(frozen=True)
@@ -65,6 +96,7 @@ class CasePage:
     total: int  # when not exact: a lower bound ("more than total")
     filters: CaseFilter = field(default_factory=CaseFilter)
     exact: bool = True
+    search: SearchScope | None = None
 
 
 _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
@@ -119,7 +151,7 @@ def list_cases(
 ) -> CasePage:
     flt = filters or CaseFilter()
     now = now or utc_now()
-    base = _filtered(select(Case.id).where(holds_case_key(reviewer)), flt, now)
+    base = readable_cases(reviewer, flt, now)
     asked = max(flt.page, 1)
     probe = (asked - 1) * limit + max(COUNT_AHEAD, limit) + 1
     counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
@@ -128,34 +160,43 @@ def list_cases(
     pages = max(1, -(-total // limit))
     page = min(asked, pages)
     ids = _page_ids(session, base, flt, (page - 1) * limit, limit)
-    details = (
-        {
-            case.id: (case, cat_id, cat_en, opd, seen, assignee)
-            for case, cat_id, cat_en, opd, seen, assignee in session.execute(
-                select(
-                    Case,
-                    Category.name_id,
-                    Category.name_en,
-                    Opd.name,
-                    func.coalesce(CaseRead.seen_seq, 0),
-                    Reviewer.display_name,
-                )
-                .join(Category, Case.category_id == Category.id)
-                .join(Opd, Case.opd_id == Opd.id)
-                .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
-                .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id)
-                .where(Case.id.in_(ids))
+    rows = case_rows(session, reviewer=reviewer, ids=ids, now=now)
+    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt, exact=exact)
+
+
+def readable_cases(reviewer: Reviewer, flt: CaseFilter, now: datetime) -> "Select[str]":
+    """The ids of the cases sealed to `reviewer` that pass the filter (unordered)."""
+    return _filtered(select(Case.id).where(holds_case_key(reviewer)), flt, now)
+
+
+def case_rows(session: Session, *, reviewer: Reviewer, ids: list[str], now: datetime) -> list[CaseRow]:
+    """The rows of these cases, in this order, from plaintext metadata only (no key is opened)."""
+    if not ids:
+        return []
+    details = {
+        case.id: (case, cat_id, cat_en, opd, seen, assignee)
+        for case, cat_id, cat_en, opd, seen, assignee in session.execute(
+            select(
+                Case,
+                Category.name_id,
+                Category.name_en,
+                Opd.name,
+                func.coalesce(CaseRead.seen_seq, 0),
+                Reviewer.display_name,
             )
-        }
-        if ids
-        else {}
-    )
+            .join(Category, Case.category_id == Category.id)
+            .join(Opd, Case.opd_id == Opd.id)
+            .outerjoin(CaseRead, and_(CaseRead.case_id == Case.id, CaseRead.reviewer_id == reviewer.id))
+            .outerjoin(Reviewer, Reviewer.id == Case.assigned_to_id)
+            .where(Case.id.in_(ids))
+        )
+    }
     labels: dict[str, list[str]] = {}
-    if ids:
-        for case_id, label in session.execute(
-            select(CaseLabel.case_id, CaseLabel.label).where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)
-        ):
-            labels.setdefault(case_id, []).append(label)
+    for case_id, label in session.execute(
+        select(CaseLabel.case_id, CaseLabel.label).where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)
+    ):
+        labels.setdefault(case_id, []).append(label)
+    activity = reporter_activity(session, [details[case_id][0] for case_id in ids])
     rows = []
     for case_id in ids:
         case, cat_id, cat_en, opd, seen, assignee = details[case_id]
@@ -174,9 +215,43 @@ def list_cases(
                 unread=case.reporter_seq > seen,
                 assignee=assignee,
                 labels=tuple(labels.get(case.id, ())),
+                reporter_activity=activity.get(case.id),
             )
         )
-    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt, exact=exact)
+    return rows
+
+
+def reporter_activity(session: Session, cases: list[Case]) -> dict[str, ReporterActivity]:
+    """The reporter's newest item after the report, per case, from plaintext metadata (author, kind,
+    seq, the hour): `case.reporter_seq` is the reporter's newest item. Files sent with the report are
+    items 2, 3 ... by the reporter in the hour of receipt; the first item that is not one of them
+    (a message, a team item, a later hour) ends them, so only what came after counts. A reporter who
+    adds files alone, before anything else and within the hour of the report, is not told apart from
+    the report's own files: that is within the report's hour anyway."""
+    later = {case.id: case for case in cases if case.reporter_seq > 1}
+    if not later:
+        return {}
+    items: dict[str, list[tuple[int, str, str, datetime]]] = {}
+    for case_id, seq, kind, author, created_at in session.execute(
+        select(CaseItem.case_id, CaseItem.seq, CaseItem.kind, CaseItem.author, CaseItem.created_at)
+        .join(Case, Case.id == CaseItem.case_id)
+        .where(CaseItem.case_id.in_(later), CaseItem.seq > 1, CaseItem.seq <= Case.reporter_seq)
+        .order_by(CaseItem.case_id, CaseItem.seq)
+    ):
+        items.setdefault(case_id, []).append((seq, kind, author, created_at))
+    found = {}
+    for case_id, case in later.items():
+        thread = items.get(case_id, [])
+        with_report = 0
+        for _seq, kind, author, created_at in thread:
+            if author != "reporter" or kind != "attachment" or created_at != case.received_at:
+                break
+            with_report += 1
+        newest = [entry for entry in thread[with_report:] if entry[2] == "reporter"]
+        if newest:
+            _seq, kind, _author, created_at = newest[-1]
+            found[case_id] = ReporterActivity(kind=kind, at=created_at)
+    return found
 
 
 @dataclass(frozen=True)

@@ -142,5 +142,9 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["hour"] = lambda value: (
         format_datetime(value, "d MMM yyyy, HH:00") + "–" + format_datetime(value + timedelta(hours=1), "HH:00")
     )
+    # The day alone, for what is kept to the hour but shown in a list ("2 Des"; the year when not this one).
+    app.jinja_env.filters["day"] = lambda value: format_date(
+        value, "d MMM" if value.year == utc_now().year else "d MMM yyyy"
+    )
     # The audit view: the exact time, unsealed (cases.accountability.audit.recent_events).
     app.jinja_env.filters["exact_datetime"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm:ss")

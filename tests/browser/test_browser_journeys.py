@@ -193,9 +193,16 @@ def test_reporter_and_reviewer_journeys(
     )
     assert h1 > h2, (h1, h2)
 
-    # And the team sees the answer, marked new.
-    team.goto(review_url + "/")
+    # And the team sees the answer, marked new, with the report's beginning and the reporter's reply on the row.
+    review_pages.goto(team, review_url, "/", "review-case-list-activity")
     assert "baru" in team.inner_text("table.cases")
+    assert "Setiap awal bulan Kabid meminta setoran" in team.inner_text("table.cases .preview")
+    assert "pelapor membalas" in team.inner_text("table.cases .activity")
+    # and finds the case by a word of that reply, typed in capitals, through the labelled search box
+    team.get_by_label("Cari dalam teks perkara").fill("SUBBAGIAN")
+    review_pages.submit(team, review_url, ".search-box button", "review-case-list-search")
+    assert "1 perkara memuat kata-kata ini" in team.content() and team.locator("table.cases tbody tr").count() == 1
+    shots.take(team, "review-case-list-search", between=True)
     assert len(list((tmp_path / "screenshots").glob("*.png"))) == shots.count
 
     # Every page both journeys reached: the Nu HTML checker finds no error, axe no serious problem.

@@ -6,6 +6,7 @@ from crypto.errors import CryptoError
 from crypto.keys import (
     PRIVATE_KEY_BYTES,
     PUBLIC_KEY_BYTES,
+    GrantOpener,
     KeyPair,
     generate_keypair,
     keypair_from_private,
@@ -210,3 +211,30 @@ def test_opening_with_wrong_length_private_key_fails(length: int) -> None:
     # given a valid grant, when opened with a malformed private key, then it fails
     with pytest.raises(CryptoError):
         open_grant(_grant(), recipient_private=b"\x01" * length, **BINDING)
+
+
+def test_one_opener_opens_many_grants_as_open_grant_does() -> None:
+    # given one opener for alice (her key parsed once) and grants of several cases
+    opener = GrantOpener(ALICE.private)
+    grants = {f"case-{n}": _grant(key=bytes([n]) * 32, case_id=f"case-{n}") for n in range(3)}
+    # then each opens to its own key, bound like open_grant
+    for n, (case_id, sealed) in enumerate(grants.items()):
+        assert opener.open(sealed, case_id=case_id, key_kind="case", recipient_id="alice") == bytes([n]) * 32
+    # and a grant for another case, kind or recipient, or for bob, or bit-flipped, fails the same way
+    failures = [
+        (grants["case-0"], {"case_id": "case-1", "key_kind": "case", "recipient_id": "alice"}),
+        (grants["case-0"], {"case_id": "case-0", "key_kind": "team", "recipient_id": "alice"}),
+        (grants["case-0"], {"case_id": "case-0", "key_kind": "case", "recipient_id": "bob"}),
+        (_grant(recipient=BOB), BINDING),
+        (_flip(grants["case-0"], 100), {"case_id": "case-0", "key_kind": "case", "recipient_id": "alice"}),
+    ]
+    for sealed, binding in failures:
+        with pytest.raises(CryptoError):
+            opener.open(sealed, **binding)
+    assert repr(opener) == "GrantOpener(...)"
+
+
+@pytest.mark.parametrize("length", [0, 95, 97])
+def test_opener_with_wrong_length_private_key_fails(length: int) -> None:
+    with pytest.raises(CryptoError):
+        GrantOpener(b"\x01" * length)

@@ -8,7 +8,8 @@ The full reporter + reviewer scenario runs under gunicorn with the project's
 one logging configuration (gunicorn.conf.py: no access log; cases/web/: level,
 logger and message only), with a unique user agent, a referrer and canary text
 in every field; none of them, nor 127.0.0.1, nor the receipt, may appear in any
-log line, database file or temporary file afterwards. In-process checks:
+log line, database file or temporary file afterwards (the team's list previews the report and
+searches it: neither the preview nor the search term is kept). In-process checks:
 tests/test_end_to_end.py and tests/test_conversation_flow.py (canaries, incl.
 file names and messages).
 """
@@ -61,15 +62,18 @@ def test_no_trace_of_the_reporter_anywhere(servers: tuple[str, str, Path, Path])
     assert CANARY in page
     reporter.post("/laporan-saya", {"csrf_token": reporter.csrf("/laporan-saya"), "text": f"{CANARY} balasan"})
 
-    # The team reads it.
-    case_id = re.search(r'href="/cases/([0-9a-f]+)"', team.get("/")).group(1)
+    # The team reads it: the list previews it, a search finds it by a word of the reply (issue 19, point 3).
+    listing = team.get("/")
+    case_id = re.search(r'href="/cases/([0-9a-f]+)"', listing).group(1)
+    assert f"{CANARY} apa: setoran bulanan" in listing
+    assert f"/cases/{case_id}" in team.get(f"/?q={CANARY.lower()}+balasan")
     assert CANARY in team.get(f"/cases/{case_id}")
 
     time.sleep(0.5)  # let the workers flush their logs
     haystack = b"".join(p.read_bytes() for p in (root / "logs").glob("*.log"))
     haystack += b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     haystack += b"".join(p.read_bytes() for p in (root / "tmp").rglob("*") if p.is_file())
-    for needle in (CANARY, AGENT, "unique-agent-31337", receipt, receipt.replace("-", ""), "127.0.0.1"):
+    for needle in (CANARY, CANARY.lower(), AGENT, "unique-agent-31337", receipt, receipt.replace("-", ""), "127.0.0.1"):
         assert needle.encode() not in haystack, f"{needle!r} left a trace"
     assert (data_dir / "kanal.db").exists()  # the database really was searched
 
