@@ -45,7 +45,8 @@ def test_a_reviewers_day(
         # the first report's first response is late (its deadline moved back, as a day would)
         with sqlite3.connect(data / "kanal.db") as db:
             db.execute(
-                "UPDATE \"case\" SET first_response_due = '2026-01-01 00:00:00.000000', next_due = '2026-01-01 00:00:00.000000' WHERE id = "
+                "UPDATE \"case\" SET first_response_due = '2026-01-01 00:00:00.000000', "
+                "next_due = '2026-01-01 00:00:00.000000' WHERE id = "
                 "(SELECT case_id FROM case_item WHERE kind = 'report' ORDER BY created_at, case_id LIMIT 1)"
             )
 
