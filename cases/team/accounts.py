@@ -351,23 +351,20 @@ def activate(
     return keypair, signing
 
 
-def check_own_passphrase(session: Session, *, reviewer: Reviewer, passphrase: str) -> None:
-    """The signed-in reviewer's current passphrase, before it is changed: counted like a login attempt
-    (a stolen session cookie cannot guess it faster than a login could), compared in constant time.
-    Raises `AccountLocked` or `LoginFailed`."""
-    reserve_attempt(session, reviewer=reviewer)
+def own_passphrase_matches(*, reviewer: Reviewer, passphrase: str) -> bool:
+    """Whether `passphrase` is the account's current one (compared in constant time). The caller
+    counts the attempt first (cases.team.login.change_passphrase)."""
     if len(passphrase) > pp.MAX_PASSPHRASE_CHARS or not (
         reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier
     ):
-        raise LoginFailed()
+        return False
     try:
         keys = pp.derive_passphrase_keys(
             passphrase, salt=reviewer.kdf_salt, params=pp.KdfParams.decode(reviewer.kdf_params)
         )
     except ValueError:
-        raise LoginFailed() from None
-    if not pp.verifier_matches(keys.verifier, reviewer.login_verifier):
-        raise LoginFailed()
+        return False
+    return pp.verifier_matches(keys.verifier, reviewer.login_verifier)
 
 
 def rewrap_keys(

@@ -27,8 +27,8 @@ from cases.team.accounts import (
     account_named,
     activate,
     authenticate,
-    check_own_passphrase,
     check_passphrase_policy,
+    own_passphrase_matches,
     rewrap_keys,
 )
 from cases.team.actor import Actor
@@ -203,12 +203,16 @@ def change_passphrase(
     if not actor.holds_keys or actor.purpose != "full":
         raise NotActivated()
     check_passphrase_policy(new_passphrase, username=actor.reviewer.username)
-    try:
-        check_own_passphrase(session, reviewer=actor.reviewer, passphrase=old_passphrase)
-    except LoginFailed:
+    # One attempt, counted once before anything is checked (a stolen session cookie guesses no faster
+    # than a login); the code is looked at only after the passphrase matched (no step burnt otherwise).
+    reserve_attempt(session, reviewer=actor.reviewer)
+    if not (
+        own_passphrase_matches(reviewer=actor.reviewer, passphrase=old_passphrase)
+        and check_code(reviewer=actor.reviewer, code=code, server_secret=server_secret)
+    ):
         audit.record(session, action="login.fail", actor_id=actor.id, detail="passphrase change")
-        raise
-    _verify_code(session, actor=actor, code=code, server_secret=server_secret, backup_codes=False)
+        raise LoginFailed()
+    clear_failures(actor.reviewer)
     keypair, signing = actor.keypair(), actor.signing_key()
     rewrap_keys(reviewer=actor.reviewer, keypair=keypair, signing=signing, new_passphrase=new_passphrase, kdf=kdf)
     end_all_sessions(session, reviewer_id=actor.id)
