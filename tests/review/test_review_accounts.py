@@ -3,6 +3,7 @@ changed, a colleague's lost authenticator and forgotten passphrase reset by anot
 a disabled account brought back unapproved. Each test plays the attack it guards against."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -21,7 +22,6 @@ from tests.actions import (
     case_ids,
     csrf_token,
     enrol,
-    enter_code,
     full_login,
     login,
     submit_report,
@@ -168,7 +168,7 @@ def test_second_factor_reset_by_another_key_holding_admin_only(
         session.scalars(
             select(ReviewerSession).where(ReviewerSession.reviewer_id == reviewer_id(session, "budi"))
         ).one(),
-        stepped_up=__import__("datetime").timedelta(minutes=6),
+        stepped_up=timedelta(minutes=6),
     )
     session.commit()
     refused = post(budi, f"/team/{ani_id}/second-factor/reset", {}, "/team")
