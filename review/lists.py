@@ -42,6 +42,9 @@ _MESSAGES = {
 }
 
 
+_CHANGES = ("retire", "restore")
+
+
 def _done(message: str) -> Response:
     flash(message)
     return redirect(url_for("lists.lists_page"))
@@ -93,10 +96,12 @@ def opd_rename(opd_id: int) -> Response:
     return _done(_("Unit renamed; its cases and recusals follow it."))
 
 
-@bp.post("/lists/opd/<int:opd_id>/<any(retire, restore):change>")
+@bp.post("/lists/opd/<int:opd_id>/<change>")
 @admin_only
 @step_up_required("lists.lists_page")
 def opd_active(opd_id: int, change: str) -> Response:
+    if change not in _CHANGES:
+        abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
@@ -142,10 +147,12 @@ def category_rename(category_id: int) -> Response:
     return _done(_("Category renamed; its cases follow it."))
 
 
-@bp.post("/lists/category/<int:category_id>/<any(retire, restore):change>")
+@bp.post("/lists/category/<int:category_id>/<change>")
 @admin_only
 @step_up_required("lists.lists_page")
 def category_active(category_id: int, change: str) -> Response:
+    if change not in _CHANGES:
+        abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
