@@ -341,6 +341,10 @@ class Reviewer(Base):
     # re-grant passes look only at flagged reviewers, so they cost nothing otherwise.
     needs_grants: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "Menunggu pemulihan" (issue 19): the hour someone asked, from the login page, for this account's
+    # forgotten passphrase to be reset; cleared when the account is approved again, or when its owner
+    # signs in fully as an approved reader (cases.team.account_recovery). The hour only (DESIGN.md §3).
+    recovery_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Second factor: the TOTP secret, encrypted under a key derived from the review app's secret.
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -15,7 +15,7 @@ from cases.team.sessions import find_session
 from cases.web.app import db_session, make_app
 
 # The only endpoints reachable without a session. Everything else needs one.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "healthz"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot", "static", "healthz"})
 # A session that is not yet full reaches only its own step (and logout).
 STEP_ENDPOINTS = {
     "activation": ("auth.activate", frozenset({"auth.activate", "auth.logout"})),
@@ -79,12 +79,13 @@ def create_app(config: Config | None = None) -> Flask:
             return {}
         return {"integrity_findings": findings(db_session())}
 
-    from . import admin, auth, cases, cli, export, management
+    from . import admin, auth, cases, cli, export, lists, management
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(export.bp)
     app.register_blueprint(management.bp)
+    app.register_blueprint(lists.bp)
     cli.register(app)
     return app

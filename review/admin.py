@@ -13,9 +13,17 @@ from werkzeug.wrappers import Response
 
 from cases.accountability.audit import recent_events
 from cases.models import Reviewer
-from cases.platform.seed import active_opds
+from cases.platform.reference_lists import all_opds
+from cases.team.account_recovery import reenable_reviewer, reset_passphrase, reset_second_factor
 from cases.team.accounts import create_reviewer
-from cases.team.errors import AccountExists, ApprovalRefused, InvalidEmail, NotAKeyHolder, RemovalRefused
+from cases.team.errors import (
+    AccountActionRefused,
+    AccountExists,
+    ApprovalRefused,
+    InvalidEmail,
+    NotAKeyHolder,
+    RemovalRefused,
+)
 from cases.team.membership import (
     KeysToConfirm,
     add_affiliation,
@@ -78,7 +86,7 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
     create_form = extra.pop("create_form", None) or CreateReviewerForm(formdata=None)
     members = team(db_session())
     names = {m.reviewer.id: m.reviewer.display_name for m in members}
-    opds = {o.id: o.name for o in active_opds(db_session())}
+    opds = {o.id: o.name for o in all_opds(db_session())}
     return render_template(
         "team.html",
         members=members,
@@ -178,9 +186,65 @@ def disable(reviewer_id: str) -> Response:
     return redirect(url_for("admin.team_page"))
 
 
+_ACCOUNT_MESSAGES = {
+    "self": _l("Nobody does this to their own account: ask another administrator who holds keys."),
+    "not_holder": _l("Only an administrator who is a key holder in the signed roster can do that."),
+    "step_up": _l("Please confirm with a fresh code, then repeat the action."),
+    "state": _l("That is not possible for an account in this state."),
+}
+
+
+@bp.post("/team/<reviewer_id>/second-factor/reset")
+@admin_only
+@step_up_required("admin.team_page")
+def reset_factor(reviewer_id: str) -> Response:
+    """A colleague lost their authenticator: they enrol a new one at their next login."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        reset_second_factor(db_session(), actor=g.actor, reviewer=_reviewer(reviewer_id))
+        flash(_("Authenticator reset: its codes and backup codes no longer work. A new one is set up at next login."))
+    except AccountActionRefused as refused:
+        flash(str(_ACCOUNT_MESSAGES[refused.reason]))
+    return redirect(url_for("admin.team_page"))
+
+
+@bp.post("/team/<reviewer_id>/passphrase/reset")
+@admin_only
+@step_up_required("admin.team_page")
+def reset_forgotten(reviewer_id: str) -> Response | tuple[str, int]:
+    """A forgotten passphrase: the account starts over with a one-time passphrase, shown once here."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    reviewer = _reviewer(reviewer_id)
+    try:
+        one_time = reset_passphrase(db_session(), actor=g.actor, reviewer=reviewer)
+    except AccountActionRefused as refused:
+        flash(str(_ACCOUNT_MESSAGES[refused.reason]))
+        return redirect(url_for("admin.team_page"))
+    return _team_page(reset=(reviewer.username, one_time))
+
+
+@bp.post("/team/<reviewer_id>/enable")
+@admin_only
+@step_up_required("admin.team_page")
+def enable(reviewer_id: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        reenable_reviewer(db_session(), actor=g.actor, reviewer=_reviewer(reviewer_id))
+        flash(_("Account enabled again. It receives no case keys until another key holder approves it."))
+    except AccountActionRefused as refused:
+        flash(str(_ACCOUNT_MESSAGES[refused.reason]))
+    return redirect(url_for("admin.team_page"))
+
+
 def _opd_choices() -> list[tuple[object, str]]:
     """The units, after an empty "— choose —" that is selected until the admin picks one."""
-    return [("", str(_("— choose —")))] + [(o.id, o.name) for o in active_opds(db_session())]
+    retired = str(_("retired"))
+    return [("", str(_("— choose —")))] + [
+        (o.id, o.name if o.active else f"{o.name} ({retired})") for o in all_opds(db_session())
+    ]
 
 
 def _affiliation_form() -> AffiliationForm:

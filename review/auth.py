@@ -27,11 +27,12 @@ from werkzeug.wrappers import Response
 
 from cases.platform.config import Config
 from cases.team import login as steps
-from cases.team.errors import AccountLocked, LoginFailed, PassphraseRejected
+from cases.team.account_recovery import request_recovery
+from cases.team.errors import AccountLocked, LoginFailed, NotActivated, PassphraseRejected
 from cases.web.app import db_session, keep_on_error
 from cases.web.ratelimit import spend, spend_globally
 
-from .forms import ActivateForm, CodeForm, LoginForm, LogoutForm
+from .forms import ActivateForm, ChangePassphraseForm, CodeForm, ForgotForm, LoginForm, LogoutForm
 
 bp = Blueprint("auth", __name__)
 
@@ -221,6 +222,54 @@ def step_up() -> Response | str | tuple[str, int]:
         failed = _("That code is not valid (or was already used).")
         return render_template("step_up.html", form=form, failed=failed), 401
     return redirect(target)
+
+
+@bp.route("/login/forgot", endpoint="forgot", methods=["GET", "POST"])
+def forgot_passphrase() -> str | tuple[str, int]:
+    """ "Lupa frasa sandi?": the request is recorded and the account waits for recovery; the answer is
+    the same whether or not the name is an account (cases.team.account_recovery)."""
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        return render_template("forgot.html", form=form), (400 if form.is_submitted() else 200)
+    spend_globally("login-all", "limit_login_global")  # the login's budget: no flood of requests either
+    request_recovery(db_session(), username=form.username.data or "")
+    return render_template("forgot.html", form=None, requested=True)
+
+
+@bp.route("/me/passphrase", endpoint="change_passphrase", methods=["GET", "POST"])
+def change_passphrase() -> Response | str | tuple[str, int]:
+    """One's own passphrase, changed: the same keys re-wrapped, every other session ended."""
+    form = ChangePassphraseForm()
+    if not form.validate_on_submit():
+        return render_template("change_passphrase.html", form=form), (400 if form.is_submitted() else 200)
+    problem = None
+    status = 400
+    try:
+        step = steps.change_passphrase(
+            db_session(),
+            actor=g.actor,
+            old_passphrase=form.current.data or "",
+            new_passphrase=form.passphrase.data or "",
+            code=form.code.data or "",
+            kdf=_config().kdf,
+            server_secret=_server_secret(),
+            device_days=_config().trusted_device_days,
+        )
+    except PassphraseRejected as rejected:
+        problem = _POLICY_MESSAGES[rejected.reason]
+    except NotActivated:
+        problem = _("This session holds no keys: sign in again first.")
+    except AccountLocked as locked:
+        keep_on_error()  # the count that locked it stays
+        problem, status = _locked_message(locked), 429
+    except LoginFailed:
+        keep_on_error()  # a wrong passphrase or code counts like a failed login, and is audited
+        problem, status = _("The current passphrase or the code is not right. Nothing was changed."), 401
+    else:
+        _enter(step)
+        flash(_("Your passphrase is changed. Your other sessions have ended."))
+        return redirect(url_for("admin.team_page"))
+    return render_template("change_passphrase.html", form=form, problem=problem), status
 
 
 @bp.post("/logout")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from cases.errors import CaseNotFound, DomainError, ItemTampered
 from cases.platform.config import Config
-from cases.platform.seed import active_categories, active_opds
+from cases.platform.reference_lists import all_categories, all_opds
 from cases.reporting.conversation import may_reply, team_replies
 from cases.reporting.errors import EmptyMessage
 from cases.team.grants import is_reader, unreadable_cases, waiting_for_keys
@@ -75,8 +75,8 @@ def case_list() -> str:
         page=page,
         waiting=waiting,
         late_first=first_response_overdue(session, viewer=g.reviewer) if waiting is not None else 0,
-        categories=active_categories(db_session()),
-        opds=active_opds(db_session()),
+        categories=all_categories(db_session()),  # retired ones too: their cases stay (issue 19)
+        opds=all_opds(db_session()),
         statuses=STATUS_LABELS,
         max_query=MAX_QUERY_CHARS,
     )

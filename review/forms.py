@@ -31,6 +31,40 @@ class ActivateForm(FlaskForm):
     )
 
 
+class ChangePassphraseForm(FlaskForm):
+    """One's own passphrase, changed (issue 19): the current one, the new one twice (the rules of
+    activation), and a fresh code."""
+
+    current = SecretField(_l("Current passphrase"), validators=[DataRequired(), Length(max=MAX_PASSPHRASE_CHARS)])
+    passphrase = SecretField(
+        _l("New passphrase"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSPHRASE_CHARS, max=MAX_PASSPHRASE_CHARS, message=_l("Use between 15 and 1,024 characters.")
+            ),
+        ],
+    )
+    confirm = SecretField(
+        _l("Repeat the new passphrase"),
+        validators=[DataRequired(), EqualTo("passphrase", message=_l("The two passphrases differ."))],
+    )
+    code = TextField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)])
+
+
+class ForgotForm(FlaskForm):
+    username = TextField(_l("User name"), validators=[DataRequired(), Length(max=80)])
+
+
+class OpdForm(FlaskForm):
+    name = TextField(_l("Name of the unit"), validators=[DataRequired(), Length(max=200)])
+
+
+class CategoryForm(FlaskForm):
+    name_id = TextField(_l("Name (Indonesian)"), validators=[DataRequired(), Length(max=200)])
+    name_en = TextField(_l("Name (English, optional)"), validators=[Optional(), Length(max=200)])
+
+
 class LogoutForm(FlaskForm):
     """Empty: logout is a POST with a CSRF token."""
 

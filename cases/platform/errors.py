@@ -5,3 +5,14 @@ from cases.errors import DomainError
 
 class BackupRefused(DomainError):
     """Not a SQLite database, or the target already exists."""
+
+
+class ListEditRefused(DomainError):
+    """An edit of the category or OPD list that is not allowed. `reason`: "not_admin", "step_up"
+    (a fresh code first), "unknown" (no such entry), "exists" (that name is taken), "empty" (a name
+    is needed), "protected" (the "don't know / other" unit stays as it is) or "last" (the report
+    form needs at least one category)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -68,6 +68,14 @@ def new_activation_passphrase() -> str:
     return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(_ACTIVATION_GROUPS))
 
 
+def reissue_activation(reviewer: Reviewer) -> str:
+    """A new one-time activation passphrase for the account (a forgotten passphrase's reset): the
+    digest is stored, the passphrase returned to show once."""
+    activation = new_activation_passphrase()
+    reviewer.activation_hash = _activation_digest(activation)
+    return activation
+
+
 def new_account_row(
     session: Session,
     *,
@@ -341,3 +349,35 @@ def activate(
     session.flush()
     audit.record(session, action="account.activate", actor_id=reviewer.id)
     return keypair, signing
+
+
+def own_passphrase_matches(*, reviewer: Reviewer, passphrase: str) -> bool:
+    """Whether `passphrase` is the account's current one (compared in constant time). The caller
+    counts the attempt first (cases.team.login.change_passphrase)."""
+    if len(passphrase) > pp.MAX_PASSPHRASE_CHARS or not (
+        reviewer.kdf_params and reviewer.kdf_salt and reviewer.login_verifier
+    ):
+        return False
+    try:
+        keys = pp.derive_passphrase_keys(
+            passphrase, salt=reviewer.kdf_salt, params=pp.KdfParams.decode(reviewer.kdf_params)
+        )
+    except ValueError:
+        return False
+    return pp.verifier_matches(keys.verifier, reviewer.login_verifier)
+
+
+def rewrap_keys(
+    *, reviewer: Reviewer, keypair: KeyPair, signing: SigningKey, new_passphrase: str, kdf: pp.KdfParams
+) -> None:
+    """The same keys, wrapped under a key derived from the new passphrase (a fresh salt, today's
+    Argon2id parameters); the old wrapping is overwritten, so the old passphrase opens nothing.
+    The public keys do not change, so neither does the signed roster. Raises `PassphraseRejected`."""
+    check_passphrase_policy(new_passphrase, username=reviewer.username)
+    salt = pp.new_salt()
+    keys = pp.derive_passphrase_keys(new_passphrase, salt=salt, params=kdf)
+    reviewer.kdf_params = kdf.encode()
+    reviewer.kdf_salt = salt
+    reviewer.login_verifier = keys.verifier
+    reviewer.wrapped_private_key = pp.wrap_private_key(keys, keypair, owner_id=reviewer.id)
+    reviewer.wrapped_signing_key = pp.wrap_signing_key(keys, signing, owner_id=reviewer.id)

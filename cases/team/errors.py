@@ -68,3 +68,14 @@ class CodeRejected(DomainError):
 
 class RecoverySecretUnreadable(DomainError):
     """What was typed does not rebuild a recovery master secret (too few shares, or mistyped)."""
+
+
+class AccountActionRefused(DomainError):
+    """An admin action on a colleague's account (issue 19: second factor reset, passphrase reset,
+    re-enable) that is not allowed. `reason`: "self" (nobody does it to their own account),
+    "not_holder" (only a key-holding admin in the signed roster), "step_up" (a fresh code first)
+    or "state" (not for an account in that state)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from cases.accountability import anchors, audit
 from cases.models import Reviewer, TrustedDevice
 from cases.team import roster
-from cases.team.accounts import account_named, activate, authenticate
+from cases.team.accounts import (
+    account_named,
+    activate,
+    authenticate,
+    check_passphrase_policy,
+    own_passphrase_matches,
+    rewrap_keys,
+)
 from cases.team.actor import Actor
 from cases.team.errors import CodeRejected, LoginFailed, NotActivated
 from cases.team.grants import regrant_from
@@ -176,6 +183,48 @@ def enrolment(
     return Step(token=step.token, purpose=step.purpose, backup_codes=tuple(codes), device_token=device)
 
 
+def change_passphrase(
+    session: Session,
+    *,
+    actor: Actor,
+    old_passphrase: str,
+    new_passphrase: str,
+    code: str,
+    kdf: KdfParams,
+    server_secret: bytes,
+    device_days: int = DEVICE_DAYS,
+) -> Step:
+    """The signed-in reviewer's own passphrase, replaced (issue 19): the current one, a fresh TOTP code
+    (step-up; no backup code), then the same keys are re-wrapped under the new one. Every session of
+    the account ends, its trusted devices are forgotten, and this browser gets a new full session and
+    device. Raises `PassphraseRejected` (checked first: no code is burnt on it), `AccountLocked` or
+    `LoginFailed` (the passphrase or the code; both counted like a login, audited); on any of
+    them nothing changed."""
+    if not actor.holds_keys or actor.purpose != "full":
+        raise NotActivated()
+    check_passphrase_policy(new_passphrase, username=actor.reviewer.username)
+    # One attempt, counted once before anything is checked (a stolen session cookie guesses no faster
+    # than a login); the code is looked at only after the passphrase matched (no step burnt otherwise).
+    reserve_attempt(session, reviewer=actor.reviewer)
+    if not (
+        own_passphrase_matches(reviewer=actor.reviewer, passphrase=old_passphrase)
+        and check_code(reviewer=actor.reviewer, code=code, server_secret=server_secret)
+    ):
+        audit.record(session, action="login.fail", actor_id=actor.id, detail="passphrase change")
+        raise LoginFailed()
+    clear_failures(actor.reviewer)
+    keypair, signing = actor.keypair(), actor.signing_key()
+    rewrap_keys(reviewer=actor.reviewer, keypair=keypair, signing=signing, new_passphrase=new_passphrase, kdf=kdf)
+    end_all_sessions(session, reviewer_id=actor.id)
+    audit.record(session, action="account.passphrase_change", actor_id=actor.id)
+    token = open_session(
+        session, reviewer=actor.reviewer, keypair=keypair, signing=signing, purpose="full", stepped_up=True
+    )
+    return Step(
+        token=token, purpose="full", device_token=issue_device(session, reviewer=actor.reviewer, days=device_days)
+    )
+
+
 def logout(session: Session, *, actor: Actor) -> None:
     audit.record(session, action="logout", actor_id=actor.id)
     end_session(session, token=actor._token)
@@ -239,6 +288,8 @@ def _enter(session: Session, *, actor: Actor) -> Step:
     signing = actor.signing_key_or_none()
     anchors.check_at_login(session, signer_id=actor.id, signing_key=_bound(session, actor.reviewer, signing))
     end_session(session, token=actor._token)
+    if actor.reviewer.approved_at is not None:
+        actor.reviewer.recovery_requested_at = None  # the owner is in, as an approved reader: nothing to recover
     token = open_session(
         session, reviewer=actor.reviewer, keypair=keypair, signing=signing, purpose="full", stepped_up=True
     )

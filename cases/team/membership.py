@@ -138,6 +138,7 @@ def approve_reviewer(
     reviewer.approved_at = to_hour(utc_now())
     reviewer.approved_by_id = approver.id
     reviewer.needs_grants = True  # key holders' next visits seal existing cases to them
+    reviewer.recovery_requested_at = None  # a reset account is recovered once approved again
     session.flush()
     audit.record(session, action="account.approve", actor_id=approver.id, detail=f"reviewer={reviewer.id}")
     if approver.holds_keys:

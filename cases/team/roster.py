@@ -27,6 +27,12 @@ entry's position: an old signed entry cannot be replayed at the tail.
                         proposal_signature      `by`, two distinct key holders, neither
                                                 the subject
     recovery.install    recovery (fp), by       `by`, a key holder
+    account.enable      by                      `by`, a key-holding admin, not the subject:
+                                                a disabled account, back unapproved (`by`
+                                                counts as its creator: another approves)
+    account.reset       by                      `by`, a key-holding admin, not the subject:
+                                                a forgotten passphrase; the bound keys and the
+                                                approval go, the next activation binds new ones
 
 The verification fails closed — nobody is a reader — on a broken chain, a
 malformed or unknown entry, or a restriction (disable, affiliation.add) whose
@@ -65,6 +71,10 @@ GRANTING = (
     "account.approve",
     "affiliation.remove",
     "recovery.install",
+    # Issue 19: both take an approval away and open the way to a new one by someone else; ignoring
+    # one that does not verify leaves the account disabled (enable) or its new keys unbound (reset).
+    "account.enable",
+    "account.reset",
 )
 RESTRICTING = ("account.disable", "affiliation.add")
 
@@ -345,7 +355,28 @@ class _Verifier:
             return self.removal(entry, body, subject, member)
         if action == "recovery.install":
             return self.holder_signed(entry, body.get("by"))
+        if action in ("account.enable", "account.reset"):
+            return self.restart(entry, body, subject, member)
         return False
+
+    def restart(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:
+        """A re-enabled or reset account starts over as unapproved; whoever signed it stands where a
+        creator stands (they may not approve it). A reset also unbinds the keys (and a founder's root
+        no longer speaks for the account: its new key is approved like anyone's)."""
+        by = body.get("by")
+        if by == subject or not self.holder_signed(entry, by) or not self.members[str(by)].admin:
+            return False
+        if entry.action == "account.enable":
+            if not member.disabled:
+                return False
+            member.disabled = False
+        elif member.disabled:
+            return False
+        else:
+            member.signing_key = member.encryption_key = None
+            member.founder = False
+        member.approved, member.approved_keys, member.created_by = False, None, str(by)
+        return True
 
     def removal(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:
         proposal = body.get("proposal")

@@ -3,7 +3,7 @@
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cases.accountability import audit
@@ -68,6 +68,15 @@ def finish_enrolment(session: Session, *, reviewer: Reviewer, code: str, server_
     session.flush()
     audit.record(session, action="account.totp_enabled", actor_id=reviewer.id)
     return codes
+
+
+def forget_second_factor(session: Session, *, reviewer: Reviewer) -> None:
+    """The authenticator is lost: no code of the old secret, and none of its backup codes, works any
+    more; the next login after the passphrase goes to enrolment (cases.team.login)."""
+    reviewer.totp_secret = None
+    reviewer.totp_enabled = False
+    reviewer.totp_last_step_sealed = None
+    session.execute(delete(BackupCode).where(BackupCode.reviewer_id == reviewer.id))
 
 
 def use_backup_code(session: Session, *, reviewer: Reviewer, code: str) -> bool:

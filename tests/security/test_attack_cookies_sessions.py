@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseItem, ReporterSession, Reviewer, ReviewerSession
 from cases.platform.config import Config
+from cases.platform.seed import active_categories, active_opds
 from cases.web.app import dispose
 from tests.actions import case_ids, check_status, login, logout, submit_report
 from tests.review.test_review_workspace import admin  # noqa: F401 - fixture
@@ -105,7 +106,12 @@ def test_every_review_post_without_a_csrf_token_is_refused_and_changes_nothing(
     submit_report(portal)
     case_id = case_ids(admin)[0]
     me = session.scalars(select(Reviewer.id).where(Reviewer.username == "admin")).one()
-    paths = _post_paths(review_app, {"case_id": case_id, "reviewer_id": me})
+    unit = str(active_opds(session)[0].id)
+    category = str(active_categories(session)[0].id)
+    paths = _post_paths(
+        review_app,
+        {"case_id": case_id, "reviewer_id": me, "opd_id": unit, "category_id": category, "change": "retire"},
+    )
     assert len(paths) >= 15 and "/logout" in paths and f"/cases/{case_id}/status" in paths
     before = snapshot(session)
     sessions_before = session.scalar(select(func.count()).select_from(ReviewerSession))

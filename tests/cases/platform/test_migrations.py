@@ -334,7 +334,14 @@ def test_0011_adds_trusted_devices_that_go_with_their_reviewer(db_url: str, data
         assert "trusted_device" not in inspect(engine).get_table_names()
         sessions = make_session_factory(engine, config.trust())
         with sessions() as session, session.begin():
-            session.add(Reviewer(id="r1", username="ana", display_name="Ana", state="active", created_at=hour))
+            session.execute(  # raw: the model has moved on (0012 adds a column)
+                text(
+                    "INSERT INTO reviewer (id, username, display_name, is_admin, is_reviewer, state, created_at, "
+                    "needs_grants, totp_enabled, failed_logins) VALUES ('r1', 'ana', 'Ana', false, true, 'active', "
+                    ":at, false, false, 0)"
+                ),
+                {"at": hour},
+            )
         # when 0011 runs, then the reviewer is kept and a trusted device can be bound to them
         upgrade(engine)
         with sessions() as session, session.begin():
@@ -348,5 +355,29 @@ def test_0011_adds_trusted_devices_that_go_with_their_reviewer(db_url: str, data
         # and 0011 comes off again cleanly
         downgrade(engine, "0010")
         assert "trusted_device" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_0012_adds_the_hour_of_a_recovery_request(db_url: str, data_dir: Path, config: Config) -> None:
+    # given a database at 0011 with a reviewer
+    from cases.platform.migrations import downgrade
+
+    engine = make_engine(db_url)
+    hour = datetime(2026, 12, 10, 10)
+    try:
+        upgrade(engine, "0011")
+        assert "recovery_requested_at" not in {c["name"] for c in inspect(engine).get_columns("reviewer")}
+        sessions = make_session_factory(engine, config.trust())
+        with sessions() as session, session.begin():
+            _old_reviewer(session, hour)
+        # when 0012 runs, the reviewer is kept, not waiting for anything
+        upgrade(engine)
+        with sessions() as session:
+            reviewer = session.get(Reviewer, "r0")
+            assert reviewer is not None and reviewer.recovery_requested_at is None
+        # and 0012 comes off again cleanly
+        downgrade(engine, "0011")
+        assert "recovery_requested_at" not in {c["name"] for c in inspect(engine).get_columns("reviewer")}
     finally:
         engine.dispose()
