@@ -1,8 +1,10 @@
 """A reviewer's working day in the browser (issue 19, point 7), at a desk (1,280 × 800):
 
 sign in; the late case is the first thing on the list; open it; reply to the reporter (seen before
-it is sent, inline); add an internal note; find another case by a word of its report. axe-core
-finds no serious problem on any page reached. Screenshots 13 onwards (docs/screenshots).
+it is sent, inline); add an internal note; find another case by a word of its report; reset a
+colleague's lost authenticator (with a fresh code of one's own; the colleague enrols a new one at
+their next sign-in); change one's own passphrase (the new one signs in, the old one no longer).
+axe-core finds no serious problem on any page reached. Screenshots 13 onwards (docs/screenshots).
 """
 
 import sqlite3
@@ -11,13 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.browser.test_browser_accessibility import serious_violations
-from tests.browser.test_browser_journeys import CHROMIUM, Shots, browser  # noqa: F401 - a fixture
-from tests.browser.test_browser_keyboard import activate_admin, report
+from tests.browser.test_browser_journeys import CHROMIUM, PASSPHRASE, Shots, browser  # noqa: F401 - a fixture
+from tests.browser.test_browser_keyboard import report
+from tests.browser.test_browser_roster import Authenticators, activate, create_founder
+from tests.live import one_time_passphrase
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
 
 DESK = {"width": 1280, "height": 800}
+NEW_PASSPHRASE = "sate ayam bumbu kacang di alun alun kota"
 
 
 def test_a_reviewers_day(
@@ -25,7 +30,8 @@ def test_a_reviewers_day(
     browser: "sync_api.Browser",  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    portal_url, review_url, data, _root = servers
+    portal_url, review_url, data, root = servers
+    codes = Authenticators()
     shots = Shots(tmp_path / "screenshots")
     for _ in range(12):  # numbered after docs/screenshots' 12
         shots.number += 1
@@ -37,12 +43,12 @@ def test_a_reviewers_day(
         problems.extend(f"{where}: {v}" for v in serious_violations(page))
 
     try:
-        activate_admin(page, review_url, _root)
+        activate(page, review_url, "admin", one_time_passphrase(root), codes)
         reporter = browser.new_context(java_script_enabled=False).new_page()
         report(reporter, portal_url, "Kepala bidang meminta setoran bulanan dari semua staf pelaksana.")
         report(reporter, portal_url, "Pungutan liar di loket perizinan: pemohon membayar KANARIPASAR tanpa kuitansi.")
         reporter.context.close()
-        # the first report's first response is late (its deadline moved back, as a day would)
+        # one report's first response is late (its deadline moved back, as a day would)
         with sqlite3.connect(data / "kanal.db") as db:
             db.execute(
                 "UPDATE \"case\" SET first_response_due = '2026-01-01 00:00:00.000000', "
@@ -89,6 +95,54 @@ def test_a_reviewers_day(
         assert "KANARIPASAR" in page.inner_text("table.cases")
         check("search")
         shots.take(page, "review-day-search")
+
+        # A colleague lost their phone: the admin resets their authenticator (a fresh code of the
+        # admin's own first), and the colleague sets up a new one at their next sign-in
+        colleague = browser.new_context(viewport=DESK).new_page()
+        activate(colleague, review_url, "joko", create_founder(data, root, "joko"), codes)
+        colleague.context.clear_cookies()
+        page.goto(review_url + "/team")
+        row = page.locator("table.cases tr", has_text="(joko)")
+        with page.expect_navigation():
+            row.locator("form[action$='/second-factor/reset'] button").click()
+        if "/step-up" in page.url:
+            page.fill("#code", codes.code("admin"))
+            with page.expect_navigation():
+                page.click("main button[type=submit]")
+            with page.expect_navigation():
+                page.locator("table.cases tr", has_text="(joko)").locator(
+                    "form[action$='/second-factor/reset'] button"
+                ).click()
+        assert "Autentikator diatur ulang" in page.content()
+        check("/team")
+        shots.take(page, "review-day-team")
+        colleague.goto(review_url + "/login")
+        colleague.fill("#username", "joko")
+        colleague.fill("#passphrase", PASSPHRASE)
+        with colleague.expect_navigation():
+            colleague.click("main button[type=submit]")
+        assert colleague.url.endswith("/enrol") and colleague.locator("code.secret").count() == 1
+        colleague.context.close()
+
+        # The admin changes their own passphrase: the new one signs in, the old one no longer
+        page.goto(review_url + "/me/passphrase")
+        check("/me/passphrase")
+        page.fill("#current", PASSPHRASE)
+        page.fill("#passphrase", NEW_PASSPHRASE)
+        page.fill("#confirm", NEW_PASSPHRASE)
+        page.fill("#code", codes.code("admin"))
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        assert "Frasa sandi Anda telah diubah" in page.content()
+        fresh = browser.new_context(viewport=DESK).new_page()
+        for passphrase, works in ((PASSPHRASE, False), (NEW_PASSPHRASE, True)):
+            fresh.goto(review_url + "/login")
+            fresh.fill("#username", "admin")
+            fresh.fill("#passphrase", passphrase)
+            with fresh.expect_navigation():
+                fresh.click("main button[type=submit]")
+            assert fresh.url.endswith("/login/code") is works, (passphrase, fresh.url)
+        fresh.context.close()
         assert problems == []
     finally:
         context.close()
