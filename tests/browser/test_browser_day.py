@@ -7,11 +7,13 @@ their next sign-in); change one's own passphrase (the new one signs in, the old 
 axe-core finds no serious problem on any page reached. Screenshots 13 onwards (docs/screenshots).
 """
 
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.browser.checks import html_errors
 from tests.browser.test_browser_accessibility import serious_violations
 from tests.browser.test_browser_journeys import CHROMIUM, PASSPHRASE, Shots, browser  # noqa: F401 - a fixture
 from tests.browser.test_browser_keyboard import report
@@ -38,9 +40,12 @@ def test_a_reviewers_day(
     context = browser.new_context(viewport=DESK, bypass_csp=True)  # bypass: axe is injected by the test
     page = context.new_page()
     problems: list[str] = []
+    sources: dict[str, str] = {}  # each page as served, for the Nu HTML checker
 
-    def check(where: str) -> None:
+    def check(where: str, response: "sync_api.Response | None" = None) -> None:
         problems.extend(f"{where}: {v}" for v in serious_violations(page))
+        if response is not None:
+            sources[re.sub(r"\W+", "-", where).strip("-") or "list"] = response.text()
 
     try:
         activate(page, review_url, "admin", one_time_passphrase(root), codes)
@@ -57,16 +62,16 @@ def test_a_reviewers_day(
             )
 
         # The list opens with the late case, said first
-        page.goto(review_url + "/")
+        listing = page.goto(review_url + "/")
         assert "melewati batas tanggapan pertama" in page.inner_text("main .late-first")
-        check("/")
+        check("/", listing)
         shots.take(page, "review-day-list")
         with page.expect_navigation():
             page.click("main .late-first a")
         assert page.locator("table.cases tbody tr").count() == 1
-        with page.expect_navigation():
+        with page.expect_navigation() as opened:
             page.click("table.cases tbody tr a >> nth=0")
-        check("case")
+        check("case", opened.value)
 
         # Reply to the reporter: shown once more before it goes
         page.fill("#text", "Terima kasih. Sejak kapan setoran ini diminta?")
@@ -89,11 +94,11 @@ def test_a_reviewers_day(
         # Find the other case by a word of its report
         page.goto(review_url + "/")
         page.fill("#q", "kanaripasar")
-        with page.expect_navigation():
+        with page.expect_navigation() as searched:
             page.click("form[role=search] .search-box button")
         assert page.locator("table.cases tbody tr").count() == 1
         assert "KANARIPASAR" in page.inner_text("table.cases")
-        check("search")
+        check("search", searched.value)
         shots.take(page, "review-day-search")
 
         # A colleague lost their phone: the admin resets their authenticator (a fresh code of the
@@ -114,7 +119,7 @@ def test_a_reviewers_day(
                     "form[action$='/second-factor/reset'] button"
                 ).click()
         assert "Autentikator diatur ulang" in page.content()
-        check("/team")
+        check("/team", page.goto(review_url + "/team"))
         shots.take(page, "review-day-team")
         colleague.goto(review_url + "/login")
         colleague.fill("#username", "joko")
@@ -125,8 +130,7 @@ def test_a_reviewers_day(
         colleague.context.close()
 
         # The admin changes their own passphrase: the new one signs in, the old one no longer
-        page.goto(review_url + "/me/passphrase")
-        check("/me/passphrase")
+        check("/me/passphrase", page.goto(review_url + "/me/passphrase"))
         page.fill("#current", PASSPHRASE)
         page.fill("#passphrase", NEW_PASSPHRASE)
         page.fill("#confirm", NEW_PASSPHRASE)
@@ -143,6 +147,13 @@ def test_a_reviewers_day(
                 fresh.click("main button[type=submit]")
             assert fresh.url.endswith("/login/code") is works, (passphrase, fresh.url)
         fresh.context.close()
+
+        # The pages of accounts and lists, also under axe: the admin's lists, and the request a
+        # reviewer who forgot their passphrase makes (no session)
+        check("/lists", page.goto(review_url + "/lists"))
+        page.context.clear_cookies()
+        check("/login/forgot", page.goto(review_url + "/login/forgot"))
         assert problems == []
+        assert html_errors(sources, tmp_path / "html") == []
     finally:
         context.close()
