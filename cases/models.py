@@ -82,6 +82,17 @@ class Opd(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class ReferenceVersion(Base):
+    """One row: a random token that changes whenever the category or OPD lists change through the
+    ORM (cases.platform.seed: a listener on every flush). The portal keeps the lists per process
+    and checks this token with one small query per form instead of reading both lists (issue 21).
+    Random, not a counter: a rolled-back change can never make a stale list look current."""
+
+    __tablename__ = "reference_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
 class Category(Base):
     __tablename__ = "category"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from cases.evidence.errors import FileRefused
 from cases.evidence.store import PreparedFile
 from cases.platform.config import Config
-from cases.platform.seed import active_categories, active_opds
+from cases.platform.seed import choice_lists
 from cases.reporting.errors import FormAlreadySent, RecoveryKeyMissing, UnknownChoice
 from cases.reporting.report_content import ReportContent
 from cases.reporting.report_forms import (
@@ -37,11 +37,13 @@ bp = Blueprint("report", __name__)
 
 def _with_choices(form: ReportForm) -> ReportForm:
     """The lists, each opening on an empty "— choose —": no answer is given for the reporter."""
-    session = db_session()
+    lists = choice_lists(db_session())  # kept per process while the lists do not change
     english = str(get_locale()) == "en"
     empty = ("", _("— choose —"))
-    form.category.choices = [empty] + [(c.id, c.name_en if english else c.name_id) for c in active_categories(session)]
-    form.opd.choices = [empty] + [(o.id, o.name) for o in active_opds(session)]
+    form.category.choices = [empty] + [
+        (cid, name_en if english else name_id) for cid, name_id, name_en in lists.categories
+    ]
+    form.opd.choices = [empty] + list(lists.opds)
     return form
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cases.accountability import audit
 from cases.models import Category, Opd
 from cases.platform.errors import ListEditRefused
-from cases.platform.seed import UNKNOWN_OPD
+from cases.platform.seed import UNKNOWN_OPD, new_reference_token
 from cases.team.actor import Actor
 
 MAX_NAME_CHARS = 200
@@ -72,6 +72,7 @@ def add_opd(session: Session, *, actor: Actor, name: str) -> Opd:
     opd = Opd(name=name, active=True)
     session.add(opd)
     session.flush()
+    new_reference_token(session)
     audit.record(session, action="opd.add", actor_id=actor.id, detail=f"opd={opd.id}")
     return opd
 
@@ -89,6 +90,7 @@ def rename_opd(session: Session, *, actor: Actor, opd_id: int, name: str) -> Non
     _opd_name_free(session, name, but=opd.id)
     opd.name = name
     session.flush()
+    new_reference_token(session)
     audit.record(session, action="opd.rename", actor_id=actor.id, detail=f"opd={opd.id}")
 
 
@@ -102,6 +104,7 @@ def set_opd_active(session: Session, *, actor: Actor, opd_id: int, active: bool)
         return
     opd.active = active
     session.flush()
+    new_reference_token(session)
     audit.record(session, action="opd.restore" if active else "opd.retire", actor_id=actor.id, detail=f"opd={opd.id}")
 
 
@@ -134,6 +137,7 @@ def add_category(session: Session, *, actor: Actor, name_id: str, name_en: str) 
     )
     session.add(category)
     session.flush()
+    new_reference_token(session)
     audit.record(session, action="category.add", actor_id=actor.id, detail=f"category={category.id}")
     return category
 
@@ -148,6 +152,7 @@ def rename_category(session: Session, *, actor: Actor, category_id: int, name_id
     _category_names_free(session, name_id, name_en, but=category.id)
     category.name_id, category.name_en = name_id, name_en
     session.flush()
+    new_reference_token(session)
     audit.record(session, action="category.rename", actor_id=actor.id, detail=f"category={category.id}")
 
 
@@ -166,6 +171,7 @@ def set_category_active(session: Session, *, actor: Actor, category_id: int, act
             raise ListEditRefused("last")
     category.active = active
     session.flush()
+    new_reference_token(session)
     audit.record(
         session,
         action="category.restore" if active else "category.retire",

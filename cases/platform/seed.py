@@ -3,12 +3,14 @@
 Loading is idempotent: existing rows are kept, missing ones added.
 """
 
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases.models import Category, Opd
+from cases.models import Category, Opd, ReferenceVersion
 
 DEFAULT_OPD_FILE = Path(__file__).resolve().parents[1] / "data" / "opd_jateng.txt"
 
@@ -47,6 +49,8 @@ def load_seed(session: Session, *, opd_file: Path = DEFAULT_OPD_FILE) -> tuple[i
     new_opds = [Opd(name=name) for name in [*read_opd_file(opd_file), UNKNOWN_OPD] if name not in known_opds]
     session.add_all(new_categories)
     session.add_all(new_opds)
+    if new_categories or new_opds:
+        new_reference_token(session)
     session.flush()
     return len(new_categories), len(new_opds)
 
@@ -58,3 +62,49 @@ def active_categories(session: Session) -> list[Category]:
 def active_opds(session: Session) -> list[Opd]:
     """Active units by name, "don't know / other" last."""
     return list(session.scalars(select(Opd).where(Opd.active.is_(True)).order_by(Opd.name == UNKNOWN_OPD, Opd.name)))
+
+
+# --- the lists as the report form shows them, kept per process (issue 21) ------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceLists:
+    """The active categories (id, Indonesian name, English name) and units (id, name), in form order."""
+
+    categories: tuple[tuple[int, str, str], ...]
+    opds: tuple[tuple[int, str], ...]
+
+
+_kept: dict[str, tuple[str, ChoiceLists]] = {}  # database URL -> (token, lists)
+
+
+def choice_lists(session: Session) -> ChoiceLists:
+    """The report form's lists: from this process's copy while the database's `reference_version`
+    token is the one it was read under (one small query), read afresh otherwise. Every change made
+    by the app gives a new token (`new_reference_token`: seed, the admins' lists page); a change made
+    behind the app's back (SQL by hand) shows at the next one, or after a restart. Submission checks
+    the chosen ids against the database itself, so a stale list can offer, never accept, a retired
+    entry."""
+    token = session.scalar(select(ReferenceVersion.token).where(ReferenceVersion.id == 1)) or ""
+    bind = session.get_bind()
+    database = str(bind.engine.url)
+    kept = _kept.get(database)
+    if token and kept is not None and kept[0] == token:
+        return kept[1]
+    lists = ChoiceLists(
+        categories=tuple((c.id, c.name_id, c.name_en) for c in active_categories(session)),
+        opds=tuple((o.id, o.name) for o in active_opds(session)),
+    )
+    if token:
+        _kept[database] = (token, lists)
+    return lists
+
+
+def new_reference_token(session: Session) -> None:
+    """The category or unit lists changed (seed, the admins' lists page): every process reads them
+    afresh at its next form."""
+    row = session.get(ReferenceVersion, 1)
+    if row is None:
+        session.add(ReferenceVersion(id=1, token=secrets.token_hex(16)))
+    else:
+        row.token = secrets.token_hex(16)

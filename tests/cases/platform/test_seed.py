@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cases.models import Base, Category, Opd
@@ -82,3 +82,22 @@ def test_reload_adds_only_missing_opds_and_keeps_existing_ones(session: Session,
     # then only the new OPD is added and the retired one stays retired
     assert load_seed(session, opd_file=second) == (0, 1)
     assert [o.name for o in active_opds(session)] == ["Dinas A", "Dinas C", UNKNOWN_OPD]
+
+
+def test_the_form_lists_are_kept_per_process_until_they_change(session: Session) -> None:
+    from cases.platform.seed import choice_lists, new_reference_token
+
+    # given the seed, read once
+    load_seed(session)
+    session.commit()
+    first = choice_lists(session)
+    assert first.opds[-1][1] == UNKNOWN_OPD and len(first.categories) == 9
+    # a change made behind the app's back is not read (the copy is kept: one small query a form)...
+    session.execute(update(Opd).where(Opd.name == UNKNOWN_OPD).values(name="Diubah diam-diam"))
+    session.commit()
+    assert choice_lists(session) is first
+    # ... and any change through the app gives a new token: the lists are read afresh
+    new_reference_token(session)
+    session.commit()
+    fresh = choice_lists(session)
+    assert fresh is not first and "Diubah diam-diam" in {name for _id, name in fresh.opds}
