@@ -58,7 +58,7 @@ def submit_report(
     opd = session.get(Opd, opd_id)
     if category is None or not category.active or opd is None or not opd.active:
         raise UnknownChoice()
-    sealing_recovery_key(session)  # refuse before doing work: no case without a (verified) recovery grant
+    recovery = sealing_recovery_key(session)  # refuse before doing work: no case without a verified recovery grant
     check_quota(session, case_id=None, files=list(files), limits=limits or Limits())
 
     receipt, lookup = _unused_receipt(session, receipt_key)
@@ -92,7 +92,9 @@ def submit_report(
         seq=1,
         created_at=hour,
     )
-    seal_new_case(session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public)
+    seal_new_case(
+        session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public, recovery=recovery
+    )
     session.flush()
     stored = tuple(
         store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter", seq=seq)

@@ -169,8 +169,18 @@ def tag_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes) 
     case.seal_tag = _tag(session, case, "case", case_key) + _tag(session, case, "team", team_key)
 
 
-def seal_new_case(session: Session, case: Case, *, case_key: bytes, team_key: bytes, reporter_public: bytes) -> None:
-    recovery = sealing_recovery_key(session)
+def seal_new_case(
+    session: Session,
+    case: Case,
+    *,
+    case_key: bytes,
+    team_key: bytes,
+    reporter_public: bytes,
+    recovery: RecoveryKey | None = None,
+) -> None:
+    """Seal a new case's keys to the reporter, the recovery key and the eligible readers. `recovery`:
+    the key `sealing_recovery_key` returned earlier in the same transaction (checked once, not twice)."""
+    recovery = recovery or sealing_recovery_key(session)
     tag_case(session, case, case_key=case_key, team_key=team_key)
     readers = eligible_reviewers(session, opd_id=case.opd_id)
     grants = [
