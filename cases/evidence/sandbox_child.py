@@ -8,9 +8,9 @@ every lazy import and plug-in is loaded), then confines itself for good:
 - a new user and network namespace where the kernel allows one (no interface but a
   down loopback); where it does not (systemd's RestrictNamespaces=, some containers), the
   descriptor limit below still leaves no room for a socket;
-- RLIMIT_NOFILE just above its highest descriptor (soft and hard): stdin, stdout, stderr
-  and two /proc/self files opened for its own memory peak are all it has, so it can open
-  no file and no socket; RLIMIT_FSIZE = 0: it can write no file; RLIMIT_NPROC = 0: it
+- RLIMIT_NOFILE = 0 (soft and hard): stdin, stdout, stderr and two /proc/self files opened
+  for its own memory peak are all it has, and it can open no file and no socket, even after
+  closing one of those; RLIMIT_FSIZE = 0: it can write no file; RLIMIT_NPROC = 0: it
   can start no process (not enforced for root); RLIMIT_CORE = 0: a killed child leaves no
   core dump (which would hold a reporter's file); no new privileges; not dumpable;
 - RLIMIT_AS (address space) and RLIMIT_CPU (per job: the soft limit is moved to the CPU
@@ -108,34 +108,22 @@ def _prctl(libc: ctypes.CDLL, option: int, value: int) -> None:
     libc.prctl(option, value, 0, 0, 0)
 
 
-def _highest_descriptor() -> int:
-    """The highest open descriptor (the listing's own descriptor is closed again by then)."""
-    highest = 0
-    for fd in map(int, os.listdir("/proc/self/fd")):
-        try:
-            os.fstat(fd)
-        except OSError:
-            continue
-        highest = max(highest, fd)
-    return highest
-
-
 def confine(*, memory_bytes: int, cpu_seconds: int) -> dict[str, bool]:
     """Confine this process for good; what held (the namespace may be refused by the kernel).
 
-    The descriptor limit is set just above the highest descriptor open now: no file or
-    socket can be opened afterwards, only those already open are used."""
+    The descriptor limit is 0: no file or socket can be opened afterwards, whatever number it
+    would get (a limit just above the highest open descriptor let a compromised decoder close one
+    and open a file or socket in its place); those already open stay usable."""
     libc = ctypes.CDLL(None, use_errno=True)
     _prctl(libc, _PR_SET_PDEATHSIG, _SIGKILL)  # the worker dies: so does its child
     _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
     _prctl(libc, _PR_SET_DUMPABLE, 0)
     network_namespace = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
-    descriptors = _highest_descriptor() + 1
     for limit, value in (
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_FSIZE, 0),
         (resource.RLIMIT_NPROC, 0),
-        (resource.RLIMIT_NOFILE, descriptors),
+        (resource.RLIMIT_NOFILE, 0),
         (resource.RLIMIT_AS, memory_bytes),
         (resource.RLIMIT_CPU, cpu_seconds),
     ):

@@ -103,7 +103,7 @@ def test_the_child_has_no_environment_no_files_and_hard_limits(monkeypatch: pyte
     assert [fd.split("/")[-1].split(":")[0] for fd in fds] == ["null", "clear_refs", "status", "pipe", "pipe"]
     limits = facts["limits"]
     assert isinstance(limits, dict)
-    assert limits["Max open files"] == ["5", "5"]
+    assert limits["Max open files"] == ["0", "0"]
     assert limits["Max file size"] == ["0", "0"]
     assert limits["Max core file size"] == ["0", "0"]
     assert limits["Max processes"] == ["0", "0"]
@@ -124,6 +124,9 @@ CONFINED = textwrap.dedent(
         "socket": lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM),
         "unix_socket": lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM),
         "huge_allocation": lambda: bytearray(600 * 1024 * 1024),
+        # a compromised decoder frees a descriptor number first: still nothing can be opened
+        "read_file_after_a_close": lambda: (os.close(0), open("/etc/hostname", "rb").read()),
+        "socket_after_a_close": lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM),
     }.items():
         try:
             attempt()
@@ -155,6 +158,8 @@ def test_confinement_refuses_files_sockets_and_memory() -> None:
         "socket": "OSError",
         "unix_socket": "OSError",
         "huge_allocation": "MemoryError",
+        "read_file_after_a_close": "OSError",
+        "socket_after_a_close": "OSError",
     }
     assert not Path("/tmp/kanal-sandbox-probe").exists()  # noqa: S108 - the probe's target
 
