@@ -240,7 +240,7 @@ class SentForm(Base):
     `sealed` holds the receipt and the files' details, with the exact time they were made,
     under a key derived from the form's token (which only the POST body carries); it is
     shown again for 30 minutes and set to NULL after the previous hour. The row itself is
-    kept three hours (longer than a form is accepted), then deleted. No case id: a copy of
+    kept five hours (longer than a form is accepted: report_forms.FORM_LIFETIME), then deleted. No case id: a copy of
     the database does not tell which case a row belongs to.
     """
 

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from cases.platform.config import Config, load_config
+from cases.reporting.report_forms import FORM_LIFETIME
 from cases.web.app import make_app, require_recovery_key
 
 from .uploads import PortalRequest
@@ -22,7 +23,8 @@ def create_app(config: Config | None = None) -> Flask:
         max_content_length=(4 * config.max_case_mb + 16) * 1024 * 1024,
         limiter_prefix="portal",
     )
-    app.config["WTF_CSRF_TIME_LIMIT"] = 4 * 3600  # a frightened reporter may take a long time to write
+    # a frightened reporter may take a long time to write; a sent form is remembered longer (report_forms)
+    app.config["WTF_CSRF_TIME_LIMIT"] = int(FORM_LIFETIME.total_seconds())
     app.request_class = PortalRequest
     if config.production:
         require_recovery_key(app, config)

@@ -46,7 +46,11 @@ from crypto.errors import CryptoError
 from crypto.stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, new_header
 
 RESHOW = timedelta(minutes=30)
-FORGET_AFTER = timedelta(hours=3)
+# How long a report form is accepted (the portal's CSRF time limit: a frightened reporter may take a
+# long time to write), and how long a sent form is remembered: longer, so that the same form can
+# never make a second case while it is still accepted (rows keep only the hour; purged by hour).
+FORM_LIFETIME = timedelta(hours=4)
+FORGET_AFTER = FORM_LIFETIME + timedelta(hours=1)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _SENT = "report-form-sent"
 _KEPT = "report-form-kept-file"

@@ -104,9 +104,31 @@ def test_purging_forgets_the_sealed_receipt_and_later_the_form(
     purge_stale_forms(session)
     session.refresh(row)
     assert row.sealed is None  # the receipt is gone; the form is still known, so not sent twice
-    monkeypatch.setattr(report_forms, "utc_now", lambda: now + timedelta(hours=5))
+    monkeypatch.setattr(report_forms, "utc_now", lambda: now + timedelta(hours=7))
     purge_stale_forms(session)
     assert session.scalar(select(func.count()).select_from(SentForm)) == 0
+
+
+def test_a_form_is_remembered_longer_than_it_is_accepted(portal: FlaskClient) -> None:
+    # the portal accepts a form for FORM_LIFETIME (its CSRF limit); a sent form's row outlives that by
+    # at least the hour its time is rounded to, so a resend is always recognised
+    accepted = timedelta(seconds=portal.application.config["WTF_CSRF_TIME_LIMIT"])
+    assert accepted == report_forms.FORM_LIFETIME
+    assert accepted + timedelta(hours=1) <= report_forms.FORGET_AFTER
+
+
+def test_a_form_resent_just_before_its_token_expires_makes_no_second_case(
+    portal: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a form sent late in an hour, its first purge, and a resend 3 h 55 min later (still accepted)
+    data = report_form(portal)
+    portal.post("/lapor", data=data)
+    later = report_forms.utc_now() + timedelta(hours=3, minutes=55)
+    monkeypatch.setattr(report_forms, "utc_now", lambda: later)
+    purge_stale_forms(session)
+    session.commit()
+    page = portal.post("/lapor", data=data).get_data(as_text=True)
+    assert "sudah dikirim" in page and _cases(session) == 1
 
 
 def test_two_posts_of_one_form_at_once_claim_it_once(session: Session) -> None:
