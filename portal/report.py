@@ -9,7 +9,7 @@ from cases.evidence.errors import FileRefused
 from cases.evidence.store import PreparedFile
 from cases.platform.config import Config
 from cases.platform.seed import choice_lists
-from cases.reporting.errors import FormAlreadySent, RecoveryKeyMissing, UnknownChoice
+from cases.reporting.errors import FormAlreadySent, KeptFilesGone, RecoveryKeyMissing, UnknownChoice
 from cases.reporting.report_content import ReportContent
 from cases.reporting.report_forms import (
     SentBefore,
@@ -159,6 +159,10 @@ def new_report() -> tuple[str, int]:
         return _sent_again(sent_before(session, token) or SentBefore(None))
     except FileRefused as refused:
         return _form_page(form, 400, file_errors=[refusal_message(refused)])
+    except KeptFilesGone:
+        forget_kept_files(session, token)
+        keep_on_error()  # the broken kept files are forgotten; nothing else was made
+        return _form_page(form, 400, file_errors=[str(_("The files you chose could not be kept: choose them again."))])
     except UnknownChoice:
         return _form_page(form, 400, problem="choice", file_errors=_keep_chosen(form, prepared))
     except RecoveryKeyMissing:

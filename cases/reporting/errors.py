@@ -29,3 +29,7 @@ class ReporterSessionGone(DomainError):
 
 class FormAlreadySent(DomainError):
     """This report form was sent before (cases.reporting.report_forms): it makes no second case."""
+
+
+class KeptFilesGone(DomainError):
+    """A file kept for a corrected report form was purged or does not open: it must be chosen again."""

@@ -40,7 +40,7 @@ from cases.evidence.sniff import FileKind
 from cases.evidence.store import AttachmentInfo, Limits, PreparedFile, stored_this_hour
 from cases.models import KeptFile, KeptFileChunk, SentForm, new_id
 from cases.platform.clock import to_hour, utc_now
-from cases.reporting.errors import FormAlreadySent
+from cases.reporting.errors import FormAlreadySent, KeptFilesGone
 from crypto.derive import derive_key, unwrap, wrap
 from crypto.errors import CryptoError
 from crypto.stream import CHUNK_SIZE, decrypt_stream, encrypt_stream, new_header
@@ -220,13 +220,16 @@ class _ChunkReader(io.RawIOBase):
         return True
 
     def read(self, size: int | None = -1, /) -> bytes:
-        if size is None or size < 0:
-            return self._buffer + b"".join(self._chunks)
-        while len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
+        try:
+            if size is None or size < 0:
+                return self._buffer + b"".join(self._chunks)
+            while len(self._buffer) < size:
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                self._buffer += chunk
+        except CryptoError:  # purged meanwhile, or changed: the report goes back to the form, not a 500
+            raise KeptFilesGone() from None
         part, self._buffer = self._buffer[:size], self._buffer[size:]
         return part
 

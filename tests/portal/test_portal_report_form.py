@@ -215,6 +215,21 @@ def test_an_expired_form_says_the_chosen_files_were_not_kept(portal: FlaskClient
     assert _cases(session) == 0
 
 
+def test_a_kept_file_that_no_longer_opens_sends_the_form_back_not_a_500(portal: FlaskClient, session: Session) -> None:
+    # given a kept file whose chunks were lost (purged meanwhile, or changed by a database writer)
+    data: dict[str, object] = dict(report_form(portal, what=""))
+    data["evidence"] = [_text_file()]
+    post_multipart(portal, "/lapor", data)
+    session.execute(text("UPDATE kept_file_chunk SET data = X'00'"))
+    session.commit()
+    # when the corrected form is sent, then it comes back saying so, and nothing is made
+    data.pop("evidence")
+    data["what"] = "Kepala bidang meminta setoran setiap bulan dari semua staf."
+    response = post_multipart(portal, "/lapor", data)
+    assert response.status_code == 400 and "tidak dapat disimpan" in response.get_data(as_text=True)
+    assert _cases(session) == 0 and session.scalar(select(func.count()).select_from(KeptFile)) == 0
+
+
 def test_kept_files_older_than_the_previous_hour_are_purged(
     portal: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
