@@ -123,6 +123,10 @@ def new_report() -> tuple[str, int]:
             return _sent_again(again)
         remove_kept_files(session, token, request.form.getlist("remove_kept"))
     if not form.validate():
+        if _chosen_files():
+            # Cleaning and keeping files is work: it is counted like a well-formed report, so that
+            # invalid forms with files cannot run the cleaners past the global budget (review).
+            spend_globally("submit-all", "limit_submit_global")
         return _form_page(form, 400, file_errors=_keep_chosen(form))
     spend_globally("submit-all", "limit_submit_global")  # well-formed submissions only: junk cannot fill it
     config: Config = current_app.extensions["kanal.config"]

@@ -9,6 +9,7 @@ the shared Redis of `make test` (failing, never skipping, when it is set but dow
 """
 
 import dataclasses
+import io
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from cases.models import Attachment, Case, CaseItem
+from cases.models import Attachment, Case, CaseItem, KeptFile
 from cases.platform.config import Config
 from cases.web.app import dispose
 from crypto.receipts import new_receipt
@@ -28,6 +29,7 @@ from portal import create_app
 from tests.actions import (
     check_status,
     csrf_token,
+    post_multipart,
     report_form,
     reporter_sends,
     submit_report,
@@ -94,6 +96,22 @@ def test_a_flood_of_invalid_posts_does_not_stop_a_valid_report(make_portal: Make
     assert codes == [200, 200, 200, 429]
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Case)) == 3
+
+
+def test_invalid_forms_with_files_count_against_the_global_budget(make_portal: MakePortal, session: Session) -> None:
+    # Given a global ceiling of 3 submissions a minute
+    app = make_portal(limit_submit_global="3/minute", limit_submit="1000/hour")
+    # When invalid forms arrive with a file each (cleaning and keeping a file is work), from fresh visits
+    codes = []
+    for _ in range(4):
+        client = app.test_client()
+        form: dict[str, object] = dict(report_form(client, what=""))
+        form["evidence"] = [(io.BytesIO(b"catatan rapat\n" * 50), "catatan.txt")]
+        codes.append(post_multipart(client, "/lapor", form).status_code)
+    # Then the fourth is refused before any cleaning, its files named as not kept
+    assert codes == [400, 400, 400, 429]
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(KeptFile)) == 3
 
 
 def test_junk_status_checks_do_not_crowd_out_a_genuine_reporter(make_portal: MakePortal) -> None:
