@@ -39,6 +39,10 @@ _MESSAGES = {
         "“Tidak tahu / lainnya” stays on the report form as it is: reporters who do not know the unit choose it."
     ),
     "last": _l("The report form needs at least one category: add another before retiring this one."),
+    "affiliated": _l(
+        "Someone works in this unit or is recused from it: renaming or retiring it would send its reports "
+        "to them. Remove those affiliations first (a second key holder confirms each one)."
+    ),
 }
 
 

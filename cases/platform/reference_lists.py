@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cases.accountability import audit
-from cases.models import Category, Opd
+from cases.models import Affiliation, Category, Opd
 from cases.platform.errors import ListEditRefused
 from cases.platform.seed import UNKNOWN_OPD, new_reference_token
+from cases.team import roster
 from cases.team.actor import Actor
 
 MAX_NAME_CHARS = 200
@@ -77,11 +78,23 @@ def add_opd(session: Session, *, actor: Actor, name: str) -> Opd:
     return opd
 
 
+def _check_no_affiliations(session: Session, opd_id: int) -> None:
+    """A unit someone belongs to or is recused from is neither renamed nor retired here: reporters
+    choose units by name, so renaming or retiring it (and adding a new unit of the old name) would
+    send its reports to the very people recused from it — one admin lifting a recusal alone (found in
+    review). Its affiliations are removed first, which takes a second key holder (membership)."""
+    in_table = session.scalar(select(Affiliation.opd_id).where(Affiliation.opd_id == opd_id).limit(1))
+    signed = any(opd_id in member.affiliations for member in roster.verified(session).members.values())
+    if in_table is not None or signed:
+        raise ListEditRefused("affiliated")
+
+
 def rename_opd(session: Session, *, actor: Actor, opd_id: int, name: str) -> None:
     _check_admin(actor)
     opd = _opd(session, opd_id)
     if opd.name == UNKNOWN_OPD:
         raise ListEditRefused("protected")
+    _check_no_affiliations(session, opd.id)
     name = _clean(name)
     if name == opd.name:
         return
@@ -102,6 +115,8 @@ def set_opd_active(session: Session, *, actor: Actor, opd_id: int, active: bool)
         raise ListEditRefused("protected")
     if opd.active == active:
         return
+    if not active:
+        _check_no_affiliations(session, opd.id)
     opd.active = active
     session.flush()
     new_reference_token(session)

@@ -136,3 +136,26 @@ def test_editing_the_lists_needs_a_fresh_code(admin: FlaskClient, session: Sessi
     refused = edit(admin, "/lists/opd", name="Dinas Tanpa Kode")
     assert "/step-up" in refused.headers["Location"]
     assert not session.scalars(select(Opd).where(Opd.name == "Dinas Tanpa Kode")).all()
+
+
+def test_an_admin_recused_from_a_unit_cannot_rename_or_retire_it_to_read_its_reports(
+    admin: FlaskClient, portal: FlaskClient, session: Session
+) -> None:
+    # given an admin (a reader) who declared a conflict with a unit
+    unit = session.scalars(select(Opd).where(Opd.active.is_(True), Opd.name != UNKNOWN_OPD)).first()
+    assert unit is not None
+    name, unit_id = unit.name, unit.id
+    admin.post(
+        "/me/conflicts", data={"csrf_token": csrf_token(admin, "/team"), "opd": str(unit_id), "kind": "conflict"}
+    )
+    # when they try, alone, to rename it out of the way, retire it, and add a new unit of its name
+    edit(admin, f"/lists/opd/{unit_id}/rename", name=f"{name} (arsip)")
+    edit(admin, f"/lists/opd/{unit_id}/retire")
+    page = admin.get("/lists").get_data(as_text=True)
+    # then the unit stays as it is, named on the form where reporters choose it, and nothing is audited
+    session.expire_all()
+    unit = session.get(Opd, unit_id)
+    assert unit is not None and unit.name == name and unit.active
+    assert name in form_units(portal)
+    assert "benturan kepentingan dengannya" in page
+    assert not events(session, "opd.retire") and not events(session, "opd.rename")
