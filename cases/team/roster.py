@@ -185,6 +185,9 @@ class Member:
     encryption_key: str | None = None  # fingerprint, bound by a self-signed activation
     founder: bool = False
     created_by: str | None = None
+    # Who may never approve this account: its creator and everyone who re-enabled or reset it
+    # (a reset must not hand the approval back to the original creator: found in review).
+    barred_approvers: set[str] = field(default_factory=set)
     admin: bool = False
     reviewer: bool = False
     approved: bool = False
@@ -319,6 +322,7 @@ class _Verifier:
             ):
                 return False
             member.created_by, member.username = str(by), str(body.get("username", ""))
+            member.barred_approvers.add(str(by))
             member.admin, member.reviewer = bool(body.get("admin")), bool(body.get("reviewer"))
             return True
         if action == "account.activate":
@@ -340,6 +344,7 @@ class _Verifier:
                 or not self.members[str(by)].reviewer
                 or by == subject
                 or by == member.created_by
+                or by in member.barred_approvers
                 or member.created_by is None
                 or member.approved
                 or member.signing_key is None
@@ -376,6 +381,7 @@ class _Verifier:
             member.signing_key = member.encryption_key = None
             member.founder = False
         member.approved, member.approved_keys, member.created_by = False, None, str(by)
+        member.barred_approvers.add(str(by))
         return True
 
     def removal(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:

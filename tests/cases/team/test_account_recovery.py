@@ -59,6 +59,31 @@ def test_reenabled_account_is_unapproved_and_its_enabler_cannot_approve_it_in_th
     assert not _reads(session, ani.reviewer.id)
 
 
+def test_the_original_creator_still_cannot_approve_an_account_someone_else_reenabled(session: Session) -> None:
+    # given an admin's creation, approved by a colleague, disabled, then re-enabled by another admin
+    admin = founder(session, "admin", admin=True)
+    admin2 = founder(session, "admin2", admin=True)
+    budi = founder(session, "budi")
+    ani = activated(session, "ani", by=admin)
+    approve(session, approver=budi, reviewer=ani.reviewer)
+    disable_reviewer(session, actor=admin2.actor, reviewer=ani.reviewer)
+    reenable_reviewer(session, actor=admin2.actor, reviewer=ani.reviewer)
+    # when the original creator forces an approval into the roster (past the app's own check)
+    roster.append(
+        session,
+        action="account.approve",
+        subject_id=ani.reviewer.id,
+        fields={
+            "by": admin.reviewer.id,
+            "signing_key": fingerprint(ani.signing.public),
+            "encryption_key": roster.encryption_fingerprint(ani.keypair.public),
+        },
+        signers=[(admin.reviewer.id, admin.signing)],
+    )
+    # then the roster ignores it: neither the creator nor the one who re-enabled may approve
+    assert not _reads(session, ani.reviewer.id)
+
+
 def test_enable_or_reset_entry_signed_by_a_non_admin_is_ignored(session: Session) -> None:
     admin = founder(session, "admin", admin=True)
     budi = founder(session, "budi")
