@@ -59,12 +59,29 @@ def _admin_holder(session: Session, *, actor: Actor, reviewer: Reviewer) -> Sign
 
 def reset_second_factor(session: Session, *, actor: Actor, reviewer: Reviewer) -> None:
     """A colleague lost their authenticator: the old factor (secret, backup codes) stops working,
-    their sessions and trusted devices end, and they enrol a new one at their next login."""
-    _admin_holder(session, actor=actor, reviewer=reviewer)
+    their sessions and trusted devices end, and they enrol a new one at their next login.
+
+    The account is also unapproved (signed `account.factor_reset`, its grants revoked) until a key
+    holder other than `actor` approves it again: otherwise one admin who knows or has phished a
+    colleague's passphrase could reset their factor, enrol their own and read as them, recusals
+    included (found in review). The keys stay bound, so the approval page shows the same
+    fingerprints, and the cases come back by re-grant once approved."""
+    key = _admin_holder(session, actor=actor, reviewer=reviewer)
     if reviewer.state != "active":
         raise AccountActionRefused("state")
     forget_second_factor(session, reviewer=reviewer)
     end_all_sessions(session, reviewer_id=reviewer.id)
+    reviewer.approved_at = None
+    reviewer.approved_by_id = None
+    reviewer.needs_grants = False
+    revoke_grants(session, reviewer=reviewer, actor_id=actor.id)
+    roster.append(
+        session,
+        action="account.factor_reset",
+        subject_id=reviewer.id,
+        fields={"by": actor.id},
+        signers=[(actor.id, key)],
+    )
     audit.record(session, action="account.second_factor_reset", actor_id=actor.id, detail=f"reviewer={reviewer.id}")
 
 

@@ -99,8 +99,8 @@ def approve_reviewer(
         raise ApprovalRefused("self")
     if member is None or member.created_by is None:
         raise ApprovalRefused("not_created")  # no signed account.create: planted, or made before the roster
-    if approver.id == member.created_by or approver.id == reviewer.created_by_id:
-        raise ApprovalRefused("creator")
+    if approver.id in (member.created_by, reviewer.created_by_id) or approver.id in member.barred_approvers:
+        raise ApprovalRefused("creator")  # the creator, or whoever re-enabled or reset the account
     if (
         reviewer.state != "active"
         or not reviewer.is_reviewer

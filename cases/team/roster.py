@@ -76,7 +76,9 @@ GRANTING = (
     "account.enable",
     "account.reset",
 )
-RESTRICTING = ("account.disable", "affiliation.add")
+# account.factor_reset (issue 19, review): a lost authenticator's reset takes the approval away until
+# another key holder approves again; restricting, so one that does not verify closes the roster.
+RESTRICTING = ("account.disable", "affiliation.add", "account.factor_reset")
 
 
 def canonical(body: dict[str, Any]) -> str:
@@ -285,6 +287,12 @@ class _Verifier:
         member = self.member(subject)
         if entry.action == "account.disable":
             member.disabled = True
+        elif entry.action == "account.factor_reset":
+            # the keys stay bound; whoever reset may not approve; a founder is approved like anyone
+            member.approved, member.approved_keys, member.founder = False, None, False
+            member.barred_approvers.add(str(body.get("by")))
+            if member.created_by is None:
+                member.created_by = str(body.get("by"))
         elif isinstance(body.get("opd"), int):
             member.affiliations[body["opd"]] = entry.seq
 

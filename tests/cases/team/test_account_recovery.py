@@ -10,7 +10,7 @@ from cases.platform.config import Config
 from cases.platform.seed import active_opds
 from cases.team import roster
 from cases.team.account_recovery import reenable_reviewer, request_recovery, reset_passphrase, reset_second_factor
-from cases.team.errors import AccountActionRefused
+from cases.team.errors import AccountActionRefused, ApprovalRefused
 from cases.team.membership import disable_reviewer
 from cases.team.second_factor import check_code, use_backup_code
 from crypto.signing import fingerprint
@@ -82,6 +82,25 @@ def test_the_original_creator_still_cannot_approve_an_account_someone_else_reena
     )
     # then the roster ignores it: neither the creator nor the one who re-enabled may approve
     assert not _reads(session, ani.reviewer.id)
+
+
+def test_a_second_factor_reset_takes_the_approval_away_until_someone_else_approves(session: Session) -> None:
+    # given an approved reader, and an admin who (say) knows their passphrase
+    admin = founder(session, "admin", admin=True)
+    creator = founder(session, "creator", admin=True)
+    budi = founder(session, "budi")
+    ani = activated(session, "ani", by=creator)
+    approve(session, approver=admin, reviewer=ani.reviewer)
+    assert _reads(session, ani.reviewer.id)
+    # when the admin resets ani's second factor (to enrol one of their own)
+    reset_second_factor(session, actor=admin.actor, reviewer=ani.reviewer)
+    # then ani reads nothing until a key holder other than that admin approves again
+    assert not _reads(session, ani.reviewer.id) and ani.reviewer.approved_at is None
+    with pytest.raises(ApprovalRefused):
+        approve(session, approver=admin, reviewer=ani.reviewer)
+    assert not _reads(session, ani.reviewer.id)
+    approve(session, approver=budi, reviewer=ani.reviewer)
+    assert _reads(session, ani.reviewer.id)
 
 
 def test_enable_or_reset_entry_signed_by_a_non_admin_is_ignored(session: Session) -> None:
