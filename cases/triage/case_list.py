@@ -2,12 +2,15 @@
 
 Only cases sealed to the reviewer are listed (a join on their grants, indexed
 by recipient), and the dashboard counts only those too. Filters and sort run in SQL on plaintext metadata with indexes
-(see models.Case); pages are fixed-size offsets over a deterministic order.
+(see models.Case). Pages are keyset pages, never OFFSET: the page links carry a cursor (the sort key
+and id of the last row shown, for "next", or of the first, for "previous"), and each page is one
+index range on (key, id) from there, so page 100 reached through the links costs what page 1 costs.
+The id breaks ties in the direction of the sort. A garbled or foreign cursor gives the first page.
 
-The total is counted exactly only up to COUNT_AHEAD cases past the page asked
-for ("page 2 of 7"); beyond that the list says "more than N" and counts no
-further, so the first page costs the same at 1,000 and at 100,000 cases
-(docs/PERFORMANCE.md).
+The total is counted exactly only up to COUNT_AHEAD cases past the start of the page
+("page 2 of 7"); beyond that the list says "more than N" and counts no further
+(docs/PERFORMANCE.md). Search results (cases.triage.search) keep page numbers: they are a slice of
+at most SEARCH_BOUND cases decrypted in the request, not an OFFSET in SQL.
 """
 
 import re
