@@ -48,6 +48,12 @@ def test_a_list_longer_than_one_page_links_both_ways(review_app: Flask, session:
         assert admin.get(f"/?status=new&before={garbled}").status_code == 200
     # (a NUL is refused before any view, as in every query: cases.web.security)
     assert admin.get("/?status=new&after=%00").status_code == 400
+    # and search results page by number (a slice of the cases searched in the request), a cursor
+    # left in the address is dropped from their links
+    found = admin.get(html.unescape(after) + "&q=setoran").get_data(as_text=True)
+    assert _link(found, "next") == "/?status=new&amp;q=setoran&amp;page=2" and 'rel="prev"' not in found
+    rest = admin.get("/?status=new&q=setoran&page=2").get_data(as_text=True)
+    assert rest.count('href="/cases/') == 1 and _link(rest, "prev") == "/?status=new&amp;q=setoran&amp;page=1"
 
 
 def _link(page: str, rel: str) -> str:
