@@ -233,17 +233,21 @@ def _walk(
     return rows
 
 
-def _from(base: Any, sort: str, cursor: Cursor) -> Any:
-    """The cases of `base` at or after the cursor's row, in the list's order (for the count)."""
+def _count_from(session: Session, base: Any, sort: str, cursor: Cursor, probe: int) -> int:
+    """How many cases of `base` there are at or after the cursor's row in the list's order, counted
+    no further than `probe`: segment by segment, each count one capped index range (one count over
+    "this segment's range OR the later segments" made SQLite gather every row of both first)."""
     segments = _segments(sort)
     codes = [segment.code for segment in segments]
-    at = codes.index(cursor.segment)
-    here = segments[at]
-    clause = _beyond(here, cursor, forward=True, inclusive=True)
-    if here.where is not None:
-        clause = and_(here.where, clause)
-    later = [segment.where for segment in segments[at + 1 :] if segment.where is not None]
-    return base.where(or_(clause, *later) if later else clause)
+    counted = 0
+    for segment in segments[codes.index(cursor.segment) :]:
+        query = base if segment.where is None else base.where(segment.where)
+        if segment.code == cursor.segment:
+            query = query.where(_beyond(segment, cursor, forward=True, inclusive=True))
+        counted += session.scalar(select(func.count()).select_from(query.limit(probe - counted).subquery())) or 0
+        if counted >= probe:
+            break
+    return counted
 
 
 def _at(page: int, row: tuple[str, str, datetime]) -> Cursor:
@@ -282,9 +286,11 @@ def list_cases(
         rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1)
         more = len(rows) > limit
     rows = rows[:limit]
-    start = _from(base, flt.sort, _at(number, rows[0])) if number > 1 else base
     probe = max(COUNT_AHEAD, limit) + 1
-    counted = session.scalar(select(func.count()).select_from(start.limit(probe).subquery())) or 0
+    if number > 1:
+        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe)
+    else:
+        counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
     exact = counted < probe
     total = (number - 1) * limit + (counted if exact else counted - 1)
     pages = max(number, -(-total // limit))
