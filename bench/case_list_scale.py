@@ -3,8 +3,10 @@
 Fills a fresh database with synthetic cases in bulk (metadata as a real
 deployment has it: statuses, OPDs, categories, deadlines, labels, one reviewer
 grant per case; grant and item bytes are placeholders, since the list never
-opens them), then times the first page of the default (most urgent first)
-list and two filtered pages, through `cases.triage.case_list.list_cases`.
+opens them), then times, through `cases.triage.case_list.list_cases`, the first page of the default (most
+urgent first) list, two filtered pages ("status + unit" and "overdue + label") and deep pages:
+page 100 (or the last page, at 1,000 cases there are 20) reached by following the "next" cursors
+as the page links do, most urgent first and newest first. Each figure is one page request.
 
     .venv/bin/python bench/case_list_scale.py                     # SQLite
     .venv/bin/python bench/case_list_scale.py --url postgresql://postgres@127.0.0.1:5432/test
@@ -106,6 +108,16 @@ def timed(fn, repeat: int = 15) -> dict[str, float]:  # type: ignore[no-untyped-
     return {"median_ms": round(statistics.median(samples), 2), "p90_ms": round(samples[int(0.9 * len(samples)) - 1], 2)}
 
 
+def deep_filter(session, reviewer, sort: str, depth: int) -> tuple[CaseFilter, int]:  # type: ignore[no-untyped-def]
+    """The filter of page `depth` (or the last page), reached through the "next" cursors."""
+    flt = CaseFilter(sort=sort)
+    page = list_cases(session, reviewer=reviewer, filters=flt)
+    while page.page < depth and page.next_cursor is not None:
+        flt = CaseFilter(sort=sort, after=page.next_cursor)
+        page = list_cases(session, reviewer=reviewer, filters=flt)
+    return flt, page.page
+
+
 def run(url: str, count: int) -> dict[str, object]:
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
@@ -137,10 +149,11 @@ def run(url: str, count: int) -> dict[str, object]:
             "filtered_overdue_label": timed(
                 lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(overdue=True, label="perlu audit"))
             ),
-            "page_100_newest": timed(
-                lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(sort="newest", page=100))
-            ),
         }
+        for sort in ("urgency", "newest"):
+            deep, depth = deep_filter(session, reviewer, sort, 100)
+            figures[f"page_100_{sort}"] = timed(lambda deep=deep: list_cases(session, reviewer=reviewer, filters=deep))
+            figures[f"page_100_{sort}"]["page"] = depth
         rows = len(list_cases(session, reviewer=reviewer).rows)
     engine.dispose()
     return {

@@ -146,9 +146,10 @@ class Case(Base):
 
     __table_args__ = (
         CheckConstraint(_STATUS_CHECK, name="status"),
-        Index("ix_case_received_at", "received_at"),
+        # The case list's keyset walks (cases.triage.case_list): one index range on (key, id).
+        Index("ix_case_received_at_id", "received_at", "id"),
         Index("ix_case_status_received_at", "status", "received_at"),
-        Index("ix_case_next_due", "next_due"),
+        Index("ix_case_next_due_id", "next_due", "id"),
         Index("ix_case_opd_id", "opd_id"),
         Index("ix_case_category_id", "category_id"),
         Index("ix_case_assigned_to_id", "assigned_to_id"),

@@ -64,7 +64,9 @@ def case_list() -> str:
         label=request.args.get("label") or None,
         overdue=request.args.get("overdue") == "1",
         sort=request.args.get("sort", "urgency"),
-        page=_int("page") or 1,
+        page=_int("page") or 1,  # search results only; the list pages by cursor (validated in case_list)
+        after=request.args.get("after") or None,
+        before=request.args.get("before") or None,
     )
     session = db_session()
     # The search term stays in this request: it is not logged (docs/SECURITY.md, "Previews and search").

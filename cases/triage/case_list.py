@@ -2,19 +2,23 @@
 
 Only cases sealed to the reviewer are listed (a join on their grants, indexed
 by recipient), and the dashboard counts only those too. Filters and sort run in SQL on plaintext metadata with indexes
-(see models.Case); pages are fixed-size offsets over a deterministic order.
+(see models.Case). Pages are keyset pages, never OFFSET: the page links carry a cursor (the sort key
+and id of the last row shown, for "next", or of the first, for "previous"), and each page is one
+index range on (key, id) from there, so page 100 reached through the links costs what page 1 costs.
+The id breaks ties in the direction of the sort. A garbled or foreign cursor gives the first page.
 
-The total is counted exactly only up to COUNT_AHEAD cases past the page asked
-for ("page 2 of 7"); beyond that the list says "more than N" and counts no
-further, so the first page costs the same at 1,000 and at 100,000 cases
-(docs/PERFORMANCE.md).
+The total is counted exactly only up to COUNT_AHEAD cases past the start of the page
+("page 2 of 7"); beyond that the list says "more than N" and counts no further
+(docs/PERFORMANCE.md). Search results (cases.triage.search) keep page numbers: they are a slice of
+at most SEARCH_BOUND cases decrypted in the request, not an OFFSET in SQL.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseItem, CaseLabel, CaseRead, CaseStatus, Category, Opd, Reviewer
@@ -37,7 +41,9 @@ class CaseFilter:
     label: str | None = None
     overdue: bool = False
     sort: str = "urgency"
-    page: int = 1
+    page: int = 1  # search results only (cases.triage.search): the list itself pages by cursor
+    after: str | None = None  # a Cursor token: the page after that row
+    before: str | None = None  # a Cursor token: the page before that row
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class CasePage:
     filters: CaseFilter = field(default_factory=CaseFilter)
     exact: bool = True
     search: SearchScope | None = None
+    next_cursor: str | None = None  # the token for the next page's link, if there is one
+    previous_cursor: str | None = None  # for the previous page's link, when it is not the first page
 
 
 _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
@@ -122,23 +130,129 @@ def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
     return query
 
 
-def _page_ids(session: Session, base: Any, flt: CaseFilter, offset: int, limit: int) -> list[str]:
-    """The ids of one page, from narrow index-friendly queries.
+@dataclass(frozen=True)
+class _Segment:
+    """One index walk of an order: the cases it holds, its sort column and its direction (the id
+    follows the same direction, so the walk is one range of the index on (column, id))."""
 
-    "Most urgent first" is open cases by their next deadline (overdue ones have
-    the earliest), then concluded ones newest first: two index walks glued at
-    the boundary instead of one sort of every case.
-    """
-    if flt.sort in ("newest", "oldest"):
-        order = Case.received_at.desc() if flt.sort == "newest" else Case.received_at.asc()
-        return list(session.scalars(base.order_by(order, Case.id).offset(offset).limit(limit)))
-    open_cases = base.where(Case.next_due.is_not(None))
-    ids = list(session.scalars(open_cases.order_by(Case.next_due, Case.id).offset(offset).limit(limit)))
-    if len(ids) < limit:
-        open_count = session.scalar(select(func.count()).select_from(open_cases.subquery())) or 0
-        closed = base.where(Case.next_due.is_(None)).order_by(Case.received_at.desc(), Case.id)
-        ids += session.scalars(closed.offset(max(0, offset - open_count)).limit(limit - len(ids)))
-    return ids
+    code: str
+    where: ColumnElement[bool] | None
+    column: Any
+    descending: bool
+
+
+def _segments(sort: str) -> tuple[_Segment, ...]:
+    """The order of the list as index walks glued end to end. "Most urgent first" is open cases by
+    their next deadline (overdue ones have the earliest), then concluded ones newest first."""
+    if sort == "newest":
+        return (_Segment("n", None, Case.received_at, True),)
+    if sort == "oldest":
+        return (_Segment("o", None, Case.received_at, False),)
+    return (
+        _Segment("d", Case.next_due.is_not(None), Case.next_due, False),
+        _Segment("c", Case.next_due.is_(None), Case.received_at, True),
+    )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the list: the sort key and id of a row the viewer was shown (the last row of
+    their page for "next", the first for "previous"), the segment of the order it is in, and the
+    number of the page it leads to. Nothing else: it reveals nothing the page did not show."""
+
+    page: int
+    segment: str
+    key: datetime
+    id: str
+
+    def token(self) -> str:
+        return f"{self.page}-{self.segment}-{self.key.strftime('%Y%m%d%H%M%S%f')}-{self.id}"
+
+
+_TOKEN = re.compile(r"([1-9][0-9]{0,6})-([a-z])-([0-9]{20})-([0-9a-f]{1,32})")
+
+
+def parse_cursor(token: str | None, sort: str) -> Cursor | None:
+    """The cursor in `token`, or None when it is missing, garbled, or of another sort (the caller
+    shows the first page then). Strict: the whole token must match, the time must exist."""
+    if not token or len(token) > 80:
+        return None
+    match = _TOKEN.fullmatch(token)
+    if match is None or match[2] not in {segment.code for segment in _segments(sort)}:
+        return None
+    try:
+        key = datetime.strptime(match[3], "%Y%m%d%H%M%S%f")
+    except ValueError:
+        return None
+    page = int(match[1])
+    return Cursor(page=page, segment=match[2], key=key, id=match[4]) if page >= 2 else None
+
+
+def _beyond(segment: _Segment, cursor: Cursor, *, forward: bool, inclusive: bool = False) -> ColumnElement[bool]:
+    """The rows of `segment` after the cursor (forward) or before it, in the segment's order:
+    `column >= key AND (column > key OR id > cursor id)` for an ascending walk, so the index range
+    starts at the key."""
+    later = forward != segment.descending  # the walk goes to larger keys
+    column = segment.column
+    if later:
+        bound = column >= cursor.key
+        strict = column > cursor.key
+        past = Case.id >= cursor.id if inclusive else Case.id > cursor.id
+    else:
+        bound = column <= cursor.key
+        strict = column < cursor.key
+        past = Case.id <= cursor.id if inclusive else Case.id < cursor.id
+    return and_(bound, or_(strict, past))
+
+
+def _walk(
+    session: Session, base: Any, sort: str, cursor: Cursor | None, *, forward: bool, limit: int
+) -> list[tuple[str, str, datetime]]:
+    """Up to `limit` rows (segment, id, key) from the cursor on (or from the start), forward in the
+    list's order or backward (then returned nearest the cursor first). No OFFSET: each segment is
+    one index range from the cursor's key, so page 100 costs what page 1 costs."""
+    segments = _segments(sort)
+    if not forward:
+        segments = segments[::-1]
+    if cursor is not None:
+        codes = [segment.code for segment in segments]
+        segments = segments[codes.index(cursor.segment) :]
+    rows: list[tuple[str, str, datetime]] = []
+    for segment in segments:
+        query = base.add_columns(segment.column)
+        if segment.where is not None:
+            query = query.where(segment.where)
+        if cursor is not None and segment.code == cursor.segment:
+            query = query.where(_beyond(segment, cursor, forward=forward))
+        descending = segment.descending == forward
+        order = (segment.column.desc(), Case.id.desc()) if descending else (segment.column, Case.id)
+        for case_id, key in session.execute(query.order_by(*order).limit(limit - len(rows))):
+            rows.append((segment.code, case_id, key))
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _count_from(session: Session, base: Any, sort: str, cursor: Cursor, probe: int) -> int:
+    """How many cases of `base` there are at or after the cursor's row in the list's order, counted
+    no further than `probe`: segment by segment, each count one capped index range (one count over
+    "this segment's range OR the later segments" made SQLite gather every row of both first)."""
+    segments = _segments(sort)
+    codes = [segment.code for segment in segments]
+    counted = 0
+    for segment in segments[codes.index(cursor.segment) :]:
+        query = base if segment.where is None else base.where(segment.where)
+        if segment.code == cursor.segment:
+            query = query.where(_beyond(segment, cursor, forward=True, inclusive=True))
+        counted += session.scalar(select(func.count()).select_from(query.limit(probe - counted).subquery())) or 0
+        if counted >= probe:
+            break
+    return counted
+
+
+def _at(page: int, row: tuple[str, str, datetime]) -> Cursor:
+    segment, case_id, key = row
+    return Cursor(page=page, segment=segment, key=key, id=case_id)
 
 
 def list_cases(
@@ -149,19 +263,49 @@ def list_cases(
     limit: int = PAGE_SIZE,
     now: datetime | None = None,
 ) -> CasePage:
+    """One page of the list. `filters.after` / `filters.before` hold a cursor token from the page
+    links (cases.triage.case_list.Cursor): the page after the row it names, or the page before it.
+    A missing, garbled or stale one gives the first page."""
     flt = filters or CaseFilter()
     now = now or utc_now()
     base = readable_cases(reviewer, flt, now)
-    asked = max(flt.page, 1)
-    probe = (asked - 1) * limit + max(COUNT_AHEAD, limit) + 1
-    counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
+    rows: list[tuple[str, str, datetime]] = []
+    number, more = 1, False
+    before = parse_cursor(flt.before, flt.sort) if not flt.after else None
+    after = parse_cursor(flt.after, flt.sort)
+    if after is not None:
+        rows = _walk(session, base, flt.sort, after, forward=True, limit=limit + 1)
+        number, more = after.page, len(rows) > limit
+    elif before is not None:
+        back = _walk(session, base, flt.sort, before, forward=False, limit=limit + 1)
+        if len(back) > limit:  # a full page with more before it
+            rows = back[:limit][::-1]
+            number, more = before.page, True  # the cursor's own row comes next
+    if not rows:  # the first page: asked for, or the cursor led nowhere
+        number = 1
+        rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1)
+        more = len(rows) > limit
+    rows = rows[:limit]
+    probe = max(COUNT_AHEAD, limit) + 1
+    if number > 1:
+        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe)
+    else:
+        counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
     exact = counted < probe
-    total = counted if exact else counted - 1
-    pages = max(1, -(-total // limit))
-    page = min(asked, pages)
-    ids = _page_ids(session, base, flt, (page - 1) * limit, limit)
-    rows = case_rows(session, reviewer=reviewer, ids=ids, now=now)
-    return CasePage(rows=rows, page=page, pages=pages, total=total, filters=flt, exact=exact)
+    total = (number - 1) * limit + (counted if exact else counted - 1)
+    pages = max(number, -(-total // limit))
+    last = rows[-1] if rows else None
+    first = rows[0] if rows else None
+    return CasePage(
+        rows=case_rows(session, reviewer=reviewer, ids=[case_id for _segment, case_id, _key in rows], now=now),
+        page=number,
+        pages=pages,
+        total=total,
+        filters=flt,
+        exact=exact,
+        next_cursor=_at(number + 1, last).token() if more and last else None,
+        previous_cursor=_at(number - 1, first).token() if number > 2 and first else None,
+    )
 
 
 def readable_cases(reviewer: Reviewer, flt: CaseFilter, now: datetime) -> "Select[str]":

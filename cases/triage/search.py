@@ -83,7 +83,9 @@ def find_cases(
         return with_previews(session, actor=actor, page=page)
     bound = SEARCH_BOUND if bound is None else bound
     candidates = list(
-        session.scalars(readable_cases(reviewer, flt, now).order_by(Case.received_at.desc(), Case.id).limit(bound + 1))
+        session.scalars(
+            readable_cases(reviewer, flt, now).order_by(Case.received_at.desc(), Case.id.desc()).limit(bound + 1)
+        )
     )
     limited = len(candidates) > bound
     candidates = candidates[:bound]

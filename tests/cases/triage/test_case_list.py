@@ -63,6 +63,28 @@ def _ids(session: Session, reviewer: Reviewer, **filters: Any) -> list[str]:
     return [row.id for row in page.rows]
 
 
+def _pages(session: Session, reviewer: Reviewer, *, limit: int, **filters: Any) -> list[CasePage]:
+    """Every page of the list, reached the way the page links do: from the first page, each next
+    page through the cursor of the one before."""
+    pages = [list_cases(session, reviewer=reviewer, filters=CaseFilter(**filters), now=NOW, limit=limit)]
+    while pages[-1].next_cursor is not None:
+        assert len(pages) < 1000, "the cursors go round in circles"
+        after = CaseFilter(**filters, after=pages[-1].next_cursor)
+        pages.append(list_cases(session, reviewer=reviewer, filters=after, now=NOW, limit=limit))
+    return pages
+
+
+def _back(session: Session, reviewer: Reviewer, last: CasePage, *, limit: int, **filters: Any) -> list[CasePage]:
+    """From `last` back to the first page through the "previous" links (the link to page 1 has no
+    cursor), nearest first."""
+    pages, current = [], last
+    while current.page > 1:
+        before = CaseFilter(**filters, before=current.previous_cursor)
+        current = list_cases(session, reviewer=reviewer, filters=before, now=NOW, limit=limit)
+        pages.append(current)
+    return pages
+
+
 def _move(session: Session, who: tuple[Reviewer, KeyPair], case_id: str, *steps: str, at: datetime = NOW) -> None:
     reviewer, keys = who
     for step in steps:
@@ -164,13 +186,11 @@ def test_urgency_puts_overdue_first_then_next_due_then_closed(
     assert [row.overdue for row in page] == [True, False, False, False, False]
     # and the same order holds across page boundaries, including the open/closed seam
     for limit in (1, 2, 3, 4):
-        pages = list_cases(session, reviewer=rina[0], now=NOW, limit=limit).pages
-        paged = [
-            row.id
-            for p in range(1, pages + 1)
-            for row in list_cases(session, reviewer=rina[0], filters=CaseFilter(page=p), now=NOW, limit=limit).rows
-        ]
-        assert paged == expected
+        pages = _pages(session, rina[0], limit=limit)
+        assert [row.id for p in pages for row in p.rows] == expected
+        # and back again through the "previous" links
+        back = _back(session, rina[0], pages[-1], limit=limit)
+        assert [[row.id for row in p.rows] for p in back] == [[row.id for row in p.rows] for p in pages[-2::-1]]
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "urgency"])
@@ -181,28 +201,26 @@ def test_pagination_covers_every_case_once(session: Session, config: Config, rec
     _move(session, rina, ids[1], "rejected")
     _move(session, rina, ids[3], "verifying", "closed")
 
-    def page(number: int) -> CasePage:
-        return list_cases(session, reviewer=rina[0], filters=CaseFilter(sort=sort, page=number), limit=2, now=NOW)
-
-    # when listed two per page, then three pages, the last with one row, and every case exactly once
-    first, second, third = page(1), page(2), page(3)
-    assert [(p.page, p.pages, p.total, len(p.rows)) for p in (first, second, third)] == [
-        (1, 3, 5, 2),
-        (2, 3, 5, 2),
-        (3, 3, 5, 1),
-    ]
-    seen = [row.id for p in (first, second, third) for row in p.rows]
+    # when listed two per page, following the "next" links
+    pages = _pages(session, rina[0], limit=2, sort=sort)
+    # then three pages, the last with one row, and every case exactly once
+    assert [(p.page, p.pages, p.total, len(p.rows)) for p in pages] == [(1, 3, 5, 2), (2, 3, 5, 2), (3, 3, 5, 1)]
+    seen = [row.id for p in pages for row in p.rows]
     assert sorted(seen) == sorted(ids) and len(set(seen)) == 5
-    # and pages out of range are clamped to the first and the last
-    beyond, before = page(99), page(0)
-    assert beyond.page == 3 and beyond.rows == third.rows
-    assert before.page == 1 and before.rows == first.rows
+    # and the same pages come back through the "previous" links, page 1 without a cursor
+    assert [(p.page, p.rows) for p in _back(session, rina[0], pages[-1], limit=2, sort=sort)] == [
+        (2, pages[1].rows),
+        (1, pages[0].rows),
+    ]
+    assert pages[0].previous_cursor is None and pages[1].previous_cursor is None
+    assert pages[2].previous_cursor is not None and pages[2].next_cursor is None
 
 
 def test_empty_list_has_one_empty_page(session: Session, config: Config, recovery_secret: bytes) -> None:
     rina, _ = _active(session, "rina")
-    page = list_cases(session, reviewer=rina, filters=CaseFilter(page=5), now=NOW)
+    page = list_cases(session, reviewer=rina, filters=CaseFilter(after="5-n-20240601120000000000-ab"), now=NOW)
     assert (page.rows, page.page, page.pages, page.total) == ([], 1, 1, 0)
+    assert page.next_cursor is None and page.previous_cursor is None
 
 
 def test_unread_until_read_after_each_reporter_message(
@@ -288,21 +306,121 @@ def test_a_long_list_is_counted_only_so_far_and_next_still_reaches_every_case(
     rina = _active(session, "rina")
     ids = [_submit(session, config, received=NOW - timedelta(hours=h)) for h in (1, 2, 3, 4, 5)]
 
-    def page(number: int) -> CasePage:
-        return list_cases(session, reviewer=rina[0], filters=CaseFilter(sort="newest", page=number), limit=1, now=NOW)
-
+    # when the list is followed one case a page through the "next" links
+    pages = _pages(session, rina[0], limit=1, sort="newest")
     # then the first pages say "more than", and the total becomes exact once the end is in reach
-    assert [(p.exact, p.total, p.pages) for p in (page(1), page(2), page(3))] == [
-        (False, 3, 3),
-        (False, 4, 4),
-        (True, 5, 5),
-    ]
-    # and following "next" while the total is not exact visits every case once, newest first
-    seen, number = [], 1
-    while True:
-        current = page(number)
-        seen += [row.id for row in current.rows]
-        if current.exact and current.page >= current.pages:
-            break
-        number += 1
-    assert seen == ids
+    assert [(p.exact, p.total, p.pages) for p in pages[:3]] == [(False, 3, 3), (False, 4, 4), (True, 5, 5)]
+    # and the links visit every case once, newest first
+    assert [row.id for p in pages for row in p.rows] == ids
+
+
+def _order(session: Session, ids: list[str], sort: str) -> list[str]:
+    """The expected order of these cases, computed in Python from their stored keys: the id breaks
+    ties in the direction of the sort key."""
+    cases = [_case(session, case_id) for case_id in ids]
+    if sort == "newest":
+        return [c.id for c in sorted(cases, key=lambda c: (c.received_at, c.id), reverse=True)]
+    if sort == "oldest":
+        return [c.id for c in sorted(cases, key=lambda c: (c.received_at, c.id))]
+    open_cases = sorted((c for c in cases if c.next_due is not None), key=lambda c: (c.next_due, c.id))
+    closed = sorted((c for c in cases if c.next_due is None), key=lambda c: (c.received_at, c.id), reverse=True)
+    return [c.id for c in open_cases + closed]
+
+
+@pytest.mark.parametrize("sort", ["urgency", "newest", "oldest"])
+@pytest.mark.parametrize("filters", [{}, {"statuses": ("new", "closed")}, {"opd_id": "second"}, {"label": "kpk"}])
+def test_cursors_visit_every_case_once_in_order_with_ties(
+    session: Session, config: Config, recovery_secret: bytes, sort: str, filters: dict[str, Any]
+) -> None:
+    # given eleven cases in three receipt hours (so most share a received_at and a next_due with
+    # others), in two units, three of them concluded, some labelled
+    rina = _active(session, "rina")
+    hours = (2, 2, 2, 2, 30, 30, 30, 30, 30, 50, 50)
+    ids = [_submit(session, config, received=NOW - timedelta(hours=h), opd=n % 2) for n, h in enumerate(hours)]
+    for case_id in ids[1:4] + ids[6:7]:
+        _move(session, rina, case_id, "verifying", "closed")
+    for case_id in ids[::2]:
+        add_label(session, actor=as_actor(rina[0], rina[1].private), case_id=case_id, label="KPK")
+    if filters.get("opd_id") == "second":
+        filters = {"opd_id": active_opds(session)[1].id}
+    every = _ids(session, rina[0], sort=sort, **filters)
+    assert 0 < len(every) <= len(ids)
+    assert every == _order(session, every, sort)
+    for limit in (1, 2, 3, 5):
+        # when the list is followed through its "next" links, then every case of the filter is
+        # visited exactly once, in the order of the whole list
+        pages = _pages(session, rina[0], limit=limit, sort=sort, **filters)
+        assert [row.id for p in pages for row in p.rows] == every
+        assert [p.page for p in pages] == list(range(1, len(pages) + 1))
+        assert all(p.exact and p.total == len(every) for p in pages)
+        # and the "previous" links give back the same pages
+        back = _back(session, rina[0], pages[-1], limit=limit, sort=sort, **filters)
+        assert [row.id for p in back[::-1] + [pages[-1]] for row in p.rows] == every
+        assert [p.next_cursor for p in back] == [p.next_cursor for p in pages[-2::-1]]
+
+
+def test_a_cursor_names_only_the_viewers_own_row(session: Session, config: Config, recovery_secret: bytes) -> None:
+    # given three cases, listed one a page
+    rina = _active(session, "rina")
+    ids = [_submit(session, config, received=NOW - timedelta(hours=h)) for h in (1, 2, 3)]
+    first = list_cases(session, reviewer=rina[0], filters=CaseFilter(sort="newest"), now=NOW, limit=1)
+    # then the next cursor is the page number, the order's segment, the shown row's receipt hour
+    # and its id: nothing about any other case
+    assert first.next_cursor == f"2-n-{(NOW - timedelta(hours=1)).strftime('%Y%m%d%H%M%S%f')}-{ids[0]}"
+    second = list_cases(
+        session, reviewer=rina[0], filters=CaseFilter(sort="newest", after=first.next_cursor), now=NOW, limit=1
+    )
+    assert [row.id for row in second.rows] == [ids[1]]
+    assert second.next_cursor is not None and ids[1] in second.next_cursor and ids[2] not in second.next_cursor
+
+
+GARBLED = [
+    "",
+    "x",
+    "2-n-2024060112000000000-ab",  # the time one digit short
+    "2-n-20241301120000000000-ab",  # month 13
+    "2-n-20240601120000000000-AB",  # upper case id
+    "2-n-20240601120000000000-" + "a" * 33,  # id too long
+    "0-n-20240601120000000000-ab",  # page 0
+    "1-n-20240601120000000000-ab",  # page 1 has no cursor
+    "99999999-n-20240601120000000000-ab",  # page number too long
+    "2-d-20240601120000000000-ab",  # the urgency order's segment in the newest-first order
+    "2-n-20240601120000000000-ab' OR 1=1 --",
+    "2-n-20240601120000000000-ab\n",
+    "２-n-20240601120000000000-ab",  # a full-width digit
+    "2-n-20240601120000000000-ab" * 10,
+]
+
+
+@pytest.mark.parametrize("token", GARBLED)
+def test_a_garbled_cursor_gives_the_first_page(
+    session: Session, config: Config, recovery_secret: bytes, token: str
+) -> None:
+    rina = _active(session, "rina")
+    for h in (1, 2, 3):
+        _submit(session, config, received=NOW - timedelta(hours=h))
+    first = list_cases(session, reviewer=rina[0], filters=CaseFilter(sort="newest"), now=NOW, limit=2)
+    for flt in (CaseFilter(sort="newest", after=token), CaseFilter(sort="newest", before=token)):
+        page = list_cases(session, reviewer=rina[0], filters=flt, now=NOW, limit=2)
+        assert (page.page, page.rows, page.next_cursor) == (1, first.rows, first.next_cursor)
+    assert case_list.parse_cursor(token, "newest") is None
+
+
+def test_a_forged_cursor_still_lists_only_readable_cases(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    # given a case sealed to rina only, and one sealed to both rina and sari
+    rina = _active(session, "rina")
+    hidden = _submit(session, config, received=NOW - timedelta(hours=3))
+    sari = _active(session, "sari")
+    shared = _submit(session, config, received=NOW - timedelta(hours=5))
+    assert _ids(session, sari[0], sort="newest") == [shared]
+    # when sari forges cursors around the hidden case's position and id, then she still sees only
+    # her case, and nothing tells her the hidden one exists
+    for stamp in (NOW - timedelta(hours=h) for h in (2, 3, 4)):
+        for token in (f"2-n-{stamp.strftime('%Y%m%d%H%M%S%f')}-{hidden}", f"2-n-{stamp.strftime('%Y%m%d%H%M%S%f')}-0"):
+            for flt in (CaseFilter(sort="newest", after=token), CaseFilter(sort="newest", before=token)):
+                page = list_cases(session, reviewer=sari[0], filters=flt, now=NOW, limit=1)
+                assert [row.id for row in page.rows] == [shared] and hidden not in (page.next_cursor or "")
+                assert page.next_cursor is None and page.previous_cursor is None
+    assert rina
