@@ -203,7 +203,7 @@ class SandboxPool:
         self.started += 1
         try:
             child.started()
-        except _ChildFailed:
+        except BaseException:  # not only _ChildFailed: a garbled greeting must not leak the child
             child.kill()
             raise
         return child
