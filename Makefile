@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 AXE := .cache/node_modules/axe-core/axe.min.js
 VNU := .cache/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run test test-deps smoke lint translations compile-translations clean bench load fault fuzz-long slow-clients
+.PHONY: run test test-deps bench-deps smoke lint translations compile-translations clean bench load fault fuzz-long slow-clients
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,11 @@ smoke: $(STAMP) compile-translations
 	$(BIN)/python docs/deploy/smoke.py
 
 # Benchmarks, load, fault and long fuzz runs (issue 8; never part of `make test`). See docs/PERFORMANCE.md.
-bench: $(STAMP) compile-translations
+# wrk (Debian), the compiled client that drives the benchmark's load, installed when missing.
+bench-deps:
+	./scripts/bench-deps.sh
+
+bench: bench-deps $(STAMP) compile-translations
 	$(BIN)/python bench/run.py
 
 load: $(STAMP) compile-translations
