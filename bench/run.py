@@ -377,6 +377,7 @@ def main() -> int:
     report["attachment_100mb"] = attachment(20 if quick else 100)
     report["ratios"] = ratios(report)
     report["seconds"] = round(time.perf_counter() - started, 1)
+    report["load_average_at_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(markdown(report))
@@ -567,11 +568,18 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
 
 def markdown(report: dict[str, object]) -> str:
     info: dict[str, str] = report["machine"]  # type: ignore[assignment]
+    wrk_info: dict[str, object] = report["wrk"]  # type: ignore[assignment]
+    workers: dict[str, int] = report["workers"]  # type: ignore[assignment]
     lines = [
         f"# make bench — {report['when']}",
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, "
-        f"load average at start {info['load_average_at_start']}. Shared and noisy: compare ratios only.",
+        f"load average at start {info['load_average_at_start']}, at the end "
+        f"{report.get('load_average_at_end', '?')}. Shared and noisy: compare ratios only.",
+        "",
+        f"Load from {wrk_info['version']} (one connection per thread), {wrk_info['rounds']} rounds of "
+        f"{wrk_info['seconds_per_round']} s per measure, bare and portal in turn; sync workers: bare app "
+        f"{workers['hello']}, portal {workers['portal']}, review app {workers['review']}. Server CPU from /proc.",
         "",
         "| measure | ratio / value | target | met | measured |",
         "| --- | --- | --- | --- | --- |",
