@@ -208,50 +208,76 @@ def merged(runs: list[dict[str, object]]) -> dict[str, float]:
     }
 
 
+Measure = tuple[str, Server, tuple[str, ...]] | Callable[[], dict[str, object]]
+
+
 def interleaved(
-    measures: dict[str, tuple[str, Server, tuple[str, ...]]], connections: int, seconds: int, rounds: int
+    measures: dict[str, Measure], connections: int, seconds: int, rounds: int
 ) -> dict[str, dict[str, float]]:
-    """Each measure (name -> wrk script, server, script arguments) for `seconds`, in turn, `rounds`
-    times: machine noise falls on all of them alike."""
+    """Each measure (name -> wrk script, server, script arguments; or a function that measures one
+    round itself) for `seconds`, in turn, `rounds` times: machine noise falls on all of them alike."""
     runs: dict[str, list[dict[str, object]]] = {name: [] for name in measures}
     for _round in range(rounds):
-        for name, (script, server, args) in measures.items():
+        for name, measure in measures.items():
+            if callable(measure):
+                runs[name].append(measure())
+                continue
+            script, server, args = measure
             runs[name].append(wrk(script, server.base, connections, seconds, server, *args))
     return {name: merged(values) for name, values in runs.items()}
 
 
 def submissions(
-    hello_server: Server, portal_server: Server, levels: tuple[int, ...], seconds: int, rounds: int
+    hello_server: Server, portal_server: Server, levels: tuple[int, ...], seconds: int, rounds: int, urllib_count: int
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """wrk at each concurrency: the bare GET + POST pair and the portal's new-report flow, interleaved."""
-    measures = {
+    """wrk at each concurrency: the bare GET + POST pair and the portal's new-report flow, interleaved;
+    at concurrency 8 also the threaded urllib client of before (issue 8), in the same rounds."""
+    measures: dict[str, Measure] = {
         "hello": ("hello_pair.lua", hello_server, ()),
         "portal": ("report_flow.lua", portal_server, ()),
     }
-    return {str(level): interleaved(measures, level, seconds, rounds) for level in levels}
+    out = {}
+    for level in levels:
+        extra: dict[str, Measure] = {}
+        if level == 8:
+            extra = urllib_measures(hello_server, portal_server, urllib_count // rounds, level)
+        out[str(level)] = interleaved({**measures, **extra}, level, seconds, rounds)
+    return out
 
 
-def urllib_submissions(
-    hello_server: Server, portal_server: Server, count: int, concurrency: int
-) -> dict[str, dict[str, float]]:
-    """The same pair and flow with the threaded urllib client of before (issue 8), for comparison:
-    its own CPU per flow is this process's CPU over the level (nothing else runs meanwhile)."""
+def urllib_measures(hello_server: Server, portal_server: Server, count: int, concurrency: int) -> dict[str, Measure]:
+    """The bare pair and the new-report flow with the urllib client: `count` flows a round, on
+    `concurrency` threads. Its own CPU is this process's CPU over the round (nothing else runs)."""
     hello, portal = hello_server.base, portal_server.base
     choices = form_choices(portal)
-    marks = canaries(count)
 
-    def portal_one(index: int) -> None:
-        assert submit(portal, marks[index], choices).receipt, "no receipt"
+    def portal_one(_index: int) -> None:
+        assert submit(portal, canaries(1)[0], choices).receipt, "no receipt"
 
-    out = {}
-    for name, action, server in (
-        ("hello", lambda _i: hello_pair(hello), hello_server),
-        ("portal", portal_one, portal_server),
-    ):
-        client_before = time.process_time()
-        out[name] = load_level(action, count, concurrency, server)
-        out[name]["client_cpu_ms"] = round((time.process_time() - client_before) * 1000 / count, 3)
-    return out
+    def one_round(action: Callable[[int], None], server: Server) -> dict[str, object]:
+        samples: list[float] = []
+        client_before, server_before = time.process_time(), server.cpu_seconds()
+        began = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(lambda index: samples.append(timed(lambda: action(index))), range(count)))
+        seconds = time.perf_counter() - began
+        client_cpu = time.process_time() - client_before
+        time.sleep(0.3)
+        return {
+            "flows": count,
+            "failures": 0,
+            "errors": {},
+            "requests": 2 * count,
+            "seconds": seconds,
+            "samples": samples,
+            "server_cpu_s": server.cpu_seconds() - server_before,
+            "client_cpu_s": client_cpu,
+        }
+
+    return {
+        "hello_urllib": lambda: one_round(lambda _i: hello_pair(hello), hello_server),
+        "portal_urllib": lambda: one_round(portal_one, portal_server),
+    }
 
 
 def status_checks(
@@ -356,8 +382,7 @@ def main() -> int:
         client, backup_codes = reviewer(review, deployment.one_time_passphrase)
         for _warm in range(5):
             assert submit(portal, "KANARI-warm", form_choices(portal)).receipt
-        report["submission"] = submissions(servers[0], servers[1], (1, 8, 32), seconds, rounds)
-        report["submission_urllib"] = urllib_submissions(servers[0], servers[1], 120 if quick else 400, 8)
+        report["submission"] = submissions(servers[0], servers[1], (1, 8, 32), seconds, rounds, 120 if quick else 450)
         receipt = submit(portal, "KANARI-status", form_choices(portal)).receipt
         assert receipt
         report["status_check"] = status_checks(servers[0], servers[1], receipt, seconds, rounds)
@@ -386,14 +411,16 @@ def main() -> int:
 
 
 def ratios(report: dict[str, object]) -> list[dict[str, object]]:
-    sub: dict[str, dict[str, dict[str, float]]] = report["submission"]  # type: ignore[assignment]
+    sub: dict[str, dict[str, dict[str, float]]] = {
+        level: dict(measures)
+        for level, measures in report["submission"].items()  # type: ignore[attr-defined]
+    }
     status: dict[str, dict[str, float]] = report["status_check"]  # type: ignore[assignment]
     kdf: dict[str, float] = report["kdf_one_derivation"]  # type: ignore[assignment]
     login: dict[str, float] = report["reviewer_login"]  # type: ignore[assignment]
     view: dict[str, Any] = report["case_view"]  # type: ignore[assignment]
     lists: list[dict[str, dict[str, float]]] = report["case_list"]  # type: ignore[assignment]
     upload: dict[str, dict[str, float]] = report["attachment_100mb"]  # type: ignore[assignment]
-    old: dict[str, dict[str, float]] = report["submission_urllib"]  # type: ignore[assignment]
     workers: dict[str, int] = report["workers"]  # type: ignore[assignment]
     rows: list[dict[str, object]] = []
 
@@ -408,6 +435,7 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
             }
         )
 
+    old = {"portal": sub["8"].pop("portal_urllib"), "hello": sub["8"].pop("hello_urllib")}
     for level in sub:
         portal, hello = sub[level]["portal"], sub[level]["hello"]
         row(
@@ -466,7 +494,7 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
         )
     before_portal, before_hello = old["portal"], old["hello"]
     row(
-        "before: submission throughput (urllib client), concurrency 8 ÷ bare Flask",
+        "before: submission throughput (urllib client, same rounds), concurrency 8 ÷ bare Flask",
         ratio(before_portal["per_s"], before_hello["per_s"]),
         "",
         None,
