@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from cases.models import Attachment, Case, KeptFile, Opd, SentForm
+from cases.models import Attachment, Case, KeptFile, KeptFileChunk, Opd, SentForm
 from cases.platform.seed import UNKNOWN_OPD
 from cases.reporting import report_forms
 from cases.reporting.errors import FormAlreadySent
@@ -220,7 +220,7 @@ def test_a_kept_file_that_no_longer_opens_sends_the_form_back_not_a_500(portal: 
     data: dict[str, object] = dict(report_form(portal, what=""))
     data["evidence"] = [_text_file()]
     post_multipart(portal, "/lapor", data)
-    session.execute(text("UPDATE kept_file_chunk SET data = X'00'"))
+    session.execute(update(KeptFileChunk).values(data=b"\x00"))
     session.commit()
     # when the corrected form is sent, then it comes back saying so, and nothing is made
     data.pop("evidence")
