@@ -5,6 +5,7 @@ part instead of its plaintext temporary file, with the per-file limit enforced
 while the data streams in.
 """
 
+import time
 from typing import IO, cast
 
 from flask import current_app
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from cases.evidence.errors import FileRefused
+from cases.evidence.sandbox_limits import REQUEST_CLEANING_SECONDS
 from cases.evidence.store import Limits, PreparedFile, Upload, prepare_file, spool_too_large, upload_spool
 from cases.platform.config import Config
 from cases.web.ratelimit import within_upload_share
@@ -92,9 +94,10 @@ def prepare_uploads(files: list[FileStorage]) -> tuple[list[PreparedFile], list[
     checks are then spent from this visit's share of the hour's upload allowance (bytes after the
     size checks, never the bytes a refused file claimed)."""
     prepared, errors = [], []
+    until = time.monotonic() + REQUEST_CLEANING_SECONDS  # one request's cleaning, all files together
     for upload in uploads_from(files):
         try:
-            prepared.append(prepare_file(upload, limits=limits()))
+            prepared.append(prepare_file(upload, limits=limits(), cleaning_until=until))
         except FileRefused as refused:
             errors.append(refusal_message(refused))
     if prepared and not errors and not within_upload_share(sum(file.size for file in prepared)):

@@ -105,9 +105,11 @@ class _Child:
             raise _ChildFailed("crashed")
         self.held = meta
 
-    def run(self, data: bytes, kind: FileKind) -> tuple[dict[str, object], bytes]:
+    def run(self, data: bytes, kind: FileKind, until: float | None = None) -> tuple[dict[str, object], bytes]:
         self.jobs += 1
         deadline = time.monotonic() + self.limits.wall_seconds
+        if until is not None:
+            deadline = min(deadline, until)  # the request's cleaning budget ends first
         self._send(frame({"mime": kind.mime, "cleaner": kind.cleaner}, data), deadline)
         return self._receive(deadline)
 
@@ -215,13 +217,15 @@ class SandboxPool:
                 return
         child.retire()
 
-    def clean(self, data: bytes, kind: FileKind) -> Scrubbed:
+    def clean(self, data: bytes, kind: FileKind, until: float | None = None) -> Scrubbed:
+        if until is not None and until - time.monotonic() < 1.0:
+            return Scrubbed(data, "not_cleaned", "too_complex", "wall")  # the request's budget is spent
         try:
             child = self._take()
         except (OSError, _ChildFailed):
             return Scrubbed(data, "not_cleaned", "too_complex", "unavailable")
         try:
-            meta, cleaned = child.run(data, kind)
+            meta, cleaned = child.run(data, kind, until)
         except _ChildFailed as failed:
             child.kill()
             return Scrubbed(data, "not_cleaned", "too_complex", failed.refusal)
@@ -271,13 +275,14 @@ def pool(limits: SandboxLimits) -> SandboxPool:
         return _pools[limits]
 
 
-def clean(data: bytes, kind: FileKind, *, limits: SandboxLimits) -> Scrubbed:
-    """Clean `data` in a confined child; the original, marked not cleaned, if that fails."""
+def clean(data: bytes, kind: FileKind, *, limits: SandboxLimits, until: float | None = None) -> Scrubbed:
+    """Clean `data` in a confined child; the original, marked not cleaned, if that fails or the
+    request's cleaning budget (`until`, a time.monotonic() deadline) is spent."""
     if kind.mime == "text/plain":
         return Scrubbed(data, "no_metadata")
     if kind.cleaner is None:
         return Scrubbed(data, "not_cleaned", "unsupported")
-    return pool(limits).clean(data, kind)
+    return pool(limits).clean(data, kind, until)
 
 
 @atexit.register

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 # 200 Mpx photo is kept as sent, not cleaned). Configurable: KANAL_MAX_IMAGE_MPX.
 MAX_PIXELS = 64_000_000
 
+# All the cleaning one request may do, in wall seconds (ten files at 30 s each would hold a sync
+# worker 300 s, past gunicorn's 120 s timeout, and the killed worker would lose the report). Once
+# spent, the request's remaining files are kept as sent, marked not cleaned (review finding).
+REQUEST_CLEANING_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class SandboxLimits:

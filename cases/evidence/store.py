@@ -136,7 +136,9 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def prepare_file(upload: Upload, *, limits: Limits) -> PreparedFile:
+def prepare_file(upload: Upload, *, limits: Limits, cleaning_until: float | None = None) -> PreparedFile:
+    """Check, recognise and clean one upload. `cleaning_until`: the request's cleaning deadline
+    (time.monotonic(); cases.evidence.sandbox_limits.REQUEST_CLEANING_SECONDS)."""
     if upload.too_large:
         raise FileRefused(upload.filename, "too_large")
     head = upload.stream.read(HEAD_BYTES)
@@ -150,7 +152,7 @@ def prepare_file(upload: Upload, *, limits: Limits) -> PreparedFile:
         kind = sniff(head, whole)
         if kind is None:
             raise FileRefused(upload.filename, "type")
-        cleaned = clean(whole, kind, limits=limits.sandbox)
+        cleaned = clean(whole, kind, limits=limits.sandbox, until=cleaning_until)
         del whole
         return PreparedFile(
             safe_name(upload.filename, kind),

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -51,3 +52,23 @@ def test_a_child_killed_by_its_limit_does_not_fail_the_report(
     # then it is received with the file kept and marked, never a 500
     assert response.status_code == 200 and NOT_CLEANED in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Attachment)) == 1
+
+
+def test_a_request_whose_cleaning_budget_is_spent_keeps_its_remaining_files_as_sent(
+    portal: FlaskClient, portal_app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a request's cleaning budget already spent (as after slow files: 10 × 30 s would outlive
+    # gunicorn's timeout, and the killed worker would lose the report)
+    from portal import uploads
+
+    monkeypatch.setattr(uploads, "REQUEST_CLEANING_SECONDS", 0.0)
+    config = portal_app.extensions["kanal.config"]
+    started = sandbox.pool(config.sandbox).started
+    # when ordinary, cleanable files come with the report
+    files = [upload(hostile.ordinary("jpg"), "foto.jpg"), upload(hostile.ordinary("pdf"), "surat.pdf")]
+    response = submit_report_with_files(portal, files, what="Teks laporan yang harus tetap ada bersama berkasnya.")
+    # then the report is received with both files, kept as sent and said to be not cleaned; no child ran
+    assert response.status_code == 200 and receipt_of(response)
+    assert response.get_data(as_text=True).count(NOT_CLEANED) == 2
+    assert session.scalar(select(func.count()).select_from(Attachment)) == 2
+    assert sandbox.pool(config.sandbox).started == started
