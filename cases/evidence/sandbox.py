@@ -39,6 +39,9 @@ _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from cases.evidence.sandbo
 _START_SECONDS = 30.0  # a cold start on a loaded machine
 
 
+_ANSWER_MARGIN = 1024 * 1024  # what a cleaned file may exceed twice its original by
+
+
 class _ChildFailed(Exception):
     def __init__(self, refusal: str) -> None:
         super().__init__(refusal)
@@ -107,6 +110,9 @@ class _Child:
 
     def run(self, data: bytes, kind: FileKind, until: float | None = None) -> tuple[dict[str, object], bytes]:
         self.jobs += 1
+        # A cleaned file is never much larger than the file sent: a (compromised) child may not
+        # answer more than twice it, plus a MiB, which the worker would otherwise have to hold.
+        self.answer_limit = 2 * len(data) + _ANSWER_MARGIN
         deadline = time.monotonic() + self.limits.wall_seconds
         if until is not None:
             deadline = min(deadline, until)  # the request's cleaning budget ends first

@@ -181,3 +181,17 @@ def test_a_forked_process_gets_its_own_pool_and_leaves_the_parents_child_alone(
     assert mine is not parents and mine.started == 0
     assert child.poll() is None
     child.kill()
+
+
+def test_an_answer_larger_than_a_cleaned_file_can_be_is_refused_and_the_file_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a child whose answer is larger than the worker accepts (a compromised decoder could send
+    # up to its memory limit): here the margin is made negative so an honest answer is "too large"
+    photo = hostile.ordinary("jpg")
+    kind = sniff(photo[:4096], photo)
+    assert kind is not None
+    monkeypatch.setattr(sandbox, "_ANSWER_MARGIN", -2 * len(photo))
+    result = sandbox.clean(photo, kind, limits=SandboxLimits(jobs_per_child=3))
+    # then the file is kept exactly as sent, not cleaned, and the child is gone
+    assert result.outcome == "not_cleaned" and result.data == photo
