@@ -7,6 +7,7 @@ served CSP forbids scripts) with the app's own stylesheet, so colour contrast is
 """
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ from tests.live import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-VNU = ROOT / ".cache" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+VNU = Path(os.environ.get("KANAL_VNU_JAR", ROOT / ".cache" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"))
 
 
 class Sources:

@@ -17,10 +17,8 @@ numbered 10 to 12 to follow the ones in docs/screenshots.
 """
 
 import base64
-import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -40,6 +38,7 @@ from cases.platform.db import make_engine, make_session_factory
 from crypto.keys import generate_keypair
 from crypto.signing import generate_signing_key
 from crypto.totp import STEP_SECONDS, current_code
+from tests.browser.checks import html_errors
 from tests.browser.test_browser_accessibility import AXE, serious_violations
 from tests.browser.test_browser_journeys import CHROMIUM, PASSPHRASE, Shots, browser  # noqa: F401 - a fixture
 from tests.domain import age_session
@@ -48,7 +47,6 @@ from tests.live import ROOT, one_time_passphrase
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
 
-VNU = Path(os.environ.get("KANAL_VNU_JAR", ROOT / ".cache" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"))
 FINGERPRINT = re.compile(r"[0-9a-f]{4}(?: [0-9a-f]{4}){15}")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
@@ -212,42 +210,6 @@ def accessible(
         return found + [f"fingerprint wider than a phone screen: {fp}" for fp in overflow]
     finally:
         context.close()
-
-
-def html_errors(pages: dict[str, str], directory: Path) -> list[str]:
-    """The Nu HTML checker's errors on the pages' sources (as served), less the known ones."""
-    directory.mkdir(parents=True, exist_ok=True)
-    files = []
-    for name, html in pages.items():
-        files.append(directory / f"{name}.html")
-        files[-1].write_text(html)
-    java = shutil.which("java")
-    assert java and VNU.exists(), "the Nu HTML checker is missing: `make test` installs Java and vnu.jar"
-    result = subprocess.run(
-        [
-            java,
-            # A short run: the quick JIT and the simple collector start in a quarter of the time; its
-            # larger frames need a larger stack than the default (or the schema check overflows)
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
-            "-Xss8m",
-            "-jar",
-            str(VNU),
-            "--errors-only",
-            "--format",
-            "json",  # noqa: S603
-            *map(str, files),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    return [
-        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']} ({m.get('extract', '')!r})"
-        for m in messages
-        if m.get("type") == "error" or m.get("subType") == "fatal"
-    ]
 
 
 @pytest.fixture
