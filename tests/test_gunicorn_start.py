@@ -8,11 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANAL_")}
-    env.update(KANAL_ENV="production", KANAL_DATA_DIR=str(tmp_path), KANAL_PORTAL_SECRET_KEY="dev-" + "x" * 40)
-    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "wsgi:review"],
+def _start_gunicorn(env: dict[str, str], app: str) -> subprocess.CompletedProcess[str]:
+    """gunicorn with the shared config, as systemd starts it; it is expected to refuse."""
+    return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", app],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -20,6 +19,12 @@ def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) ->
         timeout=60,
         check=False,
     )
+
+
+def test_gunicorn_refuses_production_with_development_secrets(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KANAL_")}
+    env.update(KANAL_ENV="production", KANAL_DATA_DIR=str(tmp_path), KANAL_PORTAL_SECRET_KEY="dev-" + "x" * 40)
+    result = _start_gunicorn(env, "wsgi:review")
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
     assert "development secret" in result.stderr
@@ -32,15 +37,7 @@ def test_gunicorn_refuses_production_without_redis_and_says_why(tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KANAL_")}
     env.update({name: new_production_secret() for name in SECRET_NAMES})
     env.update(KANAL_ENV="production", KANAL_DATA_DIR=str(tmp_path))
-    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "wsgi:portal"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _start_gunicorn(env, "wsgi:portal")
     assert result.returncode != 0
     assert "Refusing to start in production: KANAL_REDIS_URL is not set" in result.stderr
     assert "rate limits" in result.stderr
