@@ -538,3 +538,77 @@ class LoginThrottle(Base):
     locked_until_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # as Reviewer's
     # A team login attempt's hour (never a reporter's action), for expiry only.
     last_attempt_hour: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CaseIdentity(Base):
+    """A reporter's confidential identity (issue 20, docs/IDENTITY.md): given in its own section of the
+    report form or later from the reporter's page, sealed under its own *identity key*, which is
+    sealed to custodians (`IdentityGrant`), never to the case's readers. Reviewers see only that it
+    exists and whether protection was asked.
+
+    `ciphertext` is the identity (crypto.envelope, bound to the case), NULL once withdrawn; `key_tag`
+    binds the identity key to the case and its unit (crypto.keys.key_tag, under the audit key), so a
+    key swapped in by a database writer is never passed on. No time is kept here: a disclosure's day
+    comes from the keyed audit chain."""
+
+    __tablename__ = "case_identity"
+    __table_args__ = _NO_ROWID
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="held")  # held | withdrawn
+    protection_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+
+class IdentityGrant(Base):
+    """The identity key of one case sealed (HPKE, key kind "identity") to one recipient: a custodian,
+    the recovery key, or the one reviewer a custodian disclosed it to. Kept apart from `KeyGrant`, so
+    that nothing that passes case keys on (re-grants, recovery reseal of cases) can carry it."""
+
+    __tablename__ = "identity_grant"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    recipient_kind: Mapped[str] = mapped_column(String(10))  # custodian | recovery | reviewer
+    recipient_id: Mapped[str] = mapped_column(String(80))
+    reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "recipient_kind", "recipient_id", name="uq_identity_grant_recipient"),
+        _NO_ROWID,
+    )
+
+
+class IdentityRequest(Base):
+    """A reviewer's request to read a case's identity, and a custodian's decision on it.
+
+    `reason_team` is the requester's reason under the case's team key (the case's readers see it);
+    `reason_custodian` the same under the identity key (custodians see it, whether or not they read
+    the case). `decision_sealed` is the custodian's reason sealed (HPKE) to the requester;
+    `decision_custodian` the same under the identity key. Times are hours (DESIGN.md §3)."""
+
+    __tablename__ = "identity_request"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    requester_id: Mapped[str] = mapped_column(ForeignKey("reviewer.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | granted | refused | withdrawn
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))
+    reason_team: Mapped[bytes] = mapped_column(LargeBinary)
+    reason_custodian: Mapped[bytes] = mapped_column(LargeBinary)
+    decision_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    decision_custodian: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = _NO_ROWID
+
+
+class ProtectionStep(Base):
+    """One step of the protection checklist of a case whose reporter asked for protection (issue 20):
+    done by whom, in which hour. What was done is a team note of the case (cases.identity.protection)."""
+
+    __tablename__ = "protection_step"
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[str] = mapped_column(String(30), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(DateTime)
+    done_by_id: Mapped[str | None] = mapped_column(ForeignKey("reviewer.id"))

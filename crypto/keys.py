@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 from .derive import KEY_BYTES, derive_key, encode_fields
 from .errors import CryptoError
+from .padding import pad, unpad
 
 PRIVATE_KEY_BYTES = 96
 PUBLIC_KEY_BYTES = 1216
@@ -31,7 +32,8 @@ _MLKEM_SEED = 64
 _MLKEM_PUBLIC = 1184
 _GRANT_VERSION = b"\x01"
 _SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
-KEY_KINDS = ("case", "team")
+# "identity": a case's confidential-identity key (issue 20), sealed to custodians only.
+KEY_KINDS = ("case", "team", "identity")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,31 @@ class GrantOpener:
         if len(key) != KEY_BYTES:
             raise CryptoError()
         return key
+
+
+_MESSAGE_VERSION = b"\x01"
+
+
+def _message_info(purpose: str, context: str, recipient_id: str) -> bytes:
+    return encode_fields(b"kanal-integritas/v1/message", purpose.encode(), context.encode(), recipient_id.encode())
+
+
+def seal_message(plaintext: bytes, *, recipient_public: bytes, purpose: str, context: str, recipient_id: str) -> bytes:
+    """A short text sealed (HPKE, the grant suite) to one recipient, bound to what it is about: a
+    custodian's reason for one reviewer, who holds no key the custodian could write it under."""
+    info = _message_info(purpose, context, recipient_id)
+    return _MESSAGE_VERSION + _SUITE.encrypt(pad(plaintext), _public_key(recipient_public), info=info)
+
+
+def open_message(sealed: bytes, *, recipient_private: bytes, purpose: str, context: str, recipient_id: str) -> bytes:
+    """The text of `seal_message`; CryptoError for any failure (wrong key, purpose, context, recipient)."""
+    if sealed[:1] != _MESSAGE_VERSION:
+        raise CryptoError()
+    private, _ = _from_private(recipient_private)
+    try:
+        return unpad(_SUITE.decrypt(sealed[1:], private, info=_message_info(purpose, context, recipient_id)))
+    except (InvalidTag, ValueError):
+        raise CryptoError() from None
 
 
 def key_tag(secret: bytes, key: bytes, *, case_id: str, opd_id: int, key_kind: str) -> bytes:

@@ -123,6 +123,24 @@ def record(
     return event
 
 
+def authentic(session: Session, event: AuditEvent) -> bool:
+    """This event's keyed hash holds (a row a database writer inserted or edited does not: the key is
+    outside the database). Its place in the chain is `verify_chain`'s business."""
+    if event.version != SEALED:
+        return False
+    expected = sealed_hash(
+        trust_of(session).audit_key,
+        event.prev_hash,
+        event.at,
+        event.actor_id,
+        event.action,
+        event.case_id,
+        event.detail,
+        event.sealed_at or b"",
+    )
+    return hmac.compare_digest(expected, event.hash)
+
+
 def chain_head(session: Session) -> tuple[int, str]:
     """(number of events, hash of the last one in hex)."""
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()

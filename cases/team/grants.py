@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cases.accountability import audit
 from cases.errors import CaseNotFound
-from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
+from cases.models import Affiliation, Case, IdentityGrant, KeyGrant, RecoveryKey, Reviewer
 from cases.platform.clock import to_hour, utc_now
 from cases.reporting.errors import RecoveryKeyMissing
 from cases.team import roster
@@ -405,7 +405,22 @@ def revoke_grants(
         )
     if grants:
         session.execute(delete(KeyGrant).where(KeyGrant.id.in_([g.id for g in grants])))
+    drop_identity_grants(session, reviewer_id=reviewer.id, opd_id=opd_id)
     return len(grants)
+
+
+def drop_identity_grants(
+    session: Session, *, reviewer_id: str, opd_id: int | None = None, kind: str | None = None
+) -> int:
+    """Delete a reviewer's identity grants (issue 20; all, for cases about one unit, or of one kind):
+    their account was disabled or affiliated with the unit, or their custodian role revoked."""
+    query = delete(IdentityGrant).where(IdentityGrant.reviewer_id == reviewer_id)
+    if opd_id is not None:
+        query = query.where(IdentityGrant.case_id.in_(select(Case.id).where(Case.opd_id == opd_id)))
+    if kind is not None:
+        query = query.where(IdentityGrant.recipient_kind == kind)
+    result = session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

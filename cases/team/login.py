@@ -235,7 +235,9 @@ def catch_up(session: Session, *, actor: Actor) -> int:
     reviewer without keys. Runs on entering a full session and on every state-changing request."""
     if not actor.holds_keys:
         return 0
-    return regrant_from(session, actor=actor)
+    from cases.identity.keeping import pass_to_custodians  # the identity room builds on this one
+
+    return regrant_from(session, actor=actor) + pass_to_custodians(session, actor=actor)
 
 
 def enrolment_page(*, actor: Actor, server_secret: bytes) -> Enrolment | None:

@@ -304,7 +304,13 @@ def confirm_removal(session: Session, *, actor: Actor, proposal_id: str) -> None
 
 
 def pending_removals(session: Session) -> list[RosterProposal]:
-    return list(session.scalars(select(RosterProposal).order_by(RosterProposal.created_at, RosterProposal.id)))
+    return list(
+        session.scalars(
+            select(RosterProposal)
+            .where(RosterProposal.action == "affiliation.remove")
+            .order_by(RosterProposal.created_at, RosterProposal.id)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ entry's position: an old signed entry cannot be replayed at the tail.
     account.reset       by                      `by`, a key-holding admin, not the subject:
                                                 a forgotten passphrase; the bound keys and the
                                                 approval go, the next activation binds new ones
+    custodian.appoint   by, proposal,           four eyes (issue 20): the proposer, a key-holding
+                        proposal_signature      admin (over the proposal), and `by`, another key
+                                                holder; neither the subject, who must be a key holder
+    custodian.revoke    by                      `by`, a key holder (taking the role away needs one)
 
 The verification fails closed — nobody is a reader — on a broken chain, a
 malformed or unknown entry, or a restriction (disable, affiliation.add) whose
@@ -75,10 +79,11 @@ GRANTING = (
     # one that does not verify leaves the account disabled (enable) or its new keys unbound (reset).
     "account.enable",
     "account.reset",
+    "custodian.appoint",
 )
 # account.factor_reset (issue 19, review): a lost authenticator's reset takes the approval away until
 # another key holder approves again; restricting, so one that does not verify closes the roster.
-RESTRICTING = ("account.disable", "affiliation.add", "account.factor_reset")
+RESTRICTING = ("account.disable", "affiliation.add", "account.factor_reset", "custodian.revoke")
 
 
 def canonical(body: dict[str, Any]) -> str:
@@ -196,11 +201,20 @@ class Member:
     approved_keys: tuple[str, str] | None = None  # (signing fp, encryption fp) the approval bound
     disabled: bool = False
     affiliations: dict[int, int] = field(default_factory=dict)  # opd -> seq of the latest add
+    # Holds cases' identity keys (issue 20): appointed with four eyes, lost with the approval.
+    custodian: bool = False
 
     @property
     def key_holder(self) -> bool:
         """May sign decisions: approved, not disabled, with a bound signing key."""
         return self.approved and not self.disabled and self.signing_key is not None
+
+    def keeps_identities(self, opd_id: int) -> bool:
+        """May be sealed the identity key of a case about `opd_id`: a custodian who holds keys and is
+        not affiliated with the unit (a custodian is recused from identities like a reader from cases)."""
+        return (
+            self.custodian and self.key_holder and self.encryption_key is not None and opd_id not in self.affiliations
+        )
 
     def reads(self, opd_id: int) -> bool:
         return self.key_holder and self.reviewer and self.encryption_key is not None and opd_id not in self.affiliations
@@ -249,6 +263,20 @@ class VerifiedRoster:
         member = self.members.get(reviewer.id)
         return member is not None and member.reads(opd_id) and reviewer.state == "active" and self.row_matches(reviewer)
 
+    def keeps_identities(self, reviewer: Reviewer, opd_id: int) -> bool:
+        """A custodian for a case about `opd_id`, whose row holds the keys the roster bound."""
+        member = self.members.get(reviewer.id)
+        return (
+            member is not None
+            and member.keeps_identities(opd_id)
+            and reviewer.state == "active"
+            and self.row_matches(reviewer)
+        )
+
+    def custodian(self, reviewer_id: str) -> bool:
+        member = self.members.get(reviewer_id)
+        return member is not None and member.custodian and member.key_holder
+
 
 class _Verifier:
     def __init__(self, founders: frozenset[str]) -> None:
@@ -287,9 +315,12 @@ class _Verifier:
         member = self.member(subject)
         if entry.action == "account.disable":
             member.disabled = True
+        elif entry.action == "custodian.revoke":
+            member.custodian = False
         elif entry.action == "account.factor_reset":
             # the keys stay bound; whoever reset may not approve; a founder is approved like anyone
             member.approved, member.approved_keys, member.founder = False, None, False
+            member.custodian = False  # a role given with four eyes is given again the same way
             member.barred_approvers.add(str(body.get("by")))
             if member.created_by is None:
                 member.created_by = str(body.get("by"))
@@ -370,6 +401,8 @@ class _Verifier:
             return self.holder_signed(entry, body.get("by"))
         if action in ("account.enable", "account.reset"):
             return self.restart(entry, body, subject, member)
+        if action == "custodian.appoint":
+            return self.appointment(entry, body, subject, member)
         return False
 
     def restart(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:
@@ -389,7 +422,50 @@ class _Verifier:
             member.signing_key = member.encryption_key = None
             member.founder = False
         member.approved, member.approved_keys, member.created_by = False, None, str(by)
+        member.custodian = False
         member.barred_approvers.add(str(by))
+        return True
+
+    def appointment(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:
+        """custodian.appoint: proposed by a key-holding admin, confirmed by another key holder, neither
+        the subject; the subject holds keys already (an approved account), so the identity key can be
+        sealed to the key its approval bound."""
+        proposal = body.get("proposal")
+        by = body.get("by")
+        if not isinstance(proposal, dict) or not isinstance(by, str):
+            return False
+        proposer = proposal.get("by")
+        if (
+            proposal.get("action") != "custodian.appoint"
+            or proposal.get("subject") != subject
+            or not isinstance(proposer, str)
+            or subject in (proposer, by)
+            or proposer == by
+            or not self.holder_signed(entry, by)
+            or not member.key_holder
+            or member.encryption_key is None
+            or member.custodian
+        ):
+            return False
+        proposer_member = self.members.get(proposer)
+        if (
+            proposer_member is None
+            or not proposer_member.key_holder
+            or not proposer_member.admin
+            or proposer_member.signing_key is None
+            or not verify(
+                proposer_member.signing_key,
+                canonical(proposal).encode("ascii"),
+                _unb64(body.get("proposal_signature")),
+                purpose=_PROPOSAL_PURPOSE,
+            )
+        ):
+            return False
+        nonce = str(proposal.get("nonce", ""))
+        if not nonce or nonce in self.proposals_used:
+            return False
+        self.proposals_used.add(nonce)
+        member.custodian = True
         return True
 
     def removal(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:

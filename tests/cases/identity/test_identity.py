@@ -1,0 +1,345 @@
+"""cases.identity: a reporter's identity is sealed to custodians only, disclosed by a custodian's grant to
+one requesting reader for one case, withdrawable (and then gone, even for the recovery key), and its
+disclosures are shown to the reporter from the keyed audit chain. Each promise is played by the
+attacker who would break it: an admin, the assignee, a conflicted custodian, a custodian granting
+themselves, a database writer planting a custodian, a request or a grant."""
+
+from datetime import UTC
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cases.identity.content import IdentityContent
+from cases.identity.custodians import confirm_custodian, propose_custodian, revoke_custodian
+from cases.identity.disclosure import (
+    custodian_queue,
+    decide,
+    reporter_identity,
+    request_identity,
+    requests_for_case,
+    withdraw_identity,
+)
+from cases.identity.errors import CustodianRefused, IdentityRefused
+from cases.identity.keeping import give_identity, identity_summary, pass_to_custodians, read_identity
+from cases.identity.protection import RIGHTS_TEXT, checklist, complete_step, reporter_steps
+from cases.models import AuditEvent, Case, CaseIdentity, IdentityGrant, IdentityRequest, RecoveryKey
+from cases.platform.config import Config
+from cases.platform.seed import active_opds
+from cases.team import roster
+from cases.team.membership import add_affiliation
+from cases.triage.workflow import assign
+from crypto.envelope import ItemMetadata, decrypt_item
+from crypto.errors import CryptoError
+from crypto.keys import open_grant
+from crypto.recovery import recovery_keypair
+from tests.domain import Holder, database_text, events, founder, submit_case
+
+CANARY_NAME = "Sutarmi Canaryputri"
+CANARY_NIP = "198001012005012099"
+
+
+@pytest.fixture
+def team(session: Session, recovery_secret: bytes) -> dict[str, Holder]:
+    """An admin, a second key holder, a custodian (appointed with four eyes), a reader who will ask,
+    and another reader (the assignee)."""
+    people = {
+        "admin": founder(session, "ketua", admin=True),
+        "wakil": founder(session, "wakil"),
+        "kustodian": founder(session, "kustodian", reviewer=False),
+        "penelaah": founder(session, "penelaah"),
+        "lain": founder(session, "lain"),
+    }
+    proposal = propose_custodian(session, actor=people["admin"].actor, reviewer=people["kustodian"].reviewer)
+    confirm_custodian(session, actor=people["wakil"].actor, proposal_id=proposal.id)
+    session.commit()
+    return people
+
+
+def _case_with_identity(session: Session, config: Config, *, protection: bool = True) -> Case:
+    case_id = submit_case(session, config, "Setoran bulanan ke kepala bidang", active_opds(session)[0])
+    case = session.get(Case, case_id)
+    assert case is not None
+    give_identity(
+        session,
+        case=case,
+        content=IdentityContent(name=CANARY_NAME, nip=CANARY_NIP, unit="Bidang Anggaran", contact="0812"),
+        protection=protection,
+    )
+    session.commit()
+    return case
+
+
+def _ask_and_grant(session: Session, team: dict[str, Holder], case: Case, who: str = "penelaah") -> IdentityRequest:
+    request = request_identity(session, actor=team[who].actor, case_id=case.id, reason="Saksi untuk rujukan ke APH")
+    decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=True, reason="Diperlukan untuk rujukan")
+    session.commit()
+    return request
+
+
+def test_the_identity_is_sealed_to_custodians_and_the_recovery_key_never_to_readers(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    kinds = {(g.recipient_kind, g.reviewer_id) for g in session.scalars(select(IdentityGrant))}
+    assert kinds == {("custodian", team["kustodian"].reviewer.id), ("recovery", None)}
+    assert CANARY_NAME.encode() not in database_text(session) and CANARY_NIP.encode() not in database_text(session)
+    summary = identity_summary(session, case.id)
+    assert summary is not None and summary.state == "held" and summary.protection_requested and summary.custodians == 1
+
+
+def test_no_reader_reads_it_not_the_admin_nor_the_assignee_until_a_custodian_grants(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    assign(session, actor=team["admin"].actor, case_id=case.id, assignee_id=team["lain"].reviewer.id)
+    for who in ("admin", "wakil", "penelaah", "lain"):
+        with pytest.raises(IdentityRefused) as refused:
+            read_identity(session, actor=team[who].actor, case_id=case.id)
+        assert refused.value.reason == "no_key"
+        # and cryptographically: no grant of the identity key opens with their private key
+        for grant in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id)):
+            with pytest.raises(CryptoError):
+                open_grant(
+                    grant.sealed,
+                    recipient_private=team[who].keypair.private,
+                    case_id=case.id,
+                    key_kind="identity",
+                    recipient_id=team[who].reviewer.recipient_id,
+                )
+    _ask_and_grant(session, team, case)
+    identity = read_identity(session, actor=team["penelaah"].actor, case_id=case.id)
+    assert (identity.name, identity.nip) == (CANARY_NAME, CANARY_NIP)
+    for who in ("admin", "wakil", "lain"):  # only the requester, still
+        with pytest.raises(IdentityRefused):
+            read_identity(session, actor=team[who].actor, case_id=case.id)
+
+
+def test_a_grant_is_for_that_case_only(session: Session, config: Config, team: dict[str, Holder]) -> None:
+    first = _case_with_identity(session, config)
+    second = _case_with_identity(session, config)
+    _ask_and_grant(session, team, first)
+    assert read_identity(session, actor=team["penelaah"].actor, case_id=first.id).name == CANARY_NAME
+    with pytest.raises(IdentityRefused):
+        read_identity(session, actor=team["penelaah"].actor, case_id=second.id)
+    # a database writer who copies the grant row to the other case gets nothing: HPKE info binds the case
+    grant = session.scalars(
+        select(IdentityGrant).where(IdentityGrant.case_id == first.id, IdentityGrant.recipient_kind == "reviewer")
+    ).one()
+    session.add(
+        IdentityGrant(
+            case_id=second.id,
+            recipient_kind="reviewer",
+            recipient_id=grant.recipient_id,
+            reviewer_id=grant.reviewer_id,
+            sealed=grant.sealed,
+        )
+    )
+    session.flush()
+    with pytest.raises(IdentityRefused):
+        read_identity(session, actor=team["penelaah"].actor, case_id=second.id)
+
+
+def test_a_custodian_cannot_grant_their_own_request(session: Session, config: Config, team: dict[str, Holder]) -> None:
+    case = _case_with_identity(session, config)
+    # the custodian is also given the reader role by being a founder reader? Here a reader custodian asks:
+    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["penelaah"].reviewer)
+    confirm_custodian(session, actor=team["wakil"].actor, proposal_id=proposal.id)
+    pass_to_custodians(session, actor=team["kustodian"].actor)
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saya perlu")
+    with pytest.raises(IdentityRefused) as refused:
+        decide(session, actor=team["penelaah"].actor, request_id=request.id, grant=True, reason="sendiri")
+    assert refused.value.reason == "self"
+    assert [e.own for e in custodian_queue(session, actor=team["penelaah"].actor)] == [True]
+    assert not session.scalars(select(IdentityGrant).where(IdentityGrant.recipient_kind == "reviewer")).all()
+
+
+def test_a_reader_who_is_not_a_custodian_cannot_decide(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    for who in ("admin", "lain"):
+        with pytest.raises(IdentityRefused) as refused:
+            decide(session, actor=team[who].actor, request_id=request.id, grant=True, reason="boleh")
+        assert refused.value.reason == "not_custodian"
+
+
+def test_a_custodian_affiliated_with_the_unit_is_not_sealed_the_identity(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    opd = active_opds(session)[0]
+    add_affiliation(
+        session, actor=team["admin"].actor, reviewer=team["kustodian"].reviewer, opd_id=opd.id, kind="member"
+    )
+    session.commit()
+    case = _case_with_identity(session, config)
+    assert not session.scalars(select(IdentityGrant).where(IdentityGrant.recipient_kind == "custodian")).all()
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    with pytest.raises(IdentityRefused) as refused:
+        decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=True, reason="boleh")
+    assert refused.value.reason == "not_custodian"
+
+
+def test_custodian_needs_four_eyes_and_a_planted_role_gets_nothing(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    with pytest.raises(CustodianRefused):
+        propose_custodian(session, actor=team["wakil"].actor, reviewer=team["lain"].reviewer)  # not an admin
+    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["lain"].reviewer)
+    with pytest.raises(CustodianRefused) as refused:
+        confirm_custodian(session, actor=team["admin"].actor, proposal_id=proposal.id)
+    assert refused.value.reason == "same"
+    with pytest.raises(CustodianRefused) as refused:
+        confirm_custodian(session, actor=team["lain"].actor, proposal_id=proposal.id)
+    assert refused.value.reason == "own"
+    # A database writer copies the custodian's appointment onto another account: the roster does not verify it
+    # (the proposal was signed for another subject), and nobody else is sealed identities.
+    entry = roster.verified(session, fresh=True)
+    assert not entry.custodian(team["lain"].reviewer.id)
+    case = _case_with_identity(session, config)
+    holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
+    assert holders == {team["kustodian"].reviewer.id, None}
+
+
+def test_a_request_row_planted_by_a_database_writer_is_never_granted(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    real = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    session.flush()
+    planted = IdentityRequest(
+        id="f" * 20,
+        case_id=case.id,
+        requester_id=team["lain"].reviewer.id,
+        state="pending",
+        requested_at=real.requested_at,
+        reason_team=real.reason_team,
+        reason_custodian=real.reason_custodian,
+    )
+    session.add(planted)
+    session.flush()
+    with pytest.raises(IdentityRefused) as refused:
+        decide(session, actor=team["kustodian"].actor, request_id=planted.id, grant=True, reason="boleh")
+    assert refused.value.reason == "unverified"
+
+
+def test_the_custodian_reads_the_reason_and_the_requester_reads_the_decision(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi kunci untuk KPK")
+    queue = custodian_queue(session, actor=team["kustodian"].actor)
+    assert [(e.request.reason, e.protection_requested, e.own) for e in queue] == [
+        ("Saksi kunci untuk KPK", True, False)
+    ]
+    decide(session, actor=team["kustodian"].actor, request_id=queue[0].request.id, grant=False, reason="Belum perlu")
+    mine = requests_for_case(session, actor=team["penelaah"].actor, case_id=case.id)
+    assert [(r.state, r.reason, r.decision) for r in mine] == [("refused", "Saksi kunci untuk KPK", "Belum perlu")]
+    theirs = requests_for_case(session, actor=team["lain"].actor, case_id=case.id)
+    assert [(r.reason, r.decision) for r in theirs] == [("Saksi kunci untuk KPK", None)]
+    assert [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id))][-2:] == [
+        "identity.request",
+        "identity.refuse",
+    ]
+
+
+def test_the_reporter_sees_the_disclosure_and_its_day_even_if_the_row_is_deleted(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    before = reporter_identity(session, case=case, zone=UTC)
+    assert (before.state, before.disclosures, before.may_withdraw) == ("held", [], True)
+    _ask_and_grant(session, team, case)
+    seen = reporter_identity(session, case=case, zone=UTC)
+    assert [(d.role, d.day) for d in seen.disclosures] == [("reviewer", events(session, "identity.grant")[0].at.date())]
+    assert not seen.may_withdraw
+    # A database writer deletes the request and the grant rows: the reporter is still told.
+    session.execute(delete(IdentityRequest))
+    session.execute(delete(IdentityGrant).where(IdentityGrant.recipient_kind == "reviewer"))
+    assert len(reporter_identity(session, case=case, zone=UTC).disclosures) == 1
+    with pytest.raises(IdentityRefused) as refused:
+        withdraw_identity(session, case=case)
+    assert refused.value.reason == "disclosed"
+
+
+def test_a_withdrawn_identity_is_gone_even_for_the_recovery_key(
+    session: Session, config: Config, team: dict[str, Holder], recovery_secret: bytes
+) -> None:
+    case = _case_with_identity(session, config)
+    recovery = recovery_keypair(recovery_secret)
+    key_row = session.scalars(select(RecoveryKey).where(RecoveryKey.active.is_(True))).one()
+
+    def recovered() -> str | None:
+        row = session.get(CaseIdentity, case.id)
+        grant = session.scalars(
+            select(IdentityGrant).where(IdentityGrant.case_id == case.id, IdentityGrant.recipient_kind == "recovery")
+        ).first()
+        if grant is None or row is None or row.ciphertext is None:
+            return None
+        key = open_grant(
+            grant.sealed,
+            recipient_private=recovery.private,
+            case_id=case.id,
+            key_kind="identity",
+            recipient_id=key_row.recipient_id,
+        )
+        metadata = ItemMetadata(
+            case_id=case.id, item_id="identity", author="reporter", kind="identity", key_kind="identity", seq=0
+        )
+        return IdentityContent.from_bytes(decrypt_item(key, row.ciphertext, metadata)).name
+
+    assert recovered() == CANARY_NAME  # the organisation's backstop works while the identity is held
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    withdraw_identity(session, case=case)
+    session.commit()
+    assert recovered() is None
+    assert not session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id)).all()
+    assert session.get(IdentityRequest, request.id).state == "withdrawn"  # type: ignore[union-attr]
+    assert CANARY_NAME.encode() not in database_text(session)
+    with pytest.raises(IdentityRefused) as refused:
+        decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=True, reason="boleh")
+    assert refused.value.reason in ("decided", "withdrawn")
+    assert reporter_identity(session, case=case, zone=UTC).state == "withdrawn"
+
+
+def test_a_new_custodian_receives_identities_from_a_colleague_and_loses_them_when_revoked(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["lain"].reviewer)
+    confirm_custodian(session, actor=team["wakil"].actor, proposal_id=proposal.id)
+    assert pass_to_custodians(session, actor=team["kustodian"].actor) == 1
+    assert events(session, "identity.pass")[-1].detail == f"to={team['lain'].reviewer.id}"
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    revoke_custodian(session, actor=team["admin"].actor, reviewer=team["lain"].reviewer)
+    assert not session.scalars(select(IdentityGrant).where(IdentityGrant.reviewer_id == team["lain"].reviewer.id)).all()
+    with pytest.raises(IdentityRefused):
+        decide(session, actor=team["lain"].actor, request_id=request.id, grant=True, reason="boleh")
+
+
+def test_the_protection_checklist_is_audited_and_the_reporter_sees_their_steps(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config, protection=True)
+    steps = checklist(session, case_id=case.id)
+    assert steps is not None and [s.done_at for s in steps] == [None, None, None]
+    complete_step(session, actor=team["penelaah"].actor, case_id=case.id, step="rights_informed", note="Dikirim")
+    complete_step(
+        session, actor=team["penelaah"].actor, case_id=case.id, step="measures_recorded", note="Mutasi ditunda"
+    )
+    with pytest.raises(IdentityRefused):
+        complete_step(session, actor=team["penelaah"].actor, case_id=case.id, step="rights_informed", note="lagi")
+    assert [e.detail for e in events(session, "protection.step")] == ["step=rights_informed", "step=measures_recorded"]
+    assert [s for s, _day in reporter_steps(session, case=case, zone=UTC)] == ["rights_informed"]
+    from cases.reporting.conversation import thread  # the rights reached the reporter's conversation
+    from cases.team.grants import open_reviewer_key
+
+    key = open_reviewer_key(
+        session, case_id=case.id, reviewer=team["penelaah"].reviewer, private_key=team["penelaah"].keypair.private
+    )
+    assert any(entry.text == RIGHTS_TEXT for entry in thread(session, case=case, case_key=key, audience="reporter"))
+    unprotected = _case_with_identity(session, config, protection=False)
+    assert checklist(session, case_id=unprotected.id) is None
+    with pytest.raises(IdentityRefused):
+        complete_step(session, actor=team["penelaah"].actor, case_id=unprotected.id, step="lpsk_referred", note="x")
