@@ -1,12 +1,15 @@
 """Portal forms: the 5W2H report and the receipt check (Flask-WTF, CSRF on)."""
 
 import re
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, MultipleFileField, SelectField
+from wtforms import BooleanField, Field, HiddenField, MultipleFileField, SelectField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from cases.identity.content import LIMITS as IDENTITY_LIMITS
+from cases.identity.content import IdentityContent
 from cases.reporting.report_content import FIELD_LIMITS
 from cases.reporting.report_forms import new_form_token
 from cases.web.textfields import LongTextField, TextField
@@ -60,7 +63,50 @@ def _choice(value: object) -> int | None:
     return int(str(value))
 
 
-class ReportForm(FlaskForm):
+class IdentityFields(FlaskForm):
+    """The optional "Identitas (rahasia)" section (issue 20): sealed to custodians, never to the
+    reviewers of the report (cases.identity.keeping)."""
+
+    identity_name = TextField(_l("Full name"), validators=[Optional(), MaxChars(IDENTITY_LIMITS["name"])])
+    identity_nip = TextField(
+        _l("NIP (civil servant number)"), validators=[Optional(), MaxChars(IDENTITY_LIMITS["nip"])]
+    )
+    identity_unit = TextField(_l("Your unit and position"), validators=[Optional(), MaxChars(IDENTITY_LIMITS["unit"])])
+    identity_contact = TextField(_l("Phone or e-mail"), validators=[Optional(), MaxChars(IDENTITY_LIMITS["contact"])])
+    identity_protection = BooleanField(_l("I ask for protection as a reporter (for example through LPSK)."))
+
+    def identity(self) -> IdentityContent:
+        return IdentityContent(
+            name=(self.identity_name.data or "").strip(),
+            nip=(self.identity_nip.data or "").strip(),
+            unit=(self.identity_unit.data or "").strip(),
+            contact=(self.identity_contact.data or "").strip(),
+        )
+
+    def gives_identity(self) -> bool:
+        return not self.identity().empty or bool(self.identity_protection.data)
+
+
+class IdentityForm(IdentityFields):
+    """Giving an identity later, from the reporter's page."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators=extra_validators):
+            return False
+        if not self.gives_identity():
+            self.identity_name.errors = [str(_l("Fill in at least one field, or ask for protection."))]
+            return False
+        return True
+
+
+class WithdrawIdentityForm(FlaskForm):
+    understood = BooleanField(
+        _l("I understand that my identity will be deleted and cannot be recovered by anyone."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class ReportForm(IdentityFields):
     # Both start on an empty "— choose —" option (portal/report.py): nothing is preselected.
     category = SelectField(
         _l("What kind of wrongdoing?"), coerce=_choice, validators=[DataRequired(message=_l("Choose a category."))]

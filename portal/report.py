@@ -155,6 +155,8 @@ def new_report() -> tuple[str, int]:
                 first_response_hours=config.first_response_hours,
                 files=[*kept, *prepared],
                 limits=limits(),
+                identity=form.identity() if form.gives_identity() else None,
+                protection=bool(form.identity_protection.data),
             )
             seal_receipt(session, token, receipt=submitted.receipt, files=submitted.files)
             if kept:

@@ -14,15 +14,19 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from cases.evidence.errors import FileRefused
+from cases.identity.disclosure import reporter_identity, withdraw_identity
+from cases.identity.errors import IdentityRefused
+from cases.identity.keeping import give_identity
+from cases.identity.protection import reporter_steps
 from cases.platform.config import Config
 from cases.reporting.conversation import reporter_adds
-from cases.reporting.errors import CaseClosed, EmptyMessage, ReporterSessionGone
+from cases.reporting.errors import CaseClosed, EmptyMessage, RecoveryKeyMissing, ReporterSessionGone
 from cases.reporting.receipts import reporter_view
 from cases.reporting.visits import end_reporter_session, open_visit
 from cases.web.app import db_session
 from cases.web.ratelimit import configured, limiter, spend_globally
 
-from .forms import ForgetForm, ReplyForm, StatusForm
+from .forms import ForgetForm, IdentityForm, ReplyForm, StatusForm, WithdrawIdentityForm
 from .uploads import limits, prepare_uploads, refusal_message
 
 bp = Blueprint("visit", __name__)
@@ -79,8 +83,19 @@ def kept_reply(*, busy: bool = False) -> tuple[str, int]:
 
 def _page(form: ReplyForm, **extra: object) -> str:
     # Dates are calendar days in the deployment's time zone: never an hour (cases/reporting/receipts.py).
-    view = reporter_view(db_session(), visit=g.visit, zone=get_timezone())
-    return render_template("my_report.html", view=view, form=form, forget=ForgetForm(), **extra)
+    session, zone = db_session(), get_timezone()
+    view = reporter_view(session, visit=g.visit, zone=zone)
+    extra.setdefault("identity_form", IdentityForm(formdata=None))
+    extra.setdefault("withdraw_form", WithdrawIdentityForm(formdata=None))
+    return render_template(
+        "my_report.html",
+        view=view,
+        form=form,
+        forget=ForgetForm(),
+        identity=reporter_identity(session, case=g.visit.case, zone=zone),
+        protection_steps=reporter_steps(session, case=g.visit.case, zone=zone),
+        **extra,
+    )
 
 
 @bp.route("/laporan-saya", methods=["GET", "POST"])
@@ -113,6 +128,46 @@ def my_report() -> Response | str | tuple[str, int]:
     flash(_("Sent. The team will see it in their case view."))
     # to the top, where this notice is (the form's #reply would otherwise carry over the redirect)
     return redirect(url_for("visit.my_report", _anchor="main"))
+
+
+@bp.post("/laporan-saya/identitas")
+@limiter.limit(configured("limit_reply"), scope="reply-visit")
+@visit_required
+def give_identity_later() -> Response | tuple[str, int]:
+    """The reporter gives a confidential identity after the report (or again after withdrawing one)."""
+    form = IdentityForm()
+    if not form.validate_on_submit():
+        return _page(ReplyForm(formdata=None), identity_form=form, identity_open=True), 400
+    spend_globally("reply-all", "limit_reply_global")
+    try:
+        give_identity(
+            db_session(),
+            case=g.visit.case,
+            content=form.identity(),
+            protection=bool(form.identity_protection.data),
+        )
+    except IdentityRefused:
+        return _page(ReplyForm(formdata=None), identity_form=form, identity_open=True, identity_problem=True), 400
+    except RecoveryKeyMissing:
+        current_app.logger.error("identity refused: no recovery key is installed")
+        return _page(ReplyForm(formdata=None), identity_form=form, identity_open=True, identity_problem=True), 503
+    flash(_("Your identity is saved, encrypted for the identity custodians only."))
+    return redirect(url_for("visit.my_report", _anchor="identity"))
+
+
+@bp.post("/laporan-saya/identitas/tarik")
+@visit_required
+def withdraw_identity_now() -> Response | tuple[str, int]:
+    """Withdraw an identity that nobody was granted: deleted for good."""
+    form = WithdrawIdentityForm()
+    if not form.validate_on_submit():
+        return _page(ReplyForm(formdata=None), withdraw_form=form), 400
+    try:
+        withdraw_identity(db_session(), case=g.visit.case)
+    except IdentityRefused:
+        return _page(ReplyForm(formdata=None), withdraw_form=form, withdraw_refused=True), 400
+    flash(_("Your identity was withdrawn and deleted. Nobody can open it any more."))
+    return redirect(url_for("visit.my_report", _anchor="identity"))
 
 
 @bp.post("/lupakan")

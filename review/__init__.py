@@ -79,7 +79,7 @@ def create_app(config: Config | None = None) -> Flask:
             return {}
         return {"integrity_findings": findings(db_session())}
 
-    from . import admin, auth, cases, cli, export, lists, management
+    from . import admin, auth, cases, cli, export, identity, lists, management
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
@@ -87,5 +87,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(export.bp)
     app.register_blueprint(management.bp)
     app.register_blueprint(lists.bp)
+    app.register_blueprint(identity.bp)
     cli.register(app)
     return app

@@ -42,6 +42,7 @@ from cases.web.filters import small_int
 
 from .access import admin_only, step_up_required
 from .forms import AffiliationForm, ApproveForm, ButtonForm, CreateReviewerForm, EmailForm
+from .identity import custodian_context
 
 bp = Blueprint("admin", __name__)
 
@@ -99,6 +100,7 @@ def _team_page(status: int = 200, **extra: object) -> tuple[str, int]:
         opds=opds,
         state_labels=_STATE_LABELS,
         email_form=EmailForm(formdata=None, email=g.reviewer.email or ""),
+        **custodian_context(),
         **extra,
     ), status
 

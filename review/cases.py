@@ -35,6 +35,7 @@ from cases.web.filters import small_int
 from cases.web.i18n import PRIORITY_LABELS, STATUS_LABELS
 
 from .forms import AssignForm, ButtonForm, DuplicateForm, LabelForm, NoteForm, PriorityForm, ReplyForm, StatusForm
+from .identity import identity_context
 
 bp = Blueprint("cases", __name__)
 MAX_ID_CHARS = 32
@@ -125,6 +126,7 @@ def _case_page(case_id: str, *, status: int = 200, **forms: object) -> tuple[str
         "button": ButtonForm(),
         "duplicate_form": DuplicateForm(formdata=None, original=detail.summary.duplicate_of_id or ""),
         "problem": forms.get("problem"),
+        **identity_context(detail.summary.id, identity_form=forms.get("identity_form")),
     }
     return render_template("case_view.html", **context), status
 

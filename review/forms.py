@@ -202,3 +202,38 @@ class ExportForm(FlaskForm):
         _l("Why the contact details must be included"),
         validators=[Length(max=300, message=_l("Please keep this under 300 characters."))],
     )
+
+
+class IdentityRequestForm(FlaskForm):
+    """A reader asks for a case's identity (issue 20): the reason goes to the custodians."""
+
+    reason = LongTextField(
+        _l("Why do you need the reporter's identity?"),
+        validators=[DataRequired(message=_l("Write the reason for this decision.")), Length(max=500)],
+    )
+
+
+class IdentityDecisionForm(FlaskForm):
+    """A custodian grants or refuses a request, with a reason (sealed to the requester)."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("grant", _l("Grant: disclose to the requester, for this case only")),
+            SelectChoice("refuse", _l("Refuse")),
+        ],
+        validators=[DataRequired(message=_l("Choose grant or refuse."))],
+    )
+    reason = LongTextField(
+        _l("Reason (the requester reads it)"),
+        validators=[DataRequired(message=_l("Write the reason for this decision.")), Length(max=500)],
+    )
+
+
+class ProtectionStepForm(FlaskForm):
+    """One protection step done, with what was done (kept as an internal note)."""
+
+    note = LongTextField(
+        _l("What was done"), validators=[DataRequired(message=_l("Write a note first.")), Length(max=2000)]
+    )

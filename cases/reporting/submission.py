@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.evidence.store import AttachmentInfo, Limits, PreparedFile, check_quota, store_file
+from cases.identity.content import IdentityContent
+from cases.identity.keeping import give_identity
 from cases.items import add_item
 from cases.models import Case, CaseStatus, Category, Opd, new_id
 from cases.platform.clock import to_hour, utc_now
@@ -53,7 +55,11 @@ def submit_report(
     rules: DeadlineRules | None = None,
     files: Sequence[PreparedFile] = (),
     limits: Limits | None = None,
+    identity: IdentityContent | None = None,
+    protection: bool = False,
 ) -> SubmittedReport:
+    """One case with its report, files and grants; with `identity`, the reporter's confidential
+    identity in its own sealing (cases.identity.keeping), `protection` whether they ask for it."""
     category = session.get(Category, category_id)
     opd = session.get(Opd, opd_id)
     if category is None or not category.active or opd is None or not opd.active:
@@ -102,5 +108,7 @@ def submit_report(
     )
     case.item_seq = case.reporter_seq = 1 + len(stored)
     session.flush()
+    if identity is not None:
+        give_identity(session, case=case, content=identity, protection=protection)
     mark_activity(session, case_id=case.id)
     return SubmittedReport(case_id=case.id, receipt=receipt, files=stored)

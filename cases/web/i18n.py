@@ -56,6 +56,14 @@ def status_note_text(text: str) -> str:
 
 
 # The English descriptions cases/evidence/sniff.py gives each accepted file kind.
+# A request for a reporter's identity (issue 20, cases.identity.disclosure).
+IDENTITY_STATE_LABELS: dict[str, LazyString] = {
+    "pending": lazy_gettext("waiting for a custodian"),
+    "granted": lazy_gettext("granted"),
+    "refused": lazy_gettext("refused"),
+    "withdrawn": lazy_gettext("ended: the reporter withdrew the identity"),
+}
+
 FILE_LABELS = {
     "JPEG image": lazy_gettext("JPEG image"),
     "PNG image": lazy_gettext("PNG image"),
@@ -118,6 +126,7 @@ def init_babel(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         priority_label=lambda code: str(PRIORITY_LABELS.get(code, code)),
+        identity_state_label=lambda code: str(IDENTITY_STATE_LABELS.get(code, code)),
         status_note_text=status_note_text,
         status_label=status_label,
         category_name=category_name,
