@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from cases.models import IdentityGrant, RosterProposal
 from tests.actions import case_ids, check_status, csrf_token, report_form
-from tests.review.test_review_workspace import post, reviewer_id
 from tests.domain import database_text
+from tests.review.test_review_workspace import post, reviewer_id
 from tests.test_end_to_end import activated_reviewer
 
 NAME = "Wulandari Kanaripratiwi"
