@@ -17,14 +17,14 @@ from cases.accountability import audit
 from cases.errors import CaseNotFound
 from cases.identity.content import IdentityContent
 from cases.identity.errors import IdentityRefused
-from cases.models import Affiliation, Case, CaseIdentity, IdentityGrant, Reviewer
+from cases.models import Affiliation, Case, CaseIdentity, IdentityGrant, RecoveryKey, Reviewer
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.grants import sealing_recovery_key
 from cases.team.trust import trust_of
 from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
-from crypto.keys import key_tag, new_symmetric_key, open_grant, seal_key, tag_matches
+from crypto.keys import KeyPair, key_tag, new_symmetric_key, open_grant, seal_key, tag_matches
 
 KIND = "identity"
 PASS_BATCH = 200
@@ -265,3 +265,53 @@ def pass_to_custodians(session: Session, *, actor: Actor, batch: int = PASS_BATC
         passed += 1
     session.flush()
     return passed
+
+
+def reseal_identities_with_recovery(
+    session: Session, *, recovery: KeyPair, key: RecoveryKey, custodian: Reviewer
+) -> int:
+    """After a disaster (`flask recovery reseal`): when the account is a verified custodian, the
+    identity keys the recovery key holds are sealed to it too, for the units it is not recused from.
+    Never to anyone else: a reader gets no identity this way. Each grant audited."""
+    verified = roster.verified(session)
+    if not verified.custodian(custodian.id):
+        return 0
+    theirs = aliased(IdentityGrant)
+    rows = session.execute(
+        select(IdentityGrant, Case, CaseIdentity)
+        .join(Case, Case.id == IdentityGrant.case_id)
+        .join(CaseIdentity, CaseIdentity.case_id == Case.id)
+        .where(
+            IdentityGrant.recipient_kind == "recovery",
+            IdentityGrant.recipient_id == key.recipient_id,
+            CaseIdentity.state == "held",
+            ~exists().where(
+                theirs.case_id == IdentityGrant.case_id,
+                theirs.recipient_kind == "custodian",
+                theirs.reviewer_id == custodian.id,
+            ),
+        )
+    ).all()
+    sealed = 0
+    for grant, case, row in rows:
+        if not verified.keeps_identities(custodian, case.opd_id):
+            continue
+        if session.get(Affiliation, (custodian.id, case.opd_id)) is not None:
+            continue
+        try:
+            identity_key = open_grant(
+                grant.sealed,
+                recipient_private=recovery.private,
+                case_id=case.id,
+                key_kind=KIND,
+                recipient_id=key.recipient_id,
+            )
+        except CryptoError:
+            continue
+        if not _belongs(session, case, row, identity_key):
+            continue
+        session.add(_custodian_grant(case.id, identity_key, custodian))
+        audit.record(session, action="identity.pass", case_id=case.id, detail=f"to={custodian.id} via=recovery")
+        sealed += 1
+    session.flush()
+    return sealed

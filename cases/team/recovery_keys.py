@@ -61,7 +61,7 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
     member = verified.member(reviewer.id)
     if (
         reviewer.state != "active"
-        or not reviewer.is_reviewer
+        or not (reviewer.is_reviewer or verified.custodian(reviewer.id))  # a custodian gets identities only
         or reviewer.public_key is None
         or member is None
         or not member.key_holder
@@ -107,7 +107,10 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
             detail=f"kind={grant.key_kind} to={reviewer.id} via=recovery",
         )
     session.flush()
-    return sum(1 for grant, opd in grants if verified.reads(reviewer, opd) and grant.id not in skipped)
+    from cases.identity.keeping import reseal_identities_with_recovery  # the identity room builds on this one
+
+    identities = reseal_identities_with_recovery(session, recovery=keypair, key=key, custodian=reviewer)
+    return identities + sum(1 for grant, opd in grants if verified.reads(reviewer, opd) and grant.id not in skipped)
 
 
 def recovery_fingerprint(key: RecoveryKey) -> str:

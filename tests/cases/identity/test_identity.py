@@ -343,3 +343,20 @@ def test_the_protection_checklist_is_audited_and_the_reporter_sees_their_steps(
     assert checklist(session, case_id=unprotected.id) is None
     with pytest.raises(IdentityRefused):
         complete_step(session, actor=team["penelaah"].actor, case_id=unprotected.id, step="lpsk_referred", note="x")
+
+
+def test_after_a_disaster_the_recovery_key_reseals_identities_to_a_custodian_only(
+    session: Session, config: Config, team: dict[str, Holder], recovery_secret: bytes
+) -> None:
+    from cases.team.recovery_keys import reseal_with_recovery
+
+    case = _case_with_identity(session, config)
+    session.execute(delete(IdentityGrant).where(IdentityGrant.recipient_kind == "custodian"))  # every custodian lost
+    reseal_with_recovery(session, master_secret=recovery_secret, reviewer=team["lain"].reviewer)  # a reader
+    assert not session.scalars(select(IdentityGrant).where(IdentityGrant.reviewer_id.is_not(None))).all()
+    reseal_with_recovery(session, master_secret=recovery_secret, reviewer=team["kustodian"].reviewer)
+    holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
+    assert holders == {team["kustodian"].reviewer.id, None}
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=True, reason="boleh")
+    assert read_identity(session, actor=team["penelaah"].actor, case_id=case.id).name == CANARY_NAME
