@@ -100,7 +100,7 @@ def test_identity_disclosed_only_to_the_requester_by_a_custodian_and_the_reporte
         assert NAME not in team[other].get(f"/cases/{case_id}").get_data(as_text=True)
 
     told = portal.get("/laporan-saya").get_data(as_text=True)
-    assert "Identitas Anda telah dibuka:" in told and "kepada penelaah tim integritas" in told
+    assert "Identitas Anda telah dibuka:" in told and "kepada seorang anggota tim integritas" in told
     assert "Tarik identitas saya" not in told  # disclosed: no longer withdrawable
 
     dump = database_text(session)

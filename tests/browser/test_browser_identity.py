@@ -111,7 +111,7 @@ def test_identity_custodian_disclosure_and_withdrawal(
     # The reporter is told: the day, and to whom
     portal_pages.keep("my-report-identity-disclosed", portal_url, phone.reload())
     told = phone.inner_text("#identity")
-    assert "Identitas Anda telah dibuka:" in told and "kepada penelaah tim integritas" in told
+    assert "Identitas Anda telah dibuka:" in told and "kepada seorang anggota tim integritas" in told
     assert phone.locator("#identity form").count() == 0  # no withdrawal any more
     shots.take(phone, "portal-identity-disclosed")
 
