@@ -360,3 +360,48 @@ def test_after_a_disaster_the_recovery_key_reseals_identities_to_a_custodian_onl
     request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
     decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=True, reason="boleh")
     assert read_identity(session, actor=team["penelaah"].actor, case_id=case.id).name == CANARY_NAME
+
+
+def test_a_database_writer_who_replays_a_custodian_appointment_for_another_account_gains_nothing(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    import json
+
+    from cases.models import RosterEntry
+
+    appointment = session.scalars(select(RosterEntry).where(RosterEntry.action == "custodian.appoint")).one()
+    seq, prev = roster.head(session)
+    body = json.loads(appointment.body)
+    body.update(seq=seq + 1, subject=team["lain"].reviewer.id)
+    body["proposal"]["subject"] = team["lain"].reviewer.id
+    text = roster.canonical(body)
+    session.add(
+        RosterEntry(
+            seq=seq + 1,
+            action="custodian.appoint",
+            subject_id=team["lain"].reviewer.id,
+            body=text,
+            prev_hash=prev,
+            hash=roster.entry_hash(prev, text),  # the hash recomputed: the signatures are not
+            signatures=appointment.signatures,
+        )
+    )
+    session.flush()
+    verified = roster.verified(session, fresh=True)
+    assert not verified.custodian(team["lain"].reviewer.id) and verified.custodian(team["kustodian"].reviewer.id)
+    assert any("does not verify" in problem.detail for problem in verified.problems)
+    case = _case_with_identity(session, config)
+    holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
+    assert team["lain"].reviewer.id not in holders
+
+
+def test_an_unapproved_reviewer_cannot_even_ask(session: Session, config: Config, team: dict[str, Holder]) -> None:
+    from cases.errors import CaseNotFound
+    from tests.domain import activated
+
+    case = _case_with_identity(session, config)
+    newcomer = activated(session, "baru", by=team["admin"])
+    with pytest.raises(CaseNotFound):
+        request_identity(session, actor=newcomer.actor, case_id=case.id, reason="Saya ingin tahu")
+    with pytest.raises(IdentityRefused):
+        read_identity(session, actor=newcomer.actor, case_id=case.id)
