@@ -381,3 +381,50 @@ def test_0012_adds_the_hour_of_a_recovery_request(db_url: str, data_dir: Path, c
         assert "recovery_requested_at" not in {c["name"] for c in inspect(engine).get_columns("reviewer")}
     finally:
         engine.dispose()
+
+
+def test_0015_adds_the_identity_tables_that_go_with_their_case(db_url: str, data_dir: Path, config: Config) -> None:
+    # given a database at 0014
+    from cases.models import CaseIdentity, IdentityGrant, ProtectionStep
+    from cases.platform.migrations import downgrade
+
+    tables = {"case_identity", "identity_grant", "identity_request", "protection_step"}
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0014")
+        assert not tables & set(inspect(engine).get_table_names())
+        # when 0015 runs, the four tables are there (empty), and go with their case
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        sessions = make_session_factory(engine, config.trust())
+        with sessions() as session, session.begin():
+            session.execute(
+                text(
+                    "INSERT INTO category (id, code, name_id, name_en, position, active) "
+                    "VALUES (901, 'x', 'X', 'X', 0, true)"
+                )
+            )
+            session.execute(text("INSERT INTO opd (id, name, active) VALUES (901, 'Unit X', true)"))
+            hour = datetime(2026, 12, 2, 5)
+            session.execute(
+                text(
+                    'INSERT INTO "case" (id, category_id, opd_id, status, priority, received_at, updated_at, '
+                    "first_response_due, receipt_lookup, reporter_salt, item_seq, reporter_seq) VALUES "
+                    "('c1', 901, 901, 'new', 'normal', :at, :at, :at, :lookup, :salt, 1, 1)"
+                ),
+                {"at": hour, "lookup": bytes(32), "salt": bytes(32)},
+            )
+            session.add(CaseIdentity(case_id="c1", state="held", protection_requested=True, ciphertext=b"x"))
+            session.add(IdentityGrant(case_id="c1", recipient_kind="recovery", recipient_id="recovery:k", sealed=b"s"))
+            session.add(ProtectionStep(case_id="c1", step="lpsk_referred", done_at=hour))
+        with sessions() as session, session.begin():
+            session.execute(text("DELETE FROM \"case\" WHERE id = 'c1'"))
+        with sessions() as session:
+            assert session.scalars(select(CaseIdentity)).all() == []
+            assert session.scalars(select(IdentityGrant)).all() == []
+            assert session.scalars(select(ProtectionStep)).all() == []
+        # and 0015 comes off again cleanly
+        downgrade(engine, "0014")
+        assert not tables & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
