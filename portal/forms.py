@@ -60,6 +60,12 @@ def _choice(value: object) -> int | None:
     return int(str(value))
 
 
+def _receipt_length(_form: FlaskForm, field: Field) -> None:
+    """Like the status form's limit, without a `maxlength` that would cut a pasted text silently."""
+    if len(field.data or "") > 64:
+        raise ValidationError(_l("That is too long to be a receipt code."))
+
+
 class _CategoryUnlessRetaliation:
     """A category is required, unless an earlier receipt makes this a retaliation report (which has
     its own category)."""
@@ -101,7 +107,7 @@ class ReportForm(FlaskForm):
     earlier_receipt = TextField(
         _l("Receipt code of your earlier report (if this is a retaliation report)"),
         render_kw={"autocapitalize": "off", "spellcheck": "false"},
-        validators=[Optional(), Length(max=64, message=_l("That is too long to be a receipt code."))],
+        validators=[Optional(), _receipt_length],
     )
     # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); form-filling bots fill it.
     # A filled one is refused with a visible message, never dropped silently.
