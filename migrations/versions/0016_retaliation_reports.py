@@ -53,14 +53,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_case_link_linked_case_id", "case_link", ["linked_case_id"], unique=False)
     bind = op.get_bind()
-    if bind.execute(sa.select(sa.func.count()).select_from(category)).scalar() and (
-        bind.execute(sa.select(category.c.id).where(category.c.code == CODE)).first() is None
-    ):
+    if bind.execute(sa.select(category.c.id).where(category.c.code == CODE)).first() is not None:
+        # retired by an earlier downgrade (its cases kept it): in use again
+        bind.execute(sa.update(category).where(category.c.code == CODE).values(active=True))
+    elif bind.execute(sa.select(sa.func.count()).select_from(category)).scalar():
         last = bind.execute(sa.select(sa.func.max(category.c.position))).scalar() or 0
         op.bulk_insert(
             category, [{"code": CODE, "name_id": NAME_ID, "name_en": NAME_EN, "position": last + 1, "active": True}]
         )
-        bind.execute(sa.update(reference_version).values(token=secrets.token_hex(16)))
+    else:
+        return  # a fresh database: the seed adds it
+    bind.execute(sa.update(reference_version).values(token=secrets.token_hex(16)))
 
 
 def downgrade() -> None:
