@@ -7,9 +7,9 @@ from flask_wtf.csrf import CSRFError
 
 from cases.evidence.errors import FileRefused
 from cases.evidence.store import PreparedFile
+from cases.models import Case
 from cases.platform.config import Config
 from cases.platform.seed import choice_lists
-from cases.models import Case
 from cases.reporting.errors import (
     FormAlreadySent,
     KeptFilesGone,

@@ -1,4 +1,4 @@
-""""Saya mengalami pembalasan": a retaliation report from the reporter's page (issue 20, point 4).
+""" "Saya mengalami pembalasan": a retaliation report from the reporter's page (issue 20, point 4).
 
 The visit already holds the reporter's case, so no receipt is typed again. The form works like the
 report form (one-time form token, CSRF, limits that keep the text, no JavaScript); the answer is the

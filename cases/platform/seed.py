@@ -67,9 +67,7 @@ def active_categories(session: Session) -> list[Category]:
     category (a retaliation report is made from a report's page or with an old receipt)."""
     return list(
         session.scalars(
-            select(Category)
-            .where(Category.active.is_(True), Category.code != RETALIATION)
-            .order_by(Category.position)
+            select(Category).where(Category.active.is_(True), Category.code != RETALIATION).order_by(Category.position)
         )
     )
 

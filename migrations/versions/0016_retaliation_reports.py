@@ -71,7 +71,7 @@ def downgrade() -> None:
     op.drop_table("case_link")
     bind = op.get_bind()
     used = bind.execute(
-        sa.text("SELECT count(*) FROM \"case\" JOIN category ON category.id = \"case\".category_id WHERE code = :code"),
+        sa.text('SELECT count(*) FROM "case" JOIN category ON category.id = "case".category_id WHERE code = :code'),
         {"code": CODE},
     ).scalar()
     if used:  # its cases stay; older code would offer it on the report form, so it is retired

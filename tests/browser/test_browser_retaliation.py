@@ -96,7 +96,9 @@ def test_a_reporter_without_javascript_reports_retaliation_and_the_team_sees_the
     assert team.locator("table.cases", has_text="Pembalasan terhadap pelapor").count() == 1
     row = team.locator("table.cases tbody tr", has_text="Pembalasan terhadap pelapor").first
     assert "tinggi" in row.inner_text().lower()  # the priority marker (CSS capitals)
-    review_pages.submit(team, review_url, "table.cases tbody tr:has-text('Pembalasan terhadap pelapor') a", "review-case")
+    review_pages.submit(
+        team, review_url, "table.cases tbody tr:has-text('Pembalasan terhadap pelapor') a", "review-case"
+    )
     assert "Pembalasan atas perkara" in team.content()
     _shot(team, shots, "19-review-case-retaliation")
     team.click("dd.case-link a")

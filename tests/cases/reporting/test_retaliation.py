@@ -61,9 +61,10 @@ def test_a_retaliation_report_is_linked_both_ways_and_starts_its_24_hour_clock(
     assert (back.case_id, back.role, back.status) == (original.id, RETALIATED_REPORT, "new")
     assert forward.category_name_id == "Pembalasan terhadap pelapor"
     # and the new report has its own receipt, which opens it
-    assert submitted.receipt and earlier_report(
-        session, receipt_text=submitted.receipt, receipt_key=config.receipt_key_bytes
-    ) is case
+    assert (
+        submitted.receipt
+        and earlier_report(session, receipt_text=submitted.receipt, receipt_key=config.receipt_key_bytes) is case
+    )
 
 
 def test_the_ordinary_form_can_never_file_a_report_in_the_retaliation_category(
