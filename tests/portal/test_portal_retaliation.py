@@ -169,3 +169,11 @@ def test_the_retaliation_pages_need_no_javascript(portal: FlaskClient) -> None:
     page = portal.get("/laporan-saya/pembalasan").get_data(as_text=True)
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert csrf_token(portal, "/laporan-saya/pembalasan")
+
+
+def test_the_retaliation_pages_in_english(portal: FlaskClient) -> None:
+    check_status(portal, submit_report(portal))
+    mine = portal.get("/laporan-saya?lang=en").get_data(as_text=True)
+    assert "I am experiencing retaliation" in mine and 'href="/laporan-saya/pembalasan?lang=en"' in mine
+    form = portal.get("/laporan-saya/pembalasan?lang=en").get_data(as_text=True)
+    assert "Report retaliation" in form and "What was done to you?" in form and "Pembalasan" not in form
