@@ -177,3 +177,17 @@ def test_the_retaliation_pages_in_english(portal: FlaskClient) -> None:
     assert "I am experiencing retaliation" in mine and 'href="/laporan-saya/pembalasan?lang=en"' in mine
     form = portal.get("/laporan-saya/pembalasan?lang=en").get_data(as_text=True)
     assert "Report retaliation" in form and "What was done to you?" in form and "Pembalasan" not in form
+
+
+def test_a_retaliation_report_sent_after_the_visit_ended_is_shown_back_not_lost(
+    portal: FlaskClient, session: Session
+) -> None:
+    # given a reporter whose visit ends while they write (forgotten here: the same as 30 minutes passing)
+    check_status(portal, submit_report(portal))
+    data = retaliation_form(portal)
+    portal.post("/lupakan", data={"csrf_token": csrf_token(portal, "/laporan-saya")})
+    # when they send, then nothing is made and what they wrote comes back to copy
+    response = portal.post("/laporan-saya/pembalasan", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and WHAT in page and "Sekretaris dinas" in page
+    assert _cases(session) == 1
