@@ -166,6 +166,19 @@ class CaseLabel(Base):
     label: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
+class CaseLink(Base):
+    """Two cases linked by the reporter (issue 20, point 4): `case_id` is a retaliation report about
+    what happened to the reporter of `linked_case_id` (cases.reporting.retaliation). One row links
+    both ways. No time, and on SQLite no rowid (the time rule): a reporter's action writes it."""
+
+    __tablename__ = "case_link"
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    linked_case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "retaliation"
+
+    __table_args__ = (Index("ix_case_link_linked_case_id", "linked_case_id"), _NO_ROWID)
+
+
 class CaseItem(Base):
     """One encrypted piece of a case: the report, a message, an attachment's details, a note.
 

@@ -29,11 +29,12 @@ def create_app(config: Config | None = None) -> Flask:
     if config.production:
         require_recovery_key(app, config)
 
-    from . import pages, report, statistics, status, visit
+    from . import pages, report, retaliation, statistics, status, visit
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(report.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(visit.bp)
+    app.register_blueprint(retaliation.bp)
     app.register_blueprint(statistics.bp)
     return app

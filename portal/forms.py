@@ -6,7 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, MultipleFileField, SelectField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from cases.identity.content import LIMITS as IDENTITY_LIMITS
 from cases.identity.content import IdentityContent
@@ -106,11 +106,26 @@ class WithdrawIdentityForm(FlaskForm):
     )
 
 
+def _receipt_length(_form: FlaskForm, field: Field) -> None:
+    """Like the status form's limit, without a `maxlength` that would cut a pasted text silently."""
+    if len(field.data or "") > 64:
+        raise ValidationError(_l("That is too long to be a receipt code."))
+
+
+class _CategoryUnlessRetaliation:
+    """A category is required, unless an earlier receipt makes this a retaliation report (which has
+    its own category)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.data is None and not (form.earlier_receipt.data or "").strip():
+            raise StopValidation(_l("Choose a category."))
+
+
 class ReportForm(IdentityFields):
     # Both start on an empty "— choose —" option (portal/report.py): nothing is preselected.
-    category = SelectField(
-        _l("What kind of wrongdoing?"), coerce=_choice, validators=[DataRequired(message=_l("Choose a category."))]
-    )
+    category = SelectField(_l("What kind of wrongdoing?"), coerce=_choice, validators=[_CategoryUnlessRetaliation()])
     opd = SelectField(
         _l("Which unit (OPD) is it about?"),
         coerce=_choice,
@@ -133,11 +148,40 @@ class ReportForm(IdentityFields):
     amount = TextField(_l("How much money is involved? (rupiah)"), validators=[Optional(), _rupiah])
     contact = LongTextField(_l("Contact details (optional)"), validators=[Optional(), _max("contact")])
     evidence = MultipleFileField(_l("Evidence files (optional)"))
+    # Issue 20, point 4: with the receipt of an earlier report, this one is a retaliation report linked
+    # to it (cases.reporting.retaliation). Checked like the status check; never stored.
+    earlier_receipt = TextField(
+        _l("Receipt code of your earlier report (if this is a retaliation report)"),
+        render_kw={"autocapitalize": "off", "spellcheck": "false"},
+        validators=[Optional(), _receipt_length],
+    )
     # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); form-filling bots fill it.
     # A filled one is refused with a visible message, never dropped silently.
     homepage = TextField(
         _l("Leave this field empty"), validators=[Length(max=0, message=_l("Please leave the last field empty."))]
     )
+
+
+class RetaliationForm(IdentityFields):
+    """A retaliation report from the reporter's page: what happened, when, by whom (issue 20, point 4)."""
+
+    opd = SelectField(
+        _l("Which unit (OPD) did it come from?"),
+        coerce=_choice,
+        validators=[DataRequired(message=_l("Choose the unit concerned."))],
+    )
+    form_token = HiddenField(default=new_form_token)  # one case per form, as on the report form
+    what = LongTextField(
+        _l("What was done to you?"),
+        validators=[
+            DataRequired(message=_l("Please describe what happened.")),
+            Length(min=20, message=_l("Please describe what happened in at least 20 characters.")),
+            _max("what"),
+        ],
+    )
+    when = TextField(_l("When did it happen?"), validators=[Optional(), _max("when")])
+    who = LongTextField(_l("Who did it? (name / position)"), validators=[Optional(), _max("who")])
+    evidence = MultipleFileField(_l("Evidence files (optional)"))
 
 
 class StatusForm(FlaskForm):

@@ -7,9 +7,16 @@ from flask_wtf.csrf import CSRFError
 
 from cases.evidence.errors import FileRefused
 from cases.evidence.store import PreparedFile
+from cases.models import Case
 from cases.platform.config import Config
 from cases.platform.seed import choice_lists
-from cases.reporting.errors import FormAlreadySent, KeptFilesGone, RecoveryKeyMissing, UnknownChoice
+from cases.reporting.errors import (
+    FormAlreadySent,
+    KeptFilesGone,
+    ReceiptNotRecognised,
+    RecoveryKeyMissing,
+    UnknownChoice,
+)
 from cases.reporting.report_content import ReportContent
 from cases.reporting.report_forms import (
     SentBefore,
@@ -25,6 +32,7 @@ from cases.reporting.report_forms import (
     seal_receipt,
     sent_before,
 )
+from cases.reporting.retaliation import earlier_report, report_retaliation
 from cases.reporting.submission import submit_report
 from cases.web.app import db_session, keep_on_error
 from cases.web.ratelimit import configured, limiter, spend_globally
@@ -58,7 +66,7 @@ def _form_page(form: ReportForm, status: int, **context: object) -> tuple[str, i
     return render_template("report.html", form=form, kept=kept, **context), status
 
 
-def _sent_again(again: SentBefore) -> tuple[str, int]:
+def sent_again(again: SentBefore) -> tuple[str, int]:
     """The same form sent again (a refresh of the receipt page): its receipt page, never a second case."""
     if again.receipt is None:
         return render_template("received.html"), 200
@@ -85,6 +93,10 @@ def expired_form(_error: CSRFError) -> tuple[str, int]:
         from .visit import kept_reply
 
         return kept_reply()
+    if request.endpoint == "retaliation.retaliation_report":
+        from .retaliation import kept_retaliation
+
+        return kept_retaliation("expired", 400)
     if request.endpoint != "report.new_report":
         return render_template("error.html", code=400), 400
     form = _with_choices(ReportForm(meta={"csrf": True}))
@@ -104,6 +116,10 @@ def too_many(_error: Exception) -> tuple[str, int]:
         from .visit import kept_reply
 
         return kept_reply(busy=True)
+    if request.endpoint == "retaliation.retaliation_report":
+        from .retaliation import kept_retaliation
+
+        return kept_retaliation("busy", 429)
     return render_template("error.html", code=429), 429
 
 
@@ -120,7 +136,7 @@ def new_report() -> tuple[str, int]:
     else:
         again = sent_before(session, token)
         if again is not None:
-            return _sent_again(again)
+            return sent_again(again)
         remove_kept_files(session, token, request.form.getlist("remove_kept"))
     if not form.validate():
         if _chosen_files():
@@ -133,6 +149,17 @@ def new_report() -> tuple[str, int]:
     prepared, file_errors = prepare_uploads(request.files.getlist("evidence"))
     if file_errors:
         return _form_page(form, 400, file_errors=file_errors + _keep_chosen(form, prepared))
+    original: Case | None = None
+    if (form.earlier_receipt.data or "").strip():
+        # A receipt check like the status page's: it counts in the same global ceiling on guesses.
+        spend_globally("status-all", "limit_status_global")
+        try:
+            original = earlier_report(
+                session, receipt_text=form.earlier_receipt.data or "", receipt_key=config.receipt_key_bytes
+            )
+        except ReceiptNotRecognised:
+            form.earlier_receipt.errors = [str(_("This receipt code was not recognised."))]
+            return _form_page(form, 400, problem="earlier_receipt", file_errors=_keep_chosen(form, prepared))
     content = ReportContent(
         what=form.what.data or "",
         who=form.who.data or "",
@@ -146,23 +173,39 @@ def new_report() -> tuple[str, int]:
         with session.begin_nested():  # a refusal below takes the claim and the half-made case back
             claim_form(session, token)
             kept = kept_for_sending(session, token)
-            submitted = submit_report(
-                session,
-                category_id=form.category.data,
-                opd_id=form.opd.data,
-                content=content,
-                receipt_key=config.receipt_key_bytes,
-                first_response_hours=config.first_response_hours,
-                files=[*kept, *prepared],
-                limits=limits(),
-                identity=form.identity() if form.gives_identity() else None,
-                protection=bool(form.identity_protection.data),
-            )
+            identity = form.identity() if form.gives_identity() else None
+            protection = bool(form.identity_protection.data)
+            if original is not None:
+                submitted = report_retaliation(
+                    session,
+                    original=original,
+                    opd_id=form.opd.data,
+                    content=content,
+                    receipt_key=config.receipt_key_bytes,
+                    first_response_hours=config.first_response_hours,
+                    files=[*kept, *prepared],
+                    limits=limits(),
+                    identity=identity,
+                    protection=protection,
+                )
+            else:
+                submitted = submit_report(
+                    session,
+                    category_id=form.category.data,
+                    opd_id=form.opd.data,
+                    content=content,
+                    receipt_key=config.receipt_key_bytes,
+                    first_response_hours=config.first_response_hours,
+                    files=[*kept, *prepared],
+                    limits=limits(),
+                    identity=identity,
+                    protection=protection,
+                )
             seal_receipt(session, token, receipt=submitted.receipt, files=submitted.files)
             if kept:
                 forget_kept_files(session, token)
     except FormAlreadySent:  # the same form, posted twice at the same moment: the first one made the case
-        return _sent_again(sent_before(session, token) or SentBefore(None))
+        return sent_again(sent_before(session, token) or SentBefore(None))
     except FileRefused as refused:
         return _form_page(form, 400, file_errors=[refusal_message(refused)])
     except KeptFilesGone:
@@ -176,4 +219,6 @@ def new_report() -> tuple[str, int]:
         return _form_page(form, 503, problem="unavailable", file_errors=_keep_chosen(form, prepared))
     purge_stale_forms_hourly(session)
     # Rendered directly from the POST: the receipt never appears in a URL or redirect.
-    return render_template("receipt.html", receipt=submitted.receipt, files=submitted.files), 200
+    return render_template(
+        "receipt.html", receipt=submitted.receipt, files=submitted.files, retaliation=original is not None
+    ), 200

@@ -77,7 +77,11 @@ def kept_reply(*, busy: bool = False) -> tuple[str, int]:
         form=StatusForm(formdata=None),
         ended=not busy,
         busy=busy,
-        kept_text=request.form.get("text", "")[:20000],
+        # a reply's text, or a retaliation report's answers (portal/retaliation.py)
+        kept_text=(
+            request.form.get("text")
+            or "\n\n".join(request.form.get(name, "") for name in ("what", "when", "who") if request.form.get(name))
+        )[:20000],
     ), (429 if busy else 400)
 
 

@@ -38,6 +38,10 @@ _MESSAGES = {
     "protected": _l(
         "“Tidak tahu / lainnya” stays on the report form as it is: reporters who do not know the unit choose it."
     ),
+    "protected_category": _l(
+        "Retaliation reports are always filed in this category, so it cannot be retired (it is never offered on "
+        "the ordinary report form)."
+    ),
     "last": _l("The report form needs at least one category: add another before retiring this one."),
     "affiliated": _l(
         "Someone works in this unit or is recused from it: renaming or retiring it would send its reports "

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseStatus, Category, Opd
+from cases.platform.seed import RETALIATION
 
 OUTCOMES = (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED)
 IN_PROGRESS = ""  # the outcome row of cases still being handled
@@ -85,6 +86,10 @@ class Figures:
     quarters: Table  # labels "YYYY-Qn"; the quarter totals (not published as such)
     opd_quarters: tuple[tuple[str, Table | None], ...]  # newest first; None: quarter total hidden or unsafe
     category_names: dict[str, tuple[str, str]]  # code -> (Indonesian, English)
+    # Retaliation reports (issue 20, point 4), shown as a figure of their own: exactly the retaliation
+    # cell of `per_category`, suppressed as that cell is (a separate count could undo its
+    # suppression); None when the category table is withheld or has no retaliation category.
+    retaliation: Cell | None = None
 
 
 def small_cell_range(counts: Sequence[int], kinds: Sequence[str], k: int, index: int) -> tuple[int, int]:
@@ -262,6 +267,10 @@ def figures_from_rows(
         for row in in_window
         if row.closed_at is not None and row.status in CaseStatus.CONCLUDED
     ]
+    per_category = suppress([(code, by_category[code]) for code, _i, _e in categories], k)
+    retaliation = next(
+        (cell for cell in (per_category.cells if per_category else ()) if cell.label == RETALIATION), None
+    )
     units: dict[str, Counter[str]] = {label: Counter() for label, _m in quarters}
     for row in in_window:
         units[quarter_key(row.received_at)][row.opd] += 1
@@ -270,7 +279,7 @@ def figures_from_rows(
         since=quarters[0][1][0],
         total=total if total >= k or total == 0 else None,
         per_month=per_month,
-        per_category=suppress([(code, by_category[code]) for code, _i, _e in categories], k),
+        per_category=per_category,
         outcomes=suppress([(status, outcomes[status]) for status in (*OUTCOMES, IN_PROGRESS)], k),
         answered_share=round(100 * in_time / len(answered)) if len(answered) >= k else None,
         median_days_to_close=round(statistics.median(closed), 1) if len(closed) >= k else None,
@@ -281,6 +290,7 @@ def figures_from_rows(
             if cell.value != 0
         ),
         category_names={code: (name_id, name_en) for code, name_id, name_en in categories},
+        retaliation=retaliation,
     )
 
 

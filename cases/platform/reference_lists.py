@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cases.accountability import audit
 from cases.models import Affiliation, Category, Opd
 from cases.platform.errors import ListEditRefused
-from cases.platform.seed import UNKNOWN_OPD, new_reference_token
+from cases.platform.seed import RETALIATION, UNKNOWN_OPD, new_reference_token
 from cases.team import roster
 from cases.team.actor import Actor
 
@@ -176,11 +176,15 @@ def set_category_active(session: Session, *, actor: Actor, category_id: int, act
     active one stays: a report form needs a category."""
     _check_admin(actor)
     category = _category(session, category_id)
+    if category.code == RETALIATION:  # retaliation reports must always have their category (issue 20)
+        raise ListEditRefused("protected_category")
     if category.active == active:
         return
     if not active:
         others = session.scalar(
-            select(func.count()).select_from(Category).where(Category.active.is_(True), Category.id != category.id)
+            select(func.count())
+            .select_from(Category)
+            .where(Category.active.is_(True), Category.id != category.id, Category.code != RETALIATION)
         )
         if not others:
             raise ListEditRefused("last")

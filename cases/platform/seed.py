@@ -26,6 +26,13 @@ CATEGORIES = (
     ("lainnya", "Lainnya", "Other"),
 )
 
+# The category of retaliation reports (issue 20, point 4): a reporter who was moved, demoted or
+# given a lowered SKP after reporting says so from their report's page, or cites an old receipt on
+# a new report (cases.reporting.retaliation). Never offered on the ordinary form (`active_categories`
+# leaves it out): a retaliation report is always linked to the report it follows.
+RETALIATION = "retaliation"
+RETALIATION_CATEGORY = (RETALIATION, "Pembalasan terhadap pelapor", "Retaliation against a reporter")
+
 
 # For a reporter who does not know the unit, or whose unit is not on the list (issue 18): routed
 # like any other unit (recusals included), shown last on the form, and named as such to the team.
@@ -42,7 +49,7 @@ def load_seed(session: Session, *, opd_file: Path = DEFAULT_OPD_FILE) -> tuple[i
     known_codes = set(session.scalars(select(Category.code)))
     new_categories = [
         Category(code=code, name_id=name_id, name_en=name_en, position=position)
-        for position, (code, name_id, name_en) in enumerate(CATEGORIES)
+        for position, (code, name_id, name_en) in enumerate((*CATEGORIES, RETALIATION_CATEGORY))
         if code not in known_codes
     ]
     known_opds = set(session.scalars(select(Opd.name)))
@@ -56,7 +63,13 @@ def load_seed(session: Session, *, opd_file: Path = DEFAULT_OPD_FILE) -> tuple[i
 
 
 def active_categories(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.position)))
+    """The categories a reporter chooses from on the report form: active, and not the retaliation
+    category (a retaliation report is made from a report's page or with an old receipt)."""
+    return list(
+        session.scalars(
+            select(Category).where(Category.active.is_(True), Category.code != RETALIATION).order_by(Category.position)
+        )
+    )
 
 
 def active_opds(session: Session) -> list[Opd]:

@@ -19,6 +19,7 @@ from cases.items import open_report
 from cases.models import Case, CaseItem, CaseStatus, KeyGrant, ReporterRead
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.errors import ReceiptNotRecognised
+from cases.reporting.links import ReporterLink, reporter_links
 from cases.reporting.report_content import ReportContent
 from crypto import receipts
 from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
@@ -105,6 +106,9 @@ class ReporterView:
     # The team's newest message, shown first; `new_from_team` when the reporter had not been shown it.
     newest_team: ThreadEntry | None = None
     new_from_team: bool = False
+    # Linked reports (issue 20, point 4): retaliation reported for this one, or the one this reports
+    # retaliation for; both are the same reporter's.
+    links: tuple[ReporterLink, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -184,6 +188,7 @@ def _view(session: Session, *, case: Case, case_key: bytes, zone: tzinfo = UTC) 
         report=report,
         thread=thread(session, case=case, case_key=case_key, audience="reporter"),
         dates=reporter_dates(session, case=case, zone=zone),
+        links=reporter_links(session, case_id=case.id, zone=zone),
     )
 
 

@@ -5,6 +5,7 @@ the hour. The receipt is returned to the caller to show once, and only its
 keyed hash is stored.
 """
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,11 +18,12 @@ from cases.identity.keeping import give_identity
 from cases.items import add_item
 from cases.models import Case, CaseStatus, Category, Opd, new_id
 from cases.platform.clock import to_hour, utc_now
+from cases.platform.seed import RETALIATION
 from cases.reporting.errors import UnknownChoice
 from cases.reporting.report_content import ReportContent
 from cases.team.grants import seal_new_case, sealing_recovery_key
 from cases.team.notifications import mark_activity
-from cases.triage.deadlines import DeadlineRules, start_clocks
+from cases.triage.deadlines import RETALIATION_FIRST_RESPONSE_HOURS, DeadlineRules, start_clocks
 from crypto import receipts
 from crypto.keys import new_symmetric_key
 
@@ -57,13 +59,27 @@ def submit_report(
     limits: Limits | None = None,
     identity: IdentityContent | None = None,
     protection: bool = False,
+    retaliation: bool = False,
 ) -> SubmittedReport:
-    """One case with its report, files and grants; with `identity`, the reporter's confidential
-    identity in its own sealing (cases.identity.keeping), `protection` whether they ask for it."""
+    """A new case. With `identity`, the reporter's confidential identity in its own sealing
+    (cases.identity.keeping), `protection` whether they ask for it. `retaliation`
+    (cases.reporting.retaliation, which also links it): the category must be the retaliation
+    category, which an ordinary report can never choose; the case is high priority and its first
+    response is due within RETALIATION_FIRST_RESPONSE_HOURS at most."""
     category = session.get(Category, category_id)
     opd = session.get(Opd, opd_id)
-    if category is None or not category.active or opd is None or not opd.active:
+    if (
+        category is None
+        or not category.active
+        or (category.code == RETALIATION) != retaliation
+        or opd is None
+        or not opd.active
+    ):
         raise UnknownChoice()
+    rules = rules or DeadlineRules(first_response_hours=first_response_hours)
+    if retaliation:
+        hours = min(rules.first_response_hours, RETALIATION_FIRST_RESPONSE_HOURS)
+        rules = dataclasses.replace(rules, first_response_hours=hours)
     recovery = sealing_recovery_key(session)  # refuse before doing work: no case without a verified recovery grant
     check_quota(session, case_id=None, files=list(files), limits=limits or Limits())
 
@@ -76,6 +92,7 @@ def submit_report(
         category_id=category.id,
         opd_id=opd.id,
         status=CaseStatus.NEW,
+        priority="high" if retaliation else "normal",
         received_at=hour,
         updated_at=hour,
         first_response_due=hour,  # set by start_clocks below
@@ -84,7 +101,7 @@ def submit_report(
         item_seq=1,
         reporter_seq=1,
     )
-    start_clocks(case, rules or DeadlineRules(first_response_hours=first_response_hours))
+    start_clocks(case, rules)
     session.add(case)
     case_key, team_key = new_symmetric_key(), new_symmetric_key()
     add_item(

@@ -20,6 +20,9 @@ from cases.models import Case, CaseStatus
 from cases.platform.clock import to_hour, to_next_hour
 
 OPEN_FOR_ASSESSMENT = frozenset({CaseStatus.NEW, CaseStatus.VERIFYING})
+# A retaliation report (issue 20, point 4) is answered within 1x24 hours even where the ordinary
+# first response is configured longer: the reporter is being harmed now.
+RETALIATION_FIRST_RESPONSE_HOURS = 24
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from cases.items import open_report
 from cases.models import Case, CaseLabel, CaseRead, CaseStatus, KeyGrant, Reviewer
 from cases.platform.clock import utc_now
 from cases.reporting.conversation import ThreadEntry, thread
+from cases.reporting.links import LinkedCase, linked_cases
 from cases.reporting.report_content import ReportContent
 from cases.team.actor import Actor
-from cases.team.grants import open_reviewer_key
+from cases.team.grants import holds_case_key, open_reviewer_key
 from cases.triage.deadlines import next_due, overdue_kinds
 from cases.triage.workflow import TRANSITIONS, needs_outcome, needs_reason
 
@@ -59,6 +60,8 @@ class CaseDetail:
     thread: list[ThreadEntry]
     transitions: list[Transition]
     assignable: list[tuple[str, str]]  # (reviewer id, display name) of those who hold the case key
+    # Retaliation links (issue 20, point 4), only to cases whose key is sealed to the reader.
+    links: tuple[LinkedCase, ...] = ()
 
 
 def _summary(session: Session, case: Case, now: datetime) -> CaseSummary:
@@ -126,6 +129,7 @@ def read_case(session: Session, *, actor: Actor, case_id: str) -> CaseDetail:
         thread=entries,
         transitions=transitions,
         assignable=assignable,
+        links=tuple(linked_cases(session, case_id=case.id, readable=holds_case_key(reviewer))),
     )
 
 

@@ -144,3 +144,56 @@ def test_a_report_made_today_changes_nothing_on_the_page_even_without_the_cache(
     # and once the report counts as received yesterday, it is counted
     received_yesterday(session)
     assert "<strong>10</strong>" in fresh("/statistik")
+
+
+def _with_retaliation(session: Session, config: Config, count: int) -> None:
+    """Seven ordinary reports about one unit, and `count` retaliation reports following the first."""
+    from cases.reporting.retaliation import report_retaliation
+
+    category = session.scalars(select(Category).order_by(Category.position, Category.id)).first()
+    opd = session.scalars(select(Opd).order_by(Opd.id)).first()
+    assert category is not None and opd is not None
+    ids = [
+        submit_report(
+            session,
+            category_id=category.id,
+            opd_id=opd.id,
+            content=ReportContent(what=f"Laporan {n}"),
+            receipt_key=config.receipt_key_bytes,
+        ).case_id
+        for n in range(7)
+    ]
+    original = session.get(Case, ids[0])
+    assert original is not None
+    for n in range(count):
+        report_retaliation(
+            session,
+            original=original,
+            opd_id=None,
+            content=ReportContent(what=f"Pembalasan {n}"),
+            receipt_key=config.receipt_key_bytes,
+        )
+    session.commit()
+    received_yesterday(session)
+
+
+def test_retaliation_reports_are_a_figure_of_their_own(portal_app: Flask, session: Session, config: Config) -> None:
+    # given seven ordinary reports and six retaliation reports, from yesterday
+    _with_retaliation(session, config, 6)
+    page = portal_app.test_client().get("/statistik").get_data(as_text=True)
+    # then the retaliation reports are a key figure, and a row of the kinds of wrongdoing
+    figure = page.split('class="retaliation-figure"', 1)[1].split("</p>", 1)[0]
+    assert "<strong>6</strong>" in figure and "laporan pembalasan terhadap pelapor" in figure
+    assert "Pembalasan terhadap pelapor" in page
+
+
+def test_a_small_number_of_retaliation_reports_is_hidden_like_any_small_count(
+    portal_app: Flask, session: Session, config: Config
+) -> None:
+    # given two retaliation reports among nine
+    _with_retaliation(session, config, 2)
+    page = portal_app.test_client().get("/statistik").get_data(as_text=True)
+    # then the figure says "< 5", never 2, anywhere on the page
+    figure = page.split('class="retaliation-figure"', 1)[1].split("</p>", 1)[0]
+    assert "<strong>&lt; 5</strong>" in figure
+    assert ">2<" not in page

@@ -80,7 +80,15 @@ from tests.domain import CHEAP_KDF, PASSPHRASE, SERVER_SECRET, founder
 HOUR = timedelta(hours=1)
 SLACK = timedelta(seconds=1)  # a row and the audit event of the same request are written within a second
 IDLE, ABSOLUTE = timedelta(minutes=30), timedelta(hours=12)
-REPORTER_TABLES = ("case", "case_item", "attachment", "attachment_chunk", "key_grant", "reporter_session")
+REPORTER_TABLES = (
+    "case",
+    "case_item",
+    "attachment",
+    "attachment_chunk",
+    "key_grant",
+    "reporter_session",
+    "case_link",  # issue 20, point 4: a retaliation report's link to the report it follows
+)
 # The row's own time of creation, where its table has one.
 CREATED = {
     "case": "received_at",
@@ -226,6 +234,15 @@ def _reply(session: Session, config: Config, receipt: str, words: str, data: byt
     reporter_adds(session, visit=visit, text=words, files=[prepared], limits=Limits())
 
 
+def _retaliation(session: Session, config: Config, receipt: str, what: str) -> str:
+    from cases.reporting.retaliation import earlier_report, report_retaliation
+
+    original = earlier_report(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
+    return report_retaliation(
+        session, original=original, opd_id=None, content=ReportContent(what=what), receipt_key=config.receipt_key_bytes
+    ).receipt
+
+
 def _case_of(session: Session, receipt: str, config: Config) -> str:
     from cases.reporting.receipts import open_case_by_receipt
 
@@ -283,6 +300,14 @@ def play_a_working_afternoon(session: Session, config: Config, clock: Clock) -> 
         lambda: _reply(session, config, receipt_b, "Kepala bagian umum.", b"foto kuitansi\n" * 100),
     )
     team.do(6, read_case, actor=budi_actor, case_id=case_b)
+    # reporter A, moved to another section, reports retaliation citing their receipt (issue 20, point 4)
+    clock.tick(2)
+    truth.reporter(
+        session,
+        "retaliation for A",
+        clock,
+        lambda: _retaliation(session, config, receipt_a, "Saya dimutasi setelah melapor."),
+    )
     team.do(4, add_note, actor=budi_actor, case_id=case_b, text="Bandingkan dengan laporan A.")
     team.do(7, team_replies, actor=ana_actor, case_id=case_a, text="Mohon kirim bukti transfer.")
 
@@ -619,7 +644,7 @@ def _check(copy: dict[str, Table], truth: Truth) -> None:
     findings = attack(copy, truth)
     exact = exact_times(copy)
     report = _report(findings, exact)
-    assert {f.what for f in findings} == {"report A", "report B", "reply B", "report C"}
+    assert {f.what for f in findings} == {"report A", "report B", "reply B", "retaliation for A", "report C"}
     assert exact == [], report
     assert all(f.best.width >= HOUR for f in findings), report
 

@@ -61,6 +61,31 @@ def test_no_trace_of_the_reporter_anywhere(servers: tuple[str, str, Path, Path])
     page = reporter.post("/status", {"csrf_token": reporter.csrf("/status"), "receipt": receipt})
     assert CANARY in page
     reporter.post("/laporan-saya", {"csrf_token": reporter.csrf("/laporan-saya"), "text": f"{CANARY} balasan"})
+    # and, moved to another section, reports retaliation from that page, then again citing the receipt
+    # on a new report (issue 20, point 4): neither receipt may leave a trace either
+    retaliation_form = reporter.get("/laporan-saya/pembalasan")
+    retaliation = reporter.post(
+        "/laporan-saya/pembalasan",
+        {
+            "csrf_token": reporter.csrf("/laporan-saya/pembalasan"),
+            "opd": re.search(r'<option selected value="(\d+)"', retaliation_form).group(1),
+            "what": f"{CANARY} pembalasan: saya dimutasi",
+            "when": f"{CANARY} kapan mutasi",
+            "who": f"{CANARY} siapa yang memutasi",
+        },
+    )
+    second_receipt = re.search(r'class="receipt"[^>]*>([^<]+)<', retaliation).group(1).strip()
+    cited = reporter.post(
+        "/lapor",
+        {
+            **fields,
+            "csrf_token": reporter.csrf("/lapor"),
+            "category": "",
+            "what": f"{CANARY} pembalasan kedua: SKP diturunkan",
+            "earlier_receipt": receipt,
+        },
+    )
+    third_receipt = re.search(r'class="receipt"[^>]*>([^<]+)<', cited).group(1).strip()
 
     # The team reads it: the list previews it, a search finds it by a word of the reply (issue 19, point 3).
     listing = team.get("/")
@@ -73,7 +98,8 @@ def test_no_trace_of_the_reporter_anywhere(servers: tuple[str, str, Path, Path])
     haystack = b"".join(p.read_bytes() for p in (root / "logs").glob("*.log"))
     haystack += b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     haystack += b"".join(p.read_bytes() for p in (root / "tmp").rglob("*") if p.is_file())
-    for needle in (CANARY, CANARY.lower(), AGENT, "unique-agent-31337", receipt, receipt.replace("-", ""), "127.0.0.1"):
+    receipts = [code for each in (receipt, second_receipt, third_receipt) for code in (each, each.replace("-", ""))]
+    for needle in (CANARY, CANARY.lower(), AGENT, "unique-agent-31337", *receipts, "127.0.0.1"):
         assert needle.encode() not in haystack, f"{needle!r} left a trace"
     assert (data_dir / "kanal.db").exists()  # the database really was searched
 

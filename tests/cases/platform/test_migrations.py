@@ -428,3 +428,95 @@ def test_0015_adds_the_identity_tables_that_go_with_their_case(db_url: str, data
         assert not tables & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_0016_adds_retaliation_links_and_category_and_comes_off_keeping_cases(
+    db_url: str, data_dir: Path, config: Config
+) -> None:
+    # given a database at 0014 with two categories, a unit, the reference token and two cases
+    from cases.models import CaseLink, ReferenceVersion
+    from cases.platform.migrations import downgrade
+
+    engine = make_engine(db_url)
+    hour = datetime(2026, 12, 12, 10)
+    try:
+        upgrade(engine, "0015")
+        assert "case_link" not in inspect(engine).get_table_names()
+        sessions = make_session_factory(engine, config.trust())
+        with sessions() as session, session.begin():
+            session.add_all(
+                [
+                    Category(code="setoran", name_id="Setoran", name_en="Payments", position=0),
+                    Category(code="lainnya", name_id="Lainnya", name_en="Other", position=8),
+                    Opd(name="Dinas X"),
+                    ReferenceVersion(id=1, token="before"),
+                ]
+            )
+            session.flush()
+            category = session.scalars(select(Category)).first()
+            opd = session.scalars(select(Opd).where(Opd.name == "Dinas X")).one()
+            assert category is not None
+            session.add_all(
+                [
+                    Case(
+                        id=case_id,
+                        category_id=category.id,
+                        opd_id=opd.id,
+                        status="new",
+                        received_at=hour,
+                        updated_at=hour,
+                        first_response_due=hour,
+                        receipt_lookup=bytes([n]) * 32,
+                        reporter_salt=bytes(32),
+                    )
+                    for n, case_id in enumerate(("a" * 20, "b" * 20))
+                ]
+            )
+        # when 0016 runs, then the retaliation category is there, last and active, and the lists are read again
+        upgrade(engine)
+        with sessions() as session, session.begin():
+            retaliation = session.scalars(select(Category).where(Category.code == "retaliation")).one()
+            assert (retaliation.name_id, retaliation.position, retaliation.active) == (
+                "Pembalasan terhadap pelapor",
+                9,
+                True,
+            )
+            assert session.get(ReferenceVersion, 1).token != "before"  # type: ignore[union-attr]
+            # and a retaliation report can be linked to the case it follows
+            session.execute(update(Case).where(Case.id == "b" * 20).values(category_id=retaliation.id))
+            session.add(CaseLink(case_id="b" * 20, linked_case_id="a" * 20, kind="retaliation"))
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":  # no arrival order, like every table a reporter writes
+                ddl = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'case_link'").scalar_one()
+                assert "WITHOUT ROWID" in ddl
+        # when it comes off again, the links go, and the category stays for its case but leaves the form
+        downgrade(engine, "0015")
+        assert "case_link" not in inspect(engine).get_table_names()
+        with sessions() as session:
+            assert _count(session.connection(), "case") == 2
+            assert session.scalars(select(Category.active).where(Category.code == "retaliation")).one() is False
+        # and back up again, it is in use again
+        upgrade(engine)
+        with sessions() as session:
+            assert session.scalars(select(Category.active).where(Category.code == "retaliation")).one() is True
+    finally:
+        engine.dispose()
+
+
+def test_0016_on_a_database_without_retaliation_cases_removes_the_category_when_it_comes_off(
+    db_url: str, data_dir: Path, config: Config
+) -> None:
+    from cases.platform.migrations import downgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0015")
+        sessions = make_session_factory(engine, config.trust())
+        with sessions() as session, session.begin():
+            session.add(Category(code="lainnya", name_id="Lainnya", name_en="Other", position=0))
+        upgrade(engine)
+        downgrade(engine, "0015")
+        with sessions() as session:
+            assert list(session.scalars(select(Category.code))) == ["lainnya"]
+    finally:
+        engine.dispose()

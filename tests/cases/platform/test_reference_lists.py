@@ -63,3 +63,21 @@ def test_the_last_category_is_not_retired(session: Session, recovery_secret: byt
     added = add_category(session, actor=admin, name_id="Pemotongan honor", name_en="")
     assert added.name_en == "Pemotongan honor" and added.code == "pemotongan_honor"
     assert session.scalars(select(Category).where(Category.id == last.id)).one().active
+
+
+def test_the_retaliation_category_is_never_retired_nor_offered_on_the_form(
+    session: Session, recovery_secret: bytes
+) -> None:
+    # issue 20, point 4: retaliation reports always need their category, and only they use it
+    admin = founder(session, "admin", admin=True).actor
+    retaliation = session.scalars(select(Category).where(Category.code == "retaliation")).one()
+    assert retaliation not in active_categories(session)
+    _refused(
+        "protected_category",
+        set_category_active,
+        session=session,
+        actor=admin,
+        category_id=retaliation.id,
+        active=False,
+    )
+    assert retaliation.active

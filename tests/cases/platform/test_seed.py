@@ -39,14 +39,18 @@ def test_opd_reference_file_lists_51_units() -> None:
     assert len(names) == 51 and len(set(names)) == 51
 
 
-def test_load_seed_loads_9_categories_and_51_opds_and_dont_know(session: Session) -> None:
+def test_load_seed_loads_9_categories_retaliation_and_51_opds_and_dont_know(session: Session) -> None:
     # given an empty database, when the seed is loaded
     added = load_seed(session)
     session.commit()
-    # then all 9 categories, every OPD from the file and "don't know / other" (listed last) are there
-    assert added == (9, 52)
-    assert _count(session, Category) == 9 and _count(session, Opd) == 52
+    # then all 9 categories, the retaliation category (issue 20: never on the ordinary form), every OPD
+    # from the file and "don't know / other" (listed last) are there
+    assert added == (10, 52)
+    assert _count(session, Category) == 10 and _count(session, Opd) == 52
     assert {c.code for c in active_categories(session)} == EXPECTED_CODES
+    assert session.scalars(select(Category.name_id).where(Category.code == "retaliation")).one() == (
+        "Pembalasan terhadap pelapor"
+    )
     names = [o.name for o in active_opds(session)]
     assert set(names) == set(_opd_names_in_file(DEFAULT_OPD_FILE)) | {UNKNOWN_OPD} and names[-1] == UNKNOWN_OPD
 
@@ -65,14 +69,14 @@ def test_second_load_adds_nothing(session: Session) -> None:
     # when it is loaded again, then nothing is added
     assert load_seed(session) == (0, 0)
     session.commit()
-    assert _count(session, Category) == 9 and _count(session, Opd) == 52
+    assert _count(session, Category) == 10 and _count(session, Opd) == 52
 
 
 def test_reload_adds_only_missing_opds_and_keeps_existing_ones(session: Session, tmp_path: Path) -> None:
     # given a small OPD file loaded once, and a retired OPD
     first = tmp_path / "opd.txt"
     first.write_text("# comment\nDinas A\n\nDinas B\n", encoding="utf-8")
-    assert load_seed(session, opd_file=first) == (9, 3)
+    assert load_seed(session, opd_file=first) == (10, 3)
     retired = session.scalars(select(Opd).where(Opd.name == "Dinas B")).one()
     retired.active = False
     session.commit()
