@@ -202,3 +202,14 @@ class ExportForm(FlaskForm):
         _l("Why the contact details must be included"),
         validators=[Length(max=300, message=_l("Please keep this under 300 characters."))],
     )
+
+
+class RedactionForm(FlaskForm):
+    """Phrases (one per line) and files (item numbers) to withhold from the case's exports."""
+
+    phrases = LongTextField(
+        _l("Phrases to withhold, one per line (names, places, anything that could identify the reporter)"),
+        validators=[Length(max=12000, message=_l("Please keep this under 12,000 characters."))],
+    )
+    # Checked against the case by cases.accountability.redaction (a number that is not one of its files is refused).
+    files = SelectMultipleField(_l("Evidence files to withhold"), coerce=int, validate_choice=False)
