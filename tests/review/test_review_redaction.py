@@ -100,7 +100,7 @@ def test_a_redacted_export_withholds_the_words_and_the_file_and_says_so(
     assert not _mentions(members) and set(members) == {"export.pdf", "export.json"}
     redaction = json.loads(members["export.json"])["redaction"]
     assert redaction["passages"] == 3 and redaction["withheld_files"] == [int(photo)]
-    assert "Disamarkan untuk rujukan" in pdf_text(members["export.pdf"])
+    assert "Disamarkan untuk pelimpahan" in pdf_text(members["export.pdf"])
     # while the case page shows the original
     page = admin.get(f"/cases/{case_id}").get_data(as_text=True)
     assert CANARY in page and "foto-wijayakusuma.jpg" in page and "[disamarkan]" not in page
