@@ -23,12 +23,19 @@ bp = Blueprint("redaction", __name__)
 
 _PROBLEMS = {
     "empty": _l("Write a phrase or choose a file to withhold."),
-    "phrase": _l("Each phrase must be 2 to 200 characters long, and not part of the mark [disamarkan] itself."),
+    "phrase": _l("Each phrase must be at least 2 characters long, and not part of the mark [disamarkan] itself."),
     "too_many": _l("At most 50 phrases at a time."),
     "unknown_item": _l("That file or redaction is not part of this case."),
     "lifted": _l("That redaction was already lifted."),
     "own": _l("A redaction is lifted by another reviewer, not by the one who made it."),
     "tampered": _l("A redaction of this case failed its integrity check: tell the administrator."),
+}
+_FIELD_LABELS = {
+    "what": _l("What happened"),
+    "who": _l("Who is involved"),
+    "when": _l("When"),
+    "where": _l("Where"),
+    "how": _l("How"),
 }
 
 
@@ -45,7 +52,13 @@ def _page(case_id: str, form: RedactionForm, *, status: int = 200, problem: str 
         abort(404)
     return (
         render_template(
-            "case_redact.html", page=page, form=form, button=ButtonForm(), problem=problem, me=g.reviewer.id
+            "case_redact.html",
+            page=page,
+            form=form,
+            button=ButtonForm(),
+            problem=problem,
+            me=g.reviewer.id,
+            field_labels=_FIELD_LABELS,
         ),
         status,
     )
@@ -68,6 +81,7 @@ def redact(case_id: str) -> Response | tuple[str, int]:
             case_id=_case_id(case_id),
             phrases=(form.phrases.data or "").splitlines(),
             file_seqs=frozenset(form.files.data or ()),
+            paragraphs=frozenset(form.paragraphs.data or ()),
         )
     except CaseNotFound:
         abort(404)

@@ -28,11 +28,13 @@ from cases.accountability import audit
 from cases.accountability.errors import RedactionRefused, RedactionTampered
 from cases.accountability.redaction_text import MAX_PHRASES, Redactor, normalise_phrase, usable_phrase
 from cases.errors import CaseNotFound, ItemTampered
-from cases.items import add_item, next_seq, open_item
+from cases.items import add_item, next_seq, open_item, open_report
 from cases.models import AuditEvent, Case, CaseItem, Reviewer
+from cases.reporting.report_content import ReportContent
 from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
 
+REPORT_FIELDS = ("what", "who", "when", "where", "how")
 KIND = "redaction"
 LIFT_KIND = "redaction_lift"
 _ITEM = re.compile(r"^item=(\d+)\b")
@@ -144,6 +146,29 @@ def active_redactions(session: Session, *, case: Case, team_key: bytes) -> Activ
     )
 
 
+def report_paragraphs(report: ReportContent) -> list[tuple[str, str, str]]:
+    """(key "field:n", field, text) of every non-empty line of the report's 5W2H fields: what the form
+    offers to withhold whole, without JavaScript."""
+    paragraphs = []
+    for field in REPORT_FIELDS:
+        lines = [line for line in getattr(report, field).splitlines() if line.strip()]
+        paragraphs += [(f"{field}:{n}", field, line.strip()) for n, line in enumerate(lines)]
+    return paragraphs
+
+
+def _chosen_paragraphs(session: Session, *, actor: Actor, case: Case, keys: frozenset[str]) -> list[str]:
+    if not keys:
+        return []
+    case_key = open_reviewer_key(session, case_id=case.id, reviewer=actor.reviewer, private_key=actor.private_key())
+    try:
+        by_key = {key: text for key, _, text in report_paragraphs(open_report(session, case=case, case_key=case_key))}
+    except ItemTampered:
+        raise RedactionRefused("tampered") from None
+    if not keys <= set(by_key):
+        raise RedactionRefused("unknown_item")
+    return [by_key[key] for key in sorted(keys)]
+
+
 def _phrases(lines: list[str]) -> list[str]:
     unique: dict[str, str] = {}
     for line in lines:
@@ -159,11 +184,19 @@ def _phrases(lines: list[str]) -> list[str]:
 
 
 def add_redaction(
-    session: Session, *, actor: Actor, case_id: str, phrases: list[str], file_seqs: frozenset[int]
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: str,
+    phrases: list[str],
+    file_seqs: frozenset[int],
+    paragraphs: frozenset[str] = frozenset(),
 ) -> int:
-    """Withhold `phrases` and the files numbered `file_seqs` from the case's exports; the new item's number."""
+    """Withhold `phrases`, the report's `paragraphs` (keys from `report_paragraphs`) and the files numbered
+    `file_seqs` from the case's exports; returns the new item's number. A paragraph is kept as a phrase,
+    so it is withheld wherever it is quoted too."""
     case, team_key = team_key_for(session, actor=actor, case_id=case_id)
-    chosen = _phrases(phrases)
+    chosen = _phrases(phrases + _chosen_paragraphs(session, actor=actor, case=case, keys=paragraphs))
     if not chosen and not file_seqs:
         raise RedactionRefused("empty")
     if not file_seqs <= _attachment_seqs(session, case):

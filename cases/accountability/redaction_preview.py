@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from cases.accountability import audit
 from cases.accountability.errors import RedactionTampered
 from cases.accountability.export import NOTE_KINDS, entry_part, report_part
-from cases.accountability.redaction import Redaction, active_redactions, all_redactions, team_key_for
+from cases.accountability.redaction import (
+    Redaction,
+    active_redactions,
+    all_redactions,
+    report_paragraphs,
+    team_key_for,
+)
 from cases.errors import ItemTampered
 from cases.items import open_report
 from cases.reporting.conversation import thread
@@ -29,10 +35,18 @@ class FileChoice:
 
 
 @dataclass(frozen=True)
+class ParagraphChoice:
+    key: str  # "field:n"
+    field: str  # what, who, when, where, how
+    text: str
+
+
+@dataclass(frozen=True)
 class RedactionPage:
     case_id: str
     redactions: list[Redaction]
     files: list[FileChoice]
+    paragraphs: list[ParagraphChoice]
     tampered: int | None  # the item number that failed its checks; `redactions` is then empty
 
 
@@ -55,11 +69,17 @@ def redaction_page(session: Session, *, actor: Actor, case_id: str) -> Redaction
     entries = thread(session, case=case, case_key=case_key, audience="team")
     files = [FileChoice(e.seq, e.attachment.name) for e in entries if e.attachment is not None]
     try:
+        paragraphs = [
+            ParagraphChoice(*p) for p in report_paragraphs(open_report(session, case=case, case_key=case_key))
+        ]
+    except ItemTampered:
+        paragraphs = []
+    try:
         redactions, tampered = all_redactions(session, case=case, team_key=team_key), None
     except RedactionTampered as failed:
         redactions, tampered = [], failed.seq
     audit.record(session, action="case.view", actor_id=actor.reviewer.id, case_id=case.id, detail="redaction form")
-    return RedactionPage(case_id=case.id, redactions=redactions, files=files, tampered=tampered)
+    return RedactionPage(case_id=case.id, redactions=redactions, files=files, paragraphs=paragraphs, tampered=tampered)
 
 
 def redaction_preview(session: Session, *, actor: Actor, case_id: str) -> RedactionPreview:

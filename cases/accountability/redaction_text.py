@@ -13,7 +13,7 @@ from typing import Any
 
 MARK = "[disamarkan]"
 MIN_PHRASE_CHARS = 2
-MAX_PHRASE_CHARS = 200
+MAX_PHRASE_CHARS = 20000  # a whole paragraph of a report may be withheld
 MAX_PHRASES = 50
 # Keys of the export document whose values are codes, hashes or times, never free text: a phrase that
 # happens to occur in a SHA-256 is not a disclosure, and rewriting it would break the document.

@@ -152,9 +152,19 @@ def test_redaction_forms_need_the_csrf_token(admin: FlaskClient, case_id: str, s
 def test_a_refused_phrase_keeps_the_form(admin: FlaskClient, case_id: str, session: Session) -> None:  # noqa: F811
     response = _redact(admin, case_id, "disamarkan", [])
     assert response.status_code == 400 and "disamarkan" in response.get_data(as_text=True)
-    assert "2 sampai 200 karakter" in response.get_data(as_text=True)
+    assert "minimal 2 karakter" in response.get_data(as_text=True)
     assert _redact(admin, case_id, "  \n ", []).status_code == 400
     assert events(session, "redaction.add") == []
+
+
+def test_a_report_paragraph_is_chosen_by_checkbox(admin: FlaskClient, case_id: str) -> None:  # noqa: F811
+    page = admin.get(f"/cases/{case_id}/redact").get_data(as_text=True)
+    assert 'name="paragraphs" value="what:0"' in page
+    token = csrf_token(admin, f"/cases/{case_id}/redact")
+    admin.post(f"/cases/{case_id}/redact", data={"csrf_token": token, "paragraphs": ["what:0"]})
+    preview = admin.get(f"/cases/{case_id}/redact/preview").get_data(as_text=True)
+    assert "Kepala bagian" not in preview and "[disamarkan]" in preview
+    assert "Tanyakan ke" in preview  # the message does not quote the paragraph: it stays
 
 
 def test_the_case_page_links_to_the_redaction_page(admin: FlaskClient, case_id: str) -> None:  # noqa: F811

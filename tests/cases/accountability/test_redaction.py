@@ -309,3 +309,35 @@ def test_redaction_items_never_reach_the_reporter_or_the_thread(
         open_item(item, case_key)
     kinds = [e.kind for e in read_case(session, actor=rina.actor, case_id=case_id).thread]
     assert "redaction" not in kinds and "redaction_lift" not in kinds
+
+
+def test_a_paragraph_of_the_report_is_withheld_whole_wherever_it_is_quoted(
+    session: Session, engine: Engine, config: Config, recovery_secret: bytes
+) -> None:
+    rina = founder(session, "rina")
+    witness = "Saksi kunci bekerja di loket tiga setiap Senin."
+    case_id = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what=f"Pungutan liar di loket izin.\n\n{witness}", who="Petugas loket"),
+        receipt_key=config.receipt_key_bytes,
+    ).case_id
+    add_note(session, actor=rina.actor, case_id=case_id, text=f"Kutipan: {witness.upper()}")
+    with pytest.raises(RedactionRefused) as unknown:
+        add_redaction(
+            session,
+            actor=rina.actor,
+            case_id=case_id,
+            phrases=[],
+            file_seqs=frozenset(),
+            paragraphs=frozenset({"what:9"}),
+        )
+    assert unknown.value.problem == "unknown_item"
+    add_redaction(
+        session, actor=rina.actor, case_id=case_id, phrases=[], file_seqs=frozenset(), paragraphs=frozenset({"what:1"})
+    )
+    document = json.loads(_unzip(_export(session, engine, rina, case_id))["export.json"])
+    assert document["report"]["what"] == "Pungutan liar di loket izin.\n\n[disamarkan]"
+    assert document["internal_notes"][0]["text"] == "Kutipan: [disamarkan]"
+    assert document["report"]["who"] == "Petugas loket" and document["redaction"]["passages"] == 2
