@@ -1,13 +1,18 @@
 """Withheld phrases replaced by "[disamarkan]": the text half of redaction, pure (no database).
 
 A phrase matches case-insensitively wherever it appears, with any run of
-whitespace (a line break in a report) standing for a space in the phrase.
+whitespace (a line break in a report) standing for a space in the phrase,
+and with full Unicode case folding ("STRASSE" matches "straße").
 Every occurrence of every phrase is found, overlapping ones included, and
 overlapping or touching matches become one mark, so no fragment of a
-withheld phrase survives between two marks.
+withheld phrase survives between two marks. What would let a name slip past
+an exact match is evened out: text and phrases are compared in Unicode NFC
+(an "é" typed as e + accent matches "é"), and invisible format characters
+(soft hyphen, zero-width space and joiners, word joiner, BOM) inside a
+word do not break a match.
 """
 
-import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,50 +50,80 @@ NOT_TEXT = frozenset(
 )
 
 
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _fold(value: str) -> tuple[str, list[int]]:
+    """`value` as matching sees it (case-folded, invisible characters dropped, each run of whitespace one
+    space), and for each of its characters the index of the character of `value` it came from."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(value):
+        if char in _INVISIBLE:
+            continue
+        if char.isspace():
+            if chars and chars[-1] == " ":
+                continue
+            folded = " "
+        else:
+            folded = char.casefold()  # "ß" -> "ss": full case folding, not just lower case
+        chars.append(folded)
+        origin += [index] * len(folded)
+    return "".join(chars), origin
+
+
 def normalise_phrase(phrase: str) -> str:
-    return " ".join(phrase.split())
+    visible = "".join(c for c in unicodedata.normalize("NFC", phrase) if c not in _INVISIBLE)
+    return " ".join(visible.split())
 
 
-def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """Finds `phrase` at every position (a lookahead, so overlapping occurrences are all seen)."""
-    body = r"\s+".join(re.escape(part) for part in phrase.split())
-    return re.compile(f"(?=({body}))", re.IGNORECASE)
+def _key(phrase: str) -> str:
+    return _fold(normalise_phrase(phrase))[0]
 
 
 def usable_phrase(phrase: str) -> bool:
-    """Long enough, short enough, and not found inside the mark itself (which would reveal it)."""
-    return MIN_PHRASE_CHARS <= len(phrase) <= MAX_PHRASE_CHARS and not phrase_pattern(phrase).search(MARK)
+    """Long enough, short enough, and unable to show up through the mark: not found inside it, and
+    without its brackets (a phrase that spans a bracket could form across a mark's edge)."""
+    key = _key(phrase)
+    return (
+        MIN_PHRASE_CHARS <= len(phrase) <= MAX_PHRASE_CHARS and key not in _fold(MARK)[0] and not {"[", "]"} & set(key)
+    )
 
 
 class Redactor:
     """Replaces the phrases in every text it is given, and counts the passages it replaced."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
-        unique = {normalise_phrase(p).casefold(): normalise_phrase(p) for p in phrases if p.strip()}
-        self.patterns = [phrase_pattern(p) for p in unique.values()]
+        self.keys = sorted({_key(p) for p in phrases if _key(p)})
         self.passages = 0
 
+    def _spans(self, folded: str) -> list[tuple[int, int]]:
+        spans = []
+        for key in self.keys:  # str.find is linear; starting again one past each hit finds overlaps
+            at = folded.find(key)
+            while at != -1:
+                spans.append((at, at + len(key)))
+                at = folded.find(key, at + 1)
+        return sorted(spans)
+
     def text(self, value: str) -> str:
-        spans = sorted(
-            (m.start(1), m.end(1))
-            for pattern in self.patterns
-            for m in pattern.finditer(value)
-            if m.end(1) > m.start(1)
-        )
-        if not spans:
+        if not self.keys:
             return value
+        value = unicodedata.normalize("NFC", value)
+        folded, origin = _fold(value)
         merged: list[list[int]] = []
-        for start, end in spans:
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
+        for start, end in self._spans(folded):
+            first, last = origin[start], origin[end - 1] + 1  # back to the characters of `value`
+            if merged and first <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], last)
             else:
-                merged.append([start, end])
+                merged.append([first, last])
         self.passages += len(merged)
-        out, last = [], 0
+        out, done = [], 0
         for start, end in merged:
-            out += [value[last:start], MARK]
-            last = end
-        out.append(value[last:])
+            out += [value[done:start], MARK]
+            done = end
+        out.append(value[done:])
         return "".join(out)
 
     def document(self, node: Any, key: str = "") -> Any:

@@ -30,7 +30,13 @@ def test_regex_characters_in_a_phrase_are_literal() -> None:
     )
 
 
-@pytest.mark.parametrize("phrase", ["x", "disamarkan", "[disamarkan]", "samar", "y" * 20001])
+def test_accents_invisible_characters_and_full_case_folding_do_not_let_a_name_through() -> None:
+    redactor = Redactor(["José Budi", "straße"])
+    text = redactor.text("Jose\u0301 Bu\u00ad\u200bdi; JOSÉ BUDI; STRASSE 5")
+    assert text == f"{MARK}; {MARK}; {MARK} 5" and redactor.passages == 3
+
+
+@pytest.mark.parametrize("phrase", ["x", "disamarkan", "[disamarkan]", "samar", "n] Budi", "y" * 20001])
 def test_a_phrase_the_mark_would_reveal_or_out_of_bounds_is_unusable(phrase: str) -> None:
     assert not usable_phrase(phrase)
 
