@@ -65,6 +65,8 @@ def test_redaction_pages_work_without_javascript_and_pass_the_checkers(
     assert "Hanya penelaah lain yang dapat mencabut penyamaran Anda" in page.content()
     sources.goto(page, review_url, case_path + "/export", "review-export-redacted")
     assert "Disamarkan: 2 frasa" in page.content()
+    sources.goto(page, review_url, case_path, "review-case-redacted")
+    assert "Hadiwijoyo" in page.content() and "1 penyamaran berlaku" in page.content()  # the original stays
     sources.goto(page, review_url, case_path + "/redact", "review-redaction-problem")
     page.fill("#phrases", "disamarkan")
     sources.submit(page, review_url, "main form.stack button[type=submit]", "review-redaction-refused")

@@ -104,6 +104,7 @@ def test_a_redacted_export_withholds_the_words_and_the_file_and_says_so(
     # while the case page shows the original
     page = admin.get(f"/cases/{case_id}").get_data(as_text=True)
     assert CANARY in page and "foto-wijayakusuma.jpg" in page and "[disamarkan]" not in page
+    assert "1 penyamaran berlaku untuk setiap ekspor" in page
     assert [e.detail for e in events(session, "redaction.add")] == [f"item=4 phrases=2 files={photo}"]
 
 
