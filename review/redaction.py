@@ -23,9 +23,7 @@ bp = Blueprint("redaction", __name__)
 
 _PROBLEMS = {
     "empty": _l("Write a phrase or choose a file to withhold."),
-    "phrase": _l(
-        "Each phrase must be at least 2 characters long, without [ or ], and not part of the mark [disamarkan]."
-    ),
+    "phrase": _l("Each phrase must be at least 2 characters long, and not part of the mark [disamarkan]."),
     "too_many": _l("At most 50 phrases at a time."),
     "unknown_item": _l("That file or redaction is not part of this case."),
     "lifted": _l("That redaction was already lifted."),

@@ -21,8 +21,8 @@ class ExportChanged(DomainError):
 
 
 class RedactionRefused(DomainError):
-    """`problem` is "empty" (no phrase and no file), "phrase" (a phrase too short, too long, with a
-    bracket, or found in the mark "[disamarkan]" itself), "too_many" (more phrases than one redaction holds),
+    """`problem` is "empty" (no phrase and no file), "phrase" (a phrase too short, too long, or found
+    in the mark "[disamarkan]" itself), "too_many" (more phrases than one redaction holds),
     "unknown_item" (a file, or a redaction to lift, that is not part of this case), "lifted"
     (already lifted), "own" (a reviewer may not lift their own redaction) or "tampered"."""
 

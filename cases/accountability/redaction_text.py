@@ -82,12 +82,17 @@ def _key(phrase: str) -> str:
 
 
 def usable_phrase(phrase: str) -> bool:
-    """Long enough, short enough, and unable to show up through the mark: not found inside it, and
-    without its brackets (a phrase that spans a bracket could form across a mark's edge)."""
-    key = _key(phrase)
-    return (
-        MIN_PHRASE_CHARS <= len(phrase) <= MAX_PHRASE_CHARS and key not in _fold(MARK)[0] and not {"[", "]"} & set(key)
-    )
+    """Long enough, short enough, and not found inside the mark (which would show it)."""
+    return MIN_PHRASE_CHARS <= len(phrase) <= MAX_PHRASE_CHARS and _key(phrase) not in _fold(MARK)[0]
+
+
+def _find_all(text: str, part: str) -> list[int]:
+    """Every position of `part` in `text`, overlapping ones too (str.find is linear)."""
+    found, at = [], text.find(part)
+    while at != -1:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 class Redactor:
@@ -98,33 +103,43 @@ class Redactor:
         self.passages = 0
 
     def _spans(self, folded: str) -> list[tuple[int, int]]:
-        spans = []
-        for key in self.keys:  # str.find is linear; starting again one past each hit finds overlaps
-            at = folded.find(key)
-            while at != -1:
-                spans.append((at, at + len(key)))
-                at = folded.find(key, at + 1)
-        return sorted(spans)
+        return sorted((at, at + len(key)) for key in self.keys for at in _find_all(folded, key))
 
     def text(self, value: str) -> str:
+        """`value` with every phrase replaced. A phrase with a bracket could form anew across a mark's
+        edge ("n] Budi" from "[disamarkan] Budi"), so the text is redacted again until none is left."""
         if not self.keys:
             return value
         value = unicodedata.normalize("NFC", value)
+        marks_before = value.count(MARK)  # a reporter may have typed the mark: not a passage we replaced
+        for _ in range(4):
+            value, replaced = self._once(value)
+            if not replaced:
+                break
+        else:
+            value = MARK  # a phrase still forming after four passes: the whole text goes, never the phrase
+        self.passages += max(0, value.count(MARK) - marks_before)
+        return value
+
+    def _once(self, value: str) -> tuple[str, int]:
         folded, origin = _fold(value)
+        marks = [(at, at + len(MARK)) for at in _find_all(value, MARK)]
         merged: list[list[int]] = []
         for start, end in self._spans(folded):
             first, last = origin[start], origin[end - 1] + 1  # back to the characters of `value`
+            for mark_start, mark_end in marks:  # a match that cuts into a mark takes the whole mark
+                if mark_start < last and mark_end > first:
+                    first, last = min(first, mark_start), max(last, mark_end)
             if merged and first <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], last)
             else:
                 merged.append([first, last])
-        self.passages += len(merged)
         out, done = [], 0
         for start, end in merged:
             out += [value[done:start], MARK]
             done = end
         out.append(value[done:])
-        return "".join(out)
+        return "".join(out), len(merged)
 
     def document(self, node: Any, key: str = "") -> Any:
         """`node` (a JSON-like value) with every free-text string redacted; keys in NOT_TEXT are left."""

@@ -36,7 +36,12 @@ def test_accents_invisible_characters_and_full_case_folding_do_not_let_a_name_th
     assert text == f"{MARK}; {MARK}; {MARK} 5" and redactor.passages == 3
 
 
-@pytest.mark.parametrize("phrase", ["x", "disamarkan", "[disamarkan]", "samar", "n] Budi", "y" * 20001])
+def test_a_phrase_that_would_form_across_a_marks_edge_is_redacted_too() -> None:
+    redactor = Redactor(["Pak", "n] Budi"])
+    assert redactor.text("Pak Budi datang") == f"{MARK} datang" and redactor.passages == 1
+
+
+@pytest.mark.parametrize("phrase", ["x", "disamarkan", "[disamarkan]", "samar", "y" * 20001])
 def test_a_phrase_the_mark_would_reveal_or_out_of_bounds_is_unusable(phrase: str) -> None:
     assert not usable_phrase(phrase)
 
