@@ -3,13 +3,13 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from cases.evidence.errors import FileRefused
 from cases.evidence.store import PreparedFile
 from cases.models import Case
 from cases.platform.config import Config
-from cases.platform.seed import choice_lists
+from cases.platform.seed import ChoiceLists, choice_lists
 from cases.reporting.errors import (
     FormAlreadySent,
     KeptFilesGone,
@@ -38,14 +38,15 @@ from cases.web.app import db_session, keep_on_error
 from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import ReportForm, parse_rupiah
+from .fresh_pages import keepable, served
 from .uploads import limits, prepare_uploads, refusal_message
 
 bp = Blueprint("report", __name__)
 
 
-def _with_choices(form: ReportForm) -> ReportForm:
+def _with_choices(form: ReportForm, lists: ChoiceLists | None = None) -> ReportForm:
     """The lists, each opening on an empty "— choose —": no answer is given for the reporter."""
-    lists = choice_lists(db_session())  # kept per process while the lists do not change
+    lists = lists or choice_lists(db_session())  # kept per process while the lists do not change
     english = str(get_locale()) == "en"
     empty = ("", _("— choose —"))
     form.category.choices = [empty] + [
@@ -123,9 +124,28 @@ def too_many(_error: Exception) -> tuple[str, int]:
     return render_template("error.html", code=429), 429
 
 
+def _fresh_form() -> str:
+    """A new, empty report form: kept per process once rendered, with this request's CSRF token and
+    one-time form token filled in (portal/fresh_pages.py)."""
+    lists = choice_lists(db_session())
+    csrf, token = generate_csrf(), new_form_token()
+
+    def render() -> str:
+        form = _with_choices(ReportForm(), lists)
+        form.form_token.data = token
+        return _form_page(form, 200)[0]
+
+    if not lists.token:
+        return render()
+    key = ("report", str(get_locale()), lists.token, request.path)
+    return served(key, render, {"csrf": csrf, "form": token})
+
+
 @bp.route("/lapor", methods=["GET", "POST"])
 @limiter.limit(configured("limit_submit"), methods=["POST"], scope="submit-visit")
 def new_report() -> tuple[str, int]:
+    if keepable():
+        return _fresh_form(), 200
     form = _with_choices(ReportForm())
     session = db_session()
     if not form.is_submitted():

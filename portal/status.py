@@ -2,7 +2,9 @@
 
 import time
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from cases.platform.config import Config
@@ -12,6 +14,7 @@ from cases.web.app import db_session
 from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import StatusForm
+from .fresh_pages import keepable, served
 
 bp = Blueprint("status", __name__)
 
@@ -19,6 +22,9 @@ bp = Blueprint("status", __name__)
 @bp.route("/status", methods=["GET", "POST"])
 @limiter.limit(configured("limit_status"), methods=["POST"], scope="status-visit")
 def check_status() -> Response | tuple[str, int] | str:
+    if keepable():  # the empty form: kept per process, this request's CSRF token filled in
+        key = ("status", str(get_locale()), request.path)
+        return served(key, lambda: render_template("status.html", form=StatusForm()), {"csrf": generate_csrf()})
     form = StatusForm()
     if not form.validate_on_submit():
         return render_template("status.html", form=form), (400 if form.is_submitted() else 200)

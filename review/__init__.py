@@ -79,12 +79,13 @@ def create_app(config: Config | None = None) -> Flask:
             return {}
         return {"integrity_findings": findings(db_session())}
 
-    from . import admin, auth, cases, cli, export, identity, lists, management
+    from . import admin, auth, cases, cli, export, identity, lists, management, redaction
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(redaction.bp)
     app.register_blueprint(management.bp)
     app.register_blueprint(lists.bp)
     app.register_blueprint(identity.bp)

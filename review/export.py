@@ -26,6 +26,10 @@ _PROBLEMS = {
     "contact_reason": _l("Contact details are only included with a stated reason."),
     "unknown_item": _l("A selected message or file is not part of this case."),
     "tampered": _l("A selected part failed its integrity check and cannot be exported."),
+    "redaction_tampered": _l(
+        "A redaction of this case failed its integrity check: no export is possible until an administrator "
+        "has looked at it."
+    ),
 }
 
 

@@ -237,3 +237,16 @@ class ProtectionStepForm(FlaskForm):
     note = LongTextField(
         _l("What was done"), validators=[DataRequired(message=_l("Write a note first.")), Length(max=2000)]
     )
+
+
+class RedactionForm(FlaskForm):
+    """Phrases (one per line) and files (item numbers) to withhold from the case's exports."""
+
+    phrases = LongTextField(
+        _l("Phrases to withhold, one per line (names, places, anything that could identify the reporter)"),
+        validators=[Length(max=20000, message=_l("Please keep this under 20,000 characters."))],
+    )
+    # Keys "field:n" of the report's paragraphs, checked by cases.accountability.redaction.
+    paragraphs = SelectMultipleField(_l("Paragraphs of the report to withhold whole"), validate_choice=False)
+    # Checked against the case by cases.accountability.redaction (a number that is not one of its files is refused).
+    files = SelectMultipleField(_l("Evidence files to withhold"), coerce=int, validate_choice=False)

@@ -6,6 +6,12 @@ with an explicit choice and a stated reason. The export is audited (reason, a
 description of the selection by sequence numbers and counts, and the SHA-256
 of export.json; never content) *before* any byte leaves, and the whole ZIP is
 built in memory and streamed: plaintext never touches disk.
+
+The case's active redactions (cases/accountability/redaction.py) are always
+applied: every withheld phrase becomes "[disamarkan]" throughout the document
+(so in the PDF and the JSON alike), withheld files stay out of the ZIP even
+when ticked, and the document says how many passages and which files (by
+number) were withheld. A redaction that fails its checks stops the export.
 """
 
 import hashlib
@@ -19,8 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cases.accountability import audit
-from cases.accountability.errors import ExportChanged, ExportRefused
+from cases.accountability.errors import ExportChanged, ExportRefused, RedactionTampered
 from cases.accountability.export_zip import ZipMember, stream_zip
+from cases.accountability.redaction import ActiveRedactions, active_redactions
+from cases.accountability.redaction_text import MARK, Redactor
 from cases.errors import CaseNotFound, ItemTampered
 from cases.evidence.store import AttachmentInfo, open_download
 from cases.items import open_report
@@ -77,6 +85,7 @@ class ExportChoices:
     attachments: list[AttachmentChoice]
     has_contact: bool
     note_count: int
+    redaction: ActiveRedactions | None  # None: a redaction failed its checks, so no export is possible
 
 
 @dataclass(frozen=True)
@@ -136,10 +145,22 @@ def _open_case(session: Session, *, reviewer: Reviewer, case_id: str, private_ke
     return case, open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key)
 
 
+def _team_key(session: Session, *, reviewer: Reviewer, case: Case, private_key: bytes) -> bytes:
+    return open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key, key_kind="team")
+
+
+def _redactions(session: Session, case: Case, team_key: bytes) -> ActiveRedactions | None:
+    try:
+        return active_redactions(session, case=case, team_key=team_key)
+    except RedactionTampered:
+        return None
+
+
 def export_choices(session: Session, *, actor: Actor, case_id: str) -> ExportChoices:
     """The parts of a case a reviewer holding its key may export (audited as a view)."""
     reviewer, private_key = actor.reviewer, actor.private_key()
     case, case_key = _open_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
+    team_key = _team_key(session, reviewer=reviewer, case=case, private_key=private_key)
     entries = [e for e in thread(session, case=case, case_key=case_key, audience="team") if not e.tampered]
     report = _report(session, case, case_key)
     notes = session.scalar(
@@ -159,6 +180,7 @@ def export_choices(session: Session, *, actor: Actor, case_id: str) -> ExportCho
         attachments=[AttachmentChoice(e.seq, e.author, e.attachment) for e in entries if e.attachment is not None],
         has_contact=report is not None and bool(report.contact.strip()),
         note_count=1 if notes is not None else 0,
+        redaction=_redactions(session, case, team_key),
     )
 
 
@@ -173,11 +195,11 @@ def _ranges(numbers: list[int]) -> str:
     return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in runs) or "-"
 
 
-def audit_detail(selection: ExportSelection, *, json_sha256: str, reason: str) -> str:
+def audit_detail(selection: ExportSelection, *, json_sha256: str, reason: str, redacted: str = "") -> str:
     """What was exported, without content: flags, sequence numbers, the JSON's hash, the reason."""
     flags = (
         f"report={int(selection.include_report)} history={int(selection.include_history)} "
-        f"notes={int(selection.include_notes)} contact={int(selection.include_contact)}"
+        f"notes={int(selection.include_notes)} contact={int(selection.include_contact)}{redacted}"
     )
     items = f"messages={_ranges(list(selection.message_seqs))} files={_ranges(list(selection.attachment_seqs))}"
     head = f"{flags} {items} json_sha256={json_sha256} reason="
@@ -211,7 +233,7 @@ def _status_history(session: Session, case: Case) -> list[dict[str, Any]]:
     return history
 
 
-def _entry(e: ThreadEntry) -> dict[str, Any]:
+def entry_part(e: ThreadEntry) -> dict[str, Any]:
     return {
         "seq": e.seq,
         "kind": e.kind,
@@ -221,6 +243,23 @@ def _entry(e: ThreadEntry) -> dict[str, Any]:
         "text": e.text,
         "integrity_failed": e.tampered,
     }
+
+
+def report_part(report: ReportContent) -> dict[str, Any]:
+    return {
+        "what": report.what,
+        "who": report.who,
+        "when": report.when,
+        "where": report.where,
+        "how": report.how,
+        "amount_rupiah": report.amount_rupiah,
+    }
+
+
+def _redaction_flags(redactor: Redactor, withheld: ActiveRedactions) -> str:
+    if not withheld:
+        return ""
+    return f" redacted={redactor.passages} withheld={_ranges(list(withheld.file_seqs))}"
 
 
 def _safe_member_name(index: int, name: str) -> str:
@@ -248,12 +287,14 @@ def export_case(
     reviewer, private_key = actor.reviewer, actor.private_key()
     reason, contact_reason = _check(selection)
     case, case_key = _open_case(session, reviewer=reviewer, case_id=case_id, private_key=private_key)
-    team_key = (
-        open_reviewer_key(session, case_id=case.id, reviewer=reviewer, private_key=private_key, key_kind="team")
-        if selection.include_notes
-        else None
+    team_key = _team_key(session, reviewer=reviewer, case=case, private_key=private_key)
+    withheld = _redactions(session, case, team_key)
+    if withheld is None:
+        raise ExportRefused("redaction_tampered")
+    redactor = withheld.redactor()
+    entries = thread(
+        session, case=case, case_key=case_key, audience="team", team_key=team_key if selection.include_notes else None
     )
-    entries = thread(session, case=case, case_key=case_key, audience="team", team_key=team_key)
     by_seq = {e.seq: e for e in entries}
     messages = [by_seq.get(seq) for seq in sorted(selection.message_seqs)]
     attached = [by_seq.get(seq) for seq in sorted(selection.attachment_seqs)]
@@ -266,28 +307,21 @@ def export_case(
         report is None and (selection.include_report or selection.include_contact)
     ):
         raise ExportRefused("tampered")
+    attached = [e for e in attached if e is not None and e.seq not in withheld.file_seqs]
     generated = now or utc_now()
     files: list[ExportFile] = []
+    names: list[str] = []
     for index, entry in enumerate(attached, start=1):
         assert entry is not None and entry.attachment is not None
         info = entry.attachment
+        names.append(redactor.text(info.name))
 
         def fresh(attachment_id: str = info.attachment_id) -> Iterator[bytes]:
             return open_download(
                 sessions, session, case_id=case.id, attachment_id=attachment_id, case_key=case_key
             ).chunks
 
-        files.append(ExportFile(_safe_member_name(index, info.name), info, _hash_file(fresh()), fresh()))
-    report_part: dict[str, Any] | None = None
-    if selection.include_report and report is not None:
-        report_part = {
-            "what": report.what,
-            "who": report.who,
-            "when": report.when,
-            "where": report.where,
-            "how": report.how,
-            "amount_rupiah": report.amount_rupiah,
-        }
+        files.append(ExportFile(_safe_member_name(index, names[-1]), info, _hash_file(fresh()), fresh()))
     labels = list(
         session.scalars(select(CaseLabel.label).where(CaseLabel.case_id == case.id).order_by(CaseLabel.label))
     )
@@ -322,36 +356,53 @@ def export_case(
             "internal_notes": selection.include_notes,
             "contact": selection.include_contact,
         },
-        "report": report_part,
+        "report": report_part(report) if selection.include_report and report is not None else None,
         "contact": (
             {"text": report.contact, "reason": contact_reason}
             if selection.include_contact and report is not None
             else None
         ),
-        "messages": [_entry(e) for e in messages if e is not None],
+        "messages": [entry_part(e) for e in messages if e is not None],
         "attachments": [
             {
                 "seq": e.seq,
                 "author": e.author,
                 "created_at": _iso(e.created_at),
                 "file": f.path,
-                "name": f.info.name,
+                "name": name,
                 "mime": f.info.mime,
                 "type": f.info.label,
                 "size": f.info.size,
                 "sha256": f.sha256,
                 "cleaning": f.info.outcome,
             }
-            for e, f in zip(attached, files, strict=True)
+            for e, f, name in zip(attached, files, names, strict=True)
             if e is not None
         ],
         "status_history": _status_history(session, case) if selection.include_history else None,
-        "outcomes": ([_entry(e) for e in entries if e.kind == "outcome"] if selection.include_history else None),
-        "internal_notes": ([_entry(e) for e in entries if e.kind in NOTE_KINDS] if selection.include_notes else None),
+        "outcomes": ([entry_part(e) for e in entries if e.kind == "outcome"] if selection.include_history else None),
+        "internal_notes": (
+            [entry_part(e) for e in entries if e.kind in NOTE_KINDS] if selection.include_notes else None
+        ),
     }
+    if withheld:
+        document = redactor.document(document)
+        document["redaction"] = {
+            "mark": MARK,
+            "passages": redactor.passages,
+            "withheld_files": sorted(withheld.file_seqs),
+            "redaction_items": list(withheld.item_seqs),
+        }
+    else:
+        document["redaction"] = None
     json_bytes = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     pdf = render_pdf(document)
-    detail = audit_detail(selection, json_sha256=hashlib.sha256(json_bytes).hexdigest(), reason=reason)
+    detail = audit_detail(
+        selection,
+        json_sha256=hashlib.sha256(json_bytes).hexdigest(),
+        reason=reason,
+        redacted=_redaction_flags(redactor, withheld),
+    )
     audit.record(session, action="case.export", actor_id=reviewer.id, case_id=case.id, detail=detail)
     if selection.include_contact:
         audit.record(

@@ -86,6 +86,7 @@ class ChoiceLists:
 
     categories: tuple[tuple[int, str, str], ...]
     opds: tuple[tuple[int, str], ...]
+    token: str = ""  # the `reference_version` they were read under ("": not kept, the table is empty)
 
 
 _kept: dict[str, tuple[str, ChoiceLists]] = {}  # database URL -> (token, lists)
@@ -107,6 +108,7 @@ def choice_lists(session: Session) -> ChoiceLists:
     lists = ChoiceLists(
         categories=tuple((c.id, c.name_id, c.name_en) for c in active_categories(session)),
         opds=tuple((o.id, o.name) for o in active_opds(session)),
+        token=token,
     )
     if token:
         _kept[database] = (token, lists)

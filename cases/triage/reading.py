@@ -8,14 +8,14 @@ not even that it exists. (The list is in `cases/triage/case_list.py`.)
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cases.accountability import audit
 from cases.errors import CaseNotFound, ItemTampered
 from cases.evidence.store import Download, open_download
 from cases.items import open_report
-from cases.models import Case, CaseLabel, CaseRead, CaseStatus, KeyGrant, Reviewer
+from cases.models import Case, CaseItem, CaseLabel, CaseRead, CaseStatus, KeyGrant, Reviewer
 from cases.platform.clock import utc_now
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.links import LinkedCase, linked_cases
@@ -62,6 +62,7 @@ class CaseDetail:
     assignable: list[tuple[str, str]]  # (reviewer id, display name) of those who hold the case key
     # Retaliation links (issue 20, point 4), only to cases whose key is sealed to the reader.
     links: tuple[LinkedCase, ...] = ()
+    redactions: int = 0  # redactions not lifted, counted from item kinds (docs/EXPORT.md, redaction)
 
 
 def _summary(session: Session, case: Case, now: datetime) -> CaseSummary:
@@ -86,6 +87,19 @@ def _summary(session: Session, case: Case, now: datetime) -> CaseSummary:
         duplicate_of_id=case.duplicate_of_id,
         labels=labels,
     )
+
+
+def _redaction_count(session: Session, case: Case) -> int:
+    """Redactions minus lifts, from the plaintext kinds: a hint on the case page only (the export
+    opens and checks every one)."""
+    counts = dict(
+        session.execute(
+            select(CaseItem.kind, func.count())
+            .where(CaseItem.case_id == case.id, CaseItem.kind.in_(("redaction", "redaction_lift")))
+            .group_by(CaseItem.kind)
+        ).all()
+    )
+    return max(0, counts.get("redaction", 0) - counts.get("redaction_lift", 0))
 
 
 def _mark_read(session: Session, *, reviewer: Reviewer, case: Case) -> None:
@@ -130,6 +144,7 @@ def read_case(session: Session, *, actor: Actor, case_id: str) -> CaseDetail:
         transitions=transitions,
         assignable=assignable,
         links=tuple(linked_cases(session, case_id=case.id, readable=holds_case_key(reviewer))),
+        redactions=_redaction_count(session, case),
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
@@ -110,6 +111,26 @@ def _header(pdf: _Document, doc: dict[str, Any]) -> None:
     )
 
 
+def _redaction(pdf: _Document, doc: dict[str, Any]) -> None:
+    """What was withheld: counts and file numbers, never the withheld words or file names."""
+    redaction = doc.get("redaction")
+    if redaction is None:
+        return
+    pdf.heading(_("Redacted for referral"))
+    pdf.paragraph(
+        ngettext(
+            "The integrity team withheld passages from this export: %(num)s passage is replaced by %(mark)s.",
+            "The integrity team withheld passages from this export: %(num)s passages are replaced by %(mark)s.",
+            redaction["passages"],
+            mark=redaction["mark"],
+        ),
+        size=9,
+    )
+    withheld = ", ".join(f"#{seq}" for seq in redaction["withheld_files"]) or "—"
+    pdf.pair(_("Files withheld (item numbers)"), withheld)
+    pdf.paragraph(_("The original, unredacted case stays with the integrity team."), size=8)
+
+
 def _report(pdf: _Document, doc: dict[str, Any]) -> None:
     report = doc["report"]
     if report is not None:
@@ -153,6 +174,7 @@ def render_pdf(doc: dict[str, Any]) -> bytes:
     pdf.set_creator("Kanal Integritas")
     pdf.add_page()
     _header(pdf, doc)
+    _redaction(pdf, doc)
     _report(pdf, doc)
     if doc["selection"]["messages"]:
         _entries(pdf, _("Messages"), doc["messages"])
