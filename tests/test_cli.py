@@ -33,7 +33,9 @@ def test_dev_setup_prepares_everything_once(config_app: Flask, session: Session)
     secret_hex = re.search(r"secret.*:\n\s+([0-9a-f ]+)\n", first.output).group(1).replace(" ", "")
     stored = session.scalars(select(RecoveryKey)).one()
     assert recovery_keypair(bytes.fromhex(secret_hex)).public == stored.public_key
-    assert session.scalar(select(func.count()).select_from(Category)) == 9
+    assert (
+        session.scalar(select(func.count()).select_from(Category)) == 10
+    )  # nine on the form, and the retaliation category (issue 20)
     assert session.scalar(select(func.count()).select_from(Opd)) == 52
     assert session.scalars(select(Reviewer.username)).all() == ["admin"]
 

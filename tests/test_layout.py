@@ -120,10 +120,10 @@ def test_cases_is_only_rooms() -> None:
     modules = sorted(p.name for p in (ROOT / "cases").glob("*.py"))
     assert modules == ["__init__.py", "errors.py", "items.py", "models.py"]
     rooms = sorted(p.name for p in (ROOT / "cases").iterdir() if (p / "__init__.py").exists())
-    assert rooms == ["accountability", "evidence", "platform", "reporting", "team", "triage", "web"]
+    assert rooms == ["accountability", "evidence", "identity", "platform", "reporting", "team", "triage", "web"]
 
 
 def test_tests_mirror_the_rooms() -> None:
     """Every room has its tests in tests/cases/<room>/."""
-    for room in ("accountability", "evidence", "platform", "reporting", "team", "triage", "web"):
+    for room in ("accountability", "evidence", "identity", "platform", "reporting", "team", "triage", "web"):
         assert list((ROOT / "tests" / "cases" / room).glob("test_*.py")), room
