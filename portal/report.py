@@ -61,7 +61,15 @@ def _chosen_files() -> bool:
 
 
 def _form_page(form: ReportForm, status: int, **context: object) -> tuple[str, int]:
-    """The form again, with the files kept for it named (a new form has none)."""
+    """The form again, with the files kept for it named (a new form has none). An earlier receipt is
+    never shown back (a saved or shared page would hold a working receipt, review finding): the field
+    comes back empty, asking for it again."""
+    if form.is_submitted() and (form.earlier_receipt.data or "").strip():
+        form.earlier_receipt.data = ""
+        form.earlier_receipt.errors = [
+            *form.earlier_receipt.errors,
+            _("For your safety the code is not shown again: type it again if you still want to cite it."),
+        ]
     token = form.form_token.data
     kept = kept_files(db_session(), token) if form.is_submitted() and is_form_token(token) else []
     return render_template("report.html", form=form, kept=kept, **context), status

@@ -19,6 +19,7 @@ from cases.identity.errors import IdentityRefused
 from cases.identity.keeping import give_identity
 from cases.identity.protection import reporter_steps
 from cases.platform.config import Config
+from cases.platform.db import forget_old_pages
 from cases.reporting.conversation import reporter_adds
 from cases.reporting.errors import CaseClosed, EmptyMessage, RecoveryKeyMissing, ReporterSessionGone
 from cases.reporting.receipts import reporter_view
@@ -166,10 +167,13 @@ def withdraw_identity_now() -> Response | tuple[str, int]:
     form = WithdrawIdentityForm()
     if not form.validate_on_submit():
         return _page(ReplyForm(formdata=None), withdraw_form=form), 400
+    session = db_session()
     try:
-        withdraw_identity(db_session(), case=g.visit.case)
+        withdraw_identity(session, case=g.visit.case)
     except IdentityRefused:
         return _page(ReplyForm(formdata=None), withdraw_form=form, withdraw_refused=True), 400
+    session.commit()  # then the log's old pages holding it go too (SQLite; PostgreSQL at VACUUM)
+    forget_old_pages(session.get_bind())
     flash(_("Your identity was withdrawn and deleted. Nobody can open it any more."))
     return redirect(url_for("visit.my_report", _anchor="identity"))
 

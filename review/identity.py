@@ -46,6 +46,7 @@ CUSTODIAN_REFUSALS = {
     "not_holder": _l("Only a key holder can do that."),
     "not_admin": _l("Only a key-holding admin can propose a custodian."),
     "subject": _l("Only an approved key holder can be a custodian."),
+    "reviewer": _l("A custodian cannot have the reviewer role: whoever keeps identities does not read cases."),
     "already": _l("Already a custodian."),
     "none": _l("No such proposal or custodian."),
 }

@@ -26,7 +26,8 @@ NIP = "197703152003122077"
 def team(review_app: Flask, session: Session) -> dict[str, FlaskClient]:
     """Four founding key holders; "kustodian" appointed custodian through the Team page (four eyes)."""
     clients = {}
-    for name, extra in (("ketua", ("--admin",)), ("wakil", ()), ("kustodian", ()), ("penelaah", ())):
+    # the custodian reads no case: an account without the reviewer role
+    for name, extra in (("ketua", ("--admin",)), ("wakil", ()), ("kustodian", ("--no-reviewer",)), ("penelaah", ())):
         clients[name] = review_app.test_client()
         activated_reviewer(review_app, clients[name], name, *extra)
     custodian = reviewer_id(session, "kustodian")
@@ -108,28 +109,42 @@ def test_identity_disclosed_only_to_the_requester_by_a_custodian_and_the_reporte
     assert NAME not in caplog.text and NIP not in caplog.text
 
 
-def test_a_custodian_cannot_grant_their_own_request_through_the_app(
+def test_a_custodian_reads_no_case_and_cannot_grant_their_own_request_through_the_app(
     portal: FlaskClient, team: dict[str, FlaskClient], session: Session
 ) -> None:
-    _report_with_identity(portal)
-    case_id = case_ids(team["kustodian"])[0]
-    post(team["kustodian"], f"/cases/{case_id}/identity/request", {"reason": "Saya sendiri"}, f"/cases/{case_id}")
-    queue = team["kustodian"].get("/identity-requests").get_data(as_text=True)
-    assert "Ini permintaan Anda sendiri" in queue
-    request_id = session.scalars(select(IdentityGrant.id).limit(0)).first()  # nothing granted yet
-    assert request_id is None
     from cases.models import IdentityRequest
 
-    own = session.scalars(select(IdentityRequest.id)).one()
+    _report_with_identity(portal)
+    case_id = case_ids(team["penelaah"])[0]
+    assert team["kustodian"].get(f"/cases/{case_id}").status_code == 404
+    mine = post(
+        team["kustodian"], f"/cases/{case_id}/identity/request", {"reason": "Saya sendiri"}, "/identity-requests"
+    )
+    assert mine.status_code == 404  # type: ignore[attr-defined]
+    post(team["penelaah"], f"/cases/{case_id}/identity/request", {"reason": "Saksi"}, f"/cases/{case_id}")
+    real = session.scalars(select(IdentityRequest)).one()
+    own = IdentityRequest(  # written into the database in the custodian's own name
+        id="e" * 20,
+        case_id=case_id,
+        requester_id=reviewer_id(session, "kustodian"),
+        state="pending",
+        requested_at=real.requested_at,
+        reason_team=real.reason_team,
+        reason_custodian=real.reason_custodian,
+    )
+    session.add(own)
+    session.commit()
+    queue = team["kustodian"].get("/identity-requests").get_data(as_text=True)
+    assert "Ini permintaan Anda sendiri" in queue and f'action="/identity-requests/{own.id}"' not in queue
     refused = post(
         team["kustodian"],
-        f"/identity-requests/{own}",
-        {f"{own}-decision": "grant", f"{own}-reason": "boleh"},
+        f"/identity-requests/{own.id}",
+        {f"{own.id}-decision": "grant", f"{own.id}-reason": "boleh"},
         "/identity-requests",
     )
     assert refused.status_code == 302  # type: ignore[attr-defined]
     session.expire_all()
-    assert session.get(IdentityRequest, own).state == "pending"  # type: ignore[union-attr]
+    assert session.get(IdentityRequest, own.id).state == "pending"  # type: ignore[union-attr]
     assert not session.scalars(select(IdentityGrant).where(IdentityGrant.recipient_kind == "reviewer")).all()
 
 

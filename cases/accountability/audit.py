@@ -125,20 +125,22 @@ def record(
 
 def authentic(session: Session, event: AuditEvent) -> bool:
     """This event's keyed hash holds (a row a database writer inserted or edited does not: the key is
-    outside the database). Its place in the chain is `verify_chain`'s business."""
-    if event.version != SEALED:
+    outside the database). Unkeyed events of before the audit key are never "authentic" here; their
+    place in the chain, like every event's, is `walk`'s business."""
+    key = trust_of(session).audit_key
+    fields = (event.prev_hash, event.at, event.actor_id, event.action, event.case_id, event.detail)
+    if event.version == SEALED:
+        expected = sealed_hash(key, *fields, event.sealed_at or b"")
+    elif event.version == KEYED:
+        expected = keyed_hash(key, *fields)
+    else:
         return False
-    expected = sealed_hash(
-        trust_of(session).audit_key,
-        event.prev_hash,
-        event.at,
-        event.actor_id,
-        event.action,
-        event.case_id,
-        event.detail,
-        event.sealed_at or b"",
-    )
     return hmac.compare_digest(expected, event.hash)
+
+
+def first_keyed_id(session: Session) -> int | None:
+    """The id of the first keyed event: an unkeyed one after it was relabelled (`walk` says so too)."""
+    return session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.version >= KEYED))
 
 
 def chain_head(session: Session) -> tuple[int, str]:

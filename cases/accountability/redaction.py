@@ -83,13 +83,21 @@ def _attachment_seqs(session: Session, case: Case) -> set[int]:
 
 
 def _audited_seqs(session: Session, case: Case, action: str) -> dict[int, str | None]:
-    """Item number -> the reviewer the audit chain says wrote it, for each `action` event of the case."""
+    """Item number -> the reviewer the audit chain says wrote it, for each `action` event of the case.
+
+    Every event of the case must pass its keyed check (cases.accountability.audit.authentic) or the
+    case counts as tampered: an event inserted by a database writer (a lift in a colleague's name),
+    or one relabelled so that it no longer says "redaction.add", is never believed (review finding)."""
+    events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
+    keyed_from = audit.first_keyed_id(session)
+    for event in events:
+        legacy = event.version == audit.UNKEYED and (keyed_from is None or event.id < keyed_from)
+        if not legacy and not audit.authentic(session, event):
+            raise RedactionTampered(0)
     seqs: dict[int, str | None] = {}
-    for detail, actor_id in session.execute(
-        select(AuditEvent.detail, AuditEvent.actor_id).where(AuditEvent.case_id == case.id, AuditEvent.action == action)
-    ):
-        if match := _ITEM.match(detail):
-            seqs[int(match.group(1))] = actor_id
+    for event in events:
+        if event.action == action and (match := _ITEM.match(event.detail)):
+            seqs[int(match.group(1))] = event.actor_id
     return seqs
 
 

@@ -50,7 +50,20 @@ NOT_TEXT = frozenset(
 )
 
 
-_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u034f")
+
+
+def _invisible(char: str) -> bool:
+    """Drawn as nothing: every format character (Unicode category Cf: soft hyphen, zero-width and
+    direction marks, invisible separators), the combining grapheme joiner, variation selectors. Any of
+    them inside a name would otherwise let it through unmatched (review finding)."""
+    code = ord(char)
+    return (
+        char in _INVISIBLE
+        or unicodedata.category(char) == "Cf"
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+    )
 
 
 def _fold(value: str) -> tuple[str, list[int]]:
@@ -59,21 +72,22 @@ def _fold(value: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(value):
-        if char in _INVISIBLE:
+        if _invisible(char):
             continue
         if char.isspace():
             if chars and chars[-1] == " ":
                 continue
             folded = " "
         else:
-            folded = char.casefold()  # "ß" -> "ss": full case folding, not just lower case
+            # compatibility forms first (full-width "Ｂ" is "B"), then full case folding ("ß" -> "ss")
+            folded = unicodedata.normalize("NFKC", char).casefold()
         chars.append(folded)
         origin += [index] * len(folded)
     return "".join(chars), origin
 
 
 def normalise_phrase(phrase: str) -> str:
-    visible = "".join(c for c in unicodedata.normalize("NFC", phrase) if c not in _INVISIBLE)
+    visible = "".join(c for c in unicodedata.normalize("NFC", phrase) if not _invisible(c))
     return " ".join(visible.split())
 
 

@@ -37,7 +37,9 @@ def _holder_key(session: Session, actor: Actor) -> SigningKey:
 
 
 def propose_custodian(session: Session, *, actor: Actor, reviewer: Reviewer) -> RosterProposal:
-    """First half: a key-holding admin proposes `reviewer` (an approved key holder, not themselves)."""
+    """First half: a key-holding admin proposes `reviewer` (an approved key holder without the reviewer
+    role, not themselves): whoever keeps identities must not also read cases, or they would read the
+    identities of their cases without asking anyone."""
     key = _holder_key(session, actor)
     if not actor.is_admin or not roster.verified(session).members[actor.id].admin:
         raise CustodianRefused("not_admin")
@@ -47,6 +49,8 @@ def propose_custodian(session: Session, *, actor: Actor, reviewer: Reviewer) -> 
     member = verified.member(reviewer.id)
     if member is None or not member.key_holder or member.encryption_key is None or not verified.row_matches(reviewer):
         raise CustodianRefused("subject")
+    if member.reviewer or reviewer.is_reviewer:
+        raise CustodianRefused("reviewer")  # whoever keeps identities reads no case
     if member.custodian:
         raise CustodianRefused("already")
     existing = session.scalars(

@@ -11,6 +11,7 @@ recovery) and its ciphertext are deleted (SQLite runs with secure_delete), so no
 recovery key, can open it again (docs/IDENTITY.md).
 """
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -41,13 +42,16 @@ from cases.models import (
 from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.actor import Actor
-from cases.team.grants import open_reviewer_key
+from cases.team.grants import linked_units, open_reviewer_key
+from crypto.derive import encode_fields
 from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
 from crypto.keys import open_message, seal_message
+from crypto.signing import sign, verify
 
 MAX_REASON_CHARS = 500
 _PURPOSE = "identity-decision"
+_REASON_PURPOSE = "identity-request-reason"
 
 
 def _reason(text: str) -> str:
@@ -98,11 +102,19 @@ def request_identity(session: Session, *, actor: Actor, case_id: str, reason: st
         id=new_id(), case_id=case_id, requester_id=actor.id, state="pending", requested_at=to_hour(utc_now())
     )
     request.reason_team = encrypt_item(team_key, text.encode("utf-8"), _request_metadata(request))
+    # Signed with the requester's roster-bound key inside the sealing: HPKE base mode does not say who
+    # sealed, so a database writer could otherwise seal a reason of their own to a custodian.
+    signing = actor.signing_key_or_none()
+    signature = (
+        sign(signing.private, _signed_reason(case_id, request.id, text), purpose=_REASON_PURPOSE) if signing else b""
+    )
+    payload = json.dumps({"reason": text, "sig": base64.b64encode(signature).decode("ascii")}).encode("utf-8")
     sealed = {}
-    for custodian in custodians_for(session, opd_id=case.opd_id):
+    also = sorted(linked_units(session, [case.id]).get(case.id, ()))
+    for custodian in custodians_for(session, opd_id=case.opd_id, also_recused_units=also):
         assert custodian.public_key is not None
         sealed[custodian.id] = seal_message(
-            text.encode("utf-8"),
+            payload,
             recipient_public=custodian.public_key,
             purpose="identity-request",
             context=f"{case_id}/{request.id}",
@@ -113,6 +125,22 @@ def request_identity(session: Session, *, actor: Actor, case_id: str, reason: st
     session.flush()
     audit.record(session, action="identity.request", actor_id=actor.id, case_id=case_id, detail=f"request={request.id}")
     return request
+
+
+def _signed_reason(case_id: str, request_id: str, reason: str) -> bytes:
+    return encode_fields(case_id.encode(), request_id.encode(), reason.encode("utf-8"))
+
+
+def _decided_before(session: Session, request: IdentityRequest) -> bool:
+    """An authentic decision on this request exists: a row set back to "pending" by a database writer
+    is not decided a second time."""
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.case_id == request.case_id,
+            AuditEvent.action.in_(("identity.grant", "identity.refuse")),
+        )
+    ).all()
+    return any(f"request={request.id}" in event.detail.split() and audit.authentic(session, event) for event in events)
 
 
 def _requested_for_real(session: Session, request: IdentityRequest) -> bool:
@@ -147,6 +175,8 @@ def decide(session: Session, *, actor: Actor, request_id: str, grant: bool, reas
     identity_key = custodian_key(session, actor=actor, case=case, row=row)  # not_custodian / no_key
     if not _requested_for_real(session, request):
         raise IdentityRefused("unverified")
+    if _decided_before(session, request):
+        raise IdentityRefused("decided")
     requester = session.get(Reviewer, request.requester_id)
     assert requester is not None  # the foreign key
     if grant:
@@ -157,7 +187,8 @@ def decide(session: Session, *, actor: Actor, request_id: str, grant: bool, reas
                 KeyGrant.recipient_id == requester.recipient_id,
             )
         )
-        if holds_case is None or not roster.verified(session).reads(requester, case.opd_id):
+        units = (case.opd_id, *linked_units(session, [case.id]).get(case.id, ()))
+        if holds_case is None or not all(roster.verified(session).reads(requester, unit) for unit in units):
             raise IdentityRefused("not_reader")
         session.add(seal_identity_key(case.id, identity_key, requester))
     assert requester.public_key is not None
@@ -291,19 +322,7 @@ def custodian_queue(session: Session, *, actor: Actor) -> list[QueueEntry]:
     private = actor.private_key()
     entries = []
     for request, category_id, opd_id, protection in rows:
-        reason = None
-        sealed = json.loads(request.reason_custodian.decode("ascii") or "{}").get(actor.id)
-        if isinstance(sealed, str):
-            try:
-                reason = open_message(
-                    bytes.fromhex(sealed),
-                    recipient_private=private,
-                    purpose="identity-request",
-                    context=f"{request.case_id}/{request.id}",
-                    recipient_id=actor.reviewer.recipient_id,
-                ).decode("utf-8")
-            except (CryptoError, ValueError):
-                reason = None
+        reason = _custodian_reason(verified, request, actor, private)
         entries.append(
             QueueEntry(
                 request=_view(request, names, reason, None),
@@ -314,6 +333,34 @@ def custodian_queue(session: Session, *, actor: Actor) -> list[QueueEntry]:
             )
         )
     return entries
+
+
+def _custodian_reason(
+    verified: "roster.VerifiedRoster", request: IdentityRequest, actor: Actor, private: bytes
+) -> str | None:
+    """The request's reason sealed to this custodian, when it opens and its requester's signature
+    verifies with the key the roster bound; None otherwise (shown as not readable)."""
+    sealed = json.loads(request.reason_custodian.decode("ascii") or "{}").get(actor.id)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        payload = json.loads(
+            open_message(
+                bytes.fromhex(sealed),
+                recipient_private=private,
+                purpose="identity-request",
+                context=f"{request.case_id}/{request.id}",
+                recipient_id=actor.reviewer.recipient_id,
+            )
+        )
+        reason, signature = str(payload["reason"]), base64.b64decode(str(payload["sig"]), validate=True)
+    except (CryptoError, ValueError, KeyError, TypeError):
+        return None
+    member = verified.member(request.requester_id)
+    if member is None or member.signing_key is None:
+        return None
+    signed = _signed_reason(request.case_id, request.id, reason)
+    return reason if verify(member.signing_key, signed, signature, purpose=_REASON_PURPOSE) else None
 
 
 def decision_reason_for_custodian(session: Session, *, actor: Actor, request_id: str) -> str | None:
@@ -334,7 +381,7 @@ def decision_reason_for_custodian(session: Session, *, actor: Actor, request_id:
 
 @dataclass(frozen=True)
 class Disclosure:
-    day: date
+    day: date | None  # None: a grant with no authentic audit event (made outside the app)
     role: str  # "reviewer": the role the identity was disclosed to
 
 
@@ -362,12 +409,22 @@ def reporter_identity(session: Session, *, case: Case, zone: tzinfo) -> Reporter
         .order_by(AuditEvent.id)
     ).all()
     disclosures = []
+    announced = set()
     for event in events:
         if not audit.authentic(session, event):
             continue  # a forged event tells the reporter nothing (and `audit verify` names it)
         # Only reviewers are disclosed to today; the role travels in the event for the day that changes.
         role = next((part[5:] for part in event.detail.split() if part.startswith("role=")), "reviewer")
+        announced |= {part[3:] for part in event.detail.split() if part.startswith("to=")}
         disclosures.append(Disclosure(day=_day(event.at, zone), role=role))
+    # A grant of the identity key to a reviewer that no authentic event announces was made outside the
+    # app (a custodian writing the database): the reporter is told all the same, without a day.
+    unannounced = session.scalars(
+        select(IdentityGrant.reviewer_id).where(
+            IdentityGrant.case_id == case.id, IdentityGrant.recipient_kind == "reviewer"
+        )
+    ).all()
+    disclosures += [Disclosure(day=None, role="reviewer") for rid in unannounced if rid not in announced]
     return ReporterIdentity(state=row.state, protection_requested=row.protection_requested, disclosures=disclosures)
 
 

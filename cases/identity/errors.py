@@ -16,7 +16,7 @@ class IdentityRefused(DomainError):
 
 class CustodianRefused(DomainError):
     """Appointing or revoking a custodian was refused: own, same, not_holder, not_admin, subject,
-    already, none."""
+    reviewer, already, none."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

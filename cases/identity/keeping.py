@@ -8,6 +8,7 @@ unit: a key swapped into the grants, or a case moved to another unit, is never u
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -17,10 +18,10 @@ from cases.accountability import audit
 from cases.errors import CaseNotFound
 from cases.identity.content import IdentityContent
 from cases.identity.errors import IdentityRefused
-from cases.models import Affiliation, Case, CaseIdentity, IdentityGrant, RecoveryKey, Reviewer
+from cases.models import Affiliation, AuditEvent, Case, CaseIdentity, IdentityGrant, RecoveryKey, Reviewer
 from cases.team import roster
 from cases.team.actor import Actor
-from cases.team.grants import sealing_recovery_key
+from cases.team.grants import linked_units, sealing_recovery_key
 from cases.team.trust import trust_of
 from crypto.envelope import ItemMetadata, decrypt_item, encrypt_item
 from crypto.errors import CryptoError
@@ -44,16 +45,18 @@ def _belongs(session: Session, case: Case, row: CaseIdentity, key: bytes) -> boo
     return row.key_tag is not None and tag_matches(row.key_tag, _tag(session, case, key))
 
 
-def custodians_for(session: Session, *, opd_id: int) -> list[Reviewer]:
-    """Who is sealed identities of cases about `opd_id`: verified custodians, not recused from it,
-    whose rows hold the keys the roster bound (and whose affiliation rows do not exclude them either)."""
+def custodians_for(session: Session, *, opd_id: int, also_recused_units: Sequence[int] = ()) -> list[Reviewer]:
+    """Who is sealed identities of cases about `opd_id`: verified custodians, not recused from it (nor
+    from `also_recused_units`: a retaliation report's first unit), whose rows hold the keys the roster
+    bound (and whose affiliation rows do not exclude them either)."""
     verified = roster.verified(session)
     ids = [member.id for member in verified.members.values() if member.custodian and member.key_holder]
     if not ids:
         return []
     rows = session.scalars(select(Reviewer).where(Reviewer.id.in_(ids), Reviewer.state == "active"))
-    affiliated = set(session.scalars(select(Affiliation.reviewer_id).where(Affiliation.opd_id == opd_id)))
-    return [r for r in rows if r.id not in affiliated and verified.keeps_identities(r, opd_id)]
+    units = (opd_id, *also_recused_units)
+    affiliated = set(session.scalars(select(Affiliation.reviewer_id).where(Affiliation.opd_id.in_(units))))
+    return [r for r in rows if r.id not in affiliated and all(verified.keeps_identities(r, u) for u in units)]
 
 
 def _custodian_grant(case_id: str, key: bytes, custodian: Reviewer) -> IdentityGrant:
@@ -73,7 +76,14 @@ def _custodian_grant(case_id: str, key: bytes, custodian: Reviewer) -> IdentityG
     )
 
 
-def give_identity(session: Session, *, case: Case, content: IdentityContent, protection: bool) -> None:
+def give_identity(
+    session: Session,
+    *,
+    case: Case,
+    content: IdentityContent,
+    protection: bool,
+    also_recused_units: Sequence[int] | None = None,
+) -> None:
     """Seal a reporter's identity under a fresh identity key, sealed to the case unit's custodians and
     the recovery key (docs/IDENTITY.md says why the recovery key). Refused when the case already
     holds one; a withdrawn identity may be given again."""
@@ -93,7 +103,10 @@ def give_identity(session: Session, *, case: Case, content: IdentityContent, pro
     row.protection_requested = protection
     row.ciphertext = encrypt_item(key, content.to_bytes(), _metadata(case.id))
     row.key_tag = _tag(session, case, key)
-    grants = [_custodian_grant(case.id, key, custodian) for custodian in custodians_for(session, opd_id=case.opd_id)]
+    if also_recused_units is None:  # given later, from the reporter's page: the links say it
+        also_recused_units = sorted(linked_units(session, [case.id]).get(case.id, ()))
+    keepers = custodians_for(session, opd_id=case.opd_id, also_recused_units=also_recused_units)
+    grants = [_custodian_grant(case.id, key, custodian) for custodian in keepers]
     grants.append(
         IdentityGrant(
             case_id=case.id,
@@ -193,6 +206,31 @@ def identity_summary(session: Session, case_id: str) -> IdentitySummary | None:
     return IdentitySummary(state=row.state, protection_requested=row.protection_requested, custodians=len(held))
 
 
+def _granted_in_the_open(session: Session, *, case_id: str, reviewer_id: str) -> bool:
+    """A custodian's grant to this reviewer is an authentic `identity.grant` event of the case: a grant
+    row written into the database by a custodian (who holds the key) without a decision opens nothing."""
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "identity.grant")
+    ).all()
+    return any(f"to={reviewer_id}" in e.detail.split() and audit.authentic(session, e) for e in events)
+
+
+def unannounced_disclosures(session: Session) -> list[str]:
+    """Cases whose identity key is sealed to a reviewer without an authentic `identity.grant` event
+    naming them: made outside the app (cases.team.integrity warns every admin). One small query when
+    there are none (identities are rare, disclosures rarer)."""
+    rows = session.execute(
+        select(IdentityGrant.case_id, IdentityGrant.reviewer_id).where(IdentityGrant.recipient_kind == "reviewer")
+    ).all()
+    return sorted(
+        {
+            case_id
+            for case_id, reviewer_id in rows
+            if not _granted_in_the_open(session, case_id=case_id, reviewer_id=reviewer_id or "")
+        }
+    )
+
+
 def read_identity(session: Session, *, actor: Actor, case_id: str) -> IdentityContent:
     """The identity, for the one reviewer a custodian disclosed it to (their `reviewer` grant); the
     reviewer must still read the case. IdentityRefused otherwise: no role, not even admin or the
@@ -205,11 +243,21 @@ def read_identity(session: Session, *, actor: Actor, case_id: str) -> IdentityCo
         raise IdentityRefused("no_identity")
     if not roster.verified(session).reads(actor.reviewer, case.opd_id):
         raise IdentityRefused("not_reader")
+    if not _granted_in_the_open(session, case_id=case.id, reviewer_id=actor.id):
+        raise IdentityRefused("no_key")  # a grant row nobody decided in the app (review finding)
     key = _own_key(session, actor=actor, case=case, row=row, kind="reviewer")
     try:
         return IdentityContent.from_bytes(decrypt_item(key, row.ciphertext, _metadata(case.id)))
     except CryptoError:
         raise IdentityRefused("no_key") from None
+
+
+def _may_keep(session: Session, verified: "roster.VerifiedRoster", custodian: Reviewer, units: Sequence[int]) -> bool:
+    """The custodian keeps identities of cases about all of `units`, by the roster and by the rows."""
+    return all(
+        verified.keeps_identities(custodian, unit) and session.get(Affiliation, (custodian.id, unit)) is None
+        for unit in units
+    )
 
 
 def pass_to_custodians(session: Session, *, actor: Actor, batch: int = PASS_BATCH) -> int:
@@ -242,10 +290,9 @@ def pass_to_custodians(session: Session, *, actor: Actor, batch: int = PASS_BATC
     ).all()
     passed = 0
     keys: dict[str, bytes | None] = {}
+    linked = linked_units(session, sorted({case.id for _grant, case, _custodian in rows}))
     for _grant, case, custodian in rows:
-        if not verified.keeps_identities(custodian, case.opd_id):
-            continue
-        if session.get(Affiliation, (custodian.id, case.opd_id)) is not None:
+        if not _may_keep(session, verified, custodian, (case.opd_id, *linked.get(case.id, ()))):
             continue
         if case.id not in keys:
             row = session.get(CaseIdentity, case.id)
@@ -293,10 +340,9 @@ def reseal_identities_with_recovery(
         )
     ).all()
     sealed = 0
+    linked = linked_units(session, sorted({case.id for _grant, case, _row in rows}))
     for grant, case, row in rows:
-        if not verified.keeps_identities(custodian, case.opd_id):
-            continue
-        if session.get(Affiliation, (custodian.id, case.opd_id)) is not None:
+        if not _may_keep(session, verified, custodian, (case.opd_id, *linked.get(case.id, ()))):
             continue
         try:
             identity_key = open_grant(

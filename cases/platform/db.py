@@ -57,3 +57,16 @@ def make_session_factory(bind: Engine | Connection, trust: Trust) -> sessionmake
 
 def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
+
+
+def forget_old_pages(bind: Engine | Connection) -> bool:
+    """SQLite: copy the write-ahead log into the database file and empty it, so that page images of
+    rows deleted on purpose (a withdrawn identity, issue 20) do not linger in `kanal.db-wal` until
+    overwritten (the file itself is overwritten on delete: secure_delete). Best effort, after the
+    commit: False when readers keep the log busy (the next checkpoint empties it) or for PostgreSQL,
+    whose dead rows go at its next VACUUM (docs/IDENTITY.md)."""
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return False
+    with bind.connect() as connection:
+        busy, _log, _moved = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return bool(busy == 0)

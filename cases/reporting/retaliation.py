@@ -56,6 +56,11 @@ def report_retaliation(
     category = session.scalars(select(Category).where(Category.code == RETALIATION)).first()
     if category is None:
         raise UnknownChoice()
+    # Retaliation reported from a retaliation report's page is about the same first report: links stay
+    # one deep, so that the first report's recusals reach every retaliation report made after it.
+    root = session.scalar(select(CaseLink.linked_case_id).where(CaseLink.case_id == original.id))
+    if root is not None:
+        original = session.get(Case, root) or original
     submitted = submit_report(
         session,
         category_id=category.id,
@@ -68,6 +73,8 @@ def report_retaliation(
         retaliation=True,
         identity=identity,
         protection=protection,
+        # whoever is recused from the first report's unit is recused from this one too (review finding)
+        also_recused_units=(original.opd_id,),
     )
     session.add(CaseLink(case_id=submitted.case_id, linked_case_id=original.id, kind=LINK_KIND))
     session.flush()

@@ -60,12 +60,15 @@ def submit_report(
     identity: IdentityContent | None = None,
     protection: bool = False,
     retaliation: bool = False,
+    also_recused_units: Sequence[int] = (),
 ) -> SubmittedReport:
     """A new case. With `identity`, the reporter's confidential identity in its own sealing
     (cases.identity.keeping), `protection` whether they ask for it. `retaliation`
     (cases.reporting.retaliation, which also links it): the category must be the retaliation
     category, which an ordinary report can never choose; the case is high priority and its first
-    response is due within RETALIATION_FIRST_RESPONSE_HOURS at most."""
+    response is due within RETALIATION_FIRST_RESPONSE_HOURS at most. `also_recused_units`: units whose
+    recused reviewers and custodians must not receive this case either (a retaliation report: its first
+    report's unit)."""
     category = session.get(Category, category_id)
     opd = session.get(Opd, opd_id)
     if (
@@ -116,7 +119,13 @@ def submit_report(
         created_at=hour,
     )
     seal_new_case(
-        session, case, case_key=case_key, team_key=team_key, reporter_public=reporter.public, recovery=recovery
+        session,
+        case,
+        case_key=case_key,
+        team_key=team_key,
+        reporter_public=reporter.public,
+        recovery=recovery,
+        also_recused_units=also_recused_units,
     )
     session.flush()
     stored = tuple(
@@ -126,6 +135,8 @@ def submit_report(
     case.item_seq = case.reporter_seq = 1 + len(stored)
     session.flush()
     if identity is not None:
-        give_identity(session, case=case, content=identity, protection=protection)
+        give_identity(
+            session, case=case, content=identity, protection=protection, also_recused_units=also_recused_units
+        )
     mark_activity(session, case_id=case.id)
     return SubmittedReport(case_id=case.id, receipt=receipt, files=stored)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cases.accountability import audit
 from cases.errors import CaseNotFound
-from cases.models import Affiliation, Case, IdentityGrant, KeyGrant, RecoveryKey, Reviewer
+from cases.models import Affiliation, Case, CaseLink, IdentityGrant, KeyGrant, RecoveryKey, Reviewer
 from cases.platform.clock import to_hour, utc_now
 from cases.reporting.errors import RecoveryKeyMissing
 from cases.team import roster
@@ -45,12 +45,44 @@ def _not_recused(opd_id: Any) -> ColumnElement[bool]:
     return ~exists().where(Affiliation.reviewer_id == Reviewer.id, Affiliation.opd_id == opd_id)
 
 
-def eligible_reviewers(session: Session, *, opd_id: int) -> list[Reviewer]:
+def eligible_reviewers(session: Session, *, opd_id: int, also_recused_units: Sequence[int] = ()) -> list[Reviewer]:
     """Who may be sealed a case about `opd_id`: a reader in the verified roster, not recused
-    from the unit there, whose row holds exactly the bound keys and is not affiliated either."""
+    from the unit there, whose row holds exactly the bound keys and is not affiliated either.
+    `also_recused_units`: units the reader must not be recused from either (a retaliation report's
+    first report's unit)."""
     verified = roster.verified(session)
-    candidates = session.scalars(select(Reviewer).where(_eligible(), _not_recused(opd_id)))
-    return [reviewer for reviewer in candidates if verified.reads(reviewer, opd_id)]
+    units = (opd_id, *also_recused_units)
+    query = select(Reviewer).where(_eligible(), *(_not_recused(unit) for unit in units))
+    return [r for r in session.scalars(query) if all(verified.reads(r, unit) for unit in units)]
+
+
+def linked_recusal(reviewer_id: Any) -> ColumnElement[bool]:
+    """A clause on `Case`: the case is a retaliation report linked to a case of a unit the reviewer
+    is affiliated with (so the reviewer is recused from it too: issue 20, review finding)."""
+    first = aliased(Case)
+    return exists().where(
+        CaseLink.case_id == Case.id,
+        first.id == CaseLink.linked_case_id,
+        Affiliation.reviewer_id == reviewer_id,
+        Affiliation.opd_id == first.opd_id,
+    )
+
+
+def linked_units(session: Session, case_ids: Sequence[str]) -> dict[str, set[int]]:
+    """For each of `case_ids` that is a retaliation report, the unit of the report it follows: the
+    roster's recusals from that unit apply to it too."""
+    if not case_ids:
+        return {}
+    first = aliased(Case)
+    units: dict[str, set[int]] = {}
+    rows = session.execute(
+        select(CaseLink.case_id, first.opd_id)
+        .join(first, first.id == CaseLink.linked_case_id)
+        .where(CaseLink.case_id.in_(list(case_ids)))
+    )
+    for case_id, opd_id in rows:
+        units.setdefault(case_id, set()).add(opd_id)
+    return units
 
 
 def is_reader(session: Session, reviewer: Reviewer) -> bool:
@@ -177,12 +209,14 @@ def seal_new_case(
     team_key: bytes,
     reporter_public: bytes,
     recovery: RecoveryKey | None = None,
+    also_recused_units: Sequence[int] = (),
 ) -> None:
     """Seal a new case's keys to the reporter, the recovery key and the eligible readers. `recovery`:
-    the key `sealing_recovery_key` returned earlier in the same transaction (checked once, not twice)."""
+    the key `sealing_recovery_key` returned earlier in the same transaction (checked once, not twice).
+    `also_recused_units`: see `eligible_reviewers`."""
     recovery = recovery or sealing_recovery_key(session)
     tag_case(session, case, case_key=case_key, team_key=team_key)
-    readers = eligible_reviewers(session, opd_id=case.opd_id)
+    readers = eligible_reviewers(session, opd_id=case.opd_id, also_recused_units=also_recused_units)
     grants = [
         _grant(
             case.id,
@@ -292,7 +326,10 @@ def _missing_for(session: Session, reviewer: Reviewer) -> int:
     """How many (case, kind) grants this reviewer could have but lacks."""
     allowed = (
         select(Case.id)
-        .where(~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id))
+        .where(
+            ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id),
+            ~linked_recusal(reviewer.id),
+        )
         .subquery()
     )
     expected = 2 * (session.scalar(select(func.count()).select_from(allowed)) or 0)
@@ -346,13 +383,19 @@ def regrant_from(session: Session, *, actor: Actor, batch: int = REGRANT_BATCH) 
                 existing.reviewer_id == target.id,
             ),
             ~exists().where(Affiliation.reviewer_id == target.id, Affiliation.opd_id == Case.opd_id),
+            ~linked_recusal(target.id),
         )
         .order_by(KeyGrant.case_id, KeyGrant.key_kind)
         .limit(batch)
     ).all()
     keys: dict[tuple[str, str], bytes] = {}
     targets: dict[str, Reviewer] = {}
-    passed = [(grant, reviewer) for grant, opd, reviewer in rows if verified.reads(reviewer, opd)]
+    linked = linked_units(session, sorted({grant.case_id for grant, _opd, _reviewer in rows}))
+    passed = [
+        (grant, reviewer)
+        for grant, opd, reviewer in rows
+        if all(verified.reads(reviewer, unit) for unit in (opd, *linked.get(grant.case_id, ())))
+    ]
     refused: set[tuple[str, str]] = set()
     for grant, reviewer in passed:
         slot = (grant.case_id, grant.key_kind)
@@ -447,7 +490,11 @@ def waiting_for_keys(session: Session, reviewer: Reviewer) -> WaitingForKeys | N
     excluded = list(member.affiliations) if member is not None else []
     missing = ~holds_case_key(reviewer)
     if excluded:
-        missing = and_(missing, Case.opd_id.not_in(excluded))
+        first = aliased(Case)
+        linked_to_excluded = exists().where(
+            CaseLink.case_id == Case.id, first.id == CaseLink.linked_case_id, first.opd_id.in_(excluded)
+        )
+        missing = and_(missing, Case.opd_id.not_in(excluded), ~linked_to_excluded)
     holder = aliased(Reviewer)
     held_by_colleague = exists().where(
         KeyGrant.case_id == Case.id,

@@ -18,6 +18,17 @@ from cases.team.roster import Finding
 def findings(session: Session, *, fresh: bool = False) -> list[Finding]:
     found = roster.problems(session, fresh=fresh)
     found += [Finding("audit", "", problem) for problem in anchors.integrity_problems(session)]
+    from cases.identity.keeping import unannounced_disclosures  # the identity room builds on this one
+
+    found += [
+        Finding(
+            "identity",
+            case_id,
+            f"case {case_id}: its reporter's identity key is sealed to a reviewer with no custodian's "
+            "decision in the audit log (written into the database); the reporter's page says so",
+        )
+        for case_id in unannounced_disclosures(session)
+    ]
     try:
         key = active_recovery_key(session)
     except RecoveryKeyMissing:

@@ -103,7 +103,6 @@ def approve_reviewer(
         raise ApprovalRefused("creator")  # the creator, or whoever re-enabled or reset the account
     if (
         reviewer.state != "active"
-        or not reviewer.is_reviewer
         or member.encryption_key is None
         or member.signing_key is None
         or not verified.row_matches_unapproved(reviewer)
@@ -346,11 +345,12 @@ def team(session: Session) -> list[TeamMember]:
 
 
 def pending_approvals(session: Session) -> list[Reviewer]:
-    """Activated reviewers still waiting for a second person's approval."""
+    """Activated accounts still waiting for a second person's approval (readers, and accounts without the
+    reviewer role that are to hold keys: a custodian, issue 20)."""
     return list(
         session.scalars(
             select(Reviewer)
-            .where(Reviewer.state == "active", Reviewer.is_reviewer.is_(True), Reviewer.approved_at.is_(None))
+            .where(Reviewer.state == "active", Reviewer.approved_at.is_(None))
             .order_by(Reviewer.username)
         )
     )

@@ -9,7 +9,7 @@ from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.errors import RecoveryMismatch, RecoverySecretUnreadable
-from cases.team.grants import key_belongs, reviewer_key_grant
+from cases.team.grants import key_belongs, linked_recusal, linked_units, reviewer_key_grant
 from crypto.errors import CryptoError
 from crypto.keys import open_grant
 from crypto.recovery import new_master_secret, parse_recovery_input, recovery_keypair, split_master_secret
@@ -81,13 +81,17 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
                 existing.reviewer_id == reviewer.id,
             ),
             ~exists().where(Affiliation.reviewer_id == reviewer.id, Affiliation.opd_id == Case.opd_id),
+            ~linked_recusal(reviewer.id),
         )
         .order_by(KeyGrant.case_id, KeyGrant.key_kind)
     ).all()
     skipped: set[str] = set()
+    linked = linked_units(session, sorted({grant.case_id for grant, _opd in grants}))
     for grant, opd in grants:
-        if not verified.reads(reviewer, opd):
-            continue  # recused in the roster, even if a database writer deleted the affiliation row
+        if not all(verified.reads(reviewer, unit) for unit in (opd, *linked.get(grant.case_id, ()))):
+            skipped.add(grant.id)
+            continue  # recused in the roster (also from a retaliation report's first unit), even if a
+            # database writer deleted the affiliation row
         case_key = open_grant(
             grant.sealed,
             recipient_private=keypair.private,
@@ -110,7 +114,7 @@ def reseal_with_recovery(session: Session, *, master_secret: bytes, reviewer: Re
     from cases.identity.keeping import reseal_identities_with_recovery  # the identity room builds on this one
 
     identities = reseal_identities_with_recovery(session, recovery=keypair, key=key, custodian=reviewer)
-    return identities + sum(1 for grant, opd in grants if verified.reads(reviewer, opd) and grant.id not in skipped)
+    return identities + sum(1 for grant, _opd in grants if grant.id not in skipped)
 
 
 def recovery_fingerprint(key: RecoveryKey) -> str:

@@ -36,6 +36,7 @@ entry's position: an old signed entry cannot be replayed at the tail.
     custodian.appoint   by, proposal,           four eyes (issue 20): the proposer, a key-holding
                         proposal_signature      admin (over the proposal), and `by`, another key
                                                 holder; neither the subject, who must be a key holder
+                                                without the reviewer role
     custodian.revoke    by                      `by`, a key holder (taking the role away needs one)
 
 The verification fails closed — nobody is a reader — on a broken chain, a
@@ -213,7 +214,11 @@ class Member:
         """May be sealed the identity key of a case about `opd_id`: a custodian who holds keys and is
         not affiliated with the unit (a custodian is recused from identities like a reader from cases)."""
         return (
-            self.custodian and self.key_holder and self.encryption_key is not None and opd_id not in self.affiliations
+            self.custodian
+            and not self.reviewer  # whoever keeps identities reads no case (issue 20, review finding)
+            and self.key_holder
+            and self.encryption_key is not None
+            and opd_id not in self.affiliations
         )
 
     def reads(self, opd_id: int) -> bool:
@@ -275,7 +280,7 @@ class VerifiedRoster:
 
     def custodian(self, reviewer_id: str) -> bool:
         member = self.members.get(reviewer_id)
-        return member is not None and member.custodian and member.key_holder
+        return member is not None and member.custodian and member.key_holder and not member.reviewer
 
 
 class _Verifier:
@@ -443,6 +448,7 @@ class _Verifier:
             or proposer == by
             or not self.holder_signed(entry, by)
             or not member.key_holder
+            or member.reviewer  # a reader who also kept identities would read them without asking
             or member.encryption_key is None
             or member.custodian
         ):

@@ -64,7 +64,8 @@ def test_identity_custodian_disclosure_and_withdrawal(
     wakil = browser.new_context(viewport=DESK).new_page()
     activate(wakil, review_url, "wakil", create_founder(data, root, "wakil"), codes)
     kustodian = browser.new_context(viewport=DESK).new_page()
-    activate(kustodian, review_url, "kustodian", create_founder(data, root, "kustodian"), codes)
+    # the custodian reads no case: an account without the reviewer role
+    activate(kustodian, review_url, "kustodian", create_founder(data, root, "kustodian", "--no-reviewer"), codes)
 
     # Four eyes: the admin proposes, another key holder confirms
     review_pages.goto(admin, review_url, "/team", "team")

@@ -279,6 +279,68 @@ def test_a_lift_cannot_be_forged_by_the_author_or_written_without_the_log(
     assert refused.value.problem == "redaction_tampered"
 
 
+def test_a_lift_event_inserted_without_the_audit_key_is_not_believed(
+    session: Session, engine: Engine, two_readers: tuple[Holder, Holder, str]
+) -> None:
+    """The author with database access writes the lift in a colleague's name AND its audit row (with a
+    hash they cannot compute): the row fails its keyed check, so the export refuses (review finding)."""
+    from cases.items import add_item, next_seq
+
+    rina, tono, case_id = two_readers
+    seq = add_redaction(session, actor=rina.actor, case_id=case_id, phrases=[CANARY], file_seqs=frozenset())
+    session.commit()
+    case = session.get(Case, case_id)
+    assert case is not None
+    item = add_item(
+        session,
+        case=case,
+        key=_team_key(session, rina, case_id),
+        key_kind="team",
+        kind="redaction_lift",
+        author="team",
+        plaintext=json.dumps({"by": tono.reviewer.id, "lifts": seq}).encode(),
+        seq=next_seq(session, case),
+        reviewer_id=tono.reviewer.id,
+    )
+    session.flush()
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert last is not None
+    session.add(
+        AuditEvent(
+            at=last.at,
+            sealed_at=b"x",
+            actor_id=tono.reviewer.id,
+            action="redaction.lift",
+            case_id=case_id,
+            detail=f"item={item.seq} of={seq}",
+            prev_hash=last.hash,
+            hash=bytes(32),
+            version=3,
+        )
+    )
+    session.commit()
+    with pytest.raises(ExportRefused) as refused:
+        _export(session, engine, rina, case_id)
+    assert refused.value.problem == "redaction_tampered"
+
+
+def test_a_redaction_whose_log_line_is_relabelled_stops_the_export(
+    session: Session, engine: Engine, two_readers: tuple[Holder, Holder, str]
+) -> None:
+    """The item deleted and its "redaction.add" event relabelled as something else (kept in its place
+    in the chain): the relabelled event fails its keyed check, so the export refuses (review finding)."""
+    rina, tono, case_id = two_readers
+    seq = add_redaction(session, actor=rina.actor, case_id=case_id, phrases=[CANARY], file_seqs=frozenset())
+    session.commit()
+    session.execute(delete(CaseItem).where(CaseItem.case_id == case_id, CaseItem.seq == seq))
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.action == "redaction.add")):
+        event.action = "case.view"
+    session.commit()
+    with pytest.raises(ExportRefused) as refused:
+        _export(session, engine, tono, case_id)
+    assert refused.value.problem == "redaction_tampered"
+
+
 def test_a_deleted_lift_only_withholds_again(
     session: Session, engine: Engine, two_readers: tuple[Holder, Holder, str]
 ) -> None:

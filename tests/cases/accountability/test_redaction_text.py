@@ -59,3 +59,17 @@ def test_a_document_is_redacted_in_its_text_not_in_its_codes_and_hashes() -> Non
         "messages": [{"seq": 3, "text": MARK, "created_at": "2026-01-01T00:00Z", "reviewer": MARK}],
     }
     assert redactor.passages == 3
+
+
+def test_every_invisible_or_compatibility_character_is_seen_through() -> None:
+    """Direction marks, invisible separators, the grapheme joiner, variation selectors and full-width
+    letters inside a name do not let it through (review finding)."""
+    redactor = Redactor(["Budi Santoso"])
+    for typed in (
+        "Bu\u200edi Santoso",
+        "Bu\u2063di Santoso",
+        "Bu\u034fdi Santoso",
+        "Bud\ufe0fi Santoso",
+        "\uff22\uff55\uff44\uff49 Santoso",
+    ):
+        assert "Budi" not in redactor.text(typed) and "[disamarkan]" in redactor.text(typed), repr(typed)

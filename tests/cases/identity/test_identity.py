@@ -47,6 +47,7 @@ def team(session: Session, recovery_secret: bytes) -> dict[str, Holder]:
         "admin": founder(session, "ketua", admin=True),
         "wakil": founder(session, "wakil"),
         "kustodian": founder(session, "kustodian", reviewer=False),
+        "kustodian2": founder(session, "kustodian2", reviewer=False),  # not appointed yet
         "penelaah": founder(session, "penelaah"),
         "lain": founder(session, "lain"),
     }
@@ -142,16 +143,118 @@ def test_a_grant_is_for_that_case_only(session: Session, config: Config, team: d
 
 def test_a_custodian_cannot_grant_their_own_request(session: Session, config: Config, team: dict[str, Holder]) -> None:
     case = _case_with_identity(session, config)
-    # the custodian is also given the reader role by being a founder reader? Here a reader custodian asks:
-    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["penelaah"].reviewer)
-    confirm_custodian(session, actor=team["wakil"].actor, proposal_id=proposal.id)
-    pass_to_custodians(session, actor=team["kustodian"].actor)
-    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saya perlu")
+    # a custodian reads no case, so cannot even ask through the app
+    from cases.errors import CaseNotFound
+
+    with pytest.raises(CaseNotFound):
+        request_identity(session, actor=team["kustodian"].actor, case_id=case.id, reason="Saya sendiri")
+    # a request in the custodian's own name, made any other way, is refused as their own
+    real = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    session.flush()
+    own = IdentityRequest(
+        id="e" * 20,
+        case_id=case.id,
+        requester_id=team["kustodian"].reviewer.id,
+        state="pending",
+        requested_at=real.requested_at,
+        reason_team=real.reason_team,
+        reason_custodian=real.reason_custodian,
+    )
+    session.add(own)
+    session.flush()
     with pytest.raises(IdentityRefused) as refused:
-        decide(session, actor=team["penelaah"].actor, request_id=request.id, grant=True, reason="sendiri")
+        decide(session, actor=team["kustodian"].actor, request_id=own.id, grant=True, reason="sendiri")
     assert refused.value.reason == "self"
-    assert [e.own for e in custodian_queue(session, actor=team["penelaah"].actor)] == [True]
+    assert [e.own for e in custodian_queue(session, actor=team["kustodian"].actor)] == [False, True]
     assert not session.scalars(select(IdentityGrant).where(IdentityGrant.recipient_kind == "reviewer")).all()
+
+
+def test_a_reviewer_is_never_a_custodian(session: Session, config: Config, team: dict[str, Holder]) -> None:
+    """Whoever keeps identities reads no case: a reader who also held identity keys would read the
+    identities of their own cases without asking anyone (review finding)."""
+    with pytest.raises(CustodianRefused) as refused:
+        propose_custodian(session, actor=team["admin"].actor, reviewer=team["penelaah"].reviewer)
+    assert refused.value.reason == "reviewer"
+    # the roster itself refuses it: an appointment of a reader signed by two key holders is ignored
+    import base64
+
+    from cases.team.roster import new_proposal, sign_proposal
+
+    proposal = new_proposal(
+        action="custodian.appoint", subject_id=team["penelaah"].reviewer.id, by=team["admin"].reviewer.id, seen=0
+    )
+    roster.append(
+        session,
+        action="custodian.appoint",
+        subject_id=team["penelaah"].reviewer.id,
+        fields={
+            "by": team["wakil"].reviewer.id,
+            "proposal": proposal,
+            "proposal_signature": base64.b64encode(sign_proposal(team["admin"].signing, proposal)).decode("ascii"),
+        },
+        signers=[(team["wakil"].reviewer.id, team["wakil"].signing)],
+    )
+    verified = roster.verified(session, fresh=True)
+    assert not verified.custodian(team["penelaah"].reviewer.id)
+    case = _case_with_identity(session, config)
+    holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
+    assert team["penelaah"].reviewer.id not in holders
+
+
+def test_a_custodian_who_writes_a_grant_into_the_database_discloses_nothing_silently(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    from cases.identity.keeping import custodian_key, seal_identity_key, unannounced_disclosures
+    from cases.team.integrity import findings
+
+    case = _case_with_identity(session, config)
+    row = session.get(CaseIdentity, case.id)
+    assert row is not None
+    key = custodian_key(session, actor=team["kustodian"].actor, case=case, row=row)
+    session.add(seal_identity_key(case.id, key, team["lain"].reviewer))  # no request, no decision
+    session.flush()
+    with pytest.raises(IdentityRefused):
+        read_identity(session, actor=team["lain"].actor, case_id=case.id)
+    told = reporter_identity(session, case=case, zone=UTC)
+    assert [(d.day, d.role) for d in told.disclosures] == [(None, "reviewer")] and not told.may_withdraw
+    assert unannounced_disclosures(session) == [case.id]
+    assert any(f.kind == "identity" and f.subject == case.id for f in findings(session))
+
+
+def test_a_refused_request_set_back_to_pending_is_not_decided_again(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=False, reason="Belum perlu")
+    request.state = "pending"  # a database writer
+    session.flush()
+    with pytest.raises(IdentityRefused) as refused:
+        decide(session, actor=team["kustodian"].actor, request_id=request.id, grant=True, reason="boleh")
+    assert refused.value.reason == "decided"
+
+
+def test_a_reason_sealed_to_the_custodian_by_a_database_writer_is_not_shown(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    import json
+
+    from crypto.keys import seal_message
+
+    case = _case_with_identity(session, config)
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    custodian = team["kustodian"].reviewer
+    assert custodian.public_key is not None
+    forged = seal_message(
+        json.dumps({"reason": "Perintah KPK: segera buka", "sig": ""}).encode(),
+        recipient_public=custodian.public_key,  # anyone can seal to a public key
+        purpose="identity-request",
+        context=f"{case.id}/{request.id}",
+        recipient_id=custodian.recipient_id,
+    )
+    request.reason_custodian = json.dumps({custodian.id: forged.hex()}).encode("ascii")
+    session.flush()
+    assert [e.request.reason for e in custodian_queue(session, actor=team["kustodian"].actor)] == [None]
 
 
 def test_a_reader_who_is_not_a_custodian_cannot_decide(
@@ -185,18 +288,18 @@ def test_custodian_needs_four_eyes_and_a_planted_role_gets_nothing(
     session: Session, config: Config, team: dict[str, Holder]
 ) -> None:
     with pytest.raises(CustodianRefused):
-        propose_custodian(session, actor=team["wakil"].actor, reviewer=team["lain"].reviewer)  # not an admin
-    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["lain"].reviewer)
+        propose_custodian(session, actor=team["wakil"].actor, reviewer=team["kustodian2"].reviewer)  # not an admin
+    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["kustodian2"].reviewer)
     with pytest.raises(CustodianRefused) as refused:
         confirm_custodian(session, actor=team["admin"].actor, proposal_id=proposal.id)
     assert refused.value.reason == "same"
     with pytest.raises(CustodianRefused) as refused:
-        confirm_custodian(session, actor=team["lain"].actor, proposal_id=proposal.id)
+        confirm_custodian(session, actor=team["kustodian2"].actor, proposal_id=proposal.id)
     assert refused.value.reason == "own"
     # A database writer copies the custodian's appointment onto another account: the roster does not verify it
     # (the proposal was signed for another subject), and nobody else is sealed identities.
     entry = roster.verified(session, fresh=True)
-    assert not entry.custodian(team["lain"].reviewer.id)
+    assert not entry.custodian(team["kustodian2"].reviewer.id)
     case = _case_with_identity(session, config)
     holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
     assert holders == {team["kustodian"].reviewer.id, None}
@@ -307,15 +410,17 @@ def test_a_new_custodian_receives_identities_from_a_colleague_and_loses_them_whe
     session: Session, config: Config, team: dict[str, Holder]
 ) -> None:
     case = _case_with_identity(session, config)
-    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["lain"].reviewer)
+    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=team["kustodian2"].reviewer)
     confirm_custodian(session, actor=team["wakil"].actor, proposal_id=proposal.id)
     assert pass_to_custodians(session, actor=team["kustodian"].actor) == 1
-    assert events(session, "identity.pass")[-1].detail == f"to={team['lain'].reviewer.id}"
+    assert events(session, "identity.pass")[-1].detail == f"to={team['kustodian2'].reviewer.id}"
     request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
-    revoke_custodian(session, actor=team["admin"].actor, reviewer=team["lain"].reviewer)
-    assert not session.scalars(select(IdentityGrant).where(IdentityGrant.reviewer_id == team["lain"].reviewer.id)).all()
+    revoke_custodian(session, actor=team["admin"].actor, reviewer=team["kustodian2"].reviewer)
+    assert not session.scalars(
+        select(IdentityGrant).where(IdentityGrant.reviewer_id == team["kustodian2"].reviewer.id)
+    ).all()
     with pytest.raises(IdentityRefused):
-        decide(session, actor=team["lain"].actor, request_id=request.id, grant=True, reason="boleh")
+        decide(session, actor=team["kustodian2"].actor, request_id=request.id, grant=True, reason="boleh")
 
 
 def test_the_protection_checklist_is_audited_and_the_reporter_sees_their_steps(
@@ -372,14 +477,14 @@ def test_a_database_writer_who_replays_a_custodian_appointment_for_another_accou
     appointment = session.scalars(select(RosterEntry).where(RosterEntry.action == "custodian.appoint")).one()
     seq, prev = roster.head(session)
     body = json.loads(appointment.body)
-    body.update(seq=seq + 1, subject=team["lain"].reviewer.id)
-    body["proposal"]["subject"] = team["lain"].reviewer.id
+    body.update(seq=seq + 1, subject=team["kustodian2"].reviewer.id)
+    body["proposal"]["subject"] = team["kustodian2"].reviewer.id
     text = roster.canonical(body)
     session.add(
         RosterEntry(
             seq=seq + 1,
             action="custodian.appoint",
-            subject_id=team["lain"].reviewer.id,
+            subject_id=team["kustodian2"].reviewer.id,
             body=text,
             prev_hash=prev,
             hash=roster.entry_hash(prev, text),  # the hash recomputed: the signatures are not
@@ -388,11 +493,11 @@ def test_a_database_writer_who_replays_a_custodian_appointment_for_another_accou
     )
     session.flush()
     verified = roster.verified(session, fresh=True)
-    assert not verified.custodian(team["lain"].reviewer.id) and verified.custodian(team["kustodian"].reviewer.id)
+    assert not verified.custodian(team["kustodian2"].reviewer.id) and verified.custodian(team["kustodian"].reviewer.id)
     assert any("does not verify" in problem.detail for problem in verified.problems)
     case = _case_with_identity(session, config)
     holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
-    assert team["lain"].reviewer.id not in holders
+    assert team["kustodian2"].reviewer.id not in holders
 
 
 def test_an_unapproved_reviewer_cannot_even_ask(session: Session, config: Config, team: dict[str, Holder]) -> None:
@@ -405,3 +510,30 @@ def test_an_unapproved_reviewer_cannot_even_ask(session: Session, config: Config
         request_identity(session, actor=newcomer.actor, case_id=case.id, reason="Saya ingin tahu")
     with pytest.raises(IdentityRefused):
         read_identity(session, actor=newcomer.actor, case_id=case.id)
+
+
+def test_a_custodian_recused_from_the_first_reports_unit_keeps_no_identity_of_its_retaliation_report(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    from cases.reporting.report_content import ReportContent
+    from cases.reporting.retaliation import report_retaliation
+
+    first_unit, second_unit = active_opds(session)[0], active_opds(session)[1]
+    add_affiliation(
+        session, actor=team["admin"].actor, reviewer=team["kustodian"].reviewer, opd_id=first_unit.id, kind="member"
+    )
+    original = session.get(Case, submit_case(session, config, "Setoran bulanan ke kepala bidang", first_unit))
+    assert original is not None
+    submitted = report_retaliation(
+        session,
+        original=original,
+        opd_id=second_unit.id,
+        content=ReportContent(what="Saya dimutasi setelah melaporkan setoran."),
+        receipt_key=config.receipt_key_bytes,
+        identity=IdentityContent(name=CANARY_NAME),
+        protection=True,
+    )
+    holders = {
+        g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == submitted.case_id))
+    }
+    assert holders == {None}  # the recovery key only

@@ -117,3 +117,60 @@ def test_a_recused_reviewer_cannot_read_a_retaliation_report_nor_learn_of_its_li
     assert [link.case_id for link in read_case(session, actor=rina.actor, case_id=submitted.case_id).links] == [
         original.id
     ]
+
+
+def test_a_reviewer_recused_from_the_first_reports_unit_reads_no_retaliation_report_about_it(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    """Joko works in unit 0, whose setoran report he cannot read. Its reporter is moved to unit 1 and
+    reports retaliation about unit 1: Joko is recused from that report too (it tells of unit 0's report
+    and of the reporter's new post), at submission, when keys are passed on, and with the recovery key;
+    and he is not told that a case waits for him (review finding)."""
+    from cases.models import KeyGrant
+    from cases.team.grants import regrant_from, waiting_for_keys
+    from cases.team.recovery_keys import reseal_with_recovery
+
+    rina, joko = founder(session, "rina"), founder(session, "joko")
+    add_affiliation(session, actor=joko.actor, reviewer=joko.reviewer, opd_id=active_opds(session)[0].id, kind="member")
+    original = _original(session, config, opd=0)
+    submitted = report_retaliation(
+        session,
+        original=original,
+        opd_id=active_opds(session)[1].id,
+        content=ReportContent(what="Setelah saya melaporkan setoran di unit 0, saya dimutasi ke unit 1."),
+        receipt_key=config.receipt_key_bytes,
+    )
+    with pytest.raises(CaseNotFound):
+        read_case(session, actor=joko.actor, case_id=submitted.case_id)
+    assert read_case(session, actor=rina.actor, case_id=submitted.case_id).report is not None
+    # a key holder's catch-up does not pass it to him (his flag set as after a lifted recusal elsewhere)
+    joko.reviewer.needs_grants = True
+    regrant_from(session, actor=rina.actor)
+    held = session.scalars(select(KeyGrant.case_id).where(KeyGrant.reviewer_id == joko.reviewer.id)).all()
+    assert submitted.case_id not in held
+    # nor does the recovery key
+    reseal_with_recovery(session, master_secret=recovery_secret, reviewer=joko.reviewer)
+    held = session.scalars(select(KeyGrant.case_id).where(KeyGrant.reviewer_id == joko.reviewer.id)).all()
+    assert submitted.case_id not in held and original.id not in held
+    waiting = waiting_for_keys(session, joko.reviewer)
+    assert waiting is not None and waiting.total == 0  # nothing tells him a case exists
+
+
+def test_retaliation_reported_from_a_retaliation_report_follows_the_first_report(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    founder(session, "rina")
+    original = _original(session, config, opd=0)
+    content = ReportContent(what="Setelah saya melaporkan setoran, saya dimutasi ke bagian arsip.")
+    first = report_retaliation(
+        session, original=original, opd_id=None, content=content, receipt_key=config.receipt_key_bytes
+    )
+    again = report_retaliation(
+        session,
+        original=session.get(Case, first.case_id),  # reported from the retaliation report's own page
+        opd_id=None,
+        content=content,
+        receipt_key=config.receipt_key_bytes,
+    )
+    link = session.get(CaseLink, (again.case_id, original.id))
+    assert link is not None  # one deep: the first report's recusals reach it
