@@ -537,3 +537,25 @@ def test_a_custodian_recused_from_the_first_reports_unit_keeps_no_identity_of_it
         g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == submitted.case_id))
     }
     assert holders == {None}  # the recovery key only
+
+
+def test_an_account_without_the_reviewer_role_is_approved_then_appointed_custodian(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    """Custodians need not be founders: an admin creates an account without the reviewer role, another
+    key holder approves it (four eyes), then it is appointed (four eyes again) and keeps identities,
+    while no case key ever reaches it."""
+    from cases.models import KeyGrant
+    from tests.domain import activated, approve
+
+    keeper = activated(session, "penjaga", by=team["admin"], is_reviewer=False)
+    approve(session, approver=team["wakil"], reviewer=keeper.reviewer)
+    proposal = propose_custodian(session, actor=team["admin"].actor, reviewer=keeper.reviewer)
+    confirm_custodian(session, actor=team["wakil"].actor, proposal_id=proposal.id)
+    case = _case_with_identity(session, config)
+    holders = {g.reviewer_id for g in session.scalars(select(IdentityGrant).where(IdentityGrant.case_id == case.id))}
+    assert keeper.reviewer.id in holders
+    assert not session.scalars(select(KeyGrant).where(KeyGrant.reviewer_id == keeper.reviewer.id)).all()
+    request = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    decide(session, actor=keeper.actor, request_id=request.id, grant=True, reason="Untuk rujukan")
+    assert read_identity(session, actor=team["penelaah"].actor, case_id=case.id).name == CANARY_NAME
