@@ -188,6 +188,8 @@ def stored_bytes(session: Session, case_id: str) -> int:
 
 
 def check_quota(session: Session, *, case_id: str | None, files: list[PreparedFile], limits: Limits) -> None:
+    if not files:
+        return  # nothing to store: no query (a report without files, issue 21)
     if len(files) > limits.files_per_upload:
         raise FileRefused(files[-1].name, "too_many")
     used = stored_bytes(session, case_id) if case_id else 0
