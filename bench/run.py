@@ -283,12 +283,15 @@ def urllib_measures(hello_server: Server, portal_server: Server, count: int, con
 def status_checks(
     hello_server: Server, portal_server: Server, receipt: str, seconds: int, rounds: int
 ) -> dict[str, dict[str, float]]:
-    """wrk at concurrency 1: POST /status with a valid and an invalid receipt, and the bare GET, in turn."""
+    """wrk at concurrency 1: POST /status with a valid and an invalid receipt, the status and report
+    forms' GET (fresh pages, kept per process), and the bare GET, in turn."""
     return interleaved(
         {
             "hello_get": ("hello_get.lua", hello_server, ()),
             "valid": ("status_check.lua", portal_server, (receipt, "302")),
             "invalid": ("status_check.lua", portal_server, ("ZZZZ-ZZZZ-ZZZZ-ZZZZ", "200")),
+            "status_page": ("page_get.lua", portal_server, ("/status",)),
+            "report_form": ("page_get.lua", portal_server, ("/lapor",)),
         },
         1,
         seconds,
@@ -535,6 +538,16 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
             "≤ 2",
             value <= 2,
             f"{status[name]['cpu_ms']} vs {bare['cpu_ms']} ms (from /proc)",
+        )
+    for name, label in (("status_page", "status form (GET /status)"), ("report_form", "report form (GET /lapor)")):
+        value = ratio(status[name]["p50_ms"], bare["p50_ms"])
+        row(
+            f"{label} p50 (wrk, concurrency 1) ÷ bare Flask GET",
+            value,
+            "≤ 2",
+            value <= 2,
+            f"{status[name]['p50_ms']} vs {bare['p50_ms']} ms; server CPU {status[name]['cpu_ms']} vs "
+            f"{bare['cpu_ms']} ms ({ratio(status[name]['cpu_ms'], bare['cpu_ms'])} ×)",
         )
     difference = round(status["valid"]["p50_ms"] - status["invalid"]["p50_ms"], 2)
     row(
