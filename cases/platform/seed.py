@@ -92,6 +92,9 @@ class ChoiceLists:
 _kept: dict[str, tuple[str, ChoiceLists]] = {}  # database URL -> (token, lists)
 
 
+_TOKEN = select(ReferenceVersion.token).where(ReferenceVersion.id == 1)  # built once: asked on every form
+
+
 def choice_lists(session: Session) -> ChoiceLists:
     """The report form's lists: from this process's copy while the database's `reference_version`
     token is the one it was read under (one small query), read afresh otherwise. Every change made
@@ -99,7 +102,7 @@ def choice_lists(session: Session) -> ChoiceLists:
     behind the app's back (SQL by hand) shows at the next one, or after a restart. Submission checks
     the chosen ids against the database itself, so a stale list can offer, never accept, a retired
     entry."""
-    token = session.scalar(select(ReferenceVersion.token).where(ReferenceVersion.id == 1)) or ""
+    token = session.scalar(_TOKEN) or ""
     bind = session.get_bind()
     database = str(bind.engine.url)
     kept = _kept.get(database)

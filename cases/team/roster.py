@@ -62,7 +62,7 @@ from sqlalchemy.orm import Session
 from cases.accountability import anchor_file, anchors
 from cases.accountability.anchor_file import AnchorFileInvalid
 from cases.models import AuditEvent, Reviewer, RosterEntry
-from cases.team.trust import trust_of
+from cases.team.trust import Trust, trust_of
 from crypto.derive import encode_fields
 from crypto.signing import SigningKey, fingerprint, sign, verify
 
@@ -115,8 +115,13 @@ def _unb64(text: object) -> bytes:
 # -- writing ---------------------------------------------------------------------------------------------------
 
 
+# Asked on every submission (the verified roster's cache key): one fixed statement, built once, so each
+# call costs the query and not the building of it (issue 21).
+_HEAD = select(RosterEntry.seq, RosterEntry.hash).order_by(RosterEntry.seq.desc()).limit(1)
+
+
 def head(session: Session) -> tuple[int, bytes]:
-    last = session.execute(select(RosterEntry.seq, RosterEntry.hash).order_by(RosterEntry.seq.desc()).limit(1)).first()
+    last = session.execute(_HEAD).first()
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
@@ -594,11 +599,26 @@ def verify_entries(entries: list[RosterEntry], *, founders: frozenset[str]) -> V
     )
 
 
-def _anchored_head(session: Session) -> tuple[int, bytes] | None:
+def _anchored_head(session: Session, *, fresh: bool = False) -> tuple[int, bytes] | None:
     """The roster head kept in the anchor file (outside the database), if any."""
     trust = trust_of(session)
     if trust.anchor_path is None:
         return None
+    # Read again only when the file was replaced (its inode, time or size changed): every submission
+    # asks, and the file changes at anchors only (issue 21).
+    stamp = anchor_file.stamp(trust.anchor_path)
+    cached = trust.cache.get("anchored_head")
+    if not fresh and stamp is not None and cached is not None and cached[0] == stamp:
+        kept: tuple[int, bytes] | None = cached[1]
+        return kept
+    head_now = _read_anchored_head(trust)
+    if stamp is not None:
+        trust.cache["anchored_head"] = (stamp, head_now)
+    return head_now
+
+
+def _read_anchored_head(trust: "Trust") -> tuple[int, bytes] | None:
+    assert trust.anchor_path is not None
     try:
         state = anchor_file.read(trust.anchor_path, trust.audit_key)
     except AnchorFileInvalid:
@@ -617,7 +637,7 @@ def verified(session: Session, *, fresh: bool = False) -> VerifiedRoster:
     accepts a restored backup (`flask audit accept-restore`)."""
     trust = trust_of(session)
     roots = trust.roots()
-    anchored = _anchored_head(session)
+    anchored = _anchored_head(session, fresh=fresh)
     key = (head(session), roots, anchored)
     cached = trust.cache.get("roster")
     if not fresh and cached is not None and cached[0] == key:
