@@ -127,13 +127,15 @@ def submit_report(
         recovery=recovery,
         also_recused_units=also_recused_units,
     )
-    session.flush()
+    if files:
+        session.flush()  # the files' rows refer to the case and its report
     stored = tuple(
         store_file(session, case=case, case_key=case_key, prepared=prepared, author="reporter", seq=seq)
         for seq, prepared in enumerate(files, start=2)
     )
     case.item_seq = case.reporter_seq = 1 + len(stored)
-    session.flush()
+    # No flush of its own: the case, its report and its grants go in one flush, before the next
+    # statement (issue 21, point 2).
     if identity is not None:
         give_identity(
             session, case=case, content=identity, protection=protection, also_recused_units=also_recused_units
