@@ -151,6 +151,7 @@ class Case(Base):
         Index("ix_case_status_received_at", "status", "received_at"),
         Index("ix_case_next_due_id", "next_due", "id"),
         Index("ix_case_opd_id", "opd_id"),
+        Index("ix_case_opd_id_status_next_due_id", "opd_id", "status", "next_due", "id"),
         Index("ix_case_category_id", "category_id"),
         Index("ix_case_assigned_to_id", "assigned_to_id"),
         _NO_ROWID,

@@ -28,7 +28,7 @@ from cases.triage.deadlines import overdue_clause
 from cases.triage.workflow import normalise_label
 
 PAGE_SIZE = 50
-COUNT_AHEAD = 1000
+COUNT_AHEAD = 5 * PAGE_SIZE  # five pages ahead (issue 21): the count costs what a few pages cost, at any size
 SORTS = ("urgency", "newest", "oldest")
 
 
