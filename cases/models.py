@@ -84,8 +84,9 @@ class Opd(Base):
 
 class ReferenceVersion(Base):
     """One row: a random token that changes whenever the category or OPD lists change through the
-    app (cases.platform.seed.new_reference_token: the seed and the admins' lists page). The portal keeps the lists per process
-    and checks this token with one small query per form instead of reading both lists (issue 21).
+    app (cases.platform.seed.new_reference_token: the seed and the admins' lists page). The portal
+    keeps the lists per process and checks this token with one small query per form instead of
+    reading both lists (issue 21).
     Random, not a counter: a rolled-back change can never make a stale list look current."""
 
     __tablename__ = "reference_version"
