@@ -7,6 +7,7 @@ client (no network, no gunicorn): FLOWS new-report flows (form GET + POST), POST
 checks (a valid receipt). Prints the CPU per flow without the profiler, then cProfile's top functions
 by own time and by cumulative time. Rate limits count in Redis when one answers (as in production),
 otherwise in memory (which starts a thread per hit: shown in the profile as lock waits).
+KANAL_PROFILE_WARM=N makes N reports first (a larger database); KANAL_PROFILE_TOP=N prints N rows.
 """
 
 import cProfile
@@ -79,7 +80,7 @@ def main() -> None:
         assert answer.status_code == 200 and found, answer.status_code
         return found.group(1).strip()
 
-    receipts = [post(form()) for _ in range(10)]
+    receipts = [post(form()) for _ in range(int(os.environ.get("KANAL_PROFILE_WARM", "10")))][:10]
 
     def status(index: int) -> None:
         client = app.test_client()
