@@ -39,7 +39,7 @@ from cases.models import (
     Reviewer,
     new_id,
 )
-from cases.platform.clock import to_hour, utc_now
+from cases.platform.clock import local_day, to_hour, utc_now
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.grants import linked_units, open_reviewer_key
@@ -416,7 +416,7 @@ def reporter_identity(session: Session, *, case: Case, zone: tzinfo) -> Reporter
         # Only reviewers are disclosed to today; the role travels in the event for the day that changes.
         role = next((part[5:] for part in event.detail.split() if part.startswith("role=")), "reviewer")
         announced |= {part[3:] for part in event.detail.split() if part.startswith("to=")}
-        disclosures.append(Disclosure(day=_day(event.at, zone), role=role))
+        disclosures.append(Disclosure(day=local_day(event.at, zone), role=role))
     # A grant of the identity key to a reviewer that no authentic event announces was made outside the
     # app (a custodian writing the database): the reporter is told all the same, without a day.
     unannounced = session.scalars(
@@ -426,10 +426,6 @@ def reporter_identity(session: Session, *, case: Case, zone: tzinfo) -> Reporter
     ).all()
     disclosures += [Disclosure(day=None, role="reviewer") for rid in unannounced if rid not in announced]
     return ReporterIdentity(state=row.state, protection_requested=row.protection_requested, disclosures=disclosures)
-
-
-def _day(moment: datetime, zone: tzinfo) -> date:
-    return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def withdraw_identity(session: Session, *, case: Case) -> None:

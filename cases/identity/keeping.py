@@ -59,21 +59,22 @@ def custodians_for(session: Session, *, opd_id: int, also_recused_units: Sequenc
     return [r for r in rows if r.id not in affiliated and all(verified.keeps_identities(r, u) for u in units)]
 
 
-def _custodian_grant(case_id: str, key: bytes, custodian: Reviewer) -> IdentityGrant:
-    assert custodian.public_key is not None  # verified custodians hold a key pair
+def _account_grant(case_id: str, key: bytes, account: Reviewer, *, kind: str) -> IdentityGrant:
+    """The identity key sealed to one account, as a custodian or as the reviewer it was disclosed to."""
+    assert account.public_key is not None  # verified custodians and readers hold a key pair
     return IdentityGrant(
         case_id=case_id,
-        recipient_kind="custodian",
-        recipient_id=custodian.recipient_id,
-        reviewer_id=custodian.id,
+        recipient_kind=kind,
+        recipient_id=account.recipient_id,
+        reviewer_id=account.id,
         sealed=seal_key(
-            key,
-            recipient_public=custodian.public_key,
-            case_id=case_id,
-            key_kind=KIND,
-            recipient_id=custodian.recipient_id,
+            key, recipient_public=account.public_key, case_id=case_id, key_kind=KIND, recipient_id=account.recipient_id
         ),
     )
+
+
+def _custodian_grant(case_id: str, key: bytes, custodian: Reviewer) -> IdentityGrant:
+    return _account_grant(case_id, key, custodian, kind="custodian")
 
 
 def give_identity(
@@ -160,20 +161,7 @@ def custodian_key(session: Session, *, actor: Actor, case: Case, row: CaseIdenti
 
 def seal_identity_key(case_id: str, key: bytes, reviewer: Reviewer) -> IdentityGrant:
     """The identity key disclosed to one reviewer, for this case only (cases.identity.disclosure)."""
-    assert reviewer.public_key is not None
-    return IdentityGrant(
-        case_id=case_id,
-        recipient_kind="reviewer",
-        recipient_id=reviewer.recipient_id,
-        reviewer_id=reviewer.id,
-        sealed=seal_key(
-            key,
-            recipient_public=reviewer.public_key,
-            case_id=case_id,
-            key_kind=KIND,
-            recipient_id=reviewer.recipient_id,
-        ),
-    )
+    return _account_grant(case_id, key, reviewer, kind="reviewer")
 
 
 def encrypt_under_identity(key: bytes, case_id: str, purpose: str, text: str) -> bytes:

@@ -8,7 +8,7 @@ that concern them (`REPORTER_STEPS`), to the day.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cases.accountability import audit
 from cases.identity.errors import IdentityRefused
 from cases.models import Case, CaseIdentity, ProtectionStep, Reviewer
-from cases.platform.clock import to_hour, utc_now
+from cases.platform.clock import local_day, to_hour, utc_now
 from cases.reporting.conversation import team_replies
 from cases.team.actor import Actor
 from cases.team.grants import open_reviewer_key
@@ -99,5 +99,5 @@ def reporter_steps(session: Session, *, case: Case, zone: tzinfo) -> list[tuple[
     rows = session.scalars(
         select(ProtectionStep).where(ProtectionStep.case_id == case.id, ProtectionStep.step.in_(REPORTER_STEPS))
     )
-    days = {row.step: row.done_at.replace(tzinfo=UTC).astimezone(zone).date() for row in rows}
+    days = {row.step: local_day(row.done_at, zone) for row in rows}
     return [(step, days[step]) for step in REPORTER_STEPS if step in days]

@@ -7,7 +7,7 @@ next to a reporter's row would date the reporter through order. Where a function
 needs a team action's exact time, it is sealed (cases.team.sealed_times).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 
 def utc_now() -> datetime:
@@ -22,3 +22,8 @@ def to_next_hour(moment: datetime) -> datetime:
     """`moment` rounded up to the hour: for a "not again before" time that must not come sooner."""
     hour = to_hour(moment)
     return hour if hour == moment else hour + timedelta(hours=1)
+
+
+def local_day(moment: datetime, zone: tzinfo) -> date:
+    """The calendar day of a stored UTC time in `zone`: what a reporter is shown, never an hour."""
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()

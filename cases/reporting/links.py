@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from cases.models import Case, CaseLink, Category
+from cases.platform.clock import local_day
 
 # The two roles a linked case can have, seen from the case being read.
 RETALIATION_REPORT = "retaliation_report"  # the other case reports retaliation suffered for this one
@@ -75,7 +76,7 @@ def reporter_links(session: Session, *, case_id: str, zone: tzinfo = UTC) -> tup
         ReporterLink(
             role=linked.role,
             status=linked.status,
-            received=linked.received_at.replace(tzinfo=UTC).astimezone(zone).date(),
+            received=local_day(linked.received_at, zone),
         )
         for linked in linked_cases(session, case_id=case_id)
     )

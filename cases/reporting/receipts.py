@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cases.errors import ItemTampered
 from cases.items import open_report
 from cases.models import Case, CaseItem, CaseStatus, KeyGrant, ReporterRead
+from cases.platform.clock import local_day
 from cases.reporting.conversation import ThreadEntry, thread
 from cases.reporting.errors import ReceiptNotRecognised
 from cases.reporting.links import ReporterLink, reporter_links
@@ -68,10 +69,6 @@ _VISIBLE_TEAM_KINDS = ("message", "outcome", "status_note")
 _JUST_BEFORE = timedelta(microseconds=1)
 
 
-def _day(moment: datetime, zone: tzinfo) -> date:
-    return moment.replace(tzinfo=UTC).astimezone(zone).date()
-
-
 def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> ReporterDates:
     last = session.scalar(
         select(func.max(CaseItem.created_at)).where(
@@ -80,13 +77,13 @@ def reporter_dates(session: Session, *, case: Case, zone: tzinfo = UTC) -> Repor
     )
     concluded = case.status in CaseStatus.CONCLUDED
     return ReporterDates(
-        received=_day(case.received_at, zone),
+        received=local_day(case.received_at, zone),
         # kept as the hour it was made *by* (cases.triage.deadlines): its day is that of the hour before
-        first_response=_day(case.first_response_at - _JUST_BEFORE, zone) if case.first_response_at else None,
-        last_update=_day(last, zone) if last else None,
-        feedback_due=_day(case.feedback_due, zone) if case.feedback_due and not concluded else None,
+        first_response=local_day(case.first_response_at - _JUST_BEFORE, zone) if case.first_response_at else None,
+        last_update=local_day(last, zone) if last else None,
+        feedback_due=local_day(case.feedback_due, zone) if case.feedback_due and not concluded else None,
         first_response_due=(
-            _day(case.first_response_due - _JUST_BEFORE, zone)
+            local_day(case.first_response_due - _JUST_BEFORE, zone)
             if case.first_response_at is None and not concluded
             else None
         ),
