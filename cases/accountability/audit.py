@@ -140,7 +140,8 @@ def authentic(session: Session, event: AuditEvent) -> bool:
 
 def first_keyed_id(session: Session) -> int | None:
     """The id of the first keyed event: an unkeyed one after it was relabelled (`walk` says so too)."""
-    return session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.version >= KEYED))
+    # In id order from the start, stopping at the first keyed one: no scan of the whole log.
+    return session.scalar(select(AuditEvent.id).where(AuditEvent.version >= KEYED).order_by(AuditEvent.id).limit(1))
 
 
 def chain_head(session: Session) -> tuple[int, str]:
