@@ -7,7 +7,9 @@ client (no network, no gunicorn): FLOWS new-report flows (form GET + POST), POST
 checks (a valid receipt). Prints the CPU per flow without the profiler, then cProfile's top functions
 by own time and by cumulative time. Rate limits count in Redis when one answers (as in production),
 otherwise in memory (which starts a thread per hit: shown in the profile as lock waits).
-KANAL_PROFILE_WARM=N makes N reports first (a larger database); KANAL_PROFILE_TOP=N prints N rows.
+KANAL_PROFILE_WARM=N makes N reports first (a larger database); KANAL_PROFILE_TOP=N prints N rows;
+KANAL_PROFILE_DUMP=FILE keeps the profile for pstats;
+KANAL_PROFILE_SQL=1 prints the SQL statements of one more flow (what a round trip is spent on).
 """
 
 import cProfile
@@ -106,12 +108,45 @@ def main() -> None:
         return (_cpu() - began) * 1000 / flows
 
     print(f"{what}: {run(None):.2f} ms CPU each, without the profiler ({flows} each)")
+    if os.environ.get("KANAL_PROFILE_SQL"):
+        _print_statements(lambda: run_one(what, post, form, status))
     profile = cProfile.Profile()
     run(profile)
+    if os.environ.get("KANAL_PROFILE_DUMP"):
+        profile.dump_stats(os.environ["KANAL_PROFILE_DUMP"])
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(order).print_stats(int(os.environ.get("KANAL_PROFILE_TOP", "25")))
         print(out.getvalue())
+
+
+def run_one(what: str, post, form, status) -> None:  # type: ignore[no-untyped-def]
+    prepared = form() if what == "post" else None
+    if what == "flow":
+        post(form())
+    elif what == "post":
+        post(prepared)
+    else:
+        status(0)
+
+
+def _print_statements(action) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(" ".join(statement.split())[:160] + (" [many]" if executemany else ""))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    print(f"{len(seen)} statements:")
+    for line in seen:
+        print("  ", line)
 
 
 if __name__ == "__main__":

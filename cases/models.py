@@ -166,6 +166,15 @@ class CaseLabel(Base):
     __tablename__ = "case_label"
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), primary_key=True)
     label: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    # The case's sort keys, copied (cases.triage.label_order keeps them equal to the case's), so a
+    # label filter is one index range in the list's order instead of a sort of the label's cases.
+    next_due: Mapped[datetime | None] = mapped_column(DateTime)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_case_label_label_next_due_case_id", "label", "next_due", "case_id"),
+        Index("ix_case_label_label_received_at_case_id", "label", "received_at", "case_id"),
+    )
 
 
 class CaseLink(Base):

@@ -12,6 +12,9 @@ Only the plain case is kept: no query string but `lang`, no message waiting to b
 else renders as before. The key holds the language, the lists' version token and the path, so an
 admin's change to the lists (a new token, cases.platform.seed) or a language switch renders anew.
 A page whose secret does not appear exactly once is never kept (it could not be filled in safely).
+
+The receipt page (portal/report.py, `receipt_page`) is kept the same way, its receipt one of the
+secrets: the kept copy holds a marker, never a reporter's receipt.
 """
 
 import secrets
@@ -27,9 +30,15 @@ def _marker(name: str) -> str:
     return f"\x00{name}\x00"  # never in a rendered page: Jinja and WTForms escape or drop NUL
 
 
+def plain_request() -> bool:
+    """Nothing in this request's page is particular to it but the secrets filled in: no query string
+    but `lang`, no message waiting to be shown."""
+    return set(request.args) <= {"lang"} and not session.get("_flashes")
+
+
 def keepable() -> bool:
     """This GET may be served from a kept page: nothing in it is particular to this request."""
-    return request.method == "GET" and set(request.args) <= {"lang"} and not session.get("_flashes")
+    return request.method == "GET" and plain_request()
 
 
 def served(key: tuple[str, ...], render: Callable[[], str], values: Mapping[str, str]) -> str:

@@ -1,12 +1,14 @@
 """The 5W2H report form and the one-time receipt page."""
 
+from collections.abc import Sequence
+
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from cases.evidence.errors import FileRefused
-from cases.evidence.store import PreparedFile
+from cases.evidence.store import AttachmentInfo, PreparedFile
 from cases.models import Case
 from cases.platform.config import Config
 from cases.platform.seed import ChoiceLists, choice_lists
@@ -38,7 +40,7 @@ from cases.web.app import db_session, keep_on_error
 from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import ReportForm, parse_rupiah
-from .fresh_pages import keepable, served
+from .fresh_pages import keepable, plain_request, served
 from .uploads import limits, prepare_uploads, refusal_message
 
 bp = Blueprint("report", __name__)
@@ -79,7 +81,21 @@ def sent_again(again: SentBefore) -> tuple[str, int]:
     """The same form sent again (a refresh of the receipt page): its receipt page, never a second case."""
     if again.receipt is None:
         return render_template("received.html"), 200
-    return render_template("receipt.html", receipt=again.receipt, files=again.files), 200
+    return receipt_page(again.receipt, again.files), 200
+
+
+def receipt_page(receipt: str, files: Sequence[AttachmentInfo], *, retaliation: bool = False) -> str:
+    """The receipt page. Without files it is the same page for everyone in a language but for the
+    receipt and the CSRF token: kept per process like the fresh forms (portal/fresh_pages.py), the
+    receipt replaced by a marker, so the kept copy never holds one (issue 21)."""
+
+    def render() -> str:
+        return render_template("receipt.html", receipt=receipt, files=files, retaliation=retaliation)
+
+    if files or not plain_request():
+        return render()
+    key = ("receipt", str(get_locale()), request.path, "retaliation" if retaliation else "report")
+    return served(key, render, {"receipt": receipt, "csrf": generate_csrf()})
 
 
 def _keep_chosen(form: ReportForm, prepared: list[PreparedFile] | None = None) -> list[str]:
@@ -154,8 +170,9 @@ def _fresh_form() -> str:
 def new_report() -> tuple[str, int]:
     if keepable():
         return _fresh_form(), 200
-    form = _with_choices(ReportForm())
     session = db_session()
+    lists = choice_lists(session)  # read once: the form's choices and the submission's check (issue 21)
+    form = _with_choices(ReportForm(), lists)
     if not form.is_submitted():
         return _form_page(form, 200)
     token = form.form_token.data
@@ -199,7 +216,7 @@ def new_report() -> tuple[str, int]:
     )
     try:
         with session.begin_nested():  # a refusal below takes the claim and the half-made case back
-            claim_form(session, token)
+            claimed = claim_form(session, token)
             kept = kept_for_sending(session, token)
             identity = form.identity() if form.gives_identity() else None
             protection = bool(form.identity_protection.data)
@@ -228,8 +245,9 @@ def new_report() -> tuple[str, int]:
                     limits=limits(),
                     identity=identity,
                     protection=protection,
+                    lists=lists,
                 )
-            seal_receipt(session, token, receipt=submitted.receipt, files=submitted.files)
+            seal_receipt(claimed, token, receipt=submitted.receipt, files=submitted.files)
             if kept:
                 forget_kept_files(session, token)
     except FormAlreadySent:  # the same form, posted twice at the same moment: the first one made the case
@@ -247,6 +265,4 @@ def new_report() -> tuple[str, int]:
         return _form_page(form, 503, problem="unavailable", file_errors=_keep_chosen(form, prepared))
     purge_stale_forms_hourly(session)
     # Rendered directly from the POST: the receipt never appears in a URL or redirect.
-    return render_template(
-        "receipt.html", receipt=submitted.receipt, files=submitted.files, retaliation=original is not None
-    ), 200
+    return receipt_page(submitted.receipt, submitted.files, retaliation=original is not None), 200

@@ -27,7 +27,7 @@ from cases.web.app import db_session
 from cases.web.ratelimit import configured, limiter, spend_globally
 
 from .forms import RetaliationForm
-from .report import sent_again
+from .report import receipt_page, sent_again
 from .uploads import limits, prepare_uploads, refusal_message
 from .visit import visit_required
 
@@ -84,7 +84,7 @@ def retaliation_report() -> tuple[str, int]:
     content = ReportContent(what=form.what.data or "", who=form.who.data or "", when=form.when.data or "")
     try:
         with session.begin_nested():
-            claim_form(session, token)
+            claimed = claim_form(session, token)
             submitted = report_retaliation(
                 session,
                 original=g.visit.case,
@@ -97,7 +97,7 @@ def retaliation_report() -> tuple[str, int]:
                 identity=form.identity() if form.gives_identity() else None,
                 protection=bool(form.identity_protection.data),
             )
-            seal_receipt(session, token, receipt=submitted.receipt, files=submitted.files)
+            seal_receipt(claimed, token, receipt=submitted.receipt, files=submitted.files)
     except FormAlreadySent:
         return sent_again(sent_before(session, token) or SentBefore(None))
     except FileRefused as refused:
@@ -108,4 +108,4 @@ def retaliation_report() -> tuple[str, int]:
         current_app.logger.error("submission refused: no recovery key is installed")
         return retaliation_page(form, 503, problem="unavailable")
     purge_stale_forms_hourly(session)
-    return render_template("receipt.html", receipt=submitted.receipt, files=submitted.files, retaliation=True), 200
+    return receipt_page(submitted.receipt, submitted.files, retaliation=True), 200

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cases.models import Base
 from cases.team.trust import Trust
+from cases.triage import label_order  # noqa: F401 - keeps labels' sort keys at every flush (issue 21)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

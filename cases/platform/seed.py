@@ -88,6 +88,12 @@ class ChoiceLists:
     opds: tuple[tuple[int, str], ...]
     token: str = ""  # the `reference_version` they were read under ("": not kept, the table is empty)
 
+    def has_category(self, category_id: object) -> bool:
+        return any(entry[0] == category_id for entry in self.categories)
+
+    def has_opd(self, opd_id: object) -> bool:
+        return any(entry[0] == opd_id for entry in self.opds)
+
 
 _kept: dict[str, tuple[str, ChoiceLists]] = {}  # database URL -> (token, lists)
 
@@ -99,9 +105,9 @@ def choice_lists(session: Session) -> ChoiceLists:
     """The report form's lists: from this process's copy while the database's `reference_version`
     token is the one it was read under (one small query), read afresh otherwise. Every change made
     by the app gives a new token (`new_reference_token`: seed, the admins' lists page); a change made
-    behind the app's back (SQL by hand) shows at the next one, or after a restart. Submission checks
-    the chosen ids against the database itself, so a stale list can offer, never accept, a retired
-    entry."""
+    behind the app's back (SQL by hand) shows at the next one, or after a restart. A submission checks
+    the chosen ids against the lists read under the token of its own request (`submit_report`), so an
+    entry retired through the app is never accepted, even by a form shown before."""
     token = session.scalar(_TOKEN) or ""
     bind = session.get_bind()
     database = str(bind.engine.url)

@@ -105,24 +105,32 @@ def sent_before(session: Session, token: str) -> SentBefore | None:
     return SentBefore(str(data["receipt"]), files)
 
 
-def claim_form(session: Session, token: str) -> None:
+def claim_form(session: Session, token: str) -> SentForm:
     """Claim the form for the case this transaction makes. FormAlreadySent when it was sent already,
     also by a POST running at the same moment: the primary key decides, and the loser makes nothing.
-    Call it inside a savepoint (or transaction) that also holds the case, so that the failed insert
-    takes the rest with it."""
-    session.add(SentForm(id=_form_id(token), sealed=None, created_at=to_hour(utc_now())))
+    Call it first inside a savepoint (or transaction) that also holds the case, so that the failed
+    insert takes the rest with it. First, too, because on SQLite the claim's write takes the write
+    lock with the busy wait: a transaction that read first and wrote later would be refused outright
+    when another report was written in between (seen with four workers)."""
+    row = SentForm(id=_form_id(token), sealed=None, created_at=to_hour(utc_now()))
+    session.add(row)
     try:
         session.flush()
     except IntegrityError:
         raise FormAlreadySent() from None
+    return row
 
 
-def seal_receipt(session: Session, token: str, *, receipt: str, files: Sequence[AttachmentInfo]) -> None:
-    """Keep the receipt page of a claimed form, sealed under the form's token, to show it again."""
+def seal_receipt(claimed: SentForm, token: str, *, receipt: str, files: Sequence[AttachmentInfo]) -> None:
+    """Keep the receipt page of a claimed form (`claim_form`'s row), sealed under the form's token, to
+    show it again. Set on the row in the session: written with the case, in the same flush (issue 21)."""
     form_id = _form_id(token)
+    if claimed.id != form_id:
+        raise ValueError("not this form's claim")
     data = {"receipt": receipt, "files": [dataclasses.asdict(info) for info in files], "at": utc_now().isoformat()}
-    sealed = wrap(_key(token, _SENT), json.dumps(data, ensure_ascii=False).encode(), label=_SENT, context=form_id)
-    session.execute(update(SentForm).where(SentForm.id == form_id).values(sealed=sealed))
+    claimed.sealed = wrap(
+        _key(token, _SENT), json.dumps(data, ensure_ascii=False).encode(), label=_SENT, context=form_id
+    )
 
 
 # --- kept files ----------------------------------------------------------------------------------

@@ -52,7 +52,13 @@ def eligible_reviewers(session: Session, *, opd_id: int, also_recused_units: Seq
     first report's unit)."""
     verified = roster.verified(session)
     units = (opd_id, *also_recused_units)
-    query = select(Reviewer).where(_eligible(), *(_not_recused(unit) for unit in units))
+    # populate_existing: the rows as the database holds them now, also in a session that loaded them
+    # before (their notification marks are set from them: `mark_new_case`)
+    query = (
+        select(Reviewer)
+        .where(_eligible(), *(_not_recused(unit) for unit in units))
+        .execution_options(populate_existing=True)
+    )
     return [r for r in session.scalars(query) if all(verified.reads(r, unit) for unit in units)]
 
 
@@ -209,14 +215,17 @@ def seal_new_case(
     team_key: bytes,
     reporter_public: bytes,
     recovery: RecoveryKey | None = None,
+    readers: Sequence[Reviewer] | None = None,
     also_recused_units: Sequence[int] = (),
 ) -> None:
     """Seal a new case's keys to the reporter, the recovery key and the eligible readers. `recovery`:
     the key `sealing_recovery_key` returned earlier in the same transaction (checked once, not twice).
-    `also_recused_units`: see `eligible_reviewers`."""
+    `readers`: what `eligible_reviewers` returned earlier in the same transaction for this case's unit
+    (and `also_recused_units`, see there); asked here when not given."""
     recovery = recovery or sealing_recovery_key(session)
     tag_case(session, case, case_key=case_key, team_key=team_key)
-    readers = eligible_reviewers(session, opd_id=case.opd_id, also_recused_units=also_recused_units)
+    if readers is None:
+        readers = eligible_reviewers(session, opd_id=case.opd_id, also_recused_units=also_recused_units)
     grants = [
         _grant(
             case.id,

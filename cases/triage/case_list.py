@@ -124,9 +124,12 @@ def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
         query = query.where(Case.assigned_to_id == flt.assignee)
     if flt.label:
         label = normalise_label(flt.label)  # a hand-typed "Perlu Audit" finds "perlu audit"
-        query = query.where(Case.id.in_(select(CaseLabel.case_id).where(CaseLabel.label == label)))
+        # one row per case (the label is part of the key); the walk goes along the label's own index
+        query = query.join(CaseLabel, CaseLabel.case_id == Case.id).where(CaseLabel.label == label)
     if flt.overdue:
         query = query.where(overdue_clause(now))
+        if flt.label:  # the same bound on the label's copy of the deadline: the index range ends there
+            query = query.where(CaseLabel.next_due < now)
     return query
 
 
@@ -139,18 +142,22 @@ class _Segment:
     where: ColumnElement[bool] | None
     column: Any
     descending: bool
+    id_column: Any
 
 
-def _segments(sort: str) -> tuple[_Segment, ...]:
+def _segments(sort: str, *, label: bool = False) -> tuple[_Segment, ...]:
     """The order of the list as index walks glued end to end. "Most urgent first" is open cases by
-    their next deadline (overdue ones have the earliest), then concluded ones newest first."""
+    their next deadline (overdue ones have the earliest), then concluded ones newest first. Filtered
+    by a label, the walks go along the label's copies of the keys (cases.triage.label_order)."""
+    table: Any = CaseLabel if label else Case
+    due, received, ident = table.next_due, table.received_at, CaseLabel.case_id if label else Case.id
     if sort == "newest":
-        return (_Segment("n", None, Case.received_at, True),)
+        return (_Segment("n", None, received, True, ident),)
     if sort == "oldest":
-        return (_Segment("o", None, Case.received_at, False),)
+        return (_Segment("o", None, received, False, ident),)
     return (
-        _Segment("d", Case.next_due.is_not(None), Case.next_due, False),
-        _Segment("c", Case.next_due.is_(None), Case.received_at, True),
+        _Segment("d", due.is_not(None), due, False, ident),
+        _Segment("c", due.is_(None), received, True, ident),
     )
 
 
@@ -197,21 +204,21 @@ def _beyond(segment: _Segment, cursor: Cursor, *, forward: bool, inclusive: bool
     if later:
         bound = column >= cursor.key
         strict = column > cursor.key
-        past = Case.id >= cursor.id if inclusive else Case.id > cursor.id
+        past = segment.id_column >= cursor.id if inclusive else segment.id_column > cursor.id
     else:
         bound = column <= cursor.key
         strict = column < cursor.key
-        past = Case.id <= cursor.id if inclusive else Case.id < cursor.id
+        past = segment.id_column <= cursor.id if inclusive else segment.id_column < cursor.id
     return and_(bound, or_(strict, past))
 
 
 def _walk(
-    session: Session, base: Any, sort: str, cursor: Cursor | None, *, forward: bool, limit: int
+    session: Session, base: Any, sort: str, cursor: Cursor | None, *, forward: bool, limit: int, label: bool = False
 ) -> list[tuple[str, str, datetime]]:
     """Up to `limit` rows (segment, id, key) from the cursor on (or from the start), forward in the
     list's order or backward (then returned nearest the cursor first). No OFFSET: each segment is
     one index range from the cursor's key, so page 100 costs what page 1 costs."""
-    segments = _segments(sort)
+    segments = _segments(sort, label=label)
     if not forward:
         segments = segments[::-1]
     if cursor is not None:
@@ -225,7 +232,8 @@ def _walk(
         if cursor is not None and segment.code == cursor.segment:
             query = query.where(_beyond(segment, cursor, forward=forward))
         descending = segment.descending == forward
-        order = (segment.column.desc(), Case.id.desc()) if descending else (segment.column, Case.id)
+        ident = segment.id_column
+        order = (segment.column.desc(), ident.desc()) if descending else (segment.column, ident)
         for case_id, key in session.execute(query.order_by(*order).limit(limit - len(rows))):
             rows.append((segment.code, case_id, key))
         if len(rows) >= limit:
@@ -233,11 +241,11 @@ def _walk(
     return rows
 
 
-def _count_from(session: Session, base: Any, sort: str, cursor: Cursor, probe: int) -> int:
+def _count_from(session: Session, base: Any, sort: str, cursor: Cursor, probe: int, *, label: bool = False) -> int:
     """How many cases of `base` there are at or after the cursor's row in the list's order, counted
     no further than `probe`: segment by segment, each count one capped index range (one count over
     "this segment's range OR the later segments" made SQLite gather every row of both first)."""
-    segments = _segments(sort)
+    segments = _segments(sort, label=label)
     codes = [segment.code for segment in segments]
     counted = 0
     for segment in segments[codes.index(cursor.segment) :]:
@@ -273,22 +281,23 @@ def list_cases(
     number, more = 1, False
     before = parse_cursor(flt.before, flt.sort) if not flt.after else None
     after = parse_cursor(flt.after, flt.sort)
+    label = bool(flt.label)
     if after is not None:
-        rows = _walk(session, base, flt.sort, after, forward=True, limit=limit + 1)
+        rows = _walk(session, base, flt.sort, after, forward=True, limit=limit + 1, label=label)
         number, more = after.page, len(rows) > limit
     elif before is not None:
-        back = _walk(session, base, flt.sort, before, forward=False, limit=limit + 1)
+        back = _walk(session, base, flt.sort, before, forward=False, limit=limit + 1, label=label)
         if len(back) > limit:  # a full page with more before it
             rows = back[:limit][::-1]
             number, more = before.page, True  # the cursor's own row comes next
     if not rows:  # the first page: asked for, or the cursor led nowhere
         number = 1
-        rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1)
+        rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1, label=label)
         more = len(rows) > limit
     rows = rows[:limit]
     probe = max(COUNT_AHEAD, limit) + 1
     if number > 1:
-        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe)
+        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe, label=label)
     else:
         counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
     exact = counted < probe

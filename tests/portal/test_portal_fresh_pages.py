@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from cases.models import Category
 from cases.platform.seed import new_reference_token
 from portal import fresh_pages
-from tests.actions import submit_report
+from tests.actions import check_status, report_form, submit_report
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 FORM = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
@@ -69,3 +69,41 @@ def test_languages_query_strings_and_messages_are_not_mixed_up(portal_app: Flask
     kept = len(fresh_pages._pages)
     portal_app.test_client().get("/lapor?utm=x")  # anything else is rendered, never kept
     assert len(fresh_pages._pages) == kept
+
+
+# --- the receipt page (issue 21: kept like the forms, its receipt a secret filled in) -----------------
+
+RECEIPT = re.compile(r'class="receipt">([^<]+)<')
+ANY_CSRF = re.compile(r'name="csrf_token"[^>]*value="[^"]+"')
+
+
+def test_the_receipt_page_is_kept_but_never_holds_a_receipt(portal_app: Flask) -> None:
+    fresh_pages.forget_all()
+    pages = []
+    for _ in range(3):
+        client = portal_app.test_client()
+        response = client.post("/lapor", data=report_form(client))
+        assert response.status_code == 200
+        pages.append(response.get_data(as_text=True))
+    receipts = [found.group(1) for found in (RECEIPT.search(page) for page in pages) if found]
+    assert len(set(receipts)) == 3  # each reporter is shown their own
+    kept = [page for key, page in fresh_pages._pages.items() if "receipt" in key]
+    assert len(kept) == 1
+    assert not any(receipt in kept[0] for receipt in receipts)
+    # the same page but for the receipt and the CSRF token; and each receipt opens its own report
+    blank = {ANY_CSRF.sub("CSRF", RECEIPT.sub("RECEIPT", page)) for page in pages}
+    assert len(blank) == 1 and "\x00" not in pages[2]
+    for receipt in receipts:
+        assert check_status(portal_app.test_client(), receipt.strip()).status_code == 200
+        assert "Laporan Anda" in check_status(portal_app.test_client(), receipt.strip()).get_data(as_text=True)
+
+
+def test_a_resent_form_shows_its_own_receipt_from_the_kept_page(portal_app: Flask) -> None:
+    fresh_pages.forget_all()
+    client = portal_app.test_client()
+    data = report_form(client)
+    first = RECEIPT.search(client.post("/lapor", data=data).get_data(as_text=True))
+    other = portal_app.test_client()
+    RECEIPT.search(other.post("/lapor", data=report_form(other)).get_data(as_text=True))
+    again = RECEIPT.search(client.post("/lapor", data=data).get_data(as_text=True))  # the browser's resend
+    assert first and again and first.group(1) == again.group(1)

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select, text, update
@@ -21,7 +22,7 @@ from cases.platform.seed import UNKNOWN_OPD
 from cases.reporting import report_forms
 from cases.reporting.errors import FormAlreadySent
 from cases.reporting.report_forms import claim_form, new_form_token, purge_stale_forms
-from tests.actions import _RECEIPT, post_multipart, report_form
+from tests.actions import _RECEIPT, post_multipart, report_form, submit_report
 
 CANARY = "KANARI-BERKAS-7731"
 
@@ -277,3 +278,46 @@ def test_limits_are_stated_and_no_field_is_cut_by_the_browser(portal: FlaskClien
     page = portal.get("/lapor").get_data(as_text=True)
     assert not re.search(r"<(textarea|input)(?![^>]*homepage)[^>]*maxlength", page)  # the honeypot's 0 aside
     assert "Paling banyak 20.000 karakter" in page
+
+
+# --- issue 21: the claim is written last, with the case; the lists this request read check the choice ----
+
+
+def test_a_refused_insert_that_is_not_the_forms_claim_is_an_error_not_a_received_page(
+    portal_app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim is flushed with the case: when the flush is refused for another reason (here a receipt
+    that collides with an existing case's), the reporter must not be told the report was received."""
+    from cases.reporting import submission
+
+    portal_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = portal_app.test_client()
+    submit_report(client)
+    taken = session.scalars(select(Case.receipt_lookup)).one()
+    monkeypatch.setattr(submission, "_unused_receipt", lambda _session, _key: ("0000-0000-0000-0000", taken))
+    data = report_form(client)
+    response = client.post("/lapor", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert 'class="receipt"' not in page and "sudah dikirim" not in page and "diterima" not in page.lower()
+    assert _cases(session) == 1 and session.get(SentForm, report_forms._form_id(data["form_token"])) is None
+    monkeypatch.undo()
+    assert _receipt(client.post("/lapor", data=data).get_data(as_text=True))  # the same form, now accepted
+    assert _cases(session) == 2
+
+
+def test_a_category_retired_through_the_app_is_refused_by_a_form_shown_before(
+    portal: FlaskClient, session: Session
+) -> None:
+    from cases.models import Category
+    from cases.platform.seed import new_reference_token
+
+    data = report_form(portal)
+    category = session.get(Category, int(data["category"]))
+    assert category is not None
+    category.active = False
+    new_reference_token(session)
+    session.commit()
+    response = portal.post("/lapor", data=data)
+    assert response.status_code == 400 and _cases(session) == 0
+    assert "Kepala bidang meminta setoran" in response.get_data(as_text=True)  # what was typed is kept

@@ -18,7 +18,6 @@ from cases.models import (
     Base,
     Case,
     CaseItem,
-    CaseLabel,
     CaseRead,
     Category,
     KeyGrant,
@@ -145,11 +144,15 @@ def test_the_status_check_keeps_every_case_and_what_hangs_on_it(db_url: str, dat
                         sealed=b"s",
                         created_at=now,
                     ),
-                    CaseLabel(case_id=cases[0].id, label="perlu audit"),
                     CaseRead(reviewer_id=reviewer.id, case_id=cases[0].id, seen_seq=1),
                 ]
             )
-            # a visit as 0006 stored it (case id in a plaintext column): raw, the model has moved on
+            # a label and a visit as 0006 stored them: raw, the model has moved on (0018: sort keys; 0008:
+            # a visit keeps no case id in a plaintext column)
+            session.execute(
+                text("INSERT INTO case_label (case_id, label) VALUES (:case_id, 'perlu audit')"),
+                {"case_id": cases[0].id},
+            )
             session.execute(
                 text(
                     "INSERT INTO reporter_session (id, case_id, wrapped_private_key, created_at) "
@@ -180,6 +183,9 @@ def test_the_status_check_keeps_every_case_and_what_hangs_on_it(db_url: str, dat
             kept = tuple(table for table in CHILDREN if table != "reporter_session")
             assert {table: _count(connection, table) for table in kept} == dict.fromkeys(kept, 1)
             assert _count(connection, "reporter_session") == 0 and _count(connection, "case") == 2
+            # 0018: the label took its case's sort keys
+            labels = Base.metadata.tables["case_label"]
+            assert connection.execute(select(labels.c.next_due, labels.c.received_at)).one() == (None, now)
     finally:
         engine.dispose()
 

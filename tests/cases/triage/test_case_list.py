@@ -424,3 +424,31 @@ def test_a_forged_cursor_still_lists_only_readable_cases(
                 assert [row.id for row in page.rows] == [shared] and hidden not in (page.next_cursor or "")
                 assert page.next_cursor is None and page.previous_cursor is None
     assert rina
+
+
+def test_a_labels_sort_keys_follow_its_case(session: Session, config: Config, recovery_secret: bytes) -> None:
+    """Labels carry copies of their case's sort keys (cases.triage.label_order, issue 21): a deadline
+    that moves after the label was put on moves the case in the label's list too."""
+    from sqlalchemy import select
+
+    from cases.models import CaseLabel
+
+    rina = _active(session, "rina")
+    ids = [_submit(session, config, received=NOW - timedelta(hours=h)) for h in (5, 40, 80, 120, 900)]
+    for case_id in ids:
+        add_label(session, actor=as_actor(rina[0], rina[1].private), case_id=case_id, label="KPK")
+    session.flush()
+    # when deadlines move after the labels were put on: one case concluded, one answered, one closed later
+    _move(session, rina, ids[0], "verifying", "closed")
+    _move(session, rina, ids[2], "verifying")
+    _move(session, rina, ids[4], "verifying", "investigating", at=NOW - timedelta(hours=1))
+    session.flush()
+    # then each label holds its case's keys, and the label's list is in the order of the cases themselves
+    keys = select(CaseLabel.case_id, CaseLabel.next_due, CaseLabel.received_at)
+    copies = {row.case_id: (row.next_due, row.received_at) for row in session.execute(keys)}
+    assert copies == {c: (_case(session, c).next_due, _case(session, c).received_at) for c in ids}
+    assert _case(session, ids[0]).next_due is None
+    for sort in ("urgency", "newest", "oldest"):
+        assert _ids(session, rina[0], sort=sort, label="kpk") == _order(session, ids, sort)
+    overdue = [c for c in _order(session, ids, "urgency") if (_case(session, c).next_due or NOW) < NOW]
+    assert overdue and _ids(session, rina[0], overdue=True, label="kpk") == overdue
