@@ -34,5 +34,5 @@ def _keep_label_keys(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, Case) and _changed_next_due(obj):
             session.connection().execute(
-                update(CaseLabel.__table__).where(CaseLabel.case_id == obj.id).values(next_due=obj.next_due)
+                update(CaseLabel).where(CaseLabel.case_id == obj.id).values(next_due=obj.next_due)
             )
