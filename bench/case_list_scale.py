@@ -89,7 +89,15 @@ def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore
                 }
             )
             if rng.random() < 0.1:
-                batch_labels.append({"case_id": case_id, "label": rng.choice(["perlu audit", "kpk", "prioritas"])})
+                case = batch_cases[-1]  # a label carries its case's sort keys (cases.triage.label_order)
+                batch_labels.append(
+                    {
+                        "case_id": case_id,
+                        "label": rng.choice(["perlu audit", "kpk", "prioritas"]),
+                        "next_due": case["next_due"],
+                        "received_at": case["received_at"],
+                    }
+                )
             if len(batch_cases) == 5000 or n == count - 1:
                 session.execute(insert(Case), batch_cases)
                 session.execute(insert(KeyGrant), batch_grants)
@@ -155,6 +163,13 @@ def run(url: str, count: int) -> dict[str, object]:
             figures[f"page_100_{sort}"] = timed(lambda deep=deep: list_cases(session, reviewer=reviewer, filters=deep))
             figures[f"page_100_{sort}"]["page"] = depth
         rows = len(list_cases(session, reviewer=reviewer).rows)
+        # how many cases each filtered page shows: at 1,000 cases a filter holds fewer than a page
+        shown = {
+            "filtered_status_opd": CaseFilter(statuses=("verifying", "investigating"), opd_id=opd),
+            "filtered_overdue_label": CaseFilter(overdue=True, label="perlu audit"),
+        }
+        for name, flt in shown.items():
+            figures[name]["rows"] = len(list_cases(session, reviewer=reviewer, filters=flt).rows)
     engine.dispose()
     return {
         "dialect": engine.dialect.name,
