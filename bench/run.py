@@ -577,11 +577,15 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
         ("first_page_urgency", "case list first page", 1.3),
         ("filtered_status_opd", "filtered page (status + unit)", 1.5),
         ("filtered_overdue_label", "filtered page (overdue + label)", 1.5),
+        ("filtered_status_opd_same_rows", "filtered page (status + unit), as many cases shown", 1.5),
+        ("filtered_overdue_label_same_rows", "filtered page (overdue + label), as many cases shown", 1.5),
         ("page_100_urgency", "deep page via cursors, most urgent first", 1.5),
         ("page_100_newest", "deep page via cursors, newest first", 1.5),
     ):
         value = ratio(large[key]["median_ms"], small[key]["median_ms"])
         pages = f", page {large[key]['page']} vs {small[key]['page']}" if "page" in large[key] else ""
+        if "rows" in large[key]:
+            pages += f", {large[key]['rows']} vs {small[key]['rows']} cases shown"
         row(
             f"{label} at {large['cases']:,} ÷ at {small['cases']:,} cases",
             value,

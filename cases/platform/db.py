@@ -21,10 +21,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
-    # A page cache of up to 64 MiB per connection (SQLite's default is 2 MiB): the case list's index
+    # A page cache of up to 16 MiB per connection (SQLite's default is 2 MiB): the case list's index
     # walks at 100,000 cases otherwise read most pages through the OS (issue 21, docs/PERFORMANCE.md).
     # Taken only as pages are read; a sync worker uses one connection at a time.
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 

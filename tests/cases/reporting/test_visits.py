@@ -111,3 +111,35 @@ def test_a_visit_past_its_thirty_minutes_ends_and_its_row_goes(
 def test_a_start_up_purge_never_stops_a_server(config: Config) -> None:
     # an unreachable database: a warning, zero, and no exception
     assert purge_stale_at_start("postgresql://nobody@127.0.0.1:1/none") == 0
+
+
+def test_a_visit_hours_later_purges_the_old_rows_and_then_not_again_that_hour(
+    session: Session, engine: Engine, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine as AnyEngine
+
+    # given a visit row, and a reporter who comes back two hours later
+    _, receipt = _case(session, config)
+    start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
+    session.commit()
+    later = utc_now() + timedelta(hours=2)
+    monkeypatch.setattr("cases.reporting.visits.utc_now", lambda: later)
+    start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
+    session.commit()
+    # then the old row is gone and only the new visit's is left
+    assert len(_visit_rows(engine)) == 1
+    # and later visits in the same hour purge nothing again: no DELETE at all (issue 21)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(AnyEngine, "before_cursor_execute", record)
+    try:
+        start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
+        session.commit()
+    finally:
+        event.remove(AnyEngine, "before_cursor_execute", record)
+    assert statements and not any(s.lstrip().upper().startswith("DELETE") for s in statements)
+    assert len(_visit_rows(engine)) == 2
