@@ -34,7 +34,6 @@ from cases.platform.seed import load_seed  # noqa: E402
 from cases.team.trust import Trust  # noqa: E402
 from cases.triage.case_list import CaseFilter, list_cases  # noqa: E402
 
-
 # At 1,000 cases "status + unit" matches 5 cases and "overdue + label" 11 (seeded data): both pages are
 # also timed showing this many, so that the two sizes show as many rows.
 SAME_ROWS = 5
