@@ -22,7 +22,7 @@ from cases.platform.seed import RETALIATION, ChoiceLists
 from cases.reporting.errors import UnknownChoice
 from cases.reporting.report_content import ReportContent
 from cases.team.grants import eligible_reviewers, seal_new_case, sealing_recovery_key
-from cases.team.notifications import mark_new_case
+from cases.team.notifications import mark_activity
 from cases.triage.deadlines import RETALIATION_FIRST_RESPONSE_HOURS, DeadlineRules, start_clocks
 from crypto import receipts
 from crypto.keys import new_symmetric_key
@@ -99,7 +99,9 @@ def submit_report(
     if retaliation:
         hours = min(rules.first_response_hours, RETALIATION_FIRST_RESPONSE_HOURS)
         rules = dataclasses.replace(rules, first_response_hours=hours)
-    recovery = sealing_recovery_key(session)  # refuse before doing work: no case without a verified recovery grant
+    # refuse before doing work: no case without a verified recovery grant (kept per process while the
+    # reference token this request read is the same: issue 21)
+    recovery = sealing_recovery_key(session, version=lists.token if lists is not None else "")
     check_quota(session, case_id=None, files=list(files), limits=limits or Limits())
 
     receipt, lookup = _unused_receipt(session, receipt_key)
@@ -159,5 +161,5 @@ def submit_report(
         give_identity(
             session, case=case, content=identity, protection=protection, also_recused_units=also_recused_units
         )
-    mark_new_case(readers)
+    mark_activity(session, case_id=case.id)
     return SubmittedReport(case_id=case.id, receipt=receipt, files=stored)

@@ -13,7 +13,7 @@ The recovery key is sealed to only when its fingerprint is a root.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, select
@@ -52,13 +52,7 @@ def eligible_reviewers(session: Session, *, opd_id: int, also_recused_units: Seq
     first report's unit)."""
     verified = roster.verified(session)
     units = (opd_id, *also_recused_units)
-    # populate_existing: the rows as the database holds them now, also in a session that loaded them
-    # before (their notification marks are set from them: `mark_new_case`)
-    query = (
-        select(Reviewer)
-        .where(_eligible(), *(_not_recused(unit) for unit in units))
-        .execution_options(populate_existing=True)
-    )
+    query = select(Reviewer).where(_eligible(), *(_not_recused(unit) for unit in units))
     return [r for r in session.scalars(query) if all(verified.reads(r, unit) for unit in units)]
 
 
@@ -137,13 +131,39 @@ def vouchable_recovery_key(session: Session) -> RecoveryKey | None:
     return key if recovery_key_verified(session, key) else None
 
 
-def sealing_recovery_key(session: Session) -> RecoveryKey:
+@dataclass(frozen=True)
+class SealingKey:
+    """The recovery key a case is sealed to, as verified against the roots."""
+
+    id: str
+    public_key: bytes = field(repr=False)
+
+    @property
+    def recipient_id(self) -> str:
+        return f"recovery:{self.id}"
+
+
+def sealing_recovery_key(session: Session, *, version: str = "") -> SealingKey:
     """The active recovery key, only if its fingerprint is a root: a recovery row swapped by a
-    database writer would otherwise receive every case. Refused like a missing key."""
+    database writer would otherwise receive every case. Refused like a missing key.
+
+    With `version` (the `reference_version` token this request read: cases.platform.seed), the
+    verified key is kept per process while the token and the recovery roots stay the same (issue 21,
+    point 1): installing a recovery key gives a new token, and a root removed is seen at once. A row
+    changed by hand keeps the kept key, which is still a root, until the next token."""
+    trust = trust_of(session)
+    kept_under = (version, trust.roots().recovery)
+    kept = trust.cache.get("recovery_key")
+    if version and kept is not None and kept[0] == kept_under:
+        verified: SealingKey = kept[1]
+        return verified
     key = active_recovery_key(session)
     if not recovery_key_verified(session, key):
         raise RecoveryKeyMissing()
-    return key
+    verified = SealingKey(id=key.id, public_key=key.public_key)
+    if version:
+        trust.cache["recovery_key"] = (kept_under, verified)
+    return verified
 
 
 def _grant(
@@ -214,7 +234,7 @@ def seal_new_case(
     case_key: bytes,
     team_key: bytes,
     reporter_public: bytes,
-    recovery: RecoveryKey | None = None,
+    recovery: SealingKey | None = None,
     readers: Sequence[Reviewer] | None = None,
     also_recused_units: Sequence[int] = (),
 ) -> None:

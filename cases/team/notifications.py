@@ -25,7 +25,6 @@ error can quote the address), and the mark stays, so the next run retries.
 
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -92,15 +91,6 @@ def mark_activity(session: Session, *, case_id: str, now: datetime | None = None
         .where(Reviewer.id.in_(holders), Reviewer.email.is_not(None), Reviewer.notify_after.is_(None))
         .values(notify_after=after)
     )
-
-
-def mark_new_case(readers: Sequence[Reviewer], *, now: datetime | None = None) -> None:
-    """A new case was sealed to `readers`: what `mark_activity` does for it, without a statement of its
-    own (the readers were just read; a changed mark is written with the case's flush)."""
-    after = to_hour(now or utc_now()) + timedelta(hours=1)
-    for reader in readers:
-        if reader.email is not None and reader.notify_after is None:
-            reader.notify_after = after
 
 
 def _has_unread(session: Session, reviewer_id: str) -> bool:

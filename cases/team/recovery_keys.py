@@ -7,6 +7,7 @@ from cases.accountability import audit
 from cases.errors import DomainError
 from cases.models import Affiliation, Case, KeyGrant, RecoveryKey, Reviewer
 from cases.platform.clock import to_hour, utc_now
+from cases.platform.seed import new_reference_token
 from cases.team import roster
 from cases.team.errors import RecoveryMismatch, RecoverySecretUnreadable
 from cases.team.grants import key_belongs, linked_recusal, linked_units, reviewer_key_grant
@@ -27,6 +28,7 @@ def generate_recovery_key(
     session.execute(update(RecoveryKey).values(active=False))
     key = RecoveryKey(public_key=keypair.public, active=True, created_at=to_hour(utc_now()))
     session.add(key)
+    new_reference_token(session)  # every process's kept recovery key is read again (cases.team.grants)
     session.flush()
     audit.record(session, action="recovery.generate", actor_id=actor_id, detail=f"key={key.id}")
     return key, master

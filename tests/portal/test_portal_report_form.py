@@ -280,14 +280,15 @@ def test_limits_are_stated_and_no_field_is_cut_by_the_browser(portal: FlaskClien
     assert "Paling banyak 20.000 karakter" in page
 
 
-# --- issue 21: the claim is written last, with the case; the lists this request read check the choice ----
+# --- issue 21: the case, its grants and the sealed receipt in one flush; the request's lists check the choice ----
 
 
 def test_a_refused_insert_that_is_not_the_forms_claim_is_an_error_not_a_received_page(
     portal_app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The claim is flushed with the case: when the flush is refused for another reason (here a receipt
-    that collides with an existing case's), the reporter must not be told the report was received."""
+    """The case is flushed at the end of the savepoint that holds the form's claim: when that flush is
+    refused (here a receipt that collides with an existing case's), the claim goes back with it, the
+    reporter is not told the report was received, and the same form can be sent again."""
     from cases.reporting import submission
 
     portal_app.config["PROPAGATE_EXCEPTIONS"] = False
@@ -321,3 +322,48 @@ def test_a_category_retired_through_the_app_is_refused_by_a_form_shown_before(
     response = portal.post("/lapor", data=data)
     assert response.status_code == 400 and _cases(session) == 0
     assert "Kepala bidang meminta setoran" in response.get_data(as_text=True)  # what was typed is kept
+
+
+def test_the_recovery_key_is_kept_per_process_and_a_new_one_is_used_by_the_next_report(
+    portal_app: Flask, session: Session
+) -> None:
+    """Issue 21, point 1: the verified recovery key is kept per process under the reference token,
+    so a report does not read it again; installing a new one gives a new token, and the very next
+    report of the same process is sealed to it."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from cases.models import KeyGrant, RecoveryKey
+    from cases.team.recovery_keys import generate_recovery_key
+    from cases.team.roster import encryption_fingerprint
+    from cases.team.trust import trust_of
+    from crypto.recovery import new_master_secret, recovery_keypair
+
+    def recovery_recipients() -> set[str]:
+        return set(session.scalars(select(KeyGrant.recipient_id).where(KeyGrant.recipient_kind == "recovery")))
+
+    # given a second recovery key's fingerprint already among the roots (its ceremony done ahead)
+    master = new_master_secret()
+    trust_of(session).add_roots(recovery=[encryption_fingerprint(recovery_keypair(master).public)])
+    submit_report(portal_app.test_client())  # reads and keeps the first key
+    first = recovery_recipients()
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        submit_report(portal_app.test_client())
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert not any("FROM recovery_key" in statement for statement in statements)
+    assert recovery_recipients() == first and len(first) == 1
+    # when that key is installed: the roots do not change, the reference token does
+    new_key, _master = generate_recovery_key(session, master=master)
+    session.commit()
+    submit_report(portal_app.test_client())
+    # then the next report is sealed to it, and to it only
+    assert recovery_recipients() == first | {new_key.recipient_id}
+    newest = session.scalars(select(RecoveryKey).where(RecoveryKey.active.is_(True))).one()
+    assert newest.id == new_key.id

@@ -33,7 +33,7 @@ def test_a_crash_after_the_case_was_written_leaves_no_half_case(
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"boom {CANARY}")
 
-    monkeypatch.setattr(cases.reporting.submission, "mark_new_case", explode)
+    monkeypatch.setattr(cases.reporting.submission, "mark_activity", explode)
     response = client.post("/lapor", data=form)
     page = response.get_data(as_text=True)
     # the reporter gets a generic error, never a receipt, a trace or their own text echoed by the error

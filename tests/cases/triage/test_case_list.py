@@ -452,3 +452,61 @@ def test_a_labels_sort_keys_follow_its_case(session: Session, config: Config, re
         assert _ids(session, rina[0], sort=sort, label="kpk") == _order(session, ids, sort)
     overdue = [c for c in _order(session, ids, "urgency") if (_case(session, c).next_due or NOW) < NOW]
     assert overdue and _ids(session, rina[0], overdue=True, label="kpk") == overdue
+
+
+def test_a_label_put_on_by_a_request_that_read_the_case_earlier_copies_the_keys_as_they_are_now(
+    engine: Any, session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    """Review finding (issue 21): the copy was taken from the case object a request had read, so a
+    case reopened by a colleague in between kept its old keys in the label and dropped out of
+    "overdue + label". The copy is now read from the case's row, locked, when the label is written."""
+    from sqlalchemy import select
+
+    from cases.models import CaseLabel
+    from cases.platform.db import make_session_factory
+
+    rina = _active(session, "rina")
+    case_id = _submit(session, config, received=NOW - timedelta(days=40))
+    _move(session, rina, case_id, "verifying", "closed", at=NOW - timedelta(days=35))
+    session.commit()
+    make = make_session_factory(engine, config.trust())
+    first, second = make(), make()
+    # one reviewer's request has read the case (closed: no deadline) ...
+    held = first.get(Case, case_id)
+    assert held is not None and held.next_due is None
+    # ... when a colleague reopens it (its assessment is then 10 days overdue) and commits
+    _move(second, rina, case_id, "verifying", at=NOW - timedelta(days=1))
+    second.commit()
+    # and the first request then puts its label on
+    add_label(first, actor=as_actor(rina[0], rina[1].private), case_id=case_id, label="KPK")
+    first.commit()
+    with make() as fresh:
+        case = fresh.get(Case, case_id)
+        assert case is not None and case.next_due is not None and case.next_due < NOW
+        copy = fresh.execute(select(CaseLabel.next_due, CaseLabel.received_at)).one()
+        assert tuple(copy) == (case.next_due, case.received_at)
+        assert _ids(fresh, rina[0], overdue=True, label="kpk") == [case_id]
+
+
+def test_a_label_put_on_a_case_not_yet_committed_takes_the_cases_keys(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    from sqlalchemy import select
+
+    from cases.models import CaseLabel
+
+    _active(session, "rina")
+    submitted = submit_report(
+        session,
+        category_id=active_categories(session)[0].id,
+        opd_id=active_opds(session)[0].id,
+        content=ReportContent(what="setoran"),
+        receipt_key=config.receipt_key_bytes,
+    )
+    session.add(CaseLabel(case_id=submitted.case_id, label="kpk"))  # before the case is committed
+    session.flush()
+    case = _case(session, submitted.case_id)
+    assert tuple(session.execute(select(CaseLabel.next_due, CaseLabel.received_at)).one()) == (
+        case.next_due,
+        case.received_at,
+    )
