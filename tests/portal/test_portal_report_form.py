@@ -330,14 +330,12 @@ def test_the_recovery_key_is_kept_per_process_and_a_new_one_is_used_by_the_next_
     """Issue 21, point 1: the verified recovery key is kept per process under the reference token,
     so a report does not read it again; installing a new one gives a new token, and the very next
     report of the same process is sealed to it."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     from cases.models import KeyGrant, RecoveryKey
     from cases.team.recovery_keys import generate_recovery_key
     from cases.team.roster import encryption_fingerprint
     from cases.team.trust import trust_of
     from crypto.recovery import new_master_secret, recovery_keypair
+    from tests.sql_log import statements_sent
 
     def recovery_recipients() -> set[str]:
         return set(session.scalars(select(KeyGrant.recipient_id).where(KeyGrant.recipient_kind == "recovery")))
@@ -347,16 +345,8 @@ def test_the_recovery_key_is_kept_per_process_and_a_new_one_is_used_by_the_next_
     trust_of(session).add_roots(recovery=[encryption_fingerprint(recovery_keypair(master).public)])
     submit_report(portal_app.test_client())  # reads and keeps the first key
     first = recovery_recipients()
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         submit_report(portal_app.test_client())
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
     assert not any("FROM recovery_key" in statement for statement in statements)
     assert recovery_recipients() == first and len(first) == 1
     # when that key is installed: the roots do not change, the reference token does

@@ -82,15 +82,21 @@ def test_an_expired_visit_is_purged_and_nothing_ties_it_to_the_case(
             resume_reporter_session(session, token=token)
 
 
-def test_visits_left_from_before_a_restart_are_purged_at_start(
-    session: Session, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # given a visit row two hours old (the server was stopped meanwhile)
+def _visit_two_hours_ago(session: Session, config: Config, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A case, a visit to it committed, and the clock moved two hours on; returns the receipt."""
     _, receipt = _case(session, config)
     start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
     session.commit()
     later = utc_now() + timedelta(hours=2)
     monkeypatch.setattr("cases.reporting.visits.utc_now", lambda: later)
+    return receipt
+
+
+def test_visits_left_from_before_a_restart_are_purged_at_start(
+    session: Session, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a visit row two hours old (the server was stopped meanwhile)
+    _visit_two_hours_ago(session, config, monkeypatch)
     # when a server starts, then it is gone
     assert purge_stale_at_start(config.database_url) == 1
     assert session.scalar(select(func.count()).select_from(ReporterSession)) == 0
@@ -116,30 +122,17 @@ def test_a_start_up_purge_never_stops_a_server(config: Config) -> None:
 def test_a_visit_hours_later_purges_the_old_rows_and_then_not_again_that_hour(
     session: Session, engine: Engine, config: Config, recovery_secret: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine as AnyEngine
+    from tests.sql_log import statements_sent
 
     # given a visit row, and a reporter who comes back two hours later
-    _, receipt = _case(session, config)
-    start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
-    session.commit()
-    later = utc_now() + timedelta(hours=2)
-    monkeypatch.setattr("cases.reporting.visits.utc_now", lambda: later)
+    receipt = _visit_two_hours_ago(session, config, monkeypatch)
     start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
     session.commit()
     # then the old row is gone and only the new visit's is left
     assert len(_visit_rows(engine)) == 1
     # and later visits in the same hour purge nothing again: no DELETE at all (issue 21)
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        statements.append(statement)
-
-    event.listen(AnyEngine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         start_reporter_session(session, receipt_text=receipt, receipt_key=config.receipt_key_bytes)
         session.commit()
-    finally:
-        event.remove(AnyEngine, "before_cursor_execute", record)
     assert statements and not any(s.lstrip().upper().startswith("DELETE") for s in statements)
     assert len(_visit_rows(engine)) == 2

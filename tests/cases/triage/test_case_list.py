@@ -496,16 +496,10 @@ def test_a_label_put_on_a_case_not_yet_committed_takes_the_cases_keys(
     from cases.models import CaseLabel
 
     _active(session, "rina")
-    submitted = submit_report(
-        session,
-        category_id=active_categories(session)[0].id,
-        opd_id=active_opds(session)[0].id,
-        content=ReportContent(what="setoran"),
-        receipt_key=config.receipt_key_bytes,
-    )
-    session.add(CaseLabel(case_id=submitted.case_id, label="kpk"))  # before the case is committed
+    case_id = _submit(session, config)
+    session.add(CaseLabel(case_id=case_id, label="kpk"))  # before the case is committed
     session.flush()
-    case = _case(session, submitted.case_id)
+    case = _case(session, case_id)
     assert tuple(session.execute(select(CaseLabel.next_due, CaseLabel.received_at)).one()) == (
         case.next_due,
         case.received_at,
