@@ -114,7 +114,7 @@ def _keep_chosen(form: ReportForm, prepared: list[PreparedFile] | None = None) -
 @bp.app_errorhandler(CSRFError)
 def expired_form(_error: CSRFError) -> tuple[str, int]:
     """An expired or missing CSRF token must not cost a reporter what they wrote."""
-    if request.endpoint == "visit.my_report":
+    if request.endpoint in ("visit.my_report", "visit.give_identity_later"):
         from .visit import kept_reply
 
         return kept_reply()
@@ -137,7 +137,7 @@ def too_many(_error: Exception) -> tuple[str, int]:
         form = _with_choices(ReportForm())
         lost = [str(_("The files you chose could not be kept: choose them again."))] if _chosen_files() else []
         return _form_page(form, 429, problem="busy", file_errors=lost)
-    if request.endpoint == "visit.my_report":
+    if request.endpoint in ("visit.my_report", "visit.give_identity_later"):
         from .visit import kept_reply
 
         return kept_reply(busy=True)

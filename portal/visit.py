@@ -70,9 +70,24 @@ def _ended() -> Response | tuple[str, int]:
     return redirect(url_for("status.check_status"))
 
 
+def _kept_identity() -> str:
+    """What was typed in the "give your identity" form (visit over, form expired, too many requests),
+    a line a field, labelled as on the form: shown back to the reporter only, never stored or logged."""
+    form = IdentityForm(formdata=request.form, meta={"csrf": False})
+    fields = (form.identity_name, form.identity_nip, form.identity_unit, form.identity_contact)
+    lines = [f"{field.label.text}: {value}" for field in fields if (value := (field.data or "").strip())]
+    if form.identity_protection.data:
+        lines.append(str(form.identity_protection.label.text))
+    return "\n".join(lines)[:2000]
+
+
 def kept_reply(*, busy: bool = False) -> tuple[str, int]:
     """A reply that cannot be sent now (visit over, form expired, too many replies) is shown back, not
-    lost."""
+    lost; so is an identity being given from the reporter's page."""
+    if request.endpoint == "visit.give_identity_later":
+        return render_template(
+            "status.html", form=StatusForm(formdata=None), ended=not busy, busy=busy, kept_identity=_kept_identity()
+        ), (429 if busy else 400)
     return render_template(
         "status.html",
         form=StatusForm(formdata=None),

@@ -9,7 +9,7 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cases.models import IdentityGrant, RosterProposal
@@ -178,3 +178,36 @@ def test_the_reporter_withdraws_their_identity_then_gives_it_again(
     )
     assert "Anda memberikan identitas." in again.get_data(as_text=True)
     assert b"Nama Baru Kanari" not in database_text(session)
+
+
+@pytest.mark.parametrize("how", ["form expired", "visit ended"])
+def test_an_identity_given_later_that_cannot_be_sent_is_shown_back_not_lost(
+    portal_app: Flask, session: Session, how: str
+) -> None:
+    """Left over from issue 20: with the form's CSRF token expired, or the 30-minute visit over, the
+    identity typed on the reporter's page came back as a bare error page and was lost. It is shown
+    back (to the reporter only: the response is not stored), and nothing of it is kept."""
+    from cases.models import CaseIdentity
+    from tests.actions import submit_report
+
+    portal = portal_app.test_client()
+    assert check_status(portal, submit_report(portal)).status_code == 200
+    data = {
+        "csrf_token": csrf_token(portal, "/laporan-saya"),
+        "identity_name": NAME,
+        "identity_nip": NIP,
+        "identity_protection": "y",
+    }
+    if how == "form expired":
+        data["csrf_token"] = "kedaluwarsa"
+    else:
+        with portal.session_transaction() as cookie:
+            cookie["visit_at"] = 1  # issued long ago: the visit is over
+    refused = portal.post("/laporan-saya/identitas", data=data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert NAME in page and NIP in page and "Saya meminta perlindungan" in page
+    assert "Identitas Anda (belum terkirim" in page
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(CaseIdentity)) == 0
+    assert NAME.encode() not in database_text(session)

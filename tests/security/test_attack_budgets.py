@@ -199,3 +199,32 @@ def test_one_visit_cannot_take_the_whole_hourly_upload_allowance(make_portal: Ma
 
 def _with_file(client: FlaskClient, data: bytes, name: str, *, what: str = TEXT) -> TestResponse:
     return submit_report_with_files(client, [upload(data, name)], what=what)
+
+
+def test_an_identity_given_later_past_the_visits_limit_is_shown_back_not_lost(
+    make_portal: MakePortal, session: Session
+) -> None:
+    """The "give your identity" form counts in the visit's replies: refused past the limit, what was
+    typed comes back on the page (left over from issue 20), and nothing of it is kept."""
+    from cases.models import CaseIdentity
+
+    app = make_portal(limit_reply="1/hour", limit_reply_global="1000/minute")
+    reporter = _reporter_visit(app)
+    first = reporter.post(
+        "/laporan-saya/identitas",
+        data={"csrf_token": csrf_token(reporter, "/laporan-saya"), "identity_name": "Nama Pertama"},
+    )
+    assert first.status_code == 302
+    refused = reporter.post(
+        "/laporan-saya/identitas",
+        data={
+            "csrf_token": csrf_token(reporter, "/laporan-saya"),
+            "identity_name": "Kanari Budiwati",
+            "identity_nip": "198001012005012001",
+        },
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert "Kanari Budiwati" in page and "198001012005012001" in page and "belum terkirim" in page
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(CaseIdentity)) == 1  # the first one only
