@@ -207,7 +207,8 @@ def test_an_identity_given_later_that_cannot_be_sent_is_shown_back_not_lost(
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400
     assert NAME in page and NIP in page and "Saya meminta perlindungan" in page
-    assert "Identitas Anda (belum terkirim" in page
+    assert "Identitas Anda (belum terkirim" in page and "formulir atau kunjungan Anda sudah kedaluwarsa" in page
+    assert "Kunjungan Anda berakhir sebelum pesan" not in page
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(CaseIdentity)) == 0
     assert NAME.encode() not in database_text(session)

@@ -40,8 +40,19 @@ def purge_soon(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS
 def purge_expired(
     session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS, now: datetime | None = None
 ) -> int:
-    """Delete every concluded case past retention; returns how many."""
-    ids = purge_due(session, retention_days=retention_days, now=now)
+    """Delete every concluded case past retention; returns how many. The cases' rows are locked first
+    (in id order), before their labels and the rest go: a deadline change locks the case, then its
+    labels (cases.triage.label_order), so the purge takes them in the same order and cannot deadlock
+    with it on PostgreSQL (review finding). A case reopened meanwhile is no longer due, and stays."""
+    cutoff = (now or utc_now()) - timedelta(days=retention_days)
+    ids = list(
+        session.scalars(
+            select(Case.id)
+            .where(Case.status.in_(CaseStatus.CONCLUDED), Case.closed_at < cutoff)
+            .order_by(Case.id)
+            .with_for_update()
+        )
+    )
     if not ids:
         return 0
     session.execute(update(Case).where(Case.duplicate_of_id.in_(ids)).values(duplicate_of_id=None))

@@ -226,5 +226,6 @@ def test_an_identity_given_later_past_the_visits_limit_is_shown_back_not_lost(
     page = refused.get_data(as_text=True)
     assert refused.status_code == 429
     assert "Kanari Budiwati" in page and "198001012005012001" in page and "belum terkirim" in page
+    assert "beberapa menit lagi" in page and "Kunjungan Anda berakhir" not in page
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(CaseIdentity)) == 1  # the first one only
