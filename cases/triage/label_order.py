@@ -39,10 +39,14 @@ def _changed_next_due(case: Case) -> bool:
 @event.listens_for(Session, "after_flush")
 def _keep_label_keys(session: Session, _context: Any) -> None:
     # in after_flush the session still shows what this flush wrote as new and dirty
+    changed = [obj for obj in session.dirty if isinstance(obj, Case) and _changed_next_due(obj)]
+    labels = [obj for obj in session.new if isinstance(obj, CaseLabel)]
+    if not changed and not labels:
+        return
     connection = session.connection()
-    for case in [obj for obj in session.dirty if isinstance(obj, Case) and _changed_next_due(obj)]:
+    for case in changed:
         connection.execute(update(CaseLabel).where(CaseLabel.case_id == case.id).values(next_due=case.next_due))
-    for label in [obj for obj in session.new if isinstance(obj, CaseLabel)]:
+    for label in labels:
         keys = connection.execute(
             select(Case.next_due, Case.received_at).where(Case.id == label.case_id).with_for_update(key_share=True)
         ).one_or_none()
