@@ -19,7 +19,6 @@ from cases.accountability import audit
 from cases.identity.errors import CustodianRefused
 from cases.identity.keeping import pass_to_custodians
 from cases.models import Reviewer, RosterProposal
-from cases.platform.clock import to_hour, utc_now
 from cases.team import roster
 from cases.team.actor import Actor
 from cases.team.grants import drop_identity_grants
@@ -58,18 +57,7 @@ def propose_custodian(session: Session, *, actor: Actor, reviewer: Reviewer) -> 
     ).first()
     if existing is not None:
         return existing
-    proposal = roster.new_proposal(action=APPOINT, subject_id=reviewer.id, by=actor.id, seen=roster.head(session)[0])
-    row = RosterProposal(
-        action=APPOINT,
-        subject_id=reviewer.id,
-        opd_id=None,
-        body=roster.canonical(proposal),
-        proposed_by_id=actor.id,
-        signature=roster.sign_proposal(key, proposal),
-        created_at=to_hour(utc_now()),
-    )
-    session.add(row)
-    session.flush()
+    row = roster.store_proposal(session, action=APPOINT, subject_id=reviewer.id, by=actor.id, key=key)
     audit.record(session, action="custodian.propose", actor_id=actor.id, detail=f"reviewer={reviewer.id}")
     return row
 

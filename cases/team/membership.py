@@ -232,20 +232,9 @@ def propose_removal(session: Session, *, actor: Actor, reviewer: Reviewer, opd_i
     ).first()
     if existing is not None:
         return existing
-    proposal = roster.new_proposal(
-        action="affiliation.remove", subject_id=reviewer.id, by=actor.id, seen=roster.head(session)[0], opd=opd_id
+    row = roster.store_proposal(
+        session, action="affiliation.remove", subject_id=reviewer.id, by=actor.id, key=actor_key, opd_id=opd_id
     )
-    row = RosterProposal(
-        action="affiliation.remove",
-        subject_id=reviewer.id,
-        opd_id=opd_id,
-        body=roster.canonical(proposal),
-        proposed_by_id=actor.id,
-        signature=roster.sign_proposal(actor_key, proposal),
-        created_at=to_hour(utc_now()),
-    )
-    session.add(row)
-    session.flush()
     audit.record(
         session, action="affiliation.propose_remove", actor_id=actor.id, detail=f"reviewer={reviewer.id} opd={opd_id}"
     )

@@ -61,7 +61,8 @@ from sqlalchemy.orm import Session
 
 from cases.accountability import anchor_file, anchors
 from cases.accountability.anchor_file import AnchorFileInvalid
-from cases.models import AuditEvent, Reviewer, RosterEntry
+from cases.models import AuditEvent, Reviewer, RosterEntry, RosterProposal
+from cases.platform.clock import to_hour, utc_now
 from cases.team.trust import Trust, trust_of
 from crypto.derive import encode_fields
 from crypto.signing import SigningKey, fingerprint, sign, verify
@@ -170,6 +171,27 @@ def sign_proposal(key: SigningKey, proposal: dict[str, Any]) -> bytes:
 
 def new_proposal(*, action: str, subject_id: str, by: str, seen: int, **fields: Any) -> dict[str, Any]:
     return {**fields, "action": action, "subject": subject_id, "by": by, "seen": seen, "nonce": secrets.token_hex(16)}
+
+
+def store_proposal(
+    session: Session, *, action: str, subject_id: str, by: str, key: SigningKey, opd_id: int | None = None
+) -> RosterProposal:
+    """A first key holder's signed half of a four-eyes change, stored for a second one to confirm
+    (`opd_id`, when given, is part of what is signed)."""
+    fields = {"opd": opd_id} if opd_id is not None else {}
+    proposal = new_proposal(action=action, subject_id=subject_id, by=by, seen=head(session)[0], **fields)
+    row = RosterProposal(
+        action=action,
+        subject_id=subject_id,
+        opd_id=opd_id,
+        body=canonical(proposal),
+        proposed_by_id=by,
+        signature=sign_proposal(key, proposal),
+        created_at=to_hour(utc_now()),
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 # -- verifying -------------------------------------------------------------------------------------------------
