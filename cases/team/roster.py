@@ -458,6 +458,24 @@ class _Verifier:
         member.barred_approvers.add(str(by))
         return True
 
+    def proposer_of(self, body: dict[str, Any], proposal: dict[str, Any]) -> "Member | None":
+        """The key holder whose signing key signed `proposal` (a four-eyes change's first half, kept in
+        the entry's body with its signature), or None."""
+        proposer = self.members.get(str(proposal.get("by")))
+        if (
+            proposer is None
+            or not proposer.key_holder
+            or proposer.signing_key is None
+            or not verify(
+                proposer.signing_key,
+                canonical(proposal).encode("ascii"),
+                _unb64(body.get("proposal_signature")),
+                purpose=_PROPOSAL_PURPOSE,
+            )
+        ):
+            return None
+        return proposer
+
     def appointment(self, entry: RosterEntry, body: dict[str, Any], subject: str, member: Member) -> bool:
         """custodian.appoint: proposed by a key-holding admin, confirmed by another key holder, neither
         the subject; the subject holds keys already (an approved account), so the identity key can be
@@ -480,19 +498,8 @@ class _Verifier:
             or member.custodian
         ):
             return False
-        proposer_member = self.members.get(proposer)
-        if (
-            proposer_member is None
-            or not proposer_member.key_holder
-            or not proposer_member.admin
-            or proposer_member.signing_key is None
-            or not verify(
-                proposer_member.signing_key,
-                canonical(proposal).encode("ascii"),
-                _unb64(body.get("proposal_signature")),
-                purpose=_PROPOSAL_PURPOSE,
-            )
-        ):
+        proposer_member = self.proposer_of(body, proposal)
+        if proposer_member is None or not proposer_member.admin:
             return False
         nonce = str(proposal.get("nonce", ""))
         if not nonce or nonce in self.proposals_used:
@@ -519,15 +526,7 @@ class _Verifier:
             or not self.holder_signed(entry, by)
         ):
             return False
-        proposer_member = self.members.get(proposer)
-        if proposer_member is None or not proposer_member.key_holder or proposer_member.signing_key is None:
-            return False
-        if not verify(
-            proposer_member.signing_key,
-            canonical(proposal).encode("ascii"),
-            _unb64(body.get("proposal_signature")),
-            purpose=_PROPOSAL_PURPOSE,
-        ):
+        if self.proposer_of(body, proposal) is None:
             return False
         nonce = str(proposal.get("nonce", ""))
         seen = proposal.get("seen")
