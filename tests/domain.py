@@ -3,15 +3,16 @@ roster, roots of trust), submit a case, list grants and audit events."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.models import AuditEvent, KeyGrant, Opd, Reviewer, ReviewerSession
 from cases.platform.config import Config
-from cases.platform.seed import active_categories
+from cases.platform.seed import active_categories, active_opds
 from cases.reporting.report_content import ReportContent
-from cases.reporting.submission import submit_report
+from cases.reporting.submission import SubmittedReport, submit_report
 from cases.team.accounts import activate, authenticate, create_founder, create_reviewer
 from cases.team.actor import Actor
 from cases.team.trust import trust_of
@@ -20,14 +21,23 @@ from crypto.passphrase import KdfParams
 from crypto.signing import SigningKey
 
 
-def submit_case(session: Session, config: Config, what: str, opd: Opd) -> str:
-    case_id = submit_report(
+def report(
+    session: Session, config: Config, content: ReportContent, *, opd: Opd | None = None, **options: Any
+) -> SubmittedReport:
+    """A report in the first category, about `opd` (the first unit when None); `options` go to
+    `submit_report` (files, identity, ...). Not committed."""
+    return submit_report(
         session,
         category_id=active_categories(session)[0].id,
-        opd_id=opd.id,
-        content=ReportContent(what=what),
+        opd_id=(opd or active_opds(session)[0]).id,
+        content=content,
         receipt_key=config.receipt_key_bytes,
-    ).case_id
+        **options,
+    )
+
+
+def submit_case(session: Session, config: Config, what: str, opd: Opd) -> str:
+    case_id = report(session, config, ReportContent(what=what), opd=opd).case_id
     session.commit()
     return case_id
 

@@ -61,10 +61,8 @@ from cases.models import Base
 from cases.platform.backup import backup_sqlite
 from cases.platform.config import Config
 from cases.platform.db import make_session_factory
-from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import reporter_adds, team_replies
 from cases.reporting.report_content import ReportContent
-from cases.reporting.submission import submit_report
 from cases.reporting.visits import resume_reporter_session, start_reporter_session
 from cases.team import login
 from cases.team.actor import Actor
@@ -75,7 +73,7 @@ from cases.team.sessions import find_session
 from cases.triage.reading import read_case
 from cases.triage.workflow import add_note, change_status
 from crypto.totp import current_code
-from tests.domain import CHEAP_KDF, PASSPHRASE, SERVER_SECRET, founder
+from tests.domain import CHEAP_KDF, PASSPHRASE, SERVER_SECRET, founder, report
 
 HOUR = timedelta(hours=1)
 SLACK = timedelta(seconds=1)  # a row and the audit event of the same request are written within a second
@@ -217,14 +215,7 @@ def _submit(session: Session, config: Config, what: str, files: list[bytes]) -> 
     prepared = [
         prepare_file(Upload(f"bukti-{n}.txt", SizedStream(data)), limits=Limits()) for n, data in enumerate(files)
     ]
-    return submit_report(
-        session,
-        category_id=active_categories(session)[0].id,
-        opd_id=active_opds(session)[0].id,
-        content=ReportContent(what=what),
-        receipt_key=config.receipt_key_bytes,
-        files=prepared,
-    ).receipt
+    return report(session, config, ReportContent(what=what), files=prepared).receipt
 
 
 def _reply(session: Session, config: Config, receipt: str, words: str, data: bytes) -> None:

@@ -19,16 +19,14 @@ from cases.items import open_item
 from cases.models import AuditEvent, Case, CaseItem
 from cases.platform.config import Config
 from cases.platform.db import make_session_factory
-from cases.platform.seed import active_categories, active_opds
 from cases.reporting.conversation import reporter_adds, team_replies
 from cases.reporting.report_content import ReportContent
-from cases.reporting.submission import submit_report
 from cases.reporting.visits import Visit
 from cases.team.grants import open_reviewer_key
 from cases.team.trust import trust_of
 from cases.triage.reading import read_case
 from cases.triage.workflow import add_note
-from tests.domain import Holder, activated, events, founder
+from tests.domain import Holder, activated, events, founder, report
 from tests.pdf_text import pdf_text
 
 CANARY = "Kanari Wijayakusuma"
@@ -50,14 +48,7 @@ def two_readers(session: Session, config: Config, recovery_secret: bytes) -> tup
     """Two reviewers holding a case whose report, a message, a note and a file name hold the canary."""
     rina, tono = founder(session, "rina", display_name="Rina"), founder(session, "tono", display_name="Tono")
     prepared = prepare_file(Upload(FILE_NAME, SizedStream(FILE_BYTES)), limits=Limits())
-    case_id = submit_report(
-        session,
-        category_id=active_categories(session)[0].id,
-        opd_id=active_opds(session)[0].id,
-        content=ReportContent(what=REPORT),
-        receipt_key=config.receipt_key_bytes,
-        files=[prepared],
-    ).case_id
+    case_id = report(session, config, ReportContent(what=REPORT), files=[prepared]).case_id
     case = session.get(Case, case_id)
     assert case is not None
     case_key = open_reviewer_key(session, case_id=case_id, reviewer=rina.reviewer, private_key=rina.keypair.private)
@@ -378,13 +369,8 @@ def test_a_paragraph_of_the_report_is_withheld_whole_wherever_it_is_quoted(
 ) -> None:
     rina = founder(session, "rina")
     witness = "Saksi kunci bekerja di loket tiga setiap Senin."
-    case_id = submit_report(
-        session,
-        category_id=active_categories(session)[0].id,
-        opd_id=active_opds(session)[0].id,
-        content=ReportContent(what=f"Pungutan liar di loket izin.\n\n{witness}", who="Petugas loket"),
-        receipt_key=config.receipt_key_bytes,
-    ).case_id
+    content = ReportContent(what=f"Pungutan liar di loket izin.\n\n{witness}", who="Petugas loket")
+    case_id = report(session, config, content).case_id
     add_note(session, actor=rina.actor, case_id=case_id, text=f"Kutipan: {witness.upper()}")
     with pytest.raises(RedactionRefused) as unknown:
         add_redaction(

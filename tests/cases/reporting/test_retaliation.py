@@ -17,17 +17,12 @@ from cases.reporting.retaliation import earlier_report, report_retaliation
 from cases.reporting.submission import submit_report
 from cases.team.membership import add_affiliation
 from cases.triage.reading import read_case
-from tests.domain import founder
+from tests.domain import founder, report
 
 
 def _original(session: Session, config: Config, opd: int = 1) -> Case:
-    submitted = submit_report(
-        session,
-        category_id=active_categories(session)[0].id,
-        opd_id=active_opds(session)[opd].id,
-        content=ReportContent(what="Kepala bidang meminta setoran setiap bulan."),
-        receipt_key=config.receipt_key_bytes,
-    )
+    content = ReportContent(what="Kepala bidang meminta setoran setiap bulan.")
+    submitted = report(session, config, content, opd=active_opds(session)[opd])
     case = session.get(Case, submitted.case_id)
     assert case is not None
     return case

@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session
 from cases.models import ReporterSession
 from cases.platform.clock import utc_now
 from cases.platform.config import Config
-from cases.platform.seed import active_categories, active_opds
 from cases.reporting.errors import ReporterSessionGone
 from cases.reporting.report_content import ReportContent
-from cases.reporting.submission import submit_report
 from cases.reporting.visits import (
     open_visit,
     purge_stale,
@@ -23,18 +21,13 @@ from cases.reporting.visits import (
     resume_reporter_session,
     start_reporter_session,
 )
+from tests.domain import report
 
 pytestmark = pytest.mark.committed  # raw reads and the start-up purge use engines of their own
 
 
 def _case(session: Session, config: Config) -> tuple[str, str]:
-    receipt = submit_report(
-        session,
-        category_id=active_categories(session)[0].id,
-        opd_id=active_opds(session)[0].id,
-        content=ReportContent(what="Setoran bulanan kepada kepala bidang."),
-        receipt_key=config.receipt_key_bytes,
-    )
+    receipt = report(session, config, ReportContent(what="Setoran bulanan kepada kepala bidang."))
     session.commit()
     return receipt.case_id, receipt.receipt
 
