@@ -151,17 +151,7 @@ def test_a_custodian_cannot_grant_their_own_request(session: Session, config: Co
     # a request in the custodian's own name, made any other way, is refused as their own
     real = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
     session.flush()
-    own = IdentityRequest(
-        id="e" * 20,
-        case_id=case.id,
-        requester_id=team["kustodian"].reviewer.id,
-        state="pending",
-        requested_at=real.requested_at,
-        reason_team=real.reason_team,
-        reason_custodian=real.reason_custodian,
-    )
-    session.add(own)
-    session.flush()
+    own = _planted_copy(session, real, row_id="e" * 20, requester_id=team["kustodian"].reviewer.id)
     with pytest.raises(IdentityRefused) as refused:
         decide(session, actor=team["kustodian"].actor, request_id=own.id, grant=True, reason="sendiri")
     assert refused.value.reason == "self"
@@ -305,16 +295,12 @@ def test_custodian_needs_four_eyes_and_a_planted_role_gets_nothing(
     assert holders == {team["kustodian"].reviewer.id, None}
 
 
-def test_a_request_row_planted_by_a_database_writer_is_never_granted(
-    session: Session, config: Config, team: dict[str, Holder]
-) -> None:
-    case = _case_with_identity(session, config)
-    real = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
-    session.flush()
+def _planted_copy(session: Session, real: IdentityRequest, *, row_id: str, requester_id: str) -> IdentityRequest:
+    """A database writer's request row: a real request's sealed reasons, in another requester's name."""
     planted = IdentityRequest(
-        id="f" * 20,
-        case_id=case.id,
-        requester_id=team["lain"].reviewer.id,
+        id=row_id,
+        case_id=real.case_id,
+        requester_id=requester_id,
         state="pending",
         requested_at=real.requested_at,
         reason_team=real.reason_team,
@@ -322,6 +308,16 @@ def test_a_request_row_planted_by_a_database_writer_is_never_granted(
     )
     session.add(planted)
     session.flush()
+    return planted
+
+
+def test_a_request_row_planted_by_a_database_writer_is_never_granted(
+    session: Session, config: Config, team: dict[str, Holder]
+) -> None:
+    case = _case_with_identity(session, config)
+    real = request_identity(session, actor=team["penelaah"].actor, case_id=case.id, reason="Saksi")
+    session.flush()
+    planted = _planted_copy(session, real, row_id="f" * 20, requester_id=team["lain"].reviewer.id)
     with pytest.raises(IdentityRefused) as refused:
         decide(session, actor=team["kustodian"].actor, request_id=planted.id, grant=True, reason="boleh")
     assert refused.value.reason == "unverified"
