@@ -242,28 +242,35 @@ def test_a_database_writer_who_edits_or_relabels_a_redaction_stops_the_export(
         _export(session, engine, tono, case_id)
 
 
+def _forged_lift(session: Session, author: Holder, colleague: Holder, case_id: str, seq: int) -> CaseItem:
+    """A lift of redaction `seq` written by hand by its author (who holds the team key), in the
+    colleague's name, with no audit event."""
+    from cases.items import add_item, next_seq
+
+    case = session.get(Case, case_id)
+    assert case is not None
+    item = add_item(
+        session,
+        case=case,
+        key=_team_key(session, author, case_id),
+        key_kind="team",
+        kind="redaction_lift",
+        author="team",
+        plaintext=json.dumps({"by": colleague.reviewer.id, "lifts": seq}).encode(),
+        seq=next_seq(session, case),
+        reviewer_id=colleague.reviewer.id,
+    )
+    session.flush()
+    return item
+
+
 def test_a_lift_cannot_be_forged_by_the_author_or_written_without_the_log(
     session: Session, engine: Engine, two_readers: tuple[Holder, Holder, str]
 ) -> None:
     # given a rogue key holder with database access, who writes a lift of their own redaction by hand
     rina, tono, case_id = two_readers
     seq = add_redaction(session, actor=rina.actor, case_id=case_id, phrases=[CANARY], file_seqs=frozenset())
-    from cases.items import add_item, next_seq
-
-    case = session.get(Case, case_id)
-    assert case is not None
-    add_item(
-        session,
-        case=case,
-        key=_team_key(session, rina, case_id),
-        key_kind="team",
-        kind="redaction_lift",
-        author="team",
-        plaintext=json.dumps({"by": tono.reviewer.id, "lifts": seq}).encode(),  # claims Tono lifted it
-        seq=next_seq(session, case),
-        reviewer_id=tono.reviewer.id,
-    )
-    session.flush()
+    _forged_lift(session, rina, tono, case_id, seq)  # claims Tono lifted it
     # then, with no audit event for it, the export refuses rather than dropping the redaction
     with pytest.raises(ExportRefused) as refused:
         _export(session, engine, tono, case_id)
@@ -275,25 +282,10 @@ def test_a_lift_event_inserted_without_the_audit_key_is_not_believed(
 ) -> None:
     """The author with database access writes the lift in a colleague's name AND its audit row (with a
     hash they cannot compute): the row fails its keyed check, so the export refuses (review finding)."""
-    from cases.items import add_item, next_seq
-
     rina, tono, case_id = two_readers
     seq = add_redaction(session, actor=rina.actor, case_id=case_id, phrases=[CANARY], file_seqs=frozenset())
     session.commit()
-    case = session.get(Case, case_id)
-    assert case is not None
-    item = add_item(
-        session,
-        case=case,
-        key=_team_key(session, rina, case_id),
-        key_kind="team",
-        kind="redaction_lift",
-        author="team",
-        plaintext=json.dumps({"by": tono.reviewer.id, "lifts": seq}).encode(),
-        seq=next_seq(session, case),
-        reviewer_id=tono.reviewer.id,
-    )
-    session.flush()
+    item = _forged_lift(session, rina, tono, case_id, seq)
     last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert last is not None
     session.add(
