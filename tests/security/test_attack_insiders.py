@@ -653,3 +653,43 @@ def test_the_upgrade_ceremony_makes_an_existing_key_holder_a_founder(
     assert verified.member(lama.id).founder and verified.problems == [] and verified.row_matches(lama)
     case_id = submit_case(session, config, "laporan", active_opds(session)[0])
     assert (case_id, "case") in grants_of(session, lama)
+
+
+@pytest.mark.parametrize("token", ["kept", "renewed by the writer"])
+def test_a_recovery_key_swapped_while_a_worker_keeps_the_verified_one_receives_nothing(
+    portal_app: Flask, session: Session, recovery_secret: bytes, token: str
+) -> None:
+    """Issue 21 keeps the verified recovery key per process under the reference token. A database
+    writer who swaps the key row gains nothing either way: with the token left alone the kept key
+    (a root) is used; with the token renewed the row is read again and refused, as without a cache."""
+    from cases.models import ReferenceVersion
+
+    actions.submit_report(portal_app.test_client())  # a worker keeps the verified key
+    key = session.scalars(select(RecoveryKey)).one()
+    real_recipient = key.recipient_id
+    key.public_key = recovery_keypair(new_master_secret()).public
+    if token != "kept":
+        version = session.get(ReferenceVersion, 1)
+        assert version is not None
+        version.token = "gefälscht"
+    session.commit()
+    client = portal_app.test_client()
+    response = client.post("/lapor", data=actions.report_form(client))
+    recovery_grants = session.scalars(select(KeyGrant).where(KeyGrant.recipient_kind == "recovery")).all()
+    if token == "kept":
+        # sealed to the key that was verified, not to the writer's: the real recovery secret opens all
+        assert response.status_code == 200 and len(recovery_grants) == 4
+        real = recovery_keypair(recovery_secret).private
+        for grant in recovery_grants:
+            assert grant.case_id is not None and grant.recipient_id == real_recipient
+            open_grant(
+                grant.sealed,
+                recipient_private=real,
+                case_id=grant.case_id,
+                key_kind=grant.key_kind,
+                recipient_id=real_recipient,
+            )
+    else:
+        assert response.status_code == 503  # refused like a missing key, the report kept in the form
+        assert "Kepala bidang meminta setoran" in response.get_data(as_text=True)
+        assert len(recovery_grants) == 2
