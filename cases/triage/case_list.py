@@ -16,7 +16,7 @@ at most SEARCH_BOUND cases decrypted in the request, not an OFFSET in SQL.
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -323,19 +323,26 @@ def readable_cases(reviewer: Reviewer, flt: CaseFilter, now: datetime) -> "Selec
 
 
 def case_rows(session: Session, *, reviewer: Reviewer, ids: list[str], now: datetime) -> list[CaseRow]:
-    """The rows of these cases, in this order, from plaintext metadata only (no key is opened)."""
+    """The rows of these cases, in this order, from plaintext metadata only (no key is opened). Only the
+    columns a row shows are read: loading whole `Case` objects cost most of a full page (issue 21)."""
     if not ids:
         return []
     details = {
-        case.id: (case, cat_id, cat_en, opd, seen, assignee)
-        for case, cat_id, cat_en, opd, seen, assignee in session.execute(
+        row.id: row
+        for row in session.execute(
             select(
-                Case,
-                Category.name_id,
-                Category.name_en,
-                Opd.name,
-                func.coalesce(CaseRead.seen_seq, 0),
-                Reviewer.display_name,
+                Case.id,
+                Case.status,
+                Case.priority,
+                Case.received_at,
+                Case.first_response_due,
+                Case.next_due,
+                Case.reporter_seq,
+                Category.name_id.label("category_name_id"),
+                Category.name_en.label("category_name_en"),
+                Opd.name.label("opd_name"),
+                func.coalesce(CaseRead.seen_seq, 0).label("seen"),
+                Reviewer.display_name.label("assignee"),
             )
             .join(Category, Case.category_id == Category.id)
             .join(Opd, Case.opd_id == Opd.id)
@@ -349,32 +356,42 @@ def case_rows(session: Session, *, reviewer: Reviewer, ids: list[str], now: date
         select(CaseLabel.case_id, CaseLabel.label).where(CaseLabel.case_id.in_(ids)).order_by(CaseLabel.label)
     ):
         labels.setdefault(case_id, []).append(label)
-    activity = reporter_activity(session, [details[case_id][0] for case_id in ids])
+    activity = reporter_activity(
+        session, [ThreadHead(row.id, row.reporter_seq, row.received_at) for row in (details[i] for i in ids)]
+    )
     rows = []
     for case_id in ids:
-        case, cat_id, cat_en, opd, seen, assignee = details[case_id]
+        row = details[case_id]
         rows.append(
             CaseRow(
-                id=case.id,
-                status=case.status,
-                priority=case.priority,
-                category_name_id=cat_id,
-                category_name_en=cat_en,
-                opd_name=opd,
-                received_at=case.received_at,
-                first_response_due=case.first_response_due,
-                next_due=case.next_due,
-                overdue=case.next_due is not None and case.next_due < now,
-                unread=case.reporter_seq > seen,
-                assignee=assignee,
-                labels=tuple(labels.get(case.id, ())),
-                reporter_activity=activity.get(case.id),
+                id=row.id,
+                status=row.status,
+                priority=row.priority,
+                category_name_id=row.category_name_id,
+                category_name_en=row.category_name_en,
+                opd_name=row.opd_name,
+                received_at=row.received_at,
+                first_response_due=row.first_response_due,
+                next_due=row.next_due,
+                overdue=row.next_due is not None and row.next_due < now,
+                unread=row.reporter_seq > row.seen,
+                assignee=row.assignee,
+                labels=tuple(labels.get(case_id, ())),
+                reporter_activity=activity.get(case_id),
             )
         )
     return rows
 
 
-def reporter_activity(session: Session, cases: list[Case]) -> dict[str, ReporterActivity]:
+class ThreadHead(NamedTuple):
+    """What `reporter_activity` needs of a case: its id, the reporter's newest item, its hour of receipt."""
+
+    id: str
+    reporter_seq: int
+    received_at: datetime
+
+
+def reporter_activity(session: Session, cases: list[ThreadHead]) -> dict[str, ReporterActivity]:
     """The reporter's newest item after the report, per case, from plaintext metadata (author, kind,
     seq, the hour): `case.reporter_seq` is the reporter's newest item. Files sent with the report are
     items 2, 3 ... by the reporter in the hour of receipt; the first item that is not one of them
