@@ -32,7 +32,7 @@ from cases.models import Case, ReporterSession
 from cases.platform.clock import to_hour, utc_now
 from cases.platform.db import make_engine
 from cases.reporting.errors import ReporterSessionGone
-from cases.reporting.receipts import open_case_by_receipt, reporter_case_key
+from cases.reporting.receipts import case_by_receipt, reporter_case_key
 from crypto.derive import derive_key, unwrap, wrap
 from crypto.errors import CryptoError
 
@@ -77,7 +77,7 @@ def purge_stale_hourly(session: Session) -> None:
 
 def start_reporter_session(session: Session, *, receipt_text: str, receipt_key: bytes) -> str:
     """A token for the reporter's cookie (raises ReceiptNotRecognised)."""
-    case, keypair = open_case_by_receipt(session, receipt_text=receipt_text, receipt_key=receipt_key)
+    case_id, keypair = case_by_receipt(session, receipt_text=receipt_text, receipt_key=receipt_key)
     purge_stale_hourly(session)
     token = secrets.token_urlsafe(32)
     session.add(
@@ -85,7 +85,7 @@ def start_reporter_session(session: Session, *, receipt_text: str, receipt_key: 
             id=_row_id(token),
             sealed=wrap(
                 derive_key(token.encode(), label="reporter-session-wrap"),
-                _pack(case.id, keypair.private),
+                _pack(case_id, keypair.private),
                 label=_LABEL,
                 context=_row_id(token),
             ),
