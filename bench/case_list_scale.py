@@ -6,9 +6,15 @@ grant per case; grant and item bytes are placeholders, since the list never
 opens them), then times, through `cases.triage.case_list.list_cases`, the first page of the default (most
 urgent first) list, two filtered pages ("status + unit" and "overdue + label") and deep pages:
 page 100 (or the last page, at 1,000 cases there are 20) reached by following the "next" cursors
-as the page links do, most urgent first and newest first. Each figure is one page request.
+as the page links do, most urgent first and newest first, and a page in the middle of the concluded
+cases, which "most urgent first" lists last (at 100,000 cases page 100 is still among the open
+ones). Each figure is one page request.
 
-    .venv/bin/python bench/case_list_scale.py                     # SQLite
+On SQLite both sizes are filled first and then timed interleaved (`run_interleaved`: a sample of
+every page at each size per round), so the 100,000 ÷ 1,000 ratios are of the same minutes. With
+`--url` (one PostgreSQL database) the sizes run one after the other.
+
+    .venv/bin/python bench/case_list_scale.py                     # SQLite, interleaved
     .venv/bin/python bench/case_list_scale.py --url postgresql://postgres@127.0.0.1:5432/test
 """
 
@@ -20,8 +26,11 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the project root
 
@@ -32,7 +41,7 @@ from cases.platform.clock import to_hour, utc_now  # noqa: E402
 from cases.platform.db import create_schema, make_engine, make_session_factory  # noqa: E402
 from cases.platform.seed import load_seed  # noqa: E402
 from cases.team.trust import Trust  # noqa: E402
-from cases.triage.case_list import CaseFilter, list_cases  # noqa: E402
+from cases.triage.case_list import PAGE_SIZE, CaseFilter, Cursor, list_cases  # noqa: E402
 
 # At 1,000 cases "status + unit" matches 5 cases and "overdue + label" 11 (seeded data): both pages are
 # also timed showing this many, so that the two sizes show as many rows.
@@ -110,13 +119,8 @@ def fill(session_factory, count: int, reviewer_id: str) -> None:  # type: ignore
                 batch_cases, batch_grants, batch_labels = [], [], []
 
 
-def timed(fn, repeat: int = 15) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - began) * 1000)
-    samples.sort()
+def median_and_p90(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
     return {"median_ms": round(statistics.median(samples), 2), "p90_ms": round(samples[int(0.9 * len(samples)) - 1], 2)}
 
 
@@ -130,7 +134,20 @@ def deep_filter(session, reviewer, sort: str, depth: int) -> tuple[CaseFilter, i
     return flt, page.page
 
 
-def run(url: str, count: int) -> dict[str, object]:
+@dataclass
+class Installation:
+    """One filled database and what is timed on it: a page request per measure."""
+
+    count: int
+    engine: Any
+    session: Any
+    fill_seconds: float
+    measures: dict[str, Callable[[], object]] = field(default_factory=dict)
+    facts: dict[str, dict[str, int]] = field(default_factory=dict)  # rows shown, page reached
+    page_rows: int = 0
+
+
+def install(url: str, count: int) -> Installation:
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
     create_schema(engine)
@@ -147,47 +164,95 @@ def run(url: str, count: int) -> dict[str, object]:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    with sessions() as session:
-        reviewer = session.get(Reviewer, reviewer_id)
-        assert reviewer is not None
-        opd = session.execute(text("SELECT id FROM opd ORDER BY id LIMIT 1")).scalar_one()
-        figures = {
-            "first_page_urgency": timed(lambda: list_cases(session, reviewer=reviewer)),
-            "filtered_status_opd": timed(
-                lambda: list_cases(
-                    session, reviewer=reviewer, filters=CaseFilter(statuses=("verifying", "investigating"), opd_id=opd)
-                )
-            ),
-            "filtered_overdue_label": timed(
-                lambda: list_cases(session, reviewer=reviewer, filters=CaseFilter(overdue=True, label="perlu audit"))
-            ),
-        }
-        for sort in ("urgency", "newest"):
-            deep, depth = deep_filter(session, reviewer, sort, 100)
-            figures[f"page_100_{sort}"] = timed(lambda deep=deep: list_cases(session, reviewer=reviewer, filters=deep))
-            figures[f"page_100_{sort}"]["page"] = depth
-        rows = len(list_cases(session, reviewer=reviewer).rows)
-        # how many cases each filtered page shows: at 1,000 cases a filter holds fewer than a page
-        shown = {
-            "filtered_status_opd": CaseFilter(statuses=("verifying", "investigating"), opd_id=opd),
-            "filtered_overdue_label": CaseFilter(overdue=True, label="perlu audit"),
-        }
-        for name, flt in shown.items():
-            figures[name]["rows"] = len(list_cases(session, reviewer=reviewer, filters=flt).rows)
-            # the same filter showing SAME_ROWS cases at both sizes: what a larger table adds, apart
-            # from a fuller page (the count still goes on to COUNT_AHEAD past the page)
-            figures[f"{name}_same_rows"] = timed(
-                lambda flt=flt: list_cases(session, reviewer=reviewer, filters=flt, limit=SAME_ROWS)
-            )
-            figures[f"{name}_same_rows"]["rows"] = SAME_ROWS
-    engine.dispose()
-    return {
-        "dialect": engine.dialect.name,
-        "cases": count,
-        "fill_seconds": round(fill_seconds, 1),
-        "page_rows": rows,
-        **figures,
+    session = sessions()
+    reviewer = session.get(Reviewer, reviewer_id)
+    assert reviewer is not None
+    opd = session.execute(text("SELECT id FROM opd ORDER BY id LIMIT 1")).scalar_one()
+    site = Installation(count=count, engine=engine, session=session, fill_seconds=fill_seconds)
+
+    def page(flt: CaseFilter | None = None, limit: int = PAGE_SIZE) -> Callable[[], object]:
+        return lambda: list_cases(session, reviewer=reviewer, filters=flt, limit=limit)
+
+    filtered = {
+        "filtered_status_opd": CaseFilter(statuses=("verifying", "investigating"), opd_id=opd),
+        "filtered_overdue_label": CaseFilter(overdue=True, label="perlu audit"),
     }
+    site.measures["first_page_urgency"] = page()
+    for name, flt in filtered.items():
+        site.measures[name] = page(flt)
+    for sort in ("urgency", "newest"):
+        deep, depth = deep_filter(session, reviewer, sort, 100)
+        site.measures[f"page_100_{sort}"] = page(deep)
+        site.facts[f"page_100_{sort}"] = {"page": depth}
+    # a page in the middle of the concluded cases, which "most urgent first" lists last, newest first
+    # (at 100,000 cases page 100 is still among the open ones): the cursor its "next" link would carry
+    concluded = session.execute(
+        text('SELECT id, received_at FROM "case" WHERE next_due IS NULL ORDER BY received_at DESC, id DESC')
+    ).all()
+    middle = concluded[len(concluded) // 2]
+    received = middle[1] if isinstance(middle[1], datetime) else datetime.fromisoformat(middle[1])
+    cursor = Cursor(page=2, segment="c", key=received, id=middle[0]).token()
+    site.measures["page_concluded_urgency"] = page(CaseFilter(after=cursor))
+    for name, flt in filtered.items():
+        # how many cases each filtered page shows: at 1,000 cases a filter holds fewer than a page
+        site.facts[name] = {"rows": len(list_cases(session, reviewer=reviewer, filters=flt).rows)}
+        # the same filter showing SAME_ROWS cases at both sizes: what a larger table adds, apart
+        # from a fuller page (the count still goes on to COUNT_AHEAD past the page)
+        site.measures[f"{name}_same_rows"] = page(flt, SAME_ROWS)
+        site.facts[f"{name}_same_rows"] = {"rows": SAME_ROWS}
+    site.page_rows = len(list_cases(session, reviewer=reviewer).rows)
+    return site
+
+
+def run_interleaved(specs: list[tuple[str, int]], rounds: int = 31) -> list[dict[str, object]]:
+    """Each (url, size) filled first, then timed interleaved: a round takes every measure in turn on
+    every installation (the order of the installations reversed every other round), twice in a row.
+    The first request of a pair comes straight after the other installation's and finds the CPU's
+    caches holding the other database ("cold"); the second repeats it ("warm", as the figures before
+    this interleaving were taken, each size alone in a loop). A machine that slows down or speeds up
+    during the run moves both sizes alike, so the ratios hold (issue 21, point 5: interleaved).
+    Each url must be its own database."""
+    assert len({url for url, _count in specs}) == len(specs), "one database per size"
+    sites = [install(url, count) for url, count in specs]
+    samples: dict[tuple[int, str, str], list[float]] = {}
+    try:
+        for site in sites:
+            for measure in site.measures.values():
+                measure()  # the first request reads the database's pages from the OS
+        for round_number in range(rounds):
+            order = sites if round_number % 2 == 0 else sites[::-1]
+            for name in sites[0].measures:
+                for site in order:
+                    for kind in ("cold", "warm"):
+                        began = time.perf_counter()
+                        site.measures[name]()
+                        samples.setdefault((site.count, name, kind), []).append((time.perf_counter() - began) * 1000)
+    finally:
+        for site in sites:
+            site.session.close()
+            site.engine.dispose()
+    results = []
+    for site in sites:
+        figures: dict[str, object] = {
+            "dialect": site.engine.dialect.name,
+            "cases": site.count,
+            "fill_seconds": round(site.fill_seconds, 1),
+            "page_rows": site.page_rows,
+            "rounds": rounds,
+        }
+        for name in site.measures:
+            figures[name] = {
+                **median_and_p90(samples[(site.count, name, "warm")]),
+                "cold": median_and_p90(samples[(site.count, name, "cold")]),
+                **site.facts.get(name, {}),
+            }
+        results.append(figures)
+    return results
+
+
+def run(url: str, count: int) -> dict[str, object]:
+    """One size alone (a PostgreSQL url holds one installation at a time)."""
+    return run_interleaved([(url, count)])[0]
 
 
 def main() -> None:
@@ -195,10 +260,11 @@ def main() -> None:
     parser.add_argument("--url", default="")
     parser.add_argument("--sizes", default="1000,100000")
     args = parser.parse_args()
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        url = args.url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-        results.append(run(url, size))
+    sizes = [int(size) for size in args.sizes.split(",")]
+    if args.url:  # one database: the sizes one after the other, not interleaved
+        results = [run(args.url, size) for size in sizes]
+    else:
+        results = run_interleaved([(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}", size) for size in sizes])
     print(json.dumps(results, indent=2))
 
 

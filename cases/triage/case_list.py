@@ -128,7 +128,9 @@ def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
         query = query.join(CaseLabel, CaseLabel.case_id == Case.id).where(CaseLabel.label == label)
     if flt.overdue:
         query = query.where(overdue_clause(now))
-        if flt.label:  # the same bound on the label's copy of the deadline: the index range ends there
+        if flt.label and flt.sort == "urgency":
+            # the same bound on the label's copy of the deadline: the walk's index range ends there
+            # (newest or oldest first walk the label's receipt times instead, and check the deadline)
             query = query.where(CaseLabel.next_due < now)
     return query
 
@@ -145,20 +147,21 @@ class _Segment:
     id_column: Any
 
 
-def _segments(sort: str, *, label: bool = False) -> tuple[_Segment, ...]:
+def _segments(sort: str, *, label: bool = False, overdue: bool = False) -> tuple[_Segment, ...]:
     """The order of the list as index walks glued end to end. "Most urgent first" is open cases by
-    their next deadline (overdue ones have the earliest), then concluded ones newest first. Filtered
-    by a label, the walks go along the label's copies of the keys (cases.triage.label_order)."""
+    their next deadline (overdue ones have the earliest), then concluded ones newest first (none of
+    them is overdue: that walk is left out). Filtered by a label, the walks go along the label's
+    copies of the keys (cases.triage.label_order)."""
     table: Any = CaseLabel if label else Case
     due, received, ident = table.next_due, table.received_at, CaseLabel.case_id if label else Case.id
     if sort == "newest":
         return (_Segment("n", None, received, True, ident),)
     if sort == "oldest":
         return (_Segment("o", None, received, False, ident),)
-    return (
-        _Segment("d", due.is_not(None), due, False, ident),
-        _Segment("c", due.is_(None), received, True, ident),
-    )
+    open_cases = _Segment("d", due.is_not(None), due, False, ident)
+    if overdue:
+        return (open_cases,)
+    return (open_cases, _Segment("c", due.is_(None), received, True, ident))
 
 
 @dataclass(frozen=True)
@@ -213,16 +216,26 @@ def _beyond(segment: _Segment, cursor: Cursor, *, forward: bool, inclusive: bool
 
 
 def _walk(
-    session: Session, base: Any, sort: str, cursor: Cursor | None, *, forward: bool, limit: int, label: bool = False
+    session: Session,
+    base: Any,
+    sort: str,
+    cursor: Cursor | None,
+    *,
+    forward: bool,
+    limit: int,
+    label: bool = False,
+    overdue: bool = False,
 ) -> list[tuple[str, str, datetime]]:
     """Up to `limit` rows (segment, id, key) from the cursor on (or from the start), forward in the
     list's order or backward (then returned nearest the cursor first). No OFFSET: each segment is
     one index range from the cursor's key, so page 100 costs what page 1 costs."""
-    segments = _segments(sort, label=label)
+    segments = _segments(sort, label=label, overdue=overdue)
     if not forward:
         segments = segments[::-1]
     if cursor is not None:
         codes = [segment.code for segment in segments]
+        if cursor.segment not in codes:  # a hand-made cursor into a walk this filter leaves out
+            return []
         segments = segments[codes.index(cursor.segment) :]
     rows: list[tuple[str, str, datetime]] = []
     for segment in segments:
@@ -241,11 +254,13 @@ def _walk(
     return rows
 
 
-def _count_from(session: Session, base: Any, sort: str, cursor: Cursor, probe: int, *, label: bool = False) -> int:
+def _count_from(
+    session: Session, base: Any, sort: str, cursor: Cursor, probe: int, *, label: bool = False, overdue: bool = False
+) -> int:
     """How many cases of `base` there are at or after the cursor's row in the list's order, counted
     no further than `probe`: segment by segment, each count one capped index range (one count over
     "this segment's range OR the later segments" made SQLite gather every row of both first)."""
-    segments = _segments(sort, label=label)
+    segments = _segments(sort, label=label, overdue=overdue)
     codes = [segment.code for segment in segments]
     counted = 0
     for segment in segments[codes.index(cursor.segment) :]:
@@ -281,23 +296,23 @@ def list_cases(
     number, more = 1, False
     before = parse_cursor(flt.before, flt.sort) if not flt.after else None
     after = parse_cursor(flt.after, flt.sort)
-    label = bool(flt.label)
+    walks = {"label": bool(flt.label), "overdue": flt.overdue}
     if after is not None:
-        rows = _walk(session, base, flt.sort, after, forward=True, limit=limit + 1, label=label)
+        rows = _walk(session, base, flt.sort, after, forward=True, limit=limit + 1, **walks)
         number, more = after.page, len(rows) > limit
     elif before is not None:
-        back = _walk(session, base, flt.sort, before, forward=False, limit=limit + 1, label=label)
+        back = _walk(session, base, flt.sort, before, forward=False, limit=limit + 1, **walks)
         if len(back) > limit:  # a full page with more before it
             rows = back[:limit][::-1]
             number, more = before.page, True  # the cursor's own row comes next
     if not rows:  # the first page: asked for, or the cursor led nowhere
         number = 1
-        rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1, label=label)
+        rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1, **walks)
         more = len(rows) > limit
     rows = rows[:limit]
     probe = max(COUNT_AHEAD, limit) + 1
     if number > 1:
-        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe, label=label)
+        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe, **walks)
     else:
         counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
     exact = counted < probe
