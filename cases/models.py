@@ -154,7 +154,9 @@ class Case(Base):
         # "Most urgent first" ends with the concluded cases (no deadline) newest first: an index range
         # on next_due IS NULL already in that order (migration 0019). So does each filter below.
         Index("ix_case_next_due_received_at_id", "next_due", "received_at", "id"),
-        Index("ix_case_opd_id_status_next_due_id", "opd_id", "status", "next_due", "id"),
+        # a status filter walks each status on its own (case_list._ranges)
+        Index("ix_case_status_next_due_received_at_id", "status", "next_due", "received_at", "id"),
+        Index("ix_case_opd_id_status_next_due_received_at_id", "opd_id", "status", "next_due", "received_at", "id"),
         Index("ix_case_opd_id_next_due_received_at_id", "opd_id", "next_due", "received_at", "id"),
         Index("ix_case_category_id_next_due_received_at_id", "category_id", "next_due", "received_at", "id"),
         Index("ix_case_assigned_to_id_next_due_received_at_id", "assigned_to_id", "next_due", "received_at", "id"),

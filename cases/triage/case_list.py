@@ -13,6 +13,8 @@ The total is counted exactly only up to COUNT_AHEAD cases past the start of the 
 at most SEARCH_BOUND cases decrypted in the request, not an OFFSET in SQL.
 """
 
+import heapq
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -110,8 +112,17 @@ class CasePage:
 _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 
 
+def _statuses(flt: CaseFilter) -> tuple[str, ...]:
+    return tuple(sorted({s for s in flt.statuses if s in set(CaseStatus)}))
+
+
+def _urgency(sort: str) -> bool:
+    """ "Most urgent first": the default, and what an unknown sort gives (see `_segments`)."""
+    return sort not in ("newest", "oldest")
+
+
 def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
-    statuses = tuple(s for s in flt.statuses if s in set(CaseStatus))
+    statuses = _statuses(flt)
     if statuses:
         query = query.where(Case.status.in_(statuses))
     if flt.category_id is not None:
@@ -128,7 +139,7 @@ def _filtered(query: _Q, flt: CaseFilter, now: datetime) -> _Q:
         query = query.join(CaseLabel, CaseLabel.case_id == Case.id).where(CaseLabel.label == label)
     if flt.overdue:
         query = query.where(overdue_clause(now))
-        if flt.label and flt.sort == "urgency":
+        if flt.label and _urgency(flt.sort):
             # the same bound on the label's copy of the deadline: the walk's index range ends there
             # (newest or oldest first walk the label's receipt times instead, and check the deadline)
             query = query.where(CaseLabel.next_due < now)
@@ -225,10 +236,14 @@ def _walk(
     limit: int,
     label: bool = False,
     overdue: bool = False,
+    statuses: tuple[str, ...] = (),
 ) -> list[tuple[str, str, datetime]]:
     """Up to `limit` rows (segment, id, key) from the cursor on (or from the start), forward in the
     list's order or backward (then returned nearest the cursor first). No OFFSET: each segment is
-    one index range from the cursor's key, so page 100 costs what page 1 costs."""
+    one index range from the cursor's key, so page 100 costs what page 1 costs. Filtered by more
+    than one status, each status is its own range (an index on (status, key, ...) is in the list's
+    order for one status only; `status IN (...)` made SQLite sort every case of the statuses), and
+    the ranges are merged here."""
     segments = _segments(sort, label=label, overdue=overdue)
     if not forward:
         segments = segments[::-1]
@@ -247,11 +262,26 @@ def _walk(
         descending = segment.descending == forward
         ident = segment.id_column
         order = (segment.column.desc(), ident.desc()) if descending else (segment.column, ident)
-        for case_id, key in session.execute(query.order_by(*order).limit(limit - len(rows))):
+        for case_id, key in _ranges(session, query.order_by(*order), limit - len(rows), statuses, descending):
             rows.append((segment.code, case_id, key))
         if len(rows) >= limit:
             break
     return rows
+
+
+def _ranges(
+    session: Session, query: Any, limit: int, statuses: tuple[str, ...], descending: bool
+) -> list[tuple[str, datetime]]:
+    """The first `limit` rows (id, key) of an ordered walk; with several statuses, one walk each,
+    merged in the same order (key, then id)."""
+    if len(statuses) < 2:
+        return [(case_id, key) for case_id, key in session.execute(query.limit(limit))]
+    walks = [
+        [(case_id, key) for case_id, key in session.execute(query.where(Case.status == status).limit(limit))]
+        for status in statuses
+    ]
+    merged = heapq.merge(*walks, key=lambda row: (row[1], row[0]), reverse=descending)
+    return list(itertools.islice(merged, limit))
 
 
 def _count_from(
@@ -296,23 +326,53 @@ def list_cases(
     number, more = 1, False
     before = parse_cursor(flt.before, flt.sort) if not flt.after else None
     after = parse_cursor(flt.after, flt.sort)
-    walks = {"label": bool(flt.label), "overdue": flt.overdue}
+    label, overdue, statuses = bool(flt.label), flt.overdue, _statuses(flt)
     if after is not None:
-        rows = _walk(session, base, flt.sort, after, forward=True, limit=limit + 1, **walks)
+        rows = _walk(
+            session,
+            base,
+            flt.sort,
+            after,
+            forward=True,
+            limit=limit + 1,
+            label=label,
+            overdue=overdue,
+            statuses=statuses,
+        )
         number, more = after.page, len(rows) > limit
     elif before is not None:
-        back = _walk(session, base, flt.sort, before, forward=False, limit=limit + 1, **walks)
+        back = _walk(
+            session,
+            base,
+            flt.sort,
+            before,
+            forward=False,
+            limit=limit + 1,
+            label=label,
+            overdue=overdue,
+            statuses=statuses,
+        )
         if len(back) > limit:  # a full page with more before it
             rows = back[:limit][::-1]
             number, more = before.page, True  # the cursor's own row comes next
     if not rows:  # the first page: asked for, or the cursor led nowhere
         number = 1
-        rows = _walk(session, base, flt.sort, None, forward=True, limit=limit + 1, **walks)
+        rows = _walk(
+            session,
+            base,
+            flt.sort,
+            None,
+            forward=True,
+            limit=limit + 1,
+            label=label,
+            overdue=overdue,
+            statuses=statuses,
+        )
         more = len(rows) > limit
     rows = rows[:limit]
     probe = max(COUNT_AHEAD, limit) + 1
     if number > 1:
-        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe, **walks)
+        counted = _count_from(session, base, flt.sort, _at(number, rows[0]), probe, label=label, overdue=overdue)
     else:
         counted = session.scalar(select(func.count()).select_from(base.limit(probe).subquery())) or 0
     exact = counted < probe
