@@ -1,6 +1,6 @@
 """Does response time tell a valid receipt (or account) from an invalid one?
 
-Times `open_case_by_receipt` for a valid and an unknown receipt, and
+Times `case_by_receipt` (the status check's look-up) for a valid and an unknown receipt, and
 `authenticate` for an existing and an unknown account, interleaved so that
 machine noise hits both alike; prints medians and their difference. Timing is
 measured here, never asserted in tests.
@@ -18,7 +18,7 @@ from pathlib import Path
 from cases.platform.db import create_schema, make_engine, make_session_factory
 from cases.platform.seed import active_categories, active_opds, load_seed
 from cases.reporting.errors import ReceiptNotRecognised
-from cases.reporting.receipts import open_case_by_receipt
+from cases.reporting.receipts import case_by_receipt
 from cases.reporting.report_content import ReportContent
 from cases.reporting.submission import submit_report
 from cases.team.accounts import activate, authenticate, new_account_row
@@ -61,7 +61,7 @@ def main() -> None:
             for text, bucket in ((receipt, hit), ("ZZZZ-ZZZZ-ZZZZ-ZZZZ", miss)):
                 began = time.perf_counter()
                 with contextlib.suppress(ReceiptNotRecognised):
-                    open_case_by_receipt(session, receipt_text=text, receipt_key=KEY)
+                    case_by_receipt(session, receipt_text=text, receipt_key=KEY)
                 bucket.append(time.perf_counter() - began)
 
         known, unknown = [], []

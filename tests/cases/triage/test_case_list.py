@@ -406,6 +406,22 @@ def test_a_garbled_cursor_gives_the_first_page(
     assert case_list.parse_cursor(token, "newest") is None
 
 
+def test_a_cursor_into_the_concluded_cases_gives_the_first_page_of_overdue_ones(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    """The "overdue" filter leaves out the walk of the concluded cases (none is overdue): a cursor into
+    it made by hand leads nowhere, and the first page is shown."""
+    rina = _active(session, "rina")
+    for h in (30, 40, 50):  # received 30 to 50 hours ago: their first responses are overdue
+        _submit(session, config, received=NOW - timedelta(hours=h))
+    first = list_cases(session, reviewer=rina[0], filters=CaseFilter(overdue=True), now=NOW, limit=2)
+    assert len(first.rows) == 2 and first.next_cursor is not None
+    token = case_list.Cursor(page=2, segment="c", key=NOW - timedelta(hours=40), id="ab" * 10).token()
+    for flt in (CaseFilter(overdue=True, after=token), CaseFilter(overdue=True, before=token)):
+        page = list_cases(session, reviewer=rina[0], filters=flt, now=NOW, limit=2)
+        assert (page.page, page.rows, page.next_cursor) == (1, first.rows, first.next_cursor)
+
+
 def test_a_forged_cursor_still_lists_only_readable_cases(
     session: Session, config: Config, recovery_secret: bytes
 ) -> None:
