@@ -124,12 +124,14 @@ def median_and_p90(samples: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(samples), 2), "p90_ms": round(samples[int(0.9 * len(samples)) - 1], 2)}
 
 
-def deep_filter(session, reviewer, sort: str, depth: int) -> tuple[CaseFilter, int]:  # type: ignore[no-untyped-def]
+def deep_filter(  # type: ignore[no-untyped-def]
+    session, reviewer, sort: str, depth: int, statuses: tuple[str, ...] = ()
+) -> tuple[CaseFilter, int]:
     """The filter of page `depth` (or the last page), reached through the "next" cursors."""
-    flt = CaseFilter(sort=sort)
+    flt = CaseFilter(sort=sort, statuses=statuses)
     page = list_cases(session, reviewer=reviewer, filters=flt)
     while page.page < depth and page.next_cursor is not None:
-        flt = CaseFilter(sort=sort, after=page.next_cursor)
+        flt = CaseFilter(sort=sort, statuses=statuses, after=page.next_cursor)
         page = list_cases(session, reviewer=reviewer, filters=flt)
     return flt, page.page
 
@@ -180,10 +182,23 @@ def install(url: str, count: int) -> Installation:
     site.measures["first_page_urgency"] = page()
     for name, flt in filtered.items():
         site.measures[name] = page(flt)
+    # a status filter alone (two statuses), first page and page 4 through the cursors (the last full
+    # page at 1,000 cases)
+    statuses = ("verifying", "investigating")
+    site.measures["filtered_status"] = page(CaseFilter(statuses=statuses))
+    deep, depth = deep_filter(session, reviewer, "urgency", 4, statuses=statuses)
+    site.measures["filtered_status_deep"] = page(deep)
+    site.facts["filtered_status_deep"] = {
+        "page": depth,
+        "rows": len(list_cases(session, reviewer=reviewer, filters=deep).rows),
+    }
     for sort in ("urgency", "newest"):
         deep, depth = deep_filter(session, reviewer, sort, 100)
         site.measures[f"page_100_{sort}"] = page(deep)
-        site.facts[f"page_100_{sort}"] = {"page": depth}
+        site.facts[f"page_100_{sort}"] = {
+            "page": depth,
+            "rows": len(list_cases(session, reviewer=reviewer, filters=deep).rows),
+        }
     # a page in the middle of the concluded cases, which "most urgent first" lists last, newest first
     # (at 100,000 cases page 100 is still among the open ones): the cursor its "next" link would carry
     concluded = session.execute(

@@ -577,6 +577,8 @@ def ratios(report: dict[str, object]) -> list[dict[str, object]]:
     small, large = lists
     for key, label, target in (
         ("first_page_urgency", "case list first page", 1.3),
+        ("filtered_status", "filtered page (two statuses)", 1.5),
+        ("filtered_status_deep", "filtered page (two statuses), page 4 via cursors", 1.5),
         ("filtered_status_opd", "filtered page (status + unit)", 1.5),
         ("filtered_overdue_label", "filtered page (overdue + label)", 1.5),
         ("filtered_status_opd_same_rows", "filtered page (status + unit), as many cases shown", 1.5),
