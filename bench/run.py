@@ -81,6 +81,13 @@ def machine() -> dict[str, str]:
     }
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(steal, total) jiffies of all CPUs since boot (/proc/stat): the time a virtual machine's CPUs
+    were ready to run but the host ran something else."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
 def summary(samples: list[float]) -> dict[str, float]:
     """Milliseconds: p50, p99 (inclusive quantiles), n."""
     ordered = sorted(samples)
@@ -365,6 +372,7 @@ def main() -> int:
     quick = args.quick
     started = time.perf_counter()
     report: dict[str, object] = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
+    steal_at_start, total_at_start = cpu_ticks()
     wrk_found = wrk_version()  # before anything starts: without wrk there is nothing to measure with
     report["kdf_one_derivation"] = kdf_cost(5 if quick else 9)
     deployment = deploy("sqlite", extra=UNLIMITED, prefix="kanal-benchrun-")  # production KDF parameters
@@ -408,6 +416,9 @@ def main() -> int:
     report["ratios"] = ratios(report)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["load_average_at_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    steal, total = cpu_ticks()
+    # a run with the host busy elsewhere is slower throughout, and its ratios move too: shown, to judge it by
+    report["steal_percent"] = round(100 * (steal - steal_at_start) / max(1, total - total_at_start), 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(markdown(report))
@@ -627,7 +638,8 @@ def markdown(report: dict[str, object]) -> str:
         "",
         f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, Python {info['python']}, "
         f"load average at start {info['load_average_at_start']}, at the end "
-        f"{report.get('load_average_at_end', '?')}. Shared and noisy: compare ratios only.",
+        f"{report.get('load_average_at_end', '?')}; CPU time stolen by the host during the run "
+        f"{report.get('steal_percent', '?')} %. Shared and noisy: compare ratios only.",
         "",
         f"Load from {wrk_info['version']} (one connection per thread), {wrk_info['rounds']} rounds of "
         f"{wrk_info['seconds_per_round']} s per measure, bare and portal in turn; sync workers: bare app "
