@@ -326,48 +326,32 @@ def list_cases(
     number, more = 1, False
     before = parse_cursor(flt.before, flt.sort) if not flt.after else None
     after = parse_cursor(flt.after, flt.sort)
-    label, overdue, statuses = bool(flt.label), flt.overdue, _statuses(flt)
-    if after is not None:
-        rows = _walk(
+    label, overdue = bool(flt.label), flt.overdue
+
+    def walk(cursor: Cursor | None, *, forward: bool) -> list[tuple[str, str, datetime]]:
+        return _walk(
             session,
             base,
             flt.sort,
-            after,
-            forward=True,
+            cursor,
+            forward=forward,
             limit=limit + 1,
             label=label,
             overdue=overdue,
-            statuses=statuses,
+            statuses=_statuses(flt),
         )
+
+    if after is not None:
+        rows = walk(after, forward=True)
         number, more = after.page, len(rows) > limit
     elif before is not None:
-        back = _walk(
-            session,
-            base,
-            flt.sort,
-            before,
-            forward=False,
-            limit=limit + 1,
-            label=label,
-            overdue=overdue,
-            statuses=statuses,
-        )
+        back = walk(before, forward=False)
         if len(back) > limit:  # a full page with more before it
             rows = back[:limit][::-1]
             number, more = before.page, True  # the cursor's own row comes next
     if not rows:  # the first page: asked for, or the cursor led nowhere
         number = 1
-        rows = _walk(
-            session,
-            base,
-            flt.sort,
-            None,
-            forward=True,
-            limit=limit + 1,
-            label=label,
-            overdue=overdue,
-            statuses=statuses,
-        )
+        rows = walk(None, forward=True)
         more = len(rows) > limit
     rows = rows[:limit]
     probe = max(COUNT_AHEAD, limit) + 1
