@@ -175,8 +175,12 @@ def install(url: str, count: int) -> Installation:
     def page(flt: CaseFilter | None = None, limit: int = PAGE_SIZE) -> Callable[[], object]:
         return lambda: list_cases(session, reviewer=reviewer, filters=flt, limit=limit)
 
+    def shown(flt: CaseFilter | None = None) -> int:
+        return len(list_cases(session, reviewer=reviewer, filters=flt).rows)
+
+    statuses = ("verifying", "investigating")
     filtered = {
-        "filtered_status_opd": CaseFilter(statuses=("verifying", "investigating"), opd_id=opd),
+        "filtered_status_opd": CaseFilter(statuses=statuses, opd_id=opd),
         "filtered_overdue_label": CaseFilter(overdue=True, label="perlu audit"),
     }
     site.measures["first_page_urgency"] = page()
@@ -184,21 +188,14 @@ def install(url: str, count: int) -> Installation:
         site.measures[name] = page(flt)
     # a status filter alone (two statuses), first page and page 4 through the cursors (the last full
     # page at 1,000 cases)
-    statuses = ("verifying", "investigating")
     site.measures["filtered_status"] = page(CaseFilter(statuses=statuses))
     deep, depth = deep_filter(session, reviewer, "urgency", 4, statuses=statuses)
     site.measures["filtered_status_deep"] = page(deep)
-    site.facts["filtered_status_deep"] = {
-        "page": depth,
-        "rows": len(list_cases(session, reviewer=reviewer, filters=deep).rows),
-    }
+    site.facts["filtered_status_deep"] = {"page": depth, "rows": shown(deep)}
     for sort in ("urgency", "newest"):
         deep, depth = deep_filter(session, reviewer, sort, 100)
         site.measures[f"page_100_{sort}"] = page(deep)
-        site.facts[f"page_100_{sort}"] = {
-            "page": depth,
-            "rows": len(list_cases(session, reviewer=reviewer, filters=deep).rows),
-        }
+        site.facts[f"page_100_{sort}"] = {"page": depth, "rows": shown(deep)}
     # a page in the middle of the concluded cases, which "most urgent first" lists last, newest first
     # (at 100,000 cases page 100 is still among the open ones): the cursor its "next" link would carry
     concluded = session.execute(
@@ -210,12 +207,12 @@ def install(url: str, count: int) -> Installation:
     site.measures["page_concluded_urgency"] = page(CaseFilter(after=cursor))
     for name, flt in filtered.items():
         # how many cases each filtered page shows: at 1,000 cases a filter holds fewer than a page
-        site.facts[name] = {"rows": len(list_cases(session, reviewer=reviewer, filters=flt).rows)}
+        site.facts[name] = {"rows": shown(flt)}
         # the same filter showing SAME_ROWS cases at both sizes: what a larger table adds, apart
         # from a fuller page (the count still goes on to COUNT_AHEAD past the page)
         site.measures[f"{name}_same_rows"] = page(flt, SAME_ROWS)
         site.facts[f"{name}_same_rows"] = {"rows": SAME_ROWS}
-    site.page_rows = len(list_cases(session, reviewer=reviewer).rows)
+    site.page_rows = shown()
     return site
 
 
