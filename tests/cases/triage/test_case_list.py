@@ -442,6 +442,34 @@ def test_a_forged_cursor_still_lists_only_readable_cases(
     assert rina
 
 
+def test_a_forged_cursor_into_a_filter_of_two_statuses_still_lists_only_readable_cases(
+    session: Session, config: Config, recovery_secret: bytes
+) -> None:
+    """Two statuses are walked one by one and merged (case_list._ranges): each walk keeps the grant
+    check, so forged cursors in either segment of "most urgent first" find only the viewer's cases."""
+    # given a new case sealed to rina only, and one sealed to both rina and sari
+    rina = _active(session, "rina")
+    hidden = _submit(session, config, received=NOW - timedelta(hours=3))
+    sari = _active(session, "sari")
+    shared = _submit(session, config, received=NOW - timedelta(hours=5))
+    keys = [_case(session, hidden).next_due, _case(session, hidden).received_at]
+    # when sari forges cursors at the hidden case's keys and id, in the open and the concluded walk
+    for segment in ("d", "c"):
+        for key in (k + timedelta(hours=h) for k in keys if k is not None for h in (-1, 0, 1)):
+            for ident in (hidden, "0", "f" * 20):
+                token = f"2-{segment}-{key.strftime('%Y%m%d%H%M%S%f')}-{ident}"
+                for flt in (
+                    CaseFilter(statuses=("new", "closed"), after=token),
+                    CaseFilter(statuses=("new", "closed"), before=token),
+                ):
+                    page = list_cases(session, reviewer=sari[0], filters=flt, now=NOW, limit=1)
+                    # then she sees her own case or none, and the total never counts the hidden one
+                    assert {row.id for row in page.rows} <= {shared}
+                    assert hidden not in (page.next_cursor or "") + (page.previous_cursor or "")
+                    assert page.total - (page.page - 1) <= 1  # one case a page
+    assert rina
+
+
 def test_a_labels_sort_keys_follow_its_case(session: Session, config: Config, recovery_secret: bytes) -> None:
     """Labels carry copies of their case's sort keys (cases.triage.label_order, issue 21): a deadline
     that moves after the label was put on moves the case in the label's list too."""
